@@ -1,0 +1,106 @@
+import { parseDuration } from '../../provisioning/duration.ts';
+import type { IssuedToken } from '../../provisioning/admin.ts';
+import { allowOnly, UsageError } from '../args.ts';
+import { DATA_DIR_HELP, type Command, type CommandContext } from '../command.ts';
+import { dash, table } from '../output.ts';
+import { withServices } from '../store.ts';
+
+function positionals(ctx: CommandContext, n: number, usage: string): string[] {
+  if (ctx.args.positionals.length !== n) throw new UsageError(`Usage: ${usage}`);
+  return ctx.args.positionals;
+}
+
+export function durationFlag(ctx: CommandContext, flag: string): number | undefined {
+  const raw = ctx.args.flags[flag];
+  if (raw === undefined) return undefined;
+  const ms = typeof raw === 'string' ? parseDuration(raw) : undefined;
+  if (ms === undefined) throw new UsageError(`--${flag} takes a duration such as 30m, 1h, 7d or 90d`);
+  return ms;
+}
+
+/** Prints a freshly issued token: the only time it is ever shown. */
+export function printIssued(ctx: CommandContext, tenant: string, issued: IssuedToken): void {
+  ctx.out.result(
+    { tenant, client: issued.client.name, token: issued.token, tokenId: issued.record.id, expiresAt: issued.record.expiresAt ?? null },
+    () =>
+      [
+        `SCIM client '${issued.client.name}' of tenant '${tenant}'.`,
+        '',
+        `  Bearer token: ${issued.token}`,
+        '',
+        'This token is shown once and stored only as a hash: copy it into your identity provider now.',
+        issued.record.expiresAt ? `It expires at ${issued.record.expiresAt}.` : 'It does not expire; rotate it with scimd token rotate.',
+        `SCIM endpoint: /t/${tenant}/scim/v2 (or /scim/v2: the token identifies the tenant).`,
+      ].join('\n'),
+  );
+}
+
+const create: Command = {
+  name: 'client create',
+  usage: 'scimd client create <tenant> <name> [--expires 90d]',
+  summary: 'Create a SCIM client (one per IdP connection) and print its token once',
+  help: `Creates a named SCIM client in a tenant, e.g. 'okta' or 'entra-prod', and prints its
+bearer token once. The token is independent of whoever created it.
+
+Options:
+  --expires <dur>    token lifetime, e.g. 90d (default: no expiry)
+${DATA_DIR_HELP}
+  --json             print the result as JSON`,
+  options: ['data-dir', 'expires'],
+  async run(ctx) {
+    allowOnly(ctx.args.flags, this.options);
+    const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
+    const expiresInMs = durationFlag(ctx, 'expires');
+    const issued = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.createClient(tenant, name, expiresInMs !== undefined ? { expiresInMs } : {}));
+    printIssued(ctx, tenant, issued);
+    return 0;
+  },
+};
+
+const list: Command = {
+  name: 'client list',
+  usage: 'scimd client list <tenant>',
+  summary: "List a tenant's SCIM clients",
+  help: `Lists the SCIM clients of a tenant with their live token count and last use.
+
+Options:
+${DATA_DIR_HELP}
+  --json             print the result as JSON`,
+  options: ['data-dir'],
+  async run(ctx) {
+    allowOnly(ctx.args.flags, this.options);
+    const [tenant] = positionals(ctx, 1, this.usage) as [string];
+    const clients = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listClients(tenant));
+    const now = Date.now();
+    const live = (c: (typeof clients)[number]) => c.tokens.filter((t) => !t.revokedAt && (!t.expiresAt || Date.parse(t.expiresAt) > now));
+    const json = clients.map(({ tokens, ...c }) => ({ ...c, liveTokens: live({ ...c, tokens }).length, lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null }));
+    ctx.out.result(json, () =>
+      table(
+        ['NAME', 'STATUS', 'LIVE TOKENS', 'LAST USED', 'CREATED'],
+        json.map((c) => [c.name, c.revokedAt ? 'revoked' : 'active', String(c.liveTokens), dash(c.lastUsedAt ?? undefined), c.createdAt]),
+      ),
+    );
+    return 0;
+  },
+};
+
+const revoke: Command = {
+  name: 'client revoke',
+  usage: 'scimd client revoke <tenant> <name>',
+  summary: 'Revoke a SCIM client and every token it has',
+  help: `Revokes a SCIM client: all its tokens stop working at once. The data it provisioned stays.
+
+Options:
+${DATA_DIR_HELP}
+  --json             print the result as JSON`,
+  options: ['data-dir'],
+  async run(ctx) {
+    allowOnly(ctx.args.flags, this.options);
+    const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
+    const c = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.revokeClient(tenant, name));
+    ctx.out.result(c, () => `Revoked client '${c.name}' of tenant '${tenant}'; its tokens no longer work.`);
+    return 0;
+  },
+};
+
+export const clientCommands: Command[] = [create, list, revoke];

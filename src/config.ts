@@ -1,0 +1,137 @@
+/**
+ * Configuration: command-line flags, then environment variables, then defaults.
+ * Invalid values raise ConfigError, which the CLI prints and exits with code 2.
+ */
+import { resolve } from 'node:path';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly bootstrapToken?: string;
+  readonly publicUrl?: string;
+  readonly maxResults: number;
+  readonly bodyLimit: number;
+  readonly trustProxy: boolean;
+  readonly synchronous: 'FULL' | 'NORMAL';
+}
+
+export type Flags = Readonly<Record<string, string | boolean | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One setting: its flag, its environment variable, its default, and how to read it. */
+interface Setting<T> {
+  readonly flag: string;
+  readonly env: string;
+  readonly fallback: T;
+  readonly parse: (raw: string, source: string) => T;
+}
+
+function pick<T>(s: Setting<T>, flags: Flags, env: Env): T {
+  const f = flags[s.flag];
+  if (typeof f === 'string') return s.parse(f, `--${s.flag}`);
+  if (f === true) throw new ConfigError(`--${s.flag} needs a value`);
+  const e = env[s.env];
+  if (e !== undefined && e !== '') return s.parse(e, s.env);
+  return s.fallback;
+}
+
+const integer = (min: number, max: number) => (raw: string, source: string) => {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ConfigError(`Invalid ${source} '${raw}': expected an integer from ${min} to ${max}`);
+  return n;
+};
+
+const text = (raw: string) => raw;
+
+export const SETTINGS = {
+  host: { flag: 'host', env: 'SCIMD_HOST', fallback: '127.0.0.1', parse: text },
+  port: { flag: 'port', env: 'SCIMD_PORT', fallback: 8080, parse: integer(0, 65535) },
+  dataDir: { flag: 'data-dir', env: 'SCIMD_DATA_DIR', fallback: './data', parse: text },
+  logLevel: {
+    flag: 'log-level',
+    env: 'SCIMD_LOG_LEVEL',
+    fallback: 'info' as LogLevel,
+    parse: (raw: string, source: string) => {
+      const v = raw.trim().toLowerCase() as LogLevel;
+      if (!LOG_LEVELS.includes(v)) throw new ConfigError(`Invalid ${source} '${raw}': expected one of ${LOG_LEVELS.join(', ')}`);
+      return v;
+    },
+  },
+  publicUrl: {
+    flag: 'public-url',
+    env: 'SCIMD_PUBLIC_URL',
+    fallback: undefined as string | undefined,
+    parse: (raw: string, source: string) => {
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        throw new ConfigError(`Invalid ${source} '${raw}': expected an absolute http(s) URL such as https://scim.example.com`);
+      }
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ConfigError(`Invalid ${source} '${raw}': expected http or https`);
+      if (u.pathname !== '/' || u.search || u.hash) throw new ConfigError(`Invalid ${source} '${raw}': give only scheme, host and port; scimd adds /scim/v2`);
+      return u.origin;
+    },
+  },
+  maxResults: { flag: 'max-results', env: 'SCIMD_MAX_RESULTS', fallback: 1000, parse: integer(1, 100_000) },
+  bodyLimit: { flag: 'max-body-bytes', env: 'SCIMD_MAX_BODY_BYTES', fallback: 1_048_576, parse: integer(1024, 1_073_741_824) },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'SCIMD_TRUST_PROXY',
+    fallback: false,
+    parse: (raw: string, source: string) => {
+      if (/^(1|true|yes)$/i.test(raw)) return true;
+      if (/^(0|false|no)$/i.test(raw)) return false;
+      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
+    },
+  },
+  synchronous: {
+    flag: 'sqlite-synchronous',
+    env: 'SCIMD_SQLITE_SYNCHRONOUS',
+    fallback: 'FULL' as 'FULL' | 'NORMAL',
+    parse: (raw: string, source: string) => {
+      const v = raw.trim().toUpperCase();
+      if (v !== 'FULL' && v !== 'NORMAL') throw new ConfigError(`Invalid ${source} '${raw}': expected FULL or NORMAL`);
+      return v;
+    },
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
+  const host = pick(SETTINGS.host, flags, env).trim();
+  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`Invalid host '${host}'`);
+  const bootstrapToken = env.SCIMD_BOOTSTRAP_TOKEN;
+  if (bootstrapToken !== undefined && (bootstrapToken.trim() === '' || /\s/.test(bootstrapToken) || bootstrapToken.length > 512)) {
+    throw new ConfigError('Invalid SCIMD_BOOTSTRAP_TOKEN: it must be 1–512 characters without spaces');
+  }
+  const publicUrl = pick(SETTINGS.publicUrl, flags, env);
+  return {
+    host,
+    port: pick(SETTINGS.port, flags, env),
+    dataDir: resolve(cwd, pick(SETTINGS.dataDir, flags, env)),
+    logLevel: pick(SETTINGS.logLevel, flags, env),
+    ...(bootstrapToken ? { bootstrapToken } : {}),
+    ...(publicUrl ? { publicUrl } : {}),
+    maxResults: pick(SETTINGS.maxResults, flags, env),
+    bodyLimit: pick(SETTINGS.bodyLimit, flags, env),
+    trustProxy: pick(SETTINGS.trustProxy, flags, env),
+    synchronous: pick(SETTINGS.synchronous, flags, env),
+  };
+}
+
+/** The SQLite database file inside the data directory. */
+export function databaseFile(config: Pick<Config, 'dataDir'>): string {
+  return resolve(config.dataDir, 'scimd.db');
+}

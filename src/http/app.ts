@@ -1,0 +1,35 @@
+/** The Fastify application: parsers, error handling, request logging and the SCIM mounts. */
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { registerErrorHandlers } from './errors.ts';
+import { registerJsonParsers } from './media.ts';
+import { scimRoutes } from './scim/plugin.ts';
+import type { HttpOptions, Services } from './services.ts';
+
+/** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
+export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
+
+export function buildApp(services: Services, options: HttpOptions, logger: Logger | false): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger || undefined,
+    logger: logger ? undefined : false,
+    bodyLimit: options.bodyLimit,
+    trustProxy: options.trustProxy ?? false,
+    // Fastify's two lines per request are replaced by one (onResponse below).
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    // Path segments are ids, URNs or names: nothing legitimate is longer.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300 },
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  registerJsonParsers(app);
+  registerErrorHandlers(app, options.bodyLimit);
+  // One line per request, without headers (tokens) or bodies (passwords).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, url: request.url.slice(0, 500), status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name },
+      'request',
+    );
+  });
+  for (const mount of SCIM_MOUNTS) app.register(scimRoutes(services, options, mount), { prefix: mount });
+  return app;
+}

@@ -1,0 +1,52 @@
+/** Turns every failure into an RFC 7644 §3.12 error response. Client input never yields a 500. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { invalidSyntax, notFound, payloadTooLarge, ScimError, unavailable, unsupportedMediaType } from '../scim/errors.ts';
+import { StoreUnavailable } from '../store/types.ts';
+import { SCIM_CONTENT_TYPE } from './media.ts';
+
+export function toScimError(err: unknown, bodyLimit: number): ScimError | undefined {
+  if (err instanceof ScimError) return err;
+  if (err instanceof StoreUnavailable) return unavailable('The directory is temporarily unavailable; retry shortly', 2);
+  const e = err as Partial<FastifyError> & { message?: string };
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return payloadTooLarge(`The request body is larger than the limit of ${bodyLimit} bytes`);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType('Send the body as application/scim+json or application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return invalidSyntax('The request body is empty');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return invalidSyntax('The Content-Length does not match the body');
+    default:
+      break;
+  }
+  if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON|prototype/i.test(e.message ?? ''))) {
+    return invalidSyntax(`The request body is not valid JSON: ${e.message ?? 'parse error'}`);
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new ScimError(e.statusCode, undefined, e.message ?? 'Bad request');
+  }
+  return undefined;
+}
+
+export function sendError(reply: FastifyReply, err: ScimError): FastifyReply {
+  return reply
+    .code(err.status)
+    .headers({ ...err.headers, 'content-type': SCIM_CONTENT_TYPE })
+    .send(JSON.stringify(err.toBody()));
+}
+
+export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const scim = toScimError(err, bodyLimit);
+    if (scim) {
+      if (scim.status >= 500) request.log.warn({ err }, 'request failed: service unavailable');
+      return sendError(reply, scim);
+    }
+    request.log.error({ err }, 'unhandled error');
+    return sendError(reply, new ScimError(500, undefined, 'Internal server error'));
+  });
+  app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
+    return sendError(reply, notFound(`No such endpoint: ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`));
+  });
+}

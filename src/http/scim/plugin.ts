@@ -1,0 +1,123 @@
+/**
+ * The SCIM protocol endpoints (RFC 7644 §3, §4), mounted at /scim/v2, /scim and /t/{tenant}/scim/v2.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { forbidden, notFound, notImplemented } from '../../scim/errors.ts';
+import { listOf, resourceTypes, schemas, serviceProviderConfig } from '../../scim/discovery.ts';
+import { listRequestFromQuery, listRequestFromSearch } from '../../scim/list.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources.ts';
+import { sendScim } from '../media.ts';
+import type { HttpOptions, Services } from '../services.ts';
+import { scimOf } from './context.ts';
+
+type Req = FastifyRequest<{ Params: { id?: string; tenant?: string }; Querystring: Record<string, unknown>; Body: unknown }>;
+
+const ENDPOINTS: readonly [string, ResourceTypeName][] = [
+  ['Users', 'User'],
+  ['Groups', 'Group'],
+];
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+function projectionOf(query: Record<string, unknown>, maxResults: number): ProjectionRequest {
+  const { attributes, excludedAttributes } = listRequestFromQuery(query, maxResults);
+  return { attributes, excludedAttributes };
+}
+
+function sendRepresentation(reply: FastifyReply, status: number, rep: Representation, location = false): FastifyReply {
+  reply.header('etag', rep.etag);
+  if (location) reply.header('location', rep.location);
+  return sendScim(reply, status, rep.resource);
+}
+
+export function scimRoutes(services: Services, options: HttpOptions, mount: string) {
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    const { resources, registry } = services;
+    const max = options.maxResults;
+
+    app.addHook('onRequest', async (request: FastifyRequest) => {
+      const tenantParam = (request.params as { tenant?: string }).tenant;
+      const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam);
+      const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
+      const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
+      request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl: `${origin.replace(/\/+$/, '')}${path}` } };
+    });
+
+    // Discovery (RFC 7644 §4): filtering is not supported here, and saying so beats ignoring it.
+    const noFilter = (request: Req) => {
+      if (Object.keys(request.query).some((k) => k.toLowerCase() === 'filter')) throw forbidden('Filtering is not supported on this endpoint');
+    };
+    app.get('/ServiceProviderConfig', async (request: Req, reply) => {
+      return sendScim(reply, 200, serviceProviderConfig({ maxResults: max }, scimOf(request).ctx.baseUrl));
+    });
+    app.get('/ResourceTypes', async (request: Req, reply) => {
+      noFilter(request);
+      return sendScim(reply, 200, listOf(resourceTypes(registry, scimOf(request).ctx.baseUrl)));
+    });
+    app.get('/ResourceTypes/:id', async (request: Req, reply) => {
+      const found = resourceTypes(registry, scimOf(request).ctx.baseUrl).find((r) => r.id === request.params.id);
+      if (!found) throw notFound(`No resource type '${request.params.id}'`);
+      return sendScim(reply, 200, found);
+    });
+    app.get('/Schemas', async (request: Req, reply) => {
+      noFilter(request);
+      return sendScim(reply, 200, listOf(schemas(registry, scimOf(request).ctx.baseUrl)));
+    });
+    app.get('/Schemas/:id', async (request: Req, reply) => {
+      const id = request.params.id ?? '';
+      const found = schemas(registry, scimOf(request).ctx.baseUrl).find((s) => String(s.id).toLowerCase() === id.toLowerCase());
+      if (!found) throw notFound(`No schema '${id}'`);
+      return sendScim(reply, 200, found);
+    });
+
+    for (const [endpoint, type] of ENDPOINTS) {
+      app.post(`/${endpoint}`, async (request: Req, reply) => {
+        const rep = await resources.create(scimOf(request).ctx, type, request.body, projectionOf(request.query, max));
+        return sendRepresentation(reply, 201, rep, true);
+      });
+      app.get(`/${endpoint}`, async (request: Req, reply) => {
+        return sendScim(reply, 200, await resources.search(scimOf(request).ctx, [type], listRequestFromQuery(request.query, max)));
+      });
+      app.post(`/${endpoint}/.search`, async (request: Req, reply) => {
+        return sendScim(reply, 200, await resources.search(scimOf(request).ctx, [type], listRequestFromSearch(request.body, max)));
+      });
+      app.get(`/${endpoint}/:id`, async (request: Req, reply) => {
+        const rep = await resources.get(scimOf(request).ctx, type, request.params.id!, projectionOf(request.query, max));
+        const ifNoneMatch = header(request, 'if-none-match');
+        if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, rep.version)) {
+          return reply.code(304).header('etag', rep.etag).send();
+        }
+        return sendRepresentation(reply, 200, rep);
+      });
+      app.put(`/${endpoint}/:id`, async (request: Req, reply) => {
+        const rep = await resources.replace(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), projectionOf(request.query, max));
+        return sendRepresentation(reply, 200, rep);
+      });
+      app.patch(`/${endpoint}/:id`, async (request: Req, reply) => {
+        const rep = await resources.patch(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), projectionOf(request.query, max));
+        return sendRepresentation(reply, 200, rep);
+      });
+      app.delete(`/${endpoint}/:id`, async (request: Req, reply) => {
+        await resources.delete(scimOf(request).ctx, type, request.params.id!, header(request, 'if-match'));
+        return reply.code(204).send();
+      });
+    }
+
+    app.post('/.search', async (request: Req, reply) => {
+      const types = ENDPOINTS.map(([, t]) => t);
+      return sendScim(reply, 200, await resources.search(scimOf(request).ctx, types, listRequestFromSearch(request.body, max)));
+    });
+
+    // RFC 7644 §3.11 and §3.7: said plainly rather than a bare 404.
+    app.all('/Me', async () => {
+      throw notImplemented('/Me is not supported: a SCIM client of scimd acts for a tenant, not for a user');
+    });
+    app.all('/Bulk', async () => {
+      throw notImplemented('Bulk operations are not supported yet (see /ServiceProviderConfig)');
+    });
+  };
+}

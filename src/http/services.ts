@@ -1,0 +1,22 @@
+import type { AdminService } from '../provisioning/admin.ts';
+import type { Authenticator } from '../provisioning/auth.ts';
+import type { ResourceService } from '../provisioning/resources.ts';
+import type { SchemaRegistry } from '../scim/schema/registry.ts';
+import type { Store } from '../store/types.ts';
+
+/** Everything the HTTP layer calls into. */
+export interface Services {
+  readonly store: Store;
+  readonly admin: AdminService;
+  readonly auth: Authenticator;
+  readonly resources: ResourceService;
+  readonly registry: SchemaRegistry;
+}
+
+export interface HttpOptions {
+  /** Overrides the scheme://host[:port] seen in requests, for deployments behind a proxy. */
+  readonly publicUrl?: string;
+  readonly maxResults: number;
+  readonly bodyLimit: number;
+  readonly trustProxy?: boolean;
+}

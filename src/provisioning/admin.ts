@@ -1,0 +1,170 @@
+/** Tenants, SCIM clients and their tokens: the operations behind the CLI (and later the admin API). */
+import { randomUUID } from 'node:crypto';
+import type { ResourceTypeName } from '../scim/schema/types.ts';
+import type { ScimClient, Store, Tenant, TenantStatus, TokenRecord } from '../store/types.ts';
+import { displayPrefix, hashToken, mintToken } from './tokens.ts';
+
+/** A failed admin operation, with a stable code for `--json` output. */
+export class AdminError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'exists' | 'invalid' | 'revoked',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+const TENANT_NAME = /^[a-z0-9](?:[a-z0-9_-]{0,62})$/;
+const CLIENT_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
+
+export interface IssuedToken {
+  readonly client: ScimClient;
+  /** The secret: shown once, never stored. */
+  readonly token: string;
+  readonly record: TokenRecord;
+}
+
+export interface TenantSummary extends Tenant {
+  readonly users: number;
+  readonly groups: number;
+  readonly clients: number;
+}
+
+export class AdminService {
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async createTenant(name: string): Promise<Tenant> {
+    if (!TENANT_NAME.test(name)) {
+      throw new AdminError('invalid', `Tenant name '${name}' is not valid: use 1–63 lower-case letters, digits, '-' or '_', starting with a letter or digit`);
+    }
+    return this.store.transaction(async (tx) => {
+      if (await tx.tenantByName(name)) throw new AdminError('exists', `Tenant '${name}' already exists`);
+      const t: Tenant = { id: randomUUID(), name, status: 'active', createdAt: this.now().toISOString() };
+      await tx.createTenant(t);
+      return t;
+    });
+  }
+
+  async tenant(name: string): Promise<Tenant> {
+    const t = await this.store.tenantByName(name);
+    if (!t) throw new AdminError('not_found', `No tenant named '${name}'`);
+    return t;
+  }
+
+  async countResources(tenantId: string, type: ResourceTypeName): Promise<number> {
+    return (await this.store.queryResources(tenantId, { types: [type], startIndex: 1, count: 0 })).total;
+  }
+
+  async summary(name: string): Promise<TenantSummary> {
+    const t = await this.tenant(name);
+    const [users, groups, clients] = await Promise.all([
+      this.countResources(t.id, 'User'),
+      this.countResources(t.id, 'Group'),
+      this.store.listClients(t.id),
+    ]);
+    return { ...t, users, groups, clients: clients.filter((c) => !c.revokedAt).length };
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return this.store.listTenants();
+  }
+
+  async setTenantStatus(name: string, status: TenantStatus): Promise<Tenant> {
+    const t = await this.tenant(name);
+    await this.store.setTenantStatus(t.id, status);
+    return { ...t, status };
+  }
+
+  private async issue(tx: Parameters<Parameters<Store['transaction']>[0]>[0], client: ScimClient, token: string, expiresInMs?: number): Promise<TokenRecord> {
+    const now = this.now();
+    const record: TokenRecord = {
+      id: randomUUID(),
+      tenantId: client.tenantId,
+      clientId: client.id,
+      hash: hashToken(token),
+      prefix: displayPrefix(token),
+      createdAt: now.toISOString(),
+      ...(expiresInMs !== undefined ? { expiresAt: new Date(now.getTime() + expiresInMs).toISOString() } : {}),
+    };
+    await tx.createToken(record);
+    return record;
+  }
+
+  /**
+   * Creates a SCIM client and its first token. `token` lets an operator choose the secret
+   * (SCIMD_BOOTSTRAP_TOKEN); otherwise 256 random bits are minted.
+   */
+  async createClient(tenantName: string, clientName: string, opts: { expiresInMs?: number; token?: string } = {}): Promise<IssuedToken> {
+    if (!CLIENT_NAME.test(clientName)) {
+      throw new AdminError('invalid', `Client name '${clientName}' is not valid: use 1–63 letters, digits, '.', '-' or '_'`);
+    }
+    const tenant = await this.tenant(tenantName);
+    const token = opts.token ?? mintToken();
+    return this.store.transaction(async (tx) => {
+      const existing = await tx.clientByName(tenant.id, clientName);
+      if (existing) {
+        throw new AdminError('exists', existing.revokedAt ? `Client '${clientName}' was revoked; choose another name` : `Client '${clientName}' already exists in tenant '${tenantName}'; use 'scimd token rotate' for a new token`);
+      }
+      if (await tx.tokenByHash(hashToken(token))) throw new AdminError('exists', 'That token is already in use');
+      const client: ScimClient = { id: randomUUID(), tenantId: tenant.id, name: clientName, createdAt: this.now().toISOString() };
+      await tx.createClient(client);
+      const record = await this.issue(tx, client, token, opts.expiresInMs);
+      return { client, token, record };
+    });
+  }
+
+  async client(tenantName: string, clientName: string): Promise<ScimClient> {
+    const tenant = await this.tenant(tenantName);
+    const c = await this.store.clientByName(tenant.id, clientName);
+    if (!c) throw new AdminError('not_found', `No client named '${clientName}' in tenant '${tenantName}'`);
+    return c;
+  }
+
+  async listClients(tenantName: string): Promise<(ScimClient & { tokens: TokenRecord[] })[]> {
+    const tenant = await this.tenant(tenantName);
+    const clients = await this.store.listClients(tenant.id);
+    const tokens = await this.store.listTokens({ tenantId: tenant.id });
+    return clients.map((c) => ({ ...c, tokens: tokens.filter((t) => t.clientId === c.id) }));
+  }
+
+  async revokeClient(tenantName: string, clientName: string): Promise<ScimClient> {
+    const c = await this.client(tenantName, clientName);
+    const at = this.now().toISOString();
+    await this.store.transaction(async (tx) => {
+      await tx.revokeClient(c.id, at);
+      await tx.revokeTokens(c.id, at);
+    });
+    return { ...c, revokedAt: c.revokedAt ?? at };
+  }
+
+  /** A new token for the client; older tokens stop working after `graceMs` (at once when 0). */
+  async rotateToken(tenantName: string, clientName: string, graceMs = 0, expiresInMs?: number): Promise<IssuedToken> {
+    const client = await this.client(tenantName, clientName);
+    if (client.revokedAt) throw new AdminError('revoked', `Client '${clientName}' is revoked`);
+    const token = mintToken();
+    return this.store.transaction(async (tx) => {
+      const record = await this.issue(tx, client, token, expiresInMs);
+      const cutoff = new Date(this.now().getTime() + graceMs).toISOString();
+      await tx.expireTokens(client.id, cutoff, record.id);
+      return { client, token, record };
+    });
+  }
+
+  async listTokens(tenantName?: string, clientName?: string): Promise<(TokenRecord & { tenant: string; client: string })[]> {
+    const tenants = tenantName ? [await this.tenant(tenantName)] : await this.store.listTenants();
+    const out: (TokenRecord & { tenant: string; client: string })[] = [];
+    for (const t of tenants) {
+      const clients = await this.store.listClients(t.id);
+      const wanted = clientName ? clients.filter((c) => c.name === clientName) : clients;
+      if (clientName && wanted.length === 0) throw new AdminError('not_found', `No client named '${clientName}' in tenant '${t.name}'`);
+      for (const c of wanted) {
+        for (const tok of await this.store.listTokens({ clientId: c.id })) out.push({ ...tok, tenant: t.name, client: c.name });
+      }
+    }
+    return out;
+  }
+}

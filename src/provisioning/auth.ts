@@ -1,0 +1,56 @@
+/** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
+import { forbidden, unauthorized } from '../scim/errors.ts';
+import type { Repo, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
+import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
+
+export interface AuthContext {
+  readonly tenant: Tenant;
+  readonly client: ScimClient;
+  readonly token: TokenRecord;
+}
+
+/** How often `last_used_at` is written for one token: a read must not become a write every time. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export class Authenticator {
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly store: Repo,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Resolves the tenant and client behind an Authorization header. `tenantName` is set on
+   * `/t/{tenant}/…` routes, where the token must belong to that tenant.
+   */
+  async authenticate(header: string | undefined, tenantName?: string): Promise<AuthContext> {
+    const m = header === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+    if (!m) throw unauthorized('Authentication required: send "Authorization: Bearer <token>"');
+    const token = m[1]!;
+    if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('The bearer token is not valid');
+    const hash = hashToken(token);
+    const record = await this.store.tokenByHash(hash);
+    // The lookup is by hash, so timing reveals nothing about the token; the comparison is the usual belt and braces.
+    if (!record || !hashesEqual(record.hash, hash)) throw unauthorized('The bearer token is not valid');
+    const now = this.now();
+    if (record.revokedAt) throw unauthorized('The bearer token has been revoked');
+    if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw unauthorized('The bearer token has expired');
+    const [client, tenant] = await Promise.all([this.store.clientById(record.clientId), this.store.tenantById(record.tenantId)]);
+    if (!client || client.revokedAt) throw unauthorized('The SCIM client of this token has been revoked');
+    if (!tenant) throw unauthorized('The bearer token is not valid');
+    if (tenantName !== undefined && tenant.name !== tenantName) throw unauthorized('The bearer token is not valid for this tenant');
+    if (tenant.status !== 'active') throw forbidden(`Tenant '${tenant.name}' is disabled`);
+    this.touch(record.id, now);
+    return { tenant, client, token: record };
+  }
+
+  private touch(tokenId: string, now: Date): void {
+    const last = this.touched.get(tokenId) ?? 0;
+    if (now.getTime() - last < TOUCH_INTERVAL_MS) return;
+    this.touched.set(tokenId, now.getTime());
+    if (this.touched.size > 10_000) this.touched.clear();
+    // Bookkeeping only: a failure here must never fail the request.
+    this.store.touchToken(tokenId, now.toISOString()).catch(() => this.touched.delete(tokenId));
+  }
+}

@@ -1,0 +1,335 @@
+/**
+ * SCIM use cases on Users and Groups: create, read, replace, patch, delete, search. Each write is
+ * one transaction: read → check → apply → write, with the version checked, so concurrent writers
+ * and If-Match preconditions behave.
+ */
+import { randomUUID } from 'node:crypto';
+import { invalidValue, notFound, preconditionFailed, ScimError, uniqueness } from '../scim/errors.ts';
+import { bindFilter, type BoundFilter, type Target } from '../scim/filter/bind.ts';
+import { parseAttrPath, parseFilter, type ParseLimits } from '../scim/filter/parse.ts';
+import type { ListRequest } from '../scim/list.ts';
+import { applyPatch, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../scim/patch/apply.ts';
+import type { MemberDelta } from '../scim/patch/members.ts';
+import { Projection } from '../scim/project.ts';
+import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts';
+import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
+import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
+import { checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
+import type { Repo, SortSpec, Store } from '../store/types.ts';
+import { UniqueViolation } from '../store/types.ts';
+import { LIST_RESPONSE_URN } from '../scim/urns.ts';
+
+export interface ScimContext {
+  readonly tenantId: string;
+  /** Base URL of the SCIM endpoint the client called (for meta.location and $ref). */
+  readonly baseUrl: string;
+}
+
+export interface Representation {
+  readonly resource: Json;
+  readonly version: number;
+  readonly etag: string;
+  readonly location: string;
+  /** What the input normalisation dropped (unknown or read-only attributes), for the request log. */
+  readonly notes?: Notes;
+}
+
+export interface ProjectionRequest {
+  readonly attributes?: readonly string[];
+  readonly excludedAttributes?: readonly string[];
+}
+
+export interface ServiceLimits {
+  readonly maxResults: number;
+  readonly filter: ParseLimits;
+  readonly patch: PatchLimits;
+}
+
+/** RFC 7232 §3.1 / RFC 7644 §3.14: does an If-Match (or If-None-Match) header name this version? */
+export function etagMatches(header: string, version: number): boolean {
+  const tags = header.split(',').map((t) => t.trim());
+  return tags.some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`);
+}
+
+const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
+
+export class ResourceService {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: SchemaRegistry,
+    private readonly limits: ServiceLimits,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  schema(type: ResourceTypeName): ResourceSchema {
+    return this.registry.resource(type);
+  }
+
+  // Rendering
+
+  private async render(repo: Repo, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest): Promise<Json[]> {
+    const projections = new Map<ResourceTypeName, Projection>();
+    const proj = (type: ResourceTypeName) => {
+      let p = projections.get(type);
+      if (!p) {
+        p = Projection.of(this.schema(type), projection.attributes, projection.excludedAttributes);
+        projections.set(type, p);
+      }
+      return p;
+    };
+    const userIds = resources.filter((r) => r.type === 'User' && proj('User').includes('groups')).map((r) => r.id);
+    const groups = userIds.length ? await repo.groupsOf(ctx.tenantId, userIds) : new Map();
+    const out: Json[] = [];
+    for (const r of resources) {
+      const p = proj(r.type);
+      const members = r.type === 'Group' && p.includes('members') ? await repo.membersOf(ctx.tenantId, r.id) : undefined;
+      const doc = renderResource(r, this.schema(r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
+      out.push(p.apply(doc));
+    }
+    return out;
+  }
+
+  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, notes?: Notes): Promise<Representation> {
+    const [resource] = await this.render(repo, ctx, [r], projection);
+    const location = `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
+    const rep = { resource: resource!, version: r.version, etag: etagOf(r.version), location };
+    return notes ? { ...rep, notes } : rep;
+  }
+
+  // Input
+
+  /** Validates a POST or PUT body into stored form, plus the members list for groups. */
+  private normalizeBody(schema: ResourceSchema, body: unknown): { data: Json; members?: { value: string; type?: string }[]; notes: Notes } {
+    if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', `The request body must be a ${schema.name} object`);
+    checkSchemas(body, schema);
+    const notes: Notes = { ignored: [] };
+    const opts = { readOnly: 'ignore' as const, notes };
+    const isGroup = schema.name === 'Group';
+    const data = normalizeAttributes(body, schema, opts, isGroup ? ['schemas', 'id', 'meta', 'members'] : ['schemas', 'id', 'meta']);
+    // writeOnly attributes (password) are accepted and discarded: scimd stores no passwords.
+    for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete data[a.name];
+    checkRequired(data, schema);
+    for (const a of ['userName', 'displayName']) {
+      const v = data[a];
+      if (typeof v === 'string' && v.trim() === '' && schema.core.attributes.find((x) => x.name === a)?.required) throw invalidValue(`'${a}' must not be blank`);
+    }
+    if (!isGroup) return { data, notes };
+    const rawMembers = Object.entries(body).find(([k]) => k.toLowerCase() === 'members')?.[1];
+    const normalized = (normalizeAttribute(membersAttribute(schema), rawMembers, 'members', opts) as Json[] | undefined) ?? [];
+    const members = normalized.map((m, i) => {
+      if (typeof m.value !== 'string') throw invalidValue(`'members[${i}].value' is required (the member's id)`);
+      return typeof m.type === 'string' ? { value: m.value, type: m.type } : { value: m.value };
+    });
+    return { data, members, notes };
+  }
+
+  /** Checks that every new member exists in the tenant, matches its declared type, and is not the group itself. */
+  private async checkMembers(repo: Repo, tenantId: string, groupId: string, members: readonly { value: string; type?: string }[]): Promise<Map<string, 'User' | 'Group'>> {
+    const facts = await repo.memberFacts(tenantId, groupId, members.map((m) => m.value));
+    for (const m of members) {
+      const actual = facts.types.get(m.value);
+      if (m.value === groupId) throw invalidValue('A group cannot be a member of itself');
+      if (!actual) throw invalidValue(`Member '${m.value}' does not exist`);
+      if (m.type !== undefined && m.type.toLowerCase() !== actual.toLowerCase()) throw invalidValue(`Member '${m.value}' is a ${actual}, not a ${m.type}`);
+    }
+    return facts.types;
+  }
+
+  private async currentFor(repo: Repo, ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch: string | undefined): Promise<StoredResource> {
+    const current = await repo.getResource(ctx.tenantId, type, id);
+    if (!current) throw notFound(`${type} ${id} not found`);
+    if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
+      throw preconditionFailed(`The ${type} has changed: its version is ${etagOf(current.version)}, the request expected ${ifMatch}`);
+    }
+    return current;
+  }
+
+  private uniquenessError(e: unknown, data: Json): unknown {
+    if (e instanceof UniqueViolation && e.attribute === 'userName') {
+      return uniqueness(`userName '${String(data.userName)}' is already taken in this tenant (userName is unique without regard to case)`);
+    }
+    return e;
+  }
+
+  // Use cases
+
+  /** POST /Users, POST /Groups (RFC 7644 §3.3). */
+  async create(ctx: ScimContext, type: ResourceTypeName, body: unknown, projection: ProjectionRequest = {}): Promise<Representation> {
+    const schema = this.schema(type);
+    const { data, members, notes } = this.normalizeBody(schema, body);
+    const now = this.now().toISOString();
+    const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
+    return this.store.transaction(async (tx) => {
+      const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
+      if (members?.length) {
+        const types = await this.checkMembers(tx, ctx.tenantId, r.id, members);
+        for (const m of members) delta.add.set(m.value, types.get(m.value)!);
+      }
+      try {
+        await tx.insertResource(ctx.tenantId, r);
+      } catch (e) {
+        throw this.uniquenessError(e, data);
+      }
+      if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
+      return this.represent(tx, ctx, r, projection, notes);
+    });
+  }
+
+  /** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1). */
+  async get(ctx: ScimContext, type: ResourceTypeName, id: string, projection: ProjectionRequest = {}): Promise<Representation> {
+    const r = await this.store.getResource(ctx.tenantId, type, id);
+    if (!r) throw notFound(`${type} ${id} not found`);
+    return this.represent(this.store, ctx, r, projection);
+  }
+
+  /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */
+  async replace(ctx: ScimContext, type: ResourceTypeName, id: string, body: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
+    const schema = this.schema(type);
+    const { data, members, notes } = this.normalizeBody(schema, body);
+    return this.store.transaction(async (tx) => {
+      const current = await this.currentFor(tx, ctx, type, id, ifMatch);
+      checkImmutable(schema, current.data, data);
+      let delta: MemberDelta | undefined;
+      if (members) {
+        const types = await this.checkMembers(tx, ctx.tenantId, id, members);
+        const before = new Set((await tx.membersOf(ctx.tenantId, id)).map((m) => m.value));
+        const after = new Set(members.map((m) => m.value));
+        delta = { clear: false, add: new Map(), remove: new Set() };
+        for (const m of after) if (!before.has(m)) delta.add.set(m, types.get(m)!);
+        for (const m of before) if (!after.has(m)) delta.remove.add(m);
+      }
+      const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
+      const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
+      return this.represent(tx, ctx, next, projection, notes);
+    });
+  }
+
+  private async write(tx: Repo, ctx: ScimContext, current: StoredResource, data: Json, delta: MemberDelta | undefined): Promise<StoredResource> {
+    const next: StoredResource = { ...current, data, version: current.version + 1, lastModified: this.now().toISOString() };
+    let ok: boolean;
+    try {
+      ok = await tx.updateResource(ctx.tenantId, next, current.version);
+    } catch (e) {
+      throw this.uniquenessError(e, data);
+    }
+    // The transaction holds the write lock, so the version cannot have moved since the read.
+    if (!ok) throw preconditionFailed(`The ${current.type} changed while this request ran; retry`);
+    if (delta && (delta.clear || delta.add.size || delta.remove.size)) await tx.applyMemberDelta(ctx.tenantId, current.id, delta);
+    return next;
+  }
+
+  /** PATCH (RFC 7644 §3.5.2): read, apply all operations or none, write. */
+  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, body: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
+    const schema = this.schema(type);
+    const ops = parsePatchRequest(body, schema, this.limits.patch);
+    return this.store.transaction(async (tx) => {
+      const current = await this.currentFor(tx, ctx, type, id, ifMatch);
+      let members;
+      if (type === 'Group') {
+        const q = memberQuestions(ops, schema);
+        const facts = await tx.memberFacts(ctx.tenantId, id, [...q.ids]);
+        const all = q.all ? await tx.membersOf(ctx.tenantId, id) : undefined;
+        const allIds = all && new Set(all.map((m) => m.value));
+        members = {
+          has: (mid: string) => (allIds ? allIds.has(mid) : facts.members.has(mid)),
+          typeOf: (mid: string) => facts.types.get(mid),
+          ...(all ? { all } : {}),
+        };
+      }
+      const outcome = applyPatch({ schema, id, data: current.data, ...(members ? { members } : {}) }, ops);
+      for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete outcome.data[a.name];
+      cleanup(outcome.data);
+      const m = outcome.members;
+      const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
+      const next = changed ? await this.write(tx, ctx, current, outcome.data, outcome.members) : current;
+      return this.represent(tx, ctx, next, projection, outcome.notes);
+    });
+  }
+
+  /** DELETE (RFC 7644 §3.6). */
+  async delete(ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await this.currentFor(tx, ctx, type, id, ifMatch);
+      await tx.deleteResource(ctx.tenantId, type, id);
+    });
+  }
+
+  /** Binds a filter for each type. On root searches an attribute may exist on only some types. */
+  private bindFilters(filter: string, types: readonly ResourceTypeName[]): Map<ResourceTypeName, BoundFilter> {
+    const ast = parseFilter(filter, this.limits.filter);
+    const out = new Map<ResourceTypeName, BoundFilter>();
+    let firstError: unknown;
+    for (const type of types) {
+      try {
+        out.set(type, bindFilter(ast, this.schema(type)));
+      } catch (e) {
+        if (types.length === 1) throw e;
+        firstError ??= e;
+        out.set(type, { kind: 'const', value: false });
+      }
+    }
+    if (firstError && [...out.values()].every((f) => f.kind === 'const' && !f.value)) throw firstError;
+    return out;
+  }
+
+  private sortSpecs(sortBy: string, descending: boolean, types: readonly ResourceTypeName[]): Map<ResourceTypeName, SortSpec> {
+    const path = parseAttrPath(sortBy);
+    const out = new Map<ResourceTypeName, SortSpec>();
+    for (const type of types) {
+      let ref = this.schema(type).resolve(path.uri, path.name, path.sub);
+      if (!ref) continue;
+      if (!ref.sub && ref.attr.type === 'complex') {
+        const value = subAttribute(ref.attr, 'value');
+        if (!value) throw invalidValue(`Cannot sort by complex attribute '${sortBy}'; name a sub-attribute`);
+        ref = { ...ref, sub: value };
+      }
+      if ((ref.sub ?? ref.attr).returned === 'never') throw invalidValue(`Cannot sort by '${sortBy}'`);
+      const target: Target = { ref, leaf: ref.sub ?? ref.attr, relative: false };
+      out.set(type, { target, descending });
+    }
+    if (out.size === 0) throw invalidValue(`'sortBy' names an unknown attribute: '${sortBy}'`);
+    return out;
+  }
+
+  /** GET with filter, POST /.search (RFC 7644 §3.4.2, §3.4.3): a ListResponse. */
+  async search(ctx: ScimContext, types: readonly ResourceTypeName[], req: ListRequest): Promise<Json> {
+    const filters = req.filter !== undefined ? this.bindFilters(req.filter, types) : undefined;
+    const sort = req.sortBy !== undefined ? this.sortSpecs(req.sortBy, req.descending, types) : undefined;
+    const page = await this.store.queryResources(ctx.tenantId, {
+      types,
+      ...(filters ? { filters } : {}),
+      ...(sort ? { sort } : {}),
+      descending: req.descending,
+      startIndex: req.startIndex,
+      count: req.count,
+    });
+    const resources = await this.render(this.store, ctx, page.resources, req);
+    return {
+      schemas: [LIST_RESPONSE_URN],
+      totalResults: page.total,
+      startIndex: req.startIndex,
+      itemsPerPage: resources.length,
+      Resources: resources,
+    };
+  }
+}
+
+/** RFC 7643 §2.2 "immutable": once set, a PUT may repeat the value but not change it. */
+function checkImmutable(schema: ResourceSchema, before: Json, after: Json): void {
+  const check = (attrs: readonly AttributeDef[], b: Json, a: Json, prefix: string) => {
+    for (const def of attrs) {
+      if (def.mutability !== 'immutable') continue;
+      if (b[def.name] !== undefined && a[def.name] !== undefined && canonical(b[def.name]) !== canonical(a[def.name])) {
+        throw new ScimError(400, 'mutability', `'${prefix}${def.name}' is immutable and cannot be changed`);
+      }
+      if (b[def.name] !== undefined && a[def.name] === undefined) a[def.name] = b[def.name];
+    }
+  };
+  check(schema.core.attributes, before, after, '');
+  for (const ext of schema.extensions) {
+    const b = before[ext.id];
+    const a = after[ext.id];
+    if (isObject(b) && isObject(a)) check(ext.attributes, b, a, `${ext.id}:`);
+  }
+}
+

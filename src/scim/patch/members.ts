@@ -1,0 +1,108 @@
+/**
+ * Group membership inside the PATCH engine. Members live in their own rows, so a PATCH must not
+ * read or rewrite the whole list: the engine works against a MemberView that answers point
+ * questions, and produces a MemberDelta the store applies row by row (RFC 7644 §3.5.2 semantics,
+ * scimd's storage). The full list is loaded only for filters that are not plain `value eq` tests.
+ */
+import { invalidValue } from '../errors.ts';
+import type { BoundFilter } from '../filter/bind.ts';
+import { evaluate } from '../filter/evaluate.ts';
+
+export interface MemberRef {
+  readonly value: string;
+  readonly type: 'User' | 'Group';
+  readonly display?: string;
+}
+
+/** Membership before the PATCH. */
+export interface MemberView {
+  has(id: string): boolean;
+  /** The type of every resource a PATCH names as a member; undefined when no such resource exists. */
+  typeOf(id: string): 'User' | 'Group' | undefined;
+  /** Every member, when the service loaded them (needed for filters beyond `value eq`). */
+  readonly all?: readonly MemberRef[];
+}
+
+/** What the PATCH does to membership, applied by the store in order: clear, remove, add. */
+export interface MemberDelta {
+  clear: boolean;
+  /** id → the type of the resource added. */
+  readonly add: Map<string, 'User' | 'Group'>;
+  readonly remove: Set<string>;
+}
+
+export class NeedAllMembers extends Error {
+  constructor() {
+    super('this PATCH needs the full member list');
+  }
+}
+
+/** The ids a filter selects when it is `value eq "…"` or an `or` of such tests; undefined otherwise. */
+export function plainValueIds(f: BoundFilter): string[] | undefined {
+  if (f.kind === 'compare' && f.op === 'eq' && f.target.leaf.name === 'value' && typeof f.value === 'string') return [f.value];
+  if (f.kind === 'or') {
+    const l = plainValueIds(f.left);
+    const r = plainValueIds(f.right);
+    return l && r ? [...l, ...r] : undefined;
+  }
+  return undefined;
+}
+
+export class MemberTracker {
+  readonly delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
+
+  constructor(
+    private readonly view: MemberView,
+    private readonly groupId: string,
+  ) {}
+
+  isMember(id: string): boolean {
+    if (this.delta.add.has(id)) return true;
+    return !this.delta.clear && !this.delta.remove.has(id) && this.view.has(id);
+  }
+
+  get changed(): boolean {
+    return this.delta.clear || this.delta.add.size > 0 || this.delta.remove.size > 0;
+  }
+
+  /** Adds members; ones already present are left alone (RFC 7644 §3.5.2.1: no change, no error). */
+  add(items: readonly { value: string; type?: string }[]): void {
+    for (const m of items) {
+      const actual = this.view.typeOf(m.value);
+      if (!actual) throw invalidValue(`Member '${m.value}' does not exist`);
+      if (m.type !== undefined && m.type.toLowerCase() !== actual.toLowerCase()) {
+        throw invalidValue(`Member '${m.value}' is a ${actual}, not a ${m.type}`);
+      }
+      if (m.value === this.groupId) throw invalidValue('A group cannot be a member of itself');
+      if (this.isMember(m.value)) continue;
+      this.delta.remove.delete(m.value);
+      this.delta.add.set(m.value, actual);
+    }
+  }
+
+  clear(): void {
+    this.delta.clear = true;
+    this.delta.add.clear();
+    this.delta.remove.clear();
+  }
+
+  remove(ids: Iterable<string>): void {
+    for (const id of ids) {
+      this.delta.add.delete(id);
+      if (!this.delta.clear) this.delta.remove.add(id);
+    }
+  }
+
+  /** Ids of current members matching a value filter. */
+  matching(filter: BoundFilter): string[] {
+    const ids = plainValueIds(filter);
+    if (ids) return [...new Set(ids)].filter((id) => this.isMember(id));
+    if (!this.view.all) throw new NeedAllMembers();
+    const current: Record<string, unknown>[] = [];
+    if (!this.delta.clear) {
+      for (const m of this.view.all) if (!this.delta.remove.has(m.value) && !this.delta.add.has(m.value)) current.push({ ...m });
+    }
+    for (const [value, type] of this.delta.add) current.push({ value, type });
+    return current.filter((m) => evaluate(filter, m)).map((m) => m.value as string);
+  }
+}

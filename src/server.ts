@@ -1,0 +1,97 @@
+/** Start-up: wires the store, the services and the HTTP app together, and bootstraps a first tenant. */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { databaseFile, type Config } from './config.ts';
+import { buildApp } from './http/app.ts';
+import type { Services } from './http/services.ts';
+import { AdminService } from './provisioning/admin.ts';
+import { Authenticator } from './provisioning/auth.ts';
+import { ResourceService } from './provisioning/resources.ts';
+import { DEFAULT_PATCH_LIMITS } from './scim/patch/apply.ts';
+import { DEFAULT_PARSE_LIMITS } from './scim/filter/parse.ts';
+import { defaultRegistry } from './scim/schema/registry.ts';
+import { openSqliteStore } from './store/sqlite/store.ts';
+import type { Store } from './store/types.ts';
+
+export interface ServiceOptions {
+  readonly maxResults: number;
+}
+
+export function createServices(store: Store, opts: ServiceOptions): Services {
+  const registry = defaultRegistry();
+  return {
+    store,
+    registry,
+    admin: new AdminService(store),
+    auth: new Authenticator(store),
+    resources: new ResourceService(store, registry, { maxResults: opts.maxResults, filter: DEFAULT_PARSE_LIMITS, patch: DEFAULT_PATCH_LIMITS }),
+  };
+}
+
+export function openStore(config: Pick<Config, 'dataDir' | 'synchronous'>): Store {
+  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous });
+}
+
+export interface BootstrapResult {
+  /** True when this start created the default tenant and client. */
+  readonly created: boolean;
+  /** The token of the default client, only when it was just created. */
+  readonly token?: string;
+  /** True when SCIMD_BOOTSTRAP_TOKEN was set but the database already had tenants. */
+  readonly bootstrapTokenIgnored: boolean;
+}
+
+export const DEFAULT_TENANT = 'default';
+export const DEFAULT_CLIENT = 'default';
+
+/** On first start with an empty database: tenant `default`, client `default`, and its token. */
+export async function bootstrap(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {
+  const tenants = await services.store.listTenants();
+  if (tenants.length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
+  await services.admin.createTenant(DEFAULT_TENANT);
+  const issued = await services.admin.createClient(DEFAULT_TENANT, DEFAULT_CLIENT, bootstrapToken ? { token: bootstrapToken } : {});
+  return { created: true, token: issued.token, bootstrapTokenIgnored: false };
+}
+
+export interface Running {
+  readonly app: FastifyInstance;
+  readonly services: Services;
+  /** scheme://host:port the server listens on. */
+  readonly origin: string;
+  readonly bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({ level: config.logLevel, base: { service: 'scimd' }, redact: { paths: ['req.headers.authorization', '*.password', '*.token'], censor: '[redacted]' } });
+}
+
+/** Opens the data directory, bootstraps, and listens. */
+export async function startServer(config: Config, logger: Logger | false = createLogger(config)): Promise<Running> {
+  const store = openStore(config);
+  try {
+    const services = createServices(store, { maxResults: config.maxResults });
+    const boot = await bootstrap(services, config.bootstrapToken);
+    const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    let closed = false;
+    return {
+      app,
+      services,
+      origin: `http://${shownHost}:${port}`,
+      bootstrap: boot,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await app.close();
+        await store.close();
+      },
+    };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}

@@ -1,0 +1,56 @@
+import type { Repo } from './types.ts';
+
+/** Repo methods that write; outside a transaction the stores run each in its own. */
+export const WRITE_METHODS = [
+  'createTenant',
+  'setTenantStatus',
+  'createClient',
+  'revokeClient',
+  'createToken',
+  'expireTokens',
+  'revokeTokens',
+  'touchToken',
+  'insertResource',
+  'updateResource',
+  'deleteResource',
+  'applyMemberDelta',
+] as const satisfies readonly (keyof Repo)[];
+
+export const READ_METHODS = [
+  'tenantByName',
+  'tenantById',
+  'listTenants',
+  'clientByName',
+  'clientById',
+  'listClients',
+  'tokenByHash',
+  'listTokens',
+  'getResource',
+  'queryResources',
+  'membersOf',
+  'memberFacts',
+  'groupsOf',
+] as const satisfies readonly (keyof Repo)[];
+
+type Method = (...args: never[]) => Promise<unknown>;
+
+/**
+ * A Repo whose reads go to `read`, whose writes go through `write` (a transaction wrapper), and
+ * whose every error passes through `mapError`.
+ */
+export function routedRepo(read: Repo, write: <T>(fn: (tx: Repo) => Promise<T>) => Promise<T>, mapError: (e: unknown) => unknown): Repo {
+  const out: Record<string, Method> = {};
+  for (const m of READ_METHODS) {
+    out[m] = async (...args: never[]) => {
+      try {
+        return await (read[m] as Method)(...args);
+      } catch (e) {
+        throw mapError(e);
+      }
+    };
+  }
+  for (const m of WRITE_METHODS) {
+    out[m] = (...args: never[]) => write((tx) => (tx[m] as Method)(...args));
+  }
+  return out as unknown as Repo;
+}

@@ -1,0 +1,251 @@
+/**
+ * Compiles bound SCIM filters and sort specs to SQL with bound parameters only: no client value is
+ * ever spliced into SQL text. The semantics are those of scim/filter/evaluate.ts; a property test
+ * runs both on random data and random filters and demands the same answers.
+ */
+import { invalidValue } from '../../scim/errors.ts';
+import type { BoundFilter, Target } from '../../scim/filter/bind.ts';
+import type { AttrRef } from '../../scim/schema/registry.ts';
+import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts';
+import { fold } from '../../scim/values.ts';
+import type { ResourceQuery } from '../types.ts';
+import { columnFor, INDEXED_VALUES } from './columns.ts';
+import type { Dialect } from './dialect.ts';
+
+/** A single-valued source: one SQL expression per resource row. */
+interface Scalar {
+  readonly kind: 'scalar';
+  readonly expr: string;
+  readonly folded?: string;
+}
+
+/** A multi-valued source: rows correlated with the resource row `r`. */
+interface Rows {
+  readonly kind: 'rows';
+  readonly from: string;
+  readonly correlation: string;
+  /** The typed expression of a sub-attribute of one element (or of the element itself for simple arrays). */
+  field(sub: AttributeDef | undefined): string;
+}
+
+const isMembers = (ref: AttrRef, type: ResourceTypeName) => type === 'Group' && !ref.extension && ref.schema !== null && ref.attr.name === 'members';
+const isGroups = (ref: AttrRef, type: ResourceTypeName) => type === 'User' && !ref.extension && ref.schema !== null && ref.attr.name === 'groups';
+
+export const RESOURCE_COLUMNS = 'r.id, r.type, r.version, r.created, r.last_modified, r.data';
+
+export class SqlCompiler {
+  readonly params: unknown[] = [];
+  private aliasCounter = 0;
+
+  constructor(
+    private readonly d: Dialect,
+    private readonly tenantId: string,
+  ) {}
+
+  /** Adds a parameter and returns its placeholder. */
+  p(v: unknown): string {
+    this.params.push(v);
+    return this.d.placeholder(this.params.length);
+  }
+
+  private alias(prefix: string): string {
+    return `${prefix}${++this.aliasCounter}`;
+  }
+
+  private jsonKeys(ref: AttrRef, withSub: boolean): string[] {
+    const keys = ref.extension ? [ref.schema!, ref.attr.name] : [ref.attr.name];
+    if (withSub && ref.sub) keys.push(ref.sub.name);
+    return keys;
+  }
+
+  private source(ref: AttrRef, type: ResourceTypeName): Scalar | Rows {
+    if (isMembers(ref, type)) {
+      const gm = this.alias('gm');
+      const m = this.alias('m');
+      return {
+        kind: 'rows',
+        from: `group_members ${gm} JOIN resources ${m} ON ${m}.seq = ${gm}.member_seq`,
+        correlation: `${gm}.group_seq = r.seq`,
+        field: (sub) => {
+          switch (sub?.name) {
+            case 'type':
+              return `${m}.type`;
+            case 'display':
+              return `COALESCE(${m}.display_name, ${m}.user_name)`;
+            default:
+              return `${m}.id`;
+          }
+        },
+      };
+    }
+    if (isGroups(ref, type)) {
+      const a = this.alias('anc');
+      const g = this.alias('g');
+      const gm = this.alias('gm');
+      const gm2 = this.alias('gm');
+      // Direct memberships, then groups containing those groups, cycle-safe through UNION.
+      const closure =
+        `(WITH RECURSIVE ${a}(seq, direct) AS (` +
+        `SELECT ${gm}.group_seq, 1 FROM group_members ${gm} WHERE ${gm}.member_seq = r.seq ` +
+        `UNION SELECT ${gm2}.group_seq, 0 FROM group_members ${gm2} JOIN ${a} ON ${gm2}.member_seq = ${a}.seq) ` +
+        `SELECT seq, MAX(direct) AS direct FROM ${a} GROUP BY seq)`;
+      return {
+        kind: 'rows',
+        from: `${closure} ${a} JOIN resources ${g} ON ${g}.seq = ${a}.seq`,
+        correlation: '1=1',
+        field: (sub) => {
+          switch (sub?.name) {
+            case 'display':
+              return `${g}.display_name`;
+            case 'type':
+              return `CASE WHEN ${a}.direct = 1 THEN 'direct' ELSE 'indirect' END`;
+            default:
+              return `${g}.id`;
+          }
+        },
+      };
+    }
+    const col = columnFor(ref, type);
+    if (col) return col.folded ? { kind: 'scalar', expr: col.column, folded: col.folded } : { kind: 'scalar', expr: col.column };
+    if (!ref.attr.multiValued) {
+      const leaf = ref.sub ?? ref.attr;
+      return { kind: 'scalar', expr: this.d.jsonScalar('r.data', this.p(this.d.jsonPath(this.jsonKeys(ref, true))), leaf.type) };
+    }
+    const e = this.alias('e');
+    const { from, element } = this.d.jsonElements('r.data', this.p(this.d.jsonPath(this.jsonKeys(ref, false))), e);
+    return {
+      kind: 'rows',
+      from,
+      correlation: '1=1',
+      field: (sub) => (sub ? this.d.elementScalar(element, this.p(this.d.jsonPath([sub.name])), sub.type) : this.d.elementSelf(element, ref.attr.type)),
+    };
+  }
+
+  /** A comparison of one typed SQL expression (RFC 7644 §3.4.2.2 operators). */
+  private condition(expr: string, folded: string | undefined, leaf: AttributeDef, op: Extract<BoundFilter, { kind: 'compare' }>['op'], value: string | number | boolean): string {
+    if (typeof value === 'string' && (leaf.type === 'string' || leaf.type === 'reference' || leaf.type === 'binary')) {
+      const ci = !leaf.caseExact;
+      const x = ci ? (folded ?? this.d.fold(expr)) : expr;
+      const v = ci ? fold(value) : value;
+      switch (op) {
+        case 'eq':
+          return `${x} = ${this.p(v)}`;
+        case 'ne':
+          return `${x} <> ${this.p(v)}`;
+        case 'co':
+          return `${this.d.position(x, this.p(v))} > 0`;
+        case 'sw':
+          return `substr(${x}, 1, length(${this.p(v)})) = ${this.p(v)}`;
+        case 'ew':
+          return `(length(${x}) >= length(${this.p(v)}) AND substr(${x}, length(${x}) - length(${this.p(v)}) + 1) = ${this.p(v)})`;
+        default:
+          return `${this.d.binary(x)} ${SQL_OP[op]} ${this.d.binary(this.p(v))}`;
+      }
+    }
+    if (leaf.type === 'dateTime' && typeof value === 'string') {
+      return `${this.d.binary(expr)} ${SQL_OP[op]} ${this.d.binary(this.p(value))}`;
+    }
+    return `${expr} ${SQL_OP[op]} ${this.p(this.d.bind(value))}`;
+  }
+
+  filter(f: BoundFilter, type: ResourceTypeName, element?: Rows): string {
+    switch (f.kind) {
+      case 'const':
+        return f.value ? '1=1' : '1=0';
+      case 'and':
+      case 'or':
+        return `(${this.filter(f.left, type, element)} ${f.kind.toUpperCase()} ${this.filter(f.right, type, element)})`;
+      case 'not':
+        // NULL (unknown) counts as false everywhere; NOT must not turn it into unknown again.
+        return `(NOT COALESCE(${this.filter(f.filter, type, element)}, FALSE))`;
+      case 'present':
+        return this.present(f.target, type, element);
+      case 'compare':
+        return this.compare(f, type, element);
+      case 'valuePath': {
+        const src = this.source(f.ref, type);
+        if (src.kind !== 'rows') throw new Error('value filter on a single-valued attribute');
+        return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${this.filter(f.filter, type, src)})`;
+      }
+    }
+  }
+
+  private present(t: Target, type: ResourceTypeName, element?: Rows): string {
+    if (t.relative) return `${element!.field(t.leaf)} IS NOT NULL`;
+    const src = this.source(t.ref, type);
+    if (src.kind === 'scalar') return `${src.expr} IS NOT NULL`;
+    return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${src.field(t.ref.sub)} IS NOT NULL)`;
+  }
+
+  private compare(f: Extract<BoundFilter, { kind: 'compare' }>, type: ResourceTypeName, element?: Rows): string {
+    const t = f.target;
+    if (t.relative) return this.condition(element!.field(t.leaf), undefined, t.leaf, f.op, f.value);
+    const indexed = INDEXED_VALUES.get(type)?.some((iv) => iv.attr === t.ref.attr.name && iv.sub === t.ref.sub?.name && !t.ref.extension);
+    if (indexed && f.op === 'eq' && typeof f.value === 'string' && !t.leaf.caseExact) {
+      // Index lookup through resource_values, which holds fold(value) (RFC: caseExact=false).
+      return `r.seq IN (SELECT rv.resource_seq FROM resource_values rv WHERE rv.tenant_id = ${this.p(this.tenantId)} AND rv.attr = ${this.p(`${t.ref.attr.name}.${t.ref.sub!.name}`)} AND rv.value_fold = ${this.p(fold(f.value))})`;
+    }
+    const src = this.source(t.ref, type);
+    if (src.kind === 'scalar') return this.condition(src.expr, src.folded, t.leaf, f.op, f.value);
+    return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${this.condition(src.field(t.ref.sub), undefined, t.leaf, f.op, f.value)})`;
+  }
+
+  /** The sort key expression (RFC 7644 §3.4.2.3); case-insensitive strings sort folded. */
+  sortKey(t: Target, type: ResourceTypeName): string {
+    const ref = t.ref;
+    if (isMembers(ref, type) || isGroups(ref, type)) throw invalidValue(`Cannot sort by '${ref.attr.name}'`);
+    const leaf = t.leaf;
+    let expr: string;
+    let folded: string | undefined;
+    if (ref.attr.multiValued) {
+      const keys = this.jsonKeys(ref, false);
+      if (ref.attr.type === 'complex') {
+        const el = this.d.primaryOrFirst('r.data', this.p(this.d.jsonPath(keys)), this.p(this.d.jsonPath([...keys, 0])));
+        expr = this.d.elementScalar(el, this.p(this.d.jsonPath([ref.sub?.name ?? 'value'])), leaf.type);
+      } else {
+        expr = this.d.jsonScalar('r.data', this.p(this.d.jsonPath([...keys, 0])), leaf.type);
+      }
+    } else {
+      const src = this.source(ref, type) as Scalar;
+      expr = src.expr;
+      folded = src.folded;
+    }
+    if ((leaf.type === 'string' || leaf.type === 'reference') && !leaf.caseExact) expr = folded ?? this.d.fold(expr);
+    return leaf.type === 'string' || leaf.type === 'reference' || leaf.type === 'dateTime' ? this.d.binary(expr) : expr;
+  }
+}
+
+const SQL_OP = { eq: '=', ne: '<>', gt: '>', ge: '>=', lt: '<', le: '<=', co: '', sw: '', ew: '' } as const;
+
+export interface CompiledSearch {
+  readonly countSql: string;
+  readonly countParams: unknown[];
+  readonly pageSql: string;
+  readonly pageParams: unknown[];
+}
+
+/** The count and page statements of a search. Paging is stable: ties break on insertion order. */
+export function compileSearch(d: Dialect, tenantId: string, q: ResourceQuery): CompiledSearch {
+  const c = new SqlCompiler(d, tenantId);
+  const typeConds = q.types.map((type) => {
+    const f = q.filters?.get(type);
+    return `(r.type = ${c.p(type)}${f ? ` AND ${c.filter(f, type)}` : ''})`;
+  });
+  const where = `r.tenant_id = ${c.p(tenantId)} AND (${typeConds.join(' OR ')})`;
+  const countParams = [...c.params];
+  const countSql = `SELECT COUNT(*) AS n FROM resources r WHERE ${where}`;
+  let order = 'r.seq ASC';
+  if (q.sort && q.sort.size > 0) {
+    const dir = q.descending ? 'DESC' : 'ASC';
+    const sorted = q.types.filter((type) => q.sort!.has(type));
+    const key =
+      q.types.length === 1 && sorted.length === 1
+        ? c.sortKey(q.sort.get(sorted[0]!)!.target, sorted[0]!)
+        : `CASE r.type ${sorted.map((type) => `WHEN ${c.p(type)} THEN ${c.sortKey(q.sort!.get(type)!.target, type)}`).join(' ')} END`;
+    // RFC 7644 §3.4.2.3: resources without a value sort last ascending, first descending.
+    // Placeholders are numbered, so repeating `key` repeats no parameter.
+    order = `(${key}) IS NULL ${dir}, ${key} ${dir}, r.seq ASC`;
+  }
+  const pageSql = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE ${where} ORDER BY ${order} LIMIT ${c.p(q.count)} OFFSET ${c.p(Math.max(0, q.startIndex - 1))}`;
+  return { countSql, countParams, pageSql, pageParams: c.params };
+}

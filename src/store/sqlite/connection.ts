@@ -1,0 +1,25 @@
+import Database from 'better-sqlite3';
+import { fold } from '../../scim/values.ts';
+
+export type Connection = Database.Database;
+
+export interface SqliteOptions {
+  /** `FULL` survives power loss; `NORMAL` survives a process crash. */
+  readonly synchronous?: 'FULL' | 'NORMAL';
+  readonly readonly?: boolean;
+  readonly busyTimeoutMs?: number;
+}
+
+/** Opens a connection with the pragmas every scimd connection uses. */
+export function openConnection(file: string, opts: SqliteOptions = {}): Connection {
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (!opts.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
+  }
+  db.pragma('foreign_keys = ON');
+  // The same case folding as the in-memory evaluator (scim/values.ts), so SQL and JS agree.
+  db.function('scim_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : v));
+  return db;
+}

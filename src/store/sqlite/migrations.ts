@@ -1,0 +1,74 @@
+/**
+ * Schema migrations, applied in order at start-up inside one transaction each. Never edit a
+ * released migration; add a new one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE scim_clients (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    UNIQUE (tenant_id, name)
+  );
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    client_id TEXT NOT NULL REFERENCES scim_clients(id),
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  CREATE INDEX tokens_client ON tokens (client_id);
+
+  -- One table for every resource type, so root-level search is one query and paging is one order.
+  CREATE TABLE resources (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    user_name TEXT,
+    user_name_fold TEXT,
+    external_id TEXT,
+    display_name TEXT,
+    display_name_fold TEXT,
+    data TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX resources_id ON resources (tenant_id, id);
+  CREATE UNIQUE INDEX resources_user_name ON resources (tenant_id, user_name_fold);
+  CREATE INDEX resources_external_id ON resources (tenant_id, type, external_id);
+  CREATE INDEX resources_display_name ON resources (tenant_id, type, display_name_fold);
+  CREATE INDEX resources_type_seq ON resources (tenant_id, type, seq);
+
+  -- Folded values of multi-valued sub-attributes that clients look up with eq (emails.value).
+  CREATE TABLE resource_values (
+    resource_seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL,
+    attr TEXT NOT NULL,
+    value_fold TEXT NOT NULL
+  );
+  CREATE INDEX resource_values_lookup ON resource_values (tenant_id, attr, value_fold);
+  CREATE INDEX resource_values_resource ON resource_values (resource_seq);
+
+  -- Group membership as rows: adding one member to a huge group writes one row.
+  CREATE TABLE group_members (
+    group_seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    member_seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    PRIMARY KEY (group_seq, member_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX group_members_member ON group_members (member_seq, group_seq);
+  `,
+];

@@ -1,0 +1,87 @@
+/**
+ * The embedded SQLite store: one writer connection (serialised by a mutex, so an async
+ * transaction never interleaves with another) and one reader connection (WAL lets it read the
+ * last commit while a write is under way). Reads outside a transaction use the reader; writes
+ * outside a transaction run in one of their own.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Mutex } from '../mutex.ts';
+import { routedRepo } from '../repo-methods.ts';
+import type { Repo, Store } from '../types.ts';
+import { StoreUnavailable, UniqueViolation } from '../types.ts';
+import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
+import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { SqliteRepo } from './repo.ts';
+
+/** SQLite result codes that mean "not now" rather than "bad request". */
+const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
+
+export function mapSqliteError(e: unknown): unknown {
+  if (e instanceof UniqueViolation || e instanceof StoreUnavailable) return e;
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailable(`database unavailable (${code})`, e);
+  return e;
+}
+
+export function migrate(db: Connection): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+  const done = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  SQLITE_MIGRATIONS.forEach((sql, i) => {
+    const version = i + 1;
+    if (done.has(version)) return;
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+    }).immediate();
+  });
+}
+
+/** Opens (creating and migrating when needed) the SQLite database at `file`. */
+export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const writer = openConnection(file, opts);
+  let reader: Connection | undefined;
+  try {
+    migrate(writer);
+    // An in-memory database is private to its connection, so it reads through the writer.
+    reader = file === ':memory:' ? writer : openConnection(file, opts);
+  } catch (e) {
+    writer.close();
+    throw e;
+  }
+  const writeRepo = new SqliteRepo(writer);
+  const readRepo = reader === writer ? writeRepo : new SqliteRepo(reader);
+  const mutex = new Mutex();
+  let closed = false;
+
+  function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
+    return mutex.run(async () => {
+      if (closed) throw new StoreUnavailable('store is closed');
+      try {
+        writer.exec('BEGIN IMMEDIATE');
+      } catch (e) {
+        throw mapSqliteError(e);
+      }
+      try {
+        const result = await fn(writeRepo);
+        writer.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (writer.inTransaction) writer.exec('ROLLBACK');
+        throw mapSqliteError(e);
+      }
+    });
+  }
+
+  async function close(): Promise<void> {
+    await mutex.run(async () => {
+      if (closed) return;
+      closed = true;
+      if (reader !== writer) reader!.close();
+      writer.close();
+    });
+  }
+
+  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close };
+}

@@ -1,0 +1,131 @@
+/**
+ * The persistence interface. One implementation per database (sqlite/, postgres/), one contract
+ * test suite for all. The store knows which SCIM attributes have their own indexed columns and
+ * how to run a bound filter; it knows nothing else of SCIM rules (those live in scim/ and
+ * provisioning/).
+ */
+import type { BoundFilter, Target } from '../scim/filter/bind.ts';
+import type { MemberDelta } from '../scim/patch/members.ts';
+import type { GroupMembership, Member, StoredResource } from '../scim/resource.ts';
+import type { ResourceTypeName } from '../scim/schema/types.ts';
+
+export type TenantStatus = 'active' | 'disabled';
+
+export interface Tenant {
+  readonly id: string;
+  readonly name: string;
+  readonly status: TenantStatus;
+  readonly createdAt: string;
+}
+
+export interface ScimClient {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly name: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+}
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly clientId: string;
+  /** SHA-256 of the token, hex. The token itself is never stored. */
+  readonly hash: string;
+  /** The first characters of the token, for recognising it in listings; never enough to use it. */
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly expiresAt?: string;
+  readonly revokedAt?: string;
+  readonly lastUsedAt?: string;
+}
+
+export interface SortSpec {
+  readonly target: Target;
+  readonly descending: boolean;
+}
+
+/** A search over one or more resource types (several for root-level `/.search`). */
+export interface ResourceQuery {
+  readonly types: readonly ResourceTypeName[];
+  /** Bound filter per type; a type missing here matches everything. */
+  readonly filters?: ReadonlyMap<ResourceTypeName, BoundFilter>;
+  readonly sort?: ReadonlyMap<ResourceTypeName, SortSpec>;
+  readonly descending?: boolean;
+  /** 1-based, as in RFC 7644 §3.4.2.4. */
+  readonly startIndex: number;
+  readonly count: number;
+}
+
+export interface ResourcePage {
+  readonly total: number;
+  readonly resources: StoredResource[];
+}
+
+/** Raised when a write would break a uniqueness rule the store enforces (userName per tenant). */
+export class UniqueViolation extends Error {
+  constructor(readonly attribute: string) {
+    super(`${attribute} is not unique`);
+    this.name = 'UniqueViolation';
+  }
+}
+
+/** Raised when the database cannot serve the request right now (locked, read-only, full, unreachable). */
+export class StoreUnavailable extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'StoreUnavailable';
+  }
+}
+
+export interface MemberFacts {
+  /** Which of the asked ids are members of the group now. */
+  readonly members: Set<string>;
+  /** The type of each asked id that exists in the tenant. */
+  readonly types: Map<string, 'User' | 'Group'>;
+}
+
+/** Everything the service can ask of the database, inside or outside a transaction. */
+export interface Repo {
+  // Tenants, clients, tokens
+  createTenant(t: Tenant): Promise<void>;
+  tenantByName(name: string): Promise<Tenant | undefined>;
+  tenantById(id: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<Tenant[]>;
+  setTenantStatus(id: string, status: TenantStatus): Promise<void>;
+
+  createClient(c: ScimClient): Promise<void>;
+  clientByName(tenantId: string, name: string): Promise<ScimClient | undefined>;
+  clientById(id: string): Promise<ScimClient | undefined>;
+  listClients(tenantId: string): Promise<ScimClient[]>;
+  revokeClient(id: string, at: string): Promise<void>;
+
+  createToken(t: TokenRecord): Promise<void>;
+  tokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  listTokens(filter: { tenantId?: string; clientId?: string }): Promise<TokenRecord[]>;
+  /** Sets expiry `at` on every live token of the client that would outlive it, except `exceptId`. */
+  expireTokens(clientId: string, at: string, exceptId: string): Promise<void>;
+  revokeTokens(clientId: string, at: string): Promise<void>;
+  touchToken(id: string, at: string): Promise<void>;
+
+  // Resources: every call is scoped by tenant.
+  insertResource(tenantId: string, r: StoredResource): Promise<void>;
+  getResource(tenantId: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined>;
+  /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. */
+  updateResource(tenantId: string, r: StoredResource, expectedVersion: number): Promise<boolean>;
+  deleteResource(tenantId: string, type: ResourceTypeName, id: string): Promise<boolean>;
+  queryResources(tenantId: string, q: ResourceQuery): Promise<ResourcePage>;
+
+  // Group membership (rows, not a JSON array).
+  membersOf(tenantId: string, groupId: string): Promise<Member[]>;
+  memberFacts(tenantId: string, groupId: string, ids: readonly string[]): Promise<MemberFacts>;
+  applyMemberDelta(tenantId: string, groupId: string, delta: MemberDelta): Promise<void>;
+  /** Direct and nested group memberships of each user. */
+  groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>>;
+}
+
+export interface Store extends Repo {
+  /** Runs `fn` in one serialisable transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
