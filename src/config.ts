@@ -23,6 +23,7 @@ export interface Config {
   readonly publicUrl?: string;
   readonly maxResults: number;
   readonly bodyLimit: number;
+  readonly bulkMaxOperations: number;
   readonly trustProxy: boolean;
   readonly synchronous: 'FULL' | 'NORMAL';
 }
@@ -87,6 +88,7 @@ export const SETTINGS = {
   },
   maxResults: { flag: 'max-results', env: 'SCIMD_MAX_RESULTS', fallback: 1000, parse: integer(1, 100_000) },
   bodyLimit: { flag: 'max-body-bytes', env: 'SCIMD_MAX_BODY_BYTES', fallback: 1_048_576, parse: integer(1024, 1_073_741_824) },
+  bulkMaxOperations: { flag: 'bulk-max-operations', env: 'SCIMD_BULK_MAX_OPERATIONS', fallback: 1000, parse: integer(1, 100_000) },
   trustProxy: {
     flag: 'trust-proxy',
     env: 'SCIMD_TRUST_PROXY',
@@ -126,6 +128,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     ...(publicUrl ? { publicUrl } : {}),
     maxResults: pick(SETTINGS.maxResults, flags, env),
     bodyLimit: pick(SETTINGS.bodyLimit, flags, env),
+    bulkMaxOperations: pick(SETTINGS.bulkMaxOperations, flags, env),
     trustProxy: pick(SETTINGS.trustProxy, flags, env),
     synchronous: pick(SETTINGS.synchronous, flags, env),
   };

@@ -6,6 +6,7 @@ import { buildApp } from './http/app.ts';
 import type { Services } from './http/services.ts';
 import { AdminService } from './provisioning/admin.ts';
 import { Authenticator } from './provisioning/auth.ts';
+import { BulkService } from './provisioning/bulk.ts';
 import { ResourceService } from './provisioning/resources.ts';
 import { DEFAULT_PATCH_LIMITS } from './scim/patch/apply.ts';
 import { DEFAULT_PARSE_LIMITS } from './scim/filter/parse.ts';
@@ -15,16 +16,20 @@ import type { Store } from './store/types.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
+  readonly bulkMaxOperations?: number;
+  readonly bodyLimit?: number;
 }
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
+  const resources = new ResourceService(store, registry, { maxResults: opts.maxResults, filter: DEFAULT_PARSE_LIMITS, patch: DEFAULT_PATCH_LIMITS });
   return {
     store,
     registry,
     admin: new AdminService(store),
     auth: new Authenticator(store),
-    resources: new ResourceService(store, registry, { maxResults: opts.maxResults, filter: DEFAULT_PARSE_LIMITS, patch: DEFAULT_PATCH_LIMITS }),
+    resources,
+    bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
   };
 }
 
@@ -70,9 +75,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 export async function startServer(config: Config, logger: Logger | false = createLogger(config)): Promise<Running> {
   const store = openStore(config);
   try {
-    const services = createServices(store, { maxResults: config.maxResults });
+    const services = createServices(store, { maxResults: config.maxResults, bulkMaxOperations: config.bulkMaxOperations, bodyLimit: config.bodyLimit });
     const boot = await bootstrap(services, config.bootstrapToken);
-    const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
+    const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

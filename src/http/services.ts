@@ -1,5 +1,6 @@
 import type { AdminService } from '../provisioning/admin.ts';
 import type { Authenticator } from '../provisioning/auth.ts';
+import type { BulkService } from '../provisioning/bulk.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { Store } from '../store/types.ts';
@@ -10,6 +11,7 @@ export interface Services {
   readonly admin: AdminService;
   readonly auth: Authenticator;
   readonly resources: ResourceService;
+  readonly bulk: BulkService;
   readonly registry: SchemaRegistry;
 }
 
@@ -18,5 +20,6 @@ export interface HttpOptions {
   readonly publicUrl?: string;
   readonly maxResults: number;
   readonly bodyLimit: number;
+  readonly bulkMaxOperations: number;
   readonly trustProxy?: boolean;
 }

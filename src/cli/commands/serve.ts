@@ -55,11 +55,12 @@ Options (flag, then environment variable, then default):
   --public-url <url>          ${SETTINGS.publicUrl.env}, the https://host[:port] clients use, for meta.location behind a proxy
   --trust-proxy <bool>        ${SETTINGS.trustProxy.env}, default false: read X-Forwarded-* headers
   --max-results <n>           ${SETTINGS.maxResults.env}, default ${SETTINGS.maxResults.fallback}: largest page of a list or search
-  --max-body-bytes <n>        ${SETTINGS.bodyLimit.env}, default ${SETTINGS.bodyLimit.fallback}: largest request body
+  --max-body-bytes <n>        ${SETTINGS.bodyLimit.env}, default ${SETTINGS.bodyLimit.fallback}: largest request body (also bulk maxPayloadSize)
+  --bulk-max-operations <n>   ${SETTINGS.bulkMaxOperations.env}, default ${SETTINGS.bulkMaxOperations.fallback}: most operations in one /Bulk request
   --sqlite-synchronous <mode> ${SETTINGS.synchronous.env}, default ${SETTINGS.synchronous.fallback} (FULL survives power loss, NORMAL a crash)
 Environment only:
   SCIMD_BOOTSTRAP_TOKEN       the token of client 'default' on the first start (for automated deployments)`,
-  options: ['host', 'port', 'data-dir', 'log-level', 'public-url', 'trust-proxy', 'max-results', 'max-body-bytes', 'sqlite-synchronous'],
+  options: ['host', 'port', 'data-dir', 'log-level', 'public-url', 'trust-proxy', 'max-results', 'max-body-bytes', 'bulk-max-operations', 'sqlite-synchronous'],
   async run(ctx) {
     allowOnly(ctx.args.flags, this.options);
     const config = resolveConfig(ctx.args.flags, ctx.env);

@@ -52,7 +52,8 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
       if (Object.keys(request.query).some((k) => k.toLowerCase() === 'filter')) throw forbidden('Filtering is not supported on this endpoint');
     };
     app.get('/ServiceProviderConfig', async (request: Req, reply) => {
-      return sendScim(reply, 200, serviceProviderConfig({ maxResults: max }, scimOf(request).ctx.baseUrl));
+      const bulk = { maxOperations: options.bulkMaxOperations, maxPayloadSize: options.bodyLimit };
+      return sendScim(reply, 200, serviceProviderConfig({ maxResults: max, bulk }, scimOf(request).ctx.baseUrl));
     });
     app.get('/ResourceTypes', async (request: Req, reply) => {
       noFilter(request);
@@ -116,8 +117,9 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     app.all('/Me', async () => {
       throw notImplemented('/Me is not supported: a SCIM client of scimd acts for a tenant, not for a user');
     });
-    app.all('/Bulk', async () => {
-      throw notImplemented('Bulk operations are not supported yet (see /ServiceProviderConfig)');
+    app.post('/Bulk', async (request: Req, reply) => {
+      const length = Number(request.headers['content-length'] ?? 0);
+      return sendScim(reply, 200, await services.bulk.run(scimOf(request).ctx, request.body, Number.isFinite(length) ? length : 0));
     });
   };
 }
