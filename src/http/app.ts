@@ -1,7 +1,8 @@
 /** The Fastify application: parsers, error handling, request logging and the SCIM mounts. */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { registerErrorHandlers } from './errors.ts';
+import { registerErrorHandlers, sendError } from './errors.ts';
+import { ScimError } from '../scim/errors.ts';
 import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
 import type { HttpOptions, Services } from './services.ts';
@@ -20,6 +21,9 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     return503OnClosing: true,
     // Path segments are ids, URNs or names: nothing legitimate is longer.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300 },
+    // Malformed URLs (bad percent-encoding, overlong segments) get SCIM error bodies too.
+    frameworkErrors: (err: { statusCode?: number; code?: string }, _request: unknown, reply: Parameters<typeof sendError>[0]) =>
+      sendError(reply, new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid')),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   registerJsonParsers(app);
   registerErrorHandlers(app, options.bodyLimit);

@@ -8,7 +8,7 @@ import { invalidSyntax, invalidValue, payloadTooLarge, ScimError } from '../scim
 import type { ResourceTypeName } from '../scim/schema/types.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../scim/urns.ts';
-import type { ResourceService, ScimContext, Representation } from './resources.ts';
+import type { ResourceService, ScimContext, Written } from './resources.ts';
 
 export interface BulkLimits {
   readonly maxOperations: number;
@@ -174,17 +174,19 @@ export class BulkService {
     const execute = async (op: Operation, data: unknown): Promise<void> => {
       const target = op.target === undefined ? undefined : (substitute(op.target, created) as string);
       try {
-        let rep: Representation | undefined;
+        let rep: Written | undefined;
         switch (op.method) {
-          case 'POST':
-            rep = await this.resources.create(ctx, op.type, data);
-            created.set(op.bulkId!, String(rep.resource.id));
+          case 'POST': {
+            const made = await this.resources.create(ctx, op.type, data);
+            created.set(op.bulkId!, String(made.resource.id));
+            rep = made;
             break;
+          }
           case 'PUT':
             rep = await this.resources.replace(ctx, op.type, target!, data, op.version);
             break;
           case 'PATCH':
-            rep = await this.resources.patch(ctx, op.type, target!, data, op.version);
+            rep = await this.resources.patch(ctx, op.type, target!, data, op.version, null);
             break;
           case 'DELETE':
             await this.resources.delete(ctx, op.type, target!, op.version);
@@ -244,10 +246,14 @@ export class BulkService {
       const ids = [...d.refs].map((r) => created.get(r)).filter((x): x is string => x !== undefined);
       if (ids.length === 0) continue;
       try {
-        const rep = await this.resources.patch(ctx, 'Group', d.groupId, {
-          schemas: [PATCH_OP_URN],
-          Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
-        });
+        const rep = await this.resources.patch(
+          ctx,
+          'Group',
+          d.groupId,
+          { schemas: [PATCH_OP_URN], Operations: [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }] },
+          undefined,
+          null,
+        );
         const prev = results[d.op.index];
         if (prev) results[d.op.index] = { ...prev, version: rep.etag };
       } catch (e) {

@@ -25,13 +25,17 @@ export interface ScimContext {
   readonly baseUrl: string;
 }
 
-export interface Representation {
-  readonly resource: Json;
+/** What a write leaves behind, without the resource body. */
+export interface Written {
   readonly version: number;
   readonly etag: string;
   readonly location: string;
   /** What the input normalisation dropped (unknown or read-only attributes), for the request log. */
   readonly notes?: Notes;
+}
+
+export interface Representation extends Written {
+  readonly resource: Json;
 }
 
 export interface ProjectionRequest {
@@ -89,10 +93,13 @@ export class ResourceService {
     return out;
   }
 
+  private locationOf(ctx: ScimContext, r: StoredResource): string {
+    return `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
+  }
+
   private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, notes?: Notes): Promise<Representation> {
     const [resource] = await this.render(repo, ctx, [r], projection);
-    const location = `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
-    const rep = { resource: resource!, version: r.version, etag: etagOf(r.version), location };
+    const rep = { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
     return notes ? { ...rep, notes } : rep;
   }
 
@@ -218,8 +225,11 @@ export class ResourceService {
     return next;
   }
 
-  /** PATCH (RFC 7644 §3.5.2): read, apply all operations or none, write. */
-  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, body: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
+  /**
+   * PATCH (RFC 7644 §3.5.2): read, apply all operations or none, write. With `projection` null no
+   * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members.
+   */
+  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, body: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
     const schema = this.schema(type);
     const ops = parsePatchRequest(body, schema, this.limits.patch);
     return this.store.transaction(async (tx) => {
@@ -242,6 +252,7 @@ export class ResourceService {
       const m = outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, outcome.members) : current;
+      if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next), notes: outcome.notes };
       return this.represent(tx, ctx, next, projection, outcome.notes);
     });
   }

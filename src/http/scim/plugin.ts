@@ -99,8 +99,12 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
         return sendRepresentation(reply, 200, rep);
       });
       app.patch(`/${endpoint}/:id`, async (request: Req, reply) => {
-        const rep = await resources.patch(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), projectionOf(request.query, max));
-        return sendRepresentation(reply, 200, rep);
+        // RFC 7644 §3.5.2 allows 200 with the resource or 204. Groups answer 204 unless the client
+        // asks for attributes, so a membership change never ships (or reads) every member.
+        const wantsBody = type === 'User' || Object.keys(request.query).some((k) => /^(excluded)?attributes$/i.test(k));
+        const rep = await resources.patch(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), wantsBody ? projectionOf(request.query, max) : null);
+        if (!rep.resource) return reply.code(204).header('etag', rep.etag).send();
+        return sendRepresentation(reply, 200, { ...rep, resource: rep.resource });
       });
       app.delete(`/${endpoint}/:id`, async (request: Req, reply) => {
         await resources.delete(scimOf(request).ctx, type, request.params.id!, header(request, 'if-match'));

@@ -46,15 +46,21 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`.slice(0, 80);
 }
 
+/** Longest string value accepted (characters); binary values may be longer (certificates). */
+export const MAX_STRING_LENGTH = 8192;
+export const MAX_BINARY_LENGTH = 65536;
+
 /** Normalises one scalar of `def.type`. Returns undefined for "unassigned". */
 function scalar(def: AttributeDef, v: unknown, path: string): unknown {
   switch (def.type) {
     case 'string':
     case 'reference':
       if (typeof v !== 'string') throw invalidValue(`'${path}' must be a string, not ${describe(v)}`);
+      if (v.length > MAX_STRING_LENGTH) throw invalidValue(`'${path}' is ${v.length} characters long; the limit is ${MAX_STRING_LENGTH}`);
       return v === '' ? undefined : v;
     case 'binary':
       if (typeof v !== 'string' || !isBase64(v)) throw invalidValue(`'${path}' must be base64-encoded binary`);
+      if (v.length > MAX_BINARY_LENGTH) throw invalidValue(`'${path}' is ${v.length} characters long; the limit is ${MAX_BINARY_LENGTH}`);
       return v === '' ? undefined : v;
     case 'boolean':
       if (typeof v !== 'boolean') throw invalidValue(`'${path}' must be a boolean (true or false), not ${describe(v)}`);

@@ -185,6 +185,22 @@ export class SqlCompiler {
       // Index lookup through resource_values, which holds fold(value) (RFC: caseExact=false).
       return `r.seq IN (SELECT rv.resource_seq FROM resource_values rv WHERE rv.tenant_id = ${this.p(this.tenantId)} AND rv.attr = ${this.p(`${t.ref.attr.name}.${t.ref.sub!.name}`)} AND rv.value_fold = ${this.p(fold(f.value))})`;
     }
+    const byId = f.op === 'eq' && typeof f.value === 'string' && t.leaf.name === 'value';
+    if (byId && isMembers(t.ref, type)) {
+      // Groups having member X: one probe of the member index, not a scan of every group's members.
+      return `r.seq IN (SELECT gm.group_seq FROM group_members gm WHERE gm.member_seq IN (SELECT m.seq FROM resources m WHERE m.tenant_id = ${this.p(this.tenantId)} AND m.id = ${this.p(f.value)}))`;
+    }
+    if (byId && isGroups(t.ref, type)) {
+      // Users in group X, directly or through nested groups: walk down from X.
+      const d = this.alias('d');
+      const gm = this.alias('gm');
+      const gm2 = this.alias('gm');
+      return (
+        `r.seq IN (WITH RECURSIVE ${d}(seq) AS (` +
+        `SELECT ${gm}.member_seq FROM group_members ${gm} WHERE ${gm}.group_seq IN (SELECT g.seq FROM resources g WHERE g.tenant_id = ${this.p(this.tenantId)} AND g.id = ${this.p(f.value)} AND g.type = 'Group') ` +
+        `UNION SELECT ${gm2}.member_seq FROM group_members ${gm2} JOIN ${d} ON ${gm2}.group_seq = ${d}.seq) SELECT seq FROM ${d})`
+      );
+    }
     const src = this.source(t.ref, type);
     if (src.kind === 'scalar') return this.condition(src.expr, src.folded, t.leaf, f.op, f.value);
     return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${this.condition(src.field(t.ref.sub), undefined, t.leaf, f.op, f.value)})`;

@@ -1,0 +1,87 @@
+/** Starts a real scimd (real SQLite file, real HTTP on 127.0.0.1) for end-to-end tests. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig, type Config } from '../../src/config.ts';
+import { startServer, type Running } from '../../src/server.ts';
+
+export interface Reply {
+  readonly status: number;
+  readonly headers: Headers;
+  /** Parsed JSON body, or undefined for an empty body. */
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly text: string;
+}
+
+export interface TestServer {
+  readonly origin: string;
+  /** origin + /scim/v2 */
+  readonly base: string;
+  /** Token of client `default` in tenant `default`. */
+  readonly token: string;
+  readonly dataDir: string;
+  readonly running: Running;
+  /** A request with the default token (override with headers.authorization; pass null to send none). */
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string | null>): Promise<Reply>;
+  /** Creates a tenant with one client and returns its token. */
+  tenant(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'scimd-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function send(url: string, method: string, body?: unknown, headers: Record<string, string | null> = {}): Promise<Reply> {
+  const h: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== null) h[k] = v;
+  if (body !== undefined && h['content-type'] === undefined) h['content-type'] = 'application/scim+json';
+  const res = await fetch(url, { method, headers: h, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await res.text();
+  let parsed: unknown;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed, text };
+}
+
+export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+  const dataDir = tempDir();
+  const config: Config = { ...resolveConfig({}, {}), host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides };
+  const running = await startServer(config, false);
+  const token = running.bootstrap.token!;
+  const base = `${running.origin}/scim/v2`;
+  return {
+    origin: running.origin,
+    base,
+    token,
+    dataDir,
+    running,
+    request(method, path, body, headers = {}) {
+      const auth = 'authorization' in headers ? headers.authorization : `Bearer ${token}`;
+      const url = path.startsWith('http') ? path : `${base}${path}`;
+      return send(url, method, body, { ...headers, authorization: auth ?? null });
+    },
+    async tenant(name) {
+      await running.services.admin.createTenant(name);
+      return (await running.services.admin.createClient(name, 'idp')).token;
+    },
+    async close() {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+export const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+export const user = (userName: string, extra: Record<string, unknown> = {}) => ({ schemas: [USER_SCHEMA], userName, ...extra });
+export const group = (displayName: string, extra: Record<string, unknown> = {}) => ({ schemas: [GROUP_SCHEMA], displayName, ...extra });
+export const patch = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP], Operations });
