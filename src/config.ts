@@ -57,7 +57,16 @@ const integer = (min: number, max: number) => (raw: string, source: string) => {
 const text = (raw: string) => raw;
 
 export const SETTINGS = {
-  host: { flag: 'host', env: 'SCIMD_HOST', fallback: '127.0.0.1', parse: text },
+  host: {
+    flag: 'host',
+    env: 'SCIMD_HOST',
+    fallback: '127.0.0.1',
+    parse: (raw: string, source: string) => {
+      const host = raw.trim();
+      if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`Invalid ${source} '${raw}': expected a host name or IP address such as 127.0.0.1 or 0.0.0.0`);
+      return host;
+    },
+  },
   port: { flag: 'port', env: 'SCIMD_PORT', fallback: 8080, parse: integer(0, 65535) },
   dataDir: { flag: 'data-dir', env: 'SCIMD_DATA_DIR', fallback: './data', parse: text },
   logLevel: {
@@ -112,9 +121,9 @@ export const SETTINGS = {
 } satisfies Record<string, Setting<unknown>>;
 
 export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
-  const host = pick(SETTINGS.host, flags, env).trim();
-  if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`Invalid host '${host}'`);
-  const bootstrapToken = env.SCIMD_BOOTSTRAP_TOKEN;
+  const host = pick(SETTINGS.host, flags, env);
+  // Like every other variable, an empty one counts as unset.
+  const bootstrapToken = env.SCIMD_BOOTSTRAP_TOKEN || undefined;
   if (bootstrapToken !== undefined && (bootstrapToken.trim() === '' || /\s/.test(bootstrapToken) || bootstrapToken.length > 512)) {
     throw new ConfigError('Invalid SCIMD_BOOTSTRAP_TOKEN: it must be 1–512 characters without spaces');
   }
@@ -131,6 +140,15 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     bulkMaxOperations: pick(SETTINGS.bulkMaxOperations, flags, env),
     trustProxy: pick(SETTINGS.trustProxy, flags, env),
     synchronous: pick(SETTINGS.synchronous, flags, env),
+  };
+}
+
+/** The settings an admin command needs: where the database is, and how to open it. */
+export function resolveStorageConfig(flags: Flags, env: Env, cwd = process.cwd()): Pick<Config, 'dataDir' | 'synchronous' | 'maxResults'> {
+  return {
+    dataDir: resolve(cwd, pick(SETTINGS.dataDir, flags, env)),
+    synchronous: pick(SETTINGS.synchronous, flags, env),
+    maxResults: pick(SETTINGS.maxResults, flags, env),
   };
 }
 

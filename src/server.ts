@@ -76,9 +76,13 @@ export async function startServer(config: Config, logger: Logger | false = creat
   const store = openStore(config);
   try {
     const services = createServices(store, { maxResults: config.maxResults, bulkMaxOperations: config.bulkMaxOperations, bodyLimit: config.bodyLimit });
-    const boot = await bootstrap(services, config.bootstrapToken);
     const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
     await app.listen({ host: config.host, port: config.port });
+    // Only once listening: a start that cannot listen must not create a first token it never shows.
+    const boot = await bootstrap(services, config.bootstrapToken).catch(async (e: unknown) => {
+      await app.close();
+      throw e;
+    });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -27,6 +27,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       flags.help = true;
       continue;
     }
+    // No command has short options besides -h: `serve -p 9000` must not quietly serve on 8080.
+    if (/^-[A-Za-z]/.test(a)) throw new UsageError(`Unknown option '${a}'`);
     if (!a.startsWith('--')) {
       positionals.push(a);
       continue;

@@ -1,12 +1,15 @@
 import { existsSync } from 'node:fs';
-import { databaseFile, resolveConfig, type Env } from '../config.ts';
+import { databaseFile, resolveStorageConfig, type Env } from '../config.ts';
 import { createServices, openStore } from '../server.ts';
 import type { Services } from '../http/services.ts';
 import { UsageError } from './args.ts';
 
-/** Opens the database of the data directory for an admin command, runs `fn`, closes it. */
+/**
+ * Opens the database of the data directory for an admin command, runs `fn`, closes it. Only
+ * storage settings are read, so a server-only setting (say an invalid SCIMD_PORT) cannot stop it.
+ */
 export async function withServices<T>(flags: Record<string, string | boolean>, env: Env, fn: (s: Services) => Promise<T>): Promise<T> {
-  const config = resolveConfig(flags, env);
+  const config = resolveStorageConfig(flags, env);
   if (!existsSync(databaseFile(config))) {
     throw new UsageError(`No scimd database in ${config.dataDir}. Start the server once (scimd serve) or pass --data-dir.`);
   }

@@ -14,7 +14,7 @@ import { Projection } from '../scim/project.ts';
 import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts';
 import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
-import { checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
+import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
 import type { Repo, SortSpec, Store } from '../store/types.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
@@ -116,10 +116,7 @@ export class ResourceService {
     // writeOnly attributes (password) are accepted and discarded: scimd stores no passwords.
     for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete data[a.name];
     checkRequired(data, schema);
-    for (const a of ['userName', 'displayName']) {
-      const v = data[a];
-      if (typeof v === 'string' && v.trim() === '' && schema.core.attributes.find((x) => x.name === a)?.required) throw invalidValue(`'${a}' must not be blank`);
-    }
+    checkNotBlank(data, schema);
     if (!isGroup) return { data, notes };
     const rawMembers = Object.entries(body).find(([k]) => k.toLowerCase() === 'members')?.[1];
     const normalized = (normalizeAttribute(membersAttribute(schema), rawMembers, 'members', opts) as Json[] | undefined) ?? [];
@@ -249,12 +246,24 @@ export class ResourceService {
       const outcome = applyPatch({ schema, id, data: current.data, ...(members ? { members } : {}) }, ops);
       for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete outcome.data[a.name];
       cleanup(outcome.data);
-      const m = outcome.members;
+      const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
-      const next = changed ? await this.write(tx, ctx, current, outcome.data, outcome.members) : current;
+      const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next), notes: outcome.notes };
       return this.represent(tx, ctx, next, projection, outcome.notes);
     });
+  }
+
+  /**
+   * A delta that clears the member list (replace members) becomes the rows that actually change,
+   * so replacing the member set with the same set writes nothing and keeps the version.
+   */
+  private async minimalDelta(tx: Repo, tenantId: string, groupId: string, delta: MemberDelta): Promise<MemberDelta> {
+    const before = new Set((await tx.membersOf(tenantId, groupId)).map((m) => m.value));
+    const out: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
+    for (const [mid, type] of delta.add) if (!before.has(mid)) out.add.set(mid, type);
+    for (const mid of before) if (!delta.add.has(mid)) out.remove.add(mid);
+    return out;
   }
 
   /** DELETE (RFC 7644 §3.6). */

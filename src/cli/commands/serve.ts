@@ -1,6 +1,6 @@
 import { resolveConfig, SETTINGS } from '../../config.ts';
 import { DEFAULT_CLIENT, DEFAULT_TENANT, startServer, type Running } from '../../server.ts';
-import { allowOnly } from '../args.ts';
+import { allowOnly, UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 
 /** What `serve` prints once it listens: how to reach it and how to connect an IdP. */
@@ -63,6 +63,7 @@ Environment only:
   options: ['host', 'port', 'data-dir', 'log-level', 'public-url', 'trust-proxy', 'max-results', 'max-body-bytes', 'bulk-max-operations', 'sqlite-synchronous'],
   async run(ctx) {
     allowOnly(ctx.args.flags, this.options);
+    if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
     const config = resolveConfig(ctx.args.flags, ctx.env);
     const running = await startServer(config);
     process.stdout.write(banner(running));

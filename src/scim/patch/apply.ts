@@ -11,7 +11,7 @@ import { evaluate } from '../filter/evaluate.ts';
 import { parsePath, type ParseLimits, DEFAULT_PARSE_LIMITS } from '../filter/parse.ts';
 import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
 import type { AttributeDef, SchemaDef } from '../schema/types.ts';
-import { checkPrimary, checkRequired, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../schema/validate.ts';
+import { checkNotBlank, checkPrimary, checkRequired, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
 import { MemberTracker, plainValueIds, type MemberDelta, type MemberView } from './members.ts';
 
@@ -157,6 +157,7 @@ export function applyPatch(input: PatchInput, ops: readonly ParsedOp[]): PatchOu
   for (const op of ops) engine.apply(op);
   cleanup(data);
   checkRequired(data, input.schema);
+  checkNotBlank(data, input.schema);
   const changed = canonical(data) !== canonical(input.data) || (tracker?.changed ?? false);
   return tracker ? { data, members: tracker.delta, changed, notes } : { data, changed, notes };
 }
@@ -209,17 +210,37 @@ class Engine {
       const extension = this.schema.extension(k);
       if (extension) {
         const container = (this.data[extension.id] ??= {}) as Json;
+        const raw = key(body, extension.id);
         for (const [ek, ev] of Object.entries(v as Json)) {
-          this.merge(op.op, container, extension.attributes.find((a) => a.name === ek)!, ev);
+          this.merge(op.op, container, extension.attributes.find((a) => a.name === ek)!, ev, isObject(raw) ? key(raw, ek) : undefined);
         }
       } else {
-        this.merge(op.op, this.data, this.schema.coreOrCommon(k)!.attr, v);
+        this.merge(op.op, this.data, this.schema.coreOrCommon(k)!.attr, v, key(body, k));
       }
+    }
+    if (op.op === 'replace') this.clearUnassignedAttributes(body, skip);
+  }
+
+  /**
+   * In a replace, null, "" and [] make an attribute unassigned (RFC 7643 §2.5), so a path-less
+   * replace with `{"displayName": null}` clears displayName rather than doing nothing.
+   */
+  private clearUnassignedAttributes(body: Json, skip: readonly string[]): void {
+    for (const [k, raw] of Object.entries(body)) {
+      if (skip.includes(k.toLowerCase())) continue;
+      const extension = this.schema.extension(k);
+      if (extension) {
+        if (isUnassigned(raw)) delete this.data[extension.id];
+        else if (isObject(raw) && isObject(this.data[extension.id])) clearUnassigned(this.data[extension.id] as Json, raw, extension.attributes, `${extension.id}:`);
+        continue;
+      }
+      const found = this.schema.coreOrCommon(k);
+      if (found && isUnassigned(raw)) clearUnassigned(this.data, { [k]: raw }, [found.attr], '');
     }
   }
 
   /** Add or replace one normalised attribute value in `container` (RFC 7644 §3.5.2.1 and §3.5.2.3). */
-  private merge(op: OpName, container: Json, def: AttributeDef, value: unknown): void {
+  private merge(op: OpName, container: Json, def: AttributeDef, value: unknown, raw?: unknown): void {
     this.checkImmutable(container, def, `'${def.name}'`, value);
     const current = container[def.name];
     if (def.multiValued) {
@@ -236,7 +257,13 @@ class Engine {
       return;
     }
     if (def.type === 'complex' && isObject(current)) {
-      container[def.name] = { ...current, ...(value as Json) };
+      for (const sub of def.subAttributes ?? []) {
+        const sv = (value as Json)[sub.name];
+        if (sv !== undefined) this.checkImmutable(current, sub, `'${def.name}.${sub.name}'`, sv);
+      }
+      const merged = { ...current, ...(value as Json) };
+      if (op === 'replace' && isObject(raw)) clearUnassigned(merged, raw, def.subAttributes ?? [], `${def.name}.`);
+      container[def.name] = merged;
       return;
     }
     container[def.name] = value;
@@ -283,10 +310,18 @@ class Engine {
       }
       const v = this.normalize(op, ref.attr, op.value, ref.attr.name);
       if (v === undefined) {
-        if (op.op === 'replace') delete container![ref.attr.name];
+        // A complex value whose sub-attributes all normalised away names nothing to replace; the
+        // sub-attributes it does not name are left unchanged (RFC 7644 §3.5.2.3), those it names
+        // as null/""/[] become unassigned.
+        const complexSingle = ref.attr.type === 'complex' && !ref.attr.multiValued;
+        if (op.op === 'replace' && !complexSingle) delete container![ref.attr.name];
+        const current = container![ref.attr.name];
+        if (op.op === 'replace' && complexSingle && isObject(current) && isObject(op.value)) {
+          clearUnassigned(current, op.value, ref.attr.subAttributes ?? [], `${ref.attr.name}.`);
+        }
         return;
       }
-      this.merge(op.op, container!, ref.attr, v);
+      this.merge(op.op, container!, ref.attr, v, op.value);
       return;
     }
     // attr.sub
@@ -340,6 +375,9 @@ class Engine {
     } else {
       if (!isObject(op.value)) throw invalidValue(`${where}: the value must be one ${ref.attr.name} object`);
       const v = this.normalize(op, { ...ref.attr, multiValued: false }, op.value, path) as Json | undefined;
+      if (v === undefined && op.op === 'replace') {
+        throw invalidValue(`${where}: the value names no sub-attribute of '${ref.attr.name}'; to delete the matched values use "remove"`);
+      }
       if (v?.primary === true) clearPrimary(items);
       for (const m of matches) {
         if (op.op === 'replace') for (const k of Object.keys(m)) delete m[k];
@@ -349,7 +387,11 @@ class Engine {
     checkPrimary(ref.attr, items, ref.attr.name);
   }
 
-  private memberValues(op: ParsedOp, ref: AttrRef, value: unknown): { value: string; type?: string }[] {
+  private memberValues(op: ParsedOp, ref: AttrRef, value: unknown[]): { value: string; type?: string }[] {
+    value.forEach((item, i) => {
+      const id = isObject(item) ? key(item, 'value') : undefined;
+      if (typeof id !== 'string' || id === '') throw invalidValue(`${this.where(op)}: members[${i}] needs a "value" (the member's id)`);
+    });
     const v = normalizeAttribute(ref.attr, value, 'members', { readOnly: 'reject', notes: this.notes });
     const items = (v as Json[] | undefined) ?? [];
     return items.map((m, i) => {
@@ -362,7 +404,8 @@ class Engine {
     const tracker = this.members!;
     if (ref.sub) throw mutability(`${this.where(op)}: member '${ref.sub.name}' cannot be changed; add or remove the member instead`);
     if (op.op === 'remove') return tracker.clear();
-    const values = this.memberValues(op, ref, Array.isArray(op.value) ? op.value : [op.value]);
+    if (!Array.isArray(op.value)) throw invalidValue(`${this.where(op)}: 'members' is multi-valued; the value must be an array of members`);
+    const values = this.memberValues(op, ref, op.value);
     if (op.op === 'replace') tracker.clear();
     tracker.add(values);
   }
@@ -375,6 +418,23 @@ class Engine {
     if (ids.length === 0) throw noTarget(`${this.where(op)}: no member matches the filter`);
     tracker.remove(ids);
     if (op.op === 'replace') tracker.add(this.memberValues(op, t.ref, Array.isArray(op.value) ? op.value : [op.value]));
+  }
+}
+
+/** RFC 7643 §2.5: null, "" and [] all mean "no value". */
+function isUnassigned(v: unknown): boolean {
+  return v === null || v === '' || (Array.isArray(v) && v.length === 0);
+}
+
+/** Deletes from `target` each attribute that `raw` names (in any case) with an unassigned value. */
+function clearUnassigned(target: Json, raw: Json, defs: readonly AttributeDef[], prefix: string): void {
+  for (const [k, v] of Object.entries(raw)) {
+    if (!isUnassigned(v)) continue;
+    const def = defs.find((d) => d.name.toLowerCase() === k.toLowerCase());
+    if (!def) continue;
+    if (def.mutability === 'readOnly') throw mutability(`'${prefix}${def.name}' is read-only`);
+    if (def.mutability === 'immutable' && target[def.name] !== undefined) throw mutability(`'${prefix}${def.name}' is immutable and already has a value`);
+    delete target[def.name];
   }
 }
 

@@ -74,8 +74,9 @@ export class MemberTracker {
         throw invalidValue(`Member '${m.value}' is a ${actual}, not a ${m.type}`);
       }
       if (m.value === this.groupId) throw invalidValue('A group cannot be a member of itself');
+      // Re-adding a member removed earlier in this PATCH just cancels the removal.
+      if (this.delta.remove.delete(m.value)) continue;
       if (this.isMember(m.value)) continue;
-      this.delta.remove.delete(m.value);
       this.delta.add.set(m.value, actual);
     }
   }
@@ -89,7 +90,8 @@ export class MemberTracker {
   remove(ids: Iterable<string>): void {
     for (const id of ids) {
       this.delta.add.delete(id);
-      if (!this.delta.clear) this.delta.remove.add(id);
+      // Only rows that exist need deleting: a member added and removed in one PATCH leaves no trace.
+      if (!this.delta.clear && this.view.has(id)) this.delta.remove.add(id);
     }
   }
 

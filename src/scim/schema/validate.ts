@@ -228,3 +228,11 @@ export function checkRequired(data: Json, schema: ResourceSchema): void {
     if (isObject(extData)) check(ext.attributes, extData, `${ext.id}:`);
   }
 }
+
+/** Required strings must say something: a userName or group displayName of only spaces is refused. */
+export function checkNotBlank(data: Json, schema: ResourceSchema): void {
+  for (const a of schema.core.attributes) {
+    const v = data[a.name];
+    if (a.required && a.type === 'string' && typeof v === 'string' && v.trim() === '') throw invalidValue(`'${a.name}' must not be blank`);
+  }
+}

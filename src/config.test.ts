@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, databaseFile, resolveConfig, SETTINGS, type Config, type Env, type Flags } from './config.ts';
+
+const CWD = resolve('/srv/scimd-cwd');
+
+/** One setting: a flag value and an env value (different), what each resolves to, and the default. */
+interface Case {
+  readonly key: keyof Config;
+  readonly flag: string;
+  readonly env: string;
+  readonly flagValue: string;
+  readonly envValue: string;
+  readonly fromFlag: unknown;
+  readonly fromEnv: unknown;
+  readonly fallback: unknown;
+}
+
+const CASES: readonly Case[] = [
+  { key: 'host', flag: 'host', env: 'SCIMD_HOST', flagValue: '0.0.0.0', envValue: '::1', fromFlag: '0.0.0.0', fromEnv: '::1', fallback: '127.0.0.1' },
+  { key: 'port', flag: 'port', env: 'SCIMD_PORT', flagValue: '9001', envValue: '9002', fromFlag: 9001, fromEnv: 9002, fallback: 8080 },
+  { key: 'dataDir', flag: 'data-dir', env: 'SCIMD_DATA_DIR', flagValue: '/var/lib/flag', envValue: '/var/lib/env', fromFlag: resolve('/var/lib/flag'), fromEnv: resolve('/var/lib/env'), fallback: resolve(CWD, 'data') },
+  { key: 'logLevel', flag: 'log-level', env: 'SCIMD_LOG_LEVEL', flagValue: 'debug', envValue: 'WARN', fromFlag: 'debug', fromEnv: 'warn', fallback: 'info' },
+  {
+    key: 'publicUrl',
+    flag: 'public-url',
+    env: 'SCIMD_PUBLIC_URL',
+    flagValue: 'https://scim.example.com/',
+    envValue: 'http://env.example.com:8443',
+    fromFlag: 'https://scim.example.com',
+    fromEnv: 'http://env.example.com:8443',
+    fallback: undefined,
+  },
+  { key: 'maxResults', flag: 'max-results', env: 'SCIMD_MAX_RESULTS', flagValue: '50', envValue: '60', fromFlag: 50, fromEnv: 60, fallback: 1000 },
+  { key: 'bodyLimit', flag: 'max-body-bytes', env: 'SCIMD_MAX_BODY_BYTES', flagValue: '2048', envValue: '4096', fromFlag: 2048, fromEnv: 4096, fallback: 1_048_576 },
+  { key: 'bulkMaxOperations', flag: 'bulk-max-operations', env: 'SCIMD_BULK_MAX_OPERATIONS', flagValue: '10', envValue: '20', fromFlag: 10, fromEnv: 20, fallback: 1000 },
+  { key: 'trustProxy', flag: 'trust-proxy', env: 'SCIMD_TRUST_PROXY', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: false },
+  { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },
+];
+
+const config = (flags: Flags = {}, env: Env = {}) => resolveConfig(flags, env, CWD);
+
+/** Asserts that resolving throws a ConfigError whose message names `source` (a flag or a variable). */
+function assertConfigError(flags: Flags, env: Env, source: string): void {
+  assert.throws(
+    () => config(flags, env),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+      assert.ok(e.message.includes(source), `message should name ${source}: ${e.message}`);
+      return true;
+    },
+  );
+}
+
+describe('resolveConfig: defaults', () => {
+  it('has the documented defaults with no flags and no environment', () => {
+    const c = config();
+    for (const k of CASES) assert.deepEqual(c[k.key], k.fallback, k.key);
+    assert.equal(c.bootstrapToken, undefined);
+    assert.equal('publicUrl' in c, false);
+    assert.equal(databaseFile(c), resolve(CWD, 'data', 'scimd.db'));
+  });
+
+  it('every setting has a precedence case below, with the same flag and variable', () => {
+    const settings = Object.entries(SETTINGS).map(([key, s]) => ({ key, flag: s.flag, env: s.env }));
+    assert.deepEqual(
+      CASES.map(({ key, flag, env }) => ({ key, flag, env })).sort((a, b) => a.key.localeCompare(b.key)),
+      settings.sort((a, b) => a.key.localeCompare(b.key)),
+    );
+  });
+});
+
+describe('resolveConfig: flag beats env beats default', () => {
+  for (const c of CASES) {
+    it(`${c.key}: --${c.flag}, then ${c.env}, then the default`, () => {
+      assert.deepEqual(config()[c.key], c.fallback, 'default');
+      assert.deepEqual(config({}, { [c.env]: c.envValue })[c.key], c.fromEnv, 'env over default');
+      assert.deepEqual(config({ [c.flag]: c.flagValue }, {})[c.key], c.fromFlag, 'flag over default');
+      assert.deepEqual(config({ [c.flag]: c.flagValue }, { [c.env]: c.envValue })[c.key], c.fromFlag, 'flag over env');
+      assert.deepEqual(config({}, { [c.env]: '' })[c.key], c.fallback, 'an empty variable counts as unset');
+    });
+  }
+
+  it('does not read an environment variable that a flag overrides, even an invalid one', () => {
+    assert.equal(config({ port: '9000' }, { SCIMD_PORT: 'abc' }).port, 9000);
+    assert.equal(config({ 'log-level': 'warn' }, { SCIMD_LOG_LEVEL: 'loud' }).logLevel, 'warn');
+  });
+
+  it('takes SCIMD_BOOTSTRAP_TOKEN from the environment only', () => {
+    assert.equal(config({}, { SCIMD_BOOTSTRAP_TOKEN: 'x' }).bootstrapToken, 'x');
+    assert.equal(config({}, {}).bootstrapToken, undefined);
+    assert.equal(config({ 'bootstrap-token': 'from-argv' }, {}).bootstrapToken, undefined, 'a secret is never read from argv');
+    assert.equal(config({}, { SCIMD_BOOTSTRAP_TOKEN: 'a'.repeat(512) }).bootstrapToken?.length, 512);
+  });
+
+  it('accepts the edges of the port range', () => {
+    assert.equal(config({ port: '0' }).port, 0);
+    assert.equal(config({ port: '65535' }).port, 65535);
+    assert.equal(config({}, { SCIMD_PORT: ' 8443 ' }).port, 8443);
+  });
+});
+
+describe('resolveConfig: invalid values throw a ConfigError naming the flag or variable', () => {
+  const invalid: readonly [flag: string, env: string, value: string][] = [
+    ['port', 'SCIMD_PORT', 'abc'],
+    ['port', 'SCIMD_PORT', '70000'],
+    ['port', 'SCIMD_PORT', '-1'],
+    ['port', 'SCIMD_PORT', '80.5'],
+    ['port', 'SCIMD_PORT', '99999'],
+    ['log-level', 'SCIMD_LOG_LEVEL', 'loud'],
+    ['public-url', 'SCIMD_PUBLIC_URL', 'ftp://x'],
+    ['public-url', 'SCIMD_PUBLIC_URL', 'https://x/path'],
+    ['public-url', 'SCIMD_PUBLIC_URL', 'https://x/?q=1'],
+    ['public-url', 'SCIMD_PUBLIC_URL', 'not a url'],
+    ['max-results', 'SCIMD_MAX_RESULTS', '0'],
+    ['max-results', 'SCIMD_MAX_RESULTS', 'many'],
+    ['max-body-bytes', 'SCIMD_MAX_BODY_BYTES', '100'],
+    ['bulk-max-operations', 'SCIMD_BULK_MAX_OPERATIONS', '0'],
+    ['trust-proxy', 'SCIMD_TRUST_PROXY', 'maybe'],
+    ['sqlite-synchronous', 'SCIMD_SQLITE_SYNCHRONOUS', 'OFF'],
+  ];
+  for (const [flag, env, value] of invalid) {
+    it(`--${flag} '${value}' and ${env}='${value}'`, () => {
+      assertConfigError({ [flag]: value }, {}, `--${flag}`);
+      assertConfigError({}, { [env]: value }, env);
+    });
+  }
+
+  it('--port given without a value (parsed as a switch)', () => {
+    assertConfigError({ port: true }, {}, '--port');
+  });
+
+  it('--port= (an empty value) is not the default', () => {
+    assertConfigError({ port: '' }, {}, '--port');
+  });
+
+  it('a SCIMD_BOOTSTRAP_TOKEN with spaces, or longer than 512 characters', () => {
+    assertConfigError({}, { SCIMD_BOOTSTRAP_TOKEN: 'my secret token' }, 'SCIMD_BOOTSTRAP_TOKEN');
+    assertConfigError({}, { SCIMD_BOOTSTRAP_TOKEN: 'tab\tinside' }, 'SCIMD_BOOTSTRAP_TOKEN');
+    assertConfigError({}, { SCIMD_BOOTSTRAP_TOKEN: 'a'.repeat(513) }, 'SCIMD_BOOTSTRAP_TOKEN');
+  });
+
+  it('a host with characters no address or name has', () => {
+    assertConfigError({ host: 'bad host' }, {}, 'host');
+    assertConfigError({}, { SCIMD_HOST: 'x/y' }, 'host');
+  });
+});
+
+describe('resolveConfig: the data directory', () => {
+  it('resolves a relative --data-dir against the working directory', () => {
+    assert.equal(config({ 'data-dir': 'scratch' }).dataDir, resolve(CWD, 'scratch'));
+    assert.equal(config({ 'data-dir': './a/../b' }).dataDir, resolve(CWD, 'b'));
+    assert.equal(config({}, { SCIMD_DATA_DIR: 'from-env' }).dataDir, resolve(CWD, 'from-env'));
+    assert.equal(databaseFile(config({ 'data-dir': 'scratch' })), resolve(CWD, 'scratch', 'scimd.db'));
+  });
+
+  it('defaults the working directory to process.cwd()', () => {
+    assert.equal(resolveConfig({ 'data-dir': 'rel' }, {}).dataDir, resolve(process.cwd(), 'rel'));
+  });
+
+  it('keeps an absolute --data-dir as it is', () => {
+    const abs = resolve('/tmp/scimd-abs');
+    assert.equal(config({ 'data-dir': abs }).dataDir, abs);
+  });
+});
