@@ -178,7 +178,7 @@ describe('User PATCH over HTTP (RFC 7644 §3.5.2)', () => {
       [{ op: 'add', path: 'groups', value: [{ value: 'g' }] }, 'mutability'],
       [{ op: 'replace', path: 'meta.lastModified', value: '2020-01-01T00:00:00Z' }, 'mutability'],
       [{ op: 'replace', path: 'active', value: 'yes' }, 'invalidValue'],
-      [{ op: 'remove', path: 'userName' }, 'invalidValue'],
+      [{ op: 'remove', path: 'userName' }, 'mutability'],
       [{ op: 'Replace', path: 'active', value: true }, 'invalidSyntax'],
       [{ op: 'remove', path: 'emails', value: [{ value: 'e@example.com' }] }, 'invalidSyntax'],
     ];
@@ -395,7 +395,7 @@ describe('values PATCH may not leave behind (RFC 7643 §2.2, §2.5)', () => {
   it('a blank userName is refused as on POST and PUT, and null clears an attribute', async () => {
     const u = await createUser({ title: 'Boss' });
     assertError(await s.request('PATCH', `/Users/${u.id}`, patch({ op: 'replace', path: 'userName', value: '   ' })), 400, 'invalidValue');
-    assertError(await s.request('PATCH', `/Users/${u.id}`, patch({ op: 'replace', value: { userName: null } })), 400, 'invalidValue');
+    assertError(await s.request('PATCH', `/Users/${u.id}`, patch({ op: 'replace', value: { userName: null } })), 400, 'mutability');
     const r = await s.request('PATCH', `/Users/${u.id}`, patch({ op: 'replace', value: { title: null } }));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.title, undefined);

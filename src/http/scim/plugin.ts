@@ -28,9 +28,9 @@ function projectionOf(query: Record<string, unknown>, maxResults: number): Proje
   return { attributes, excludedAttributes };
 }
 
-function sendRepresentation(reply: FastifyReply, status: number, rep: Representation, location = false): FastifyReply {
-  reply.header('etag', rep.etag);
-  if (location) reply.header('location', rep.location);
+/** Every single-resource answer carries its ETag and Location, as the RFC 7644 examples show. */
+function sendRepresentation(reply: FastifyReply, status: number, rep: Representation): FastifyReply {
+  reply.header('etag', rep.etag).header('location', rep.location);
   return sendScim(reply, status, rep.resource);
 }
 
@@ -78,7 +78,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     for (const [endpoint, type] of ENDPOINTS) {
       app.post(`/${endpoint}`, async (request: Req, reply) => {
         const rep = await resources.create(scimOf(request).ctx, type, request.body, projectionOf(request.query, max));
-        return sendRepresentation(reply, 201, rep, true);
+        return sendRepresentation(reply, 201, rep);
       });
       app.get(`/${endpoint}`, async (request: Req, reply) => {
         return sendScim(reply, 200, await resources.search(scimOf(request).ctx, [type], listRequestFromQuery(request.query, max)));
@@ -103,7 +103,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
         // asks for attributes, so a membership change never ships (or reads) every member.
         const wantsBody = type === 'User' || Object.keys(request.query).some((k) => /^(excluded)?attributes$/i.test(k));
         const rep = await resources.patch(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), wantsBody ? projectionOf(request.query, max) : null);
-        if (!rep.resource) return reply.code(204).header('etag', rep.etag).send();
+        if (!rep.resource) return reply.code(204).header('etag', rep.etag).header('location', rep.location).send();
         return sendRepresentation(reply, 200, { ...rep, resource: rep.resource });
       });
       app.delete(`/${endpoint}/:id`, async (request: Req, reply) => {

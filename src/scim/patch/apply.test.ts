@@ -196,7 +196,7 @@ describe('PATCH without "path": the value is a set of attributes of the resource
       assert.deepEqual(patchUser(BJENSEN, { op: 'replace', value: { emails: [] } }).data, expected((d) => delete d.emails));
       assert.deepEqual(patchUser(BJENSEN, { op: 'replace', path: 'name', value: { givenName: null } }).data, expected((d) => delete d.name.givenName));
       assert.deepEqual(patchUser(BJENSEN, { op: 'replace', path: ENT, value: { employeeNumber: '' } }).data, expected((d) => delete d[ENT].employeeNumber));
-      userRejects(BJENSEN, 'invalidValue', [{ op: 'replace', value: { userName: null } }], /'userName' is required/);
+      userRejects(BJENSEN, 'mutability', [{ op: 'replace', value: { userName: null } }], /'userName' is required/);
     },
   );
 });
@@ -692,7 +692,7 @@ describe('operations apply in order, all or nothing (RFC 7644 §3.5.2)', () => {
   it('a PATCH whose result violates "required" fails as a whole, after valid operations (RFC 7644 §3.5.2, RFC 7643 §2.2)', () => {
     userRejects(
       BJENSEN,
-      'invalidValue',
+      'mutability',
       [
         { op: 'replace', path: 'displayName', value: 'Changed' },
         { op: 'remove', path: 'userName' },
@@ -912,17 +912,17 @@ describe('invalidValue: values of the wrong type, and "required" (RFC 7644 §3.5
     });
   }
 
-  it('removing userName violates "required" → invalidValue (RFC 7644 §3.5.2.2, RFC 7643 §2.2)', () => {
-    userRejects(BJENSEN, 'invalidValue', [{ op: 'remove', path: 'userName' }], /'userName' is required/);
+  it('removing userName violates "required" → mutability (RFC 7644 §3.5.2.2, RFC 7643 §2.2)', () => {
+    userRejects(BJENSEN, 'mutability', [{ op: 'remove', path: 'userName' }], /'userName' is required/);
   });
 
-  it('replacing userName with "" (unassigned) violates "required" → invalidValue (RFC 7644 §3.5.2.3, RFC 7643 §2.5)', () => {
-    userRejects(BJENSEN, 'invalidValue', [{ op: 'replace', path: 'userName', value: '' }], /'userName' is required/);
+  it('replacing userName with "" (unassigned) violates "required" → mutability (RFC 7644 §3.5.2.2, RFC 7643 §2.5)', () => {
+    userRejects(BJENSEN, 'mutability', [{ op: 'replace', path: 'userName', value: '' }], /'userName' is required/);
   });
 
-  it('removing a Group\'s displayName violates "required" → invalidValue (RFC 7644 §3.5.2.2, RFC 7643 §4.2)', () => {
+  it('removing a Group\'s displayName violates "required" → mutability (RFC 7644 §3.5.2.2, RFC 7643 §4.2)', () => {
     const view: MemberView = { has: () => false, typeOf: () => undefined };
-    throwsScim(() => run(GROUP, { displayName: 'Tour Guides' }, [{ op: 'remove', path: 'displayName' }], view), 'invalidValue', /'displayName' is required/);
+    throwsScim(() => run(GROUP, { displayName: 'Tour Guides' }, [{ op: 'remove', path: 'displayName' }], view), 'mutability', /'displayName' is required/);
   });
 });
 

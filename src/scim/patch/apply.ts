@@ -156,7 +156,13 @@ export function applyPatch(input: PatchInput, ops: readonly ParsedOp[]): PatchOu
   const engine = new Engine(input.schema, data, tracker, notes);
   for (const op of ops) engine.apply(op);
   cleanup(data);
-  checkRequired(data, input.schema);
+  try {
+    checkRequired(data, input.schema);
+  } catch (e) {
+    // RFC 7644 §3.5.2.2: taking away a required attribute is a mutability error.
+    if (e instanceof ScimError && e.scimType === 'invalidValue') throw mutability(`${e.message} and cannot be removed`);
+    throw e;
+  }
   checkNotBlank(data, input.schema);
   const changed = canonical(data) !== canonical(input.data) || (tracker?.changed ?? false);
   return tracker ? { data, members: tracker.delta, changed, notes } : { data, changed, notes };
