@@ -6,10 +6,12 @@
  */
 import { invalidFilter } from '../errors.ts';
 import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
+import { attr } from '../schema/define.ts';
 import { subAttribute } from '../schema/registry.ts';
 import type { AttributeDef } from '../schema/types.ts';
 import { normalizeDateTime } from '../values.ts';
 import type { AttrPath, CompareOp, Filter, Literal } from './ast.ts';
+import { evaluate } from './evaluate.ts';
 
 /** What a comparison reads: an attribute, possibly a sub-attribute, possibly of a multi-valued element. */
 export interface Target {
@@ -75,11 +77,14 @@ function bind(f: Filter, schema: ResourceSchema, parent: AttrRef | undefined, un
       return { kind: 'valuePath', ref, filter: bind(f.filter, schema, ref, unknownAsFalse) };
     }
     case 'present': {
-      const target = resolveTarget(f.path, schema, parent, unknownAsFalse);
+      if (!parent && isSchemas(f.path, schema)) return bindSchemas(f, schema);
+      const target = resolveTarget(f.path, schema, parent, unknownAsFalse, false);
       return target ? { kind: 'present', target } : { kind: 'const', value: false };
     }
     case 'compare': {
-      const target = resolveTarget(f.path, schema, parent, unknownAsFalse);
+      if (!parent && isSchemas(f.path, schema)) return bindSchemas(f, schema);
+      // `eq null` / `ne null` ask whether the attribute itself is present, as `pr` does.
+      const target = resolveTarget(f.path, schema, parent, unknownAsFalse, f.value !== null);
       if (!target) return { kind: 'const', value: false };
       // RFC 7644 allows null as a compValue: "eq null" reads as "has no value".
       if (f.value === null) {
@@ -92,7 +97,46 @@ function bind(f: Filter, schema: ResourceSchema, parent: AttrRef | undefined, un
   }
 }
 
-function resolveTarget(path: AttrPath, schema: ResourceSchema, parent: AttrRef | undefined, unknownAsFalse: boolean): Target | undefined {
+/**
+ * RFC 7643 §3 "schemas" is not stored but known: a resource carries its core schema URN, and an
+ * extension's URN exactly when it holds attributes of that extension. RFC 7644 §3.4.2.2 filters on
+ * it (`schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"`). URNs compare
+ * without regard to case (RFC 7644 §3.10).
+ */
+const SCHEMAS: AttributeDef = attr('schemas', 'string', 'The URIs of the schemas of the resource.', { multiValued: true, mutability: 'readOnly', returned: 'always' });
+
+function isSchemas(path: AttrPath, schema: ResourceSchema): boolean {
+  return path.uri === undefined && path.sub === undefined && path.name.toLowerCase() === 'schemas' && !schema.resolve(undefined, path.name);
+}
+
+/** Decides a `schemas` test for each URN the resource type knows, leaving presence tests for extensions. */
+function bindSchemas(f: Extract<Filter, { kind: 'compare' | 'present' }>, schema: ResourceSchema): BoundFilter {
+  if (f.kind === 'present' || (f.value === null && f.op === 'ne')) return { kind: 'const', value: true };
+  if (f.value === null) {
+    if (f.op === 'eq') return { kind: 'const', value: false };
+    throw invalidFilter(`'${f.op} null' is not meaningful on '${f.path.text}'; use 'pr' or 'eq null'`);
+  }
+  const test: BoundFilter = {
+    kind: 'compare',
+    target: { ref: { schema: null, extension: false, attr: SCHEMAS }, leaf: SCHEMAS, relative: false },
+    op: f.op,
+    value: typedValue(f.path, SCHEMAS, f.op, f.value),
+  };
+  const holds = (urn: string) => evaluate(test, { schemas: [urn] });
+  if (holds(schema.core.id)) return { kind: 'const', value: true };
+  let out: BoundFilter = { kind: 'const', value: false };
+  for (const ext of schema.extensions) {
+    if (!holds(ext.id)) continue;
+    // Stored extensions are never empty objects, so "has the extension" is "has one of its attributes".
+    for (const a of ext.attributes) {
+      const present: BoundFilter = { kind: 'present', target: { ref: { schema: ext.id, extension: true, attr: a }, leaf: a, relative: false } };
+      out = out.kind === 'const' ? present : { kind: 'or', left: out, right: present };
+    }
+  }
+  return out;
+}
+
+function resolveTarget(path: AttrPath, schema: ResourceSchema, parent: AttrRef | undefined, unknownAsFalse: boolean, compares: boolean): Target | undefined {
   let ref: AttrRef | undefined;
   if (parent) {
     // Inside attr[...]: a bare sub-attribute name of the parent.
@@ -108,8 +152,9 @@ function resolveTarget(path: AttrPath, schema: ResourceSchema, parent: AttrRef |
     if (unknownAsFalse) return undefined;
     throw invalidFilter(`Unknown attribute '${path.text}'`);
   }
-  // A complex attribute named without a sub-attribute compares its "value" (e.g. `emails co "x"`).
-  if (!ref.sub && ref.attr.type === 'complex') {
+  // A complex attribute named without a sub-attribute compares its "value" (e.g. `emails co "x"`);
+  // presence is of the attribute itself: "pr … if it contains a non-empty node" (RFC 7644 §3.4.2.2).
+  if (compares && !ref.sub && ref.attr.type === 'complex') {
     const value = subAttribute(ref.attr, 'value');
     if (value) ref = { ...ref, sub: value };
   }

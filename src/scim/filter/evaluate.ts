@@ -52,8 +52,10 @@ function compareOne(actual: unknown, f: Extract<BoundFilter, { kind: 'compare' }
   const leaf = f.target.leaf;
   const expected = f.value;
   if (typeof actual === 'string' && typeof expected === 'string') {
-    const a = leaf.caseExact ? actual : fold(actual);
-    const b = leaf.caseExact ? expected : fold(expected);
+    // "A binary is case exact" (RFC 7643 §2.3.6), whatever the schema lists.
+    const exact = leaf.caseExact || leaf.type === 'binary';
+    const a = exact ? actual : fold(actual);
+    const b = exact ? expected : fold(expected);
     switch (f.op) {
       case 'eq':
         return a === b;

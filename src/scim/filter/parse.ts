@@ -37,7 +37,7 @@ class Parser {
     private readonly limits: ParseLimits,
   ) {
     if (input.length > limits.maxLength) {
-      throw this.error(`is ${input.length} characters long; the limit is ${limits.maxLength}`);
+      throw this.error(`it is ${input.length} characters long; the limit is ${limits.maxLength}`);
     }
     this.tokens = this.lex();
   }
@@ -73,9 +73,8 @@ class Parser {
         NUMBER.lastIndex = p;
         const m = NUMBER.exec(s);
         // A number must not run into a word character ("12ab" is neither a number nor a name).
-        WORD.lastIndex = p;
-        const w = WORD.exec(s);
-        if (m && w && m[0].length === w[0].length) {
+        // Checked on the character after the number: "1e+2" is a number though "+" is not a word character.
+        if (m && !/[A-Za-z0-9_$:.-]/.test(s[p + m[0].length] ?? '')) {
           out.push({ t: 'number', v: Number(m[0]), pos: p });
           p += m[0].length;
           continue;

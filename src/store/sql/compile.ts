@@ -124,7 +124,8 @@ export class SqlCompiler {
   /** A comparison of one typed SQL expression (RFC 7644 §3.4.2.2 operators). */
   private condition(expr: string, folded: string | undefined, leaf: AttributeDef, op: Extract<BoundFilter, { kind: 'compare' }>['op'], value: string | number | boolean): string {
     if (typeof value === 'string' && (leaf.type === 'string' || leaf.type === 'reference' || leaf.type === 'binary')) {
-      const ci = !leaf.caseExact;
+      // "A binary is case exact" (RFC 7643 §2.3.6), whatever the schema lists.
+      const ci = !leaf.caseExact && leaf.type !== 'binary';
       const x = ci ? (folded ?? this.d.fold(expr)) : expr;
       const v = ci ? fold(value) : value;
       switch (op) {
@@ -172,6 +173,8 @@ export class SqlCompiler {
 
   private present(t: Target, type: ResourceTypeName, element?: Rows): string {
     if (t.relative) return `${element!.field(t.leaf)} IS NOT NULL`;
+    // meta is rendered from columns, never kept in `data`, and every resource has it.
+    if (t.ref.schema === null && t.ref.attr.name === 'meta' && !t.ref.sub) return '1=1';
     const src = this.source(t.ref, type);
     if (src.kind === 'scalar') return `${src.expr} IS NOT NULL`;
     return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${src.field(t.ref.sub)} IS NOT NULL)`;
