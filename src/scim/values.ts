@@ -3,9 +3,25 @@
  * so that every layer compares strings, times and numbers the same way.
  */
 
-/** Case folding for caseExact=false strings (RFC 7643 §2.2). Locale-independent. */
+/**
+ * Case folding for caseExact=false strings (RFC 7643 §2.2), locale-independent and close to
+ * Unicode full case folding: upper-casing first folds ß to ss and ς to σ's capital, and the final
+ * sigma that lower-casing produces again is mapped back, so "STRASSE" = "straße" and "ΟΔΟΣ" = "οδοσ".
+ */
 export function fold(s: string): string {
-  return s.toLowerCase();
+  return s.toUpperCase().toLowerCase().replace(/ς/g, 'σ');
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why a string cannot be stored or compared, if it cannot: U+0000 (PostgreSQL cannot store it and
+ * SQLite's string functions stop at it) and unpaired UTF-16 surrogates (not Unicode text at all).
+ */
+export function unusableText(s: string): string | undefined {
+  if (s.includes('\u0000')) return 'contains the NUL character U+0000';
+  if (LONE_SURROGATE.test(s)) return 'contains an unpaired UTF-16 surrogate';
+  return undefined;
 }
 
 /** Orders strings by Unicode code point, as SQL BINARY collation orders UTF-8 text. */

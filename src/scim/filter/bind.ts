@@ -53,6 +53,31 @@ export function bindFilter(filter: Filter, schema: ResourceSchema, unknownAsFals
   return bind(filter, schema, undefined, unknownAsFalse);
 }
 
+/**
+ * Binds one filter for several resource types at once (root-level search, RFC 7644 §3.4.3). An
+ * attribute a type lacks makes only its own comparison false there, so `userName eq "bob" or
+ * displayName eq "Admins"` finds both a User and a Group; an attribute no type knows is an error.
+ */
+export function bindFilterForTypes(filter: Filter, schemas: readonly ResourceSchema[]): Map<string, BoundFilter> {
+  const known = (p: AttrPath) => schemas.some((s) => isSchemas(p, s) || s.resolve(p.uri, p.name, p.sub) !== undefined);
+  const check = (f: Filter): void => {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        check(f.left);
+        check(f.right);
+        return;
+      case 'not':
+        return check(f.filter);
+      default:
+        // Paths inside a value filter are relative; the binder checks them against their parent.
+        if (!known(f.path)) throw invalidFilter(`Unknown attribute '${f.path.text}'`);
+    }
+  };
+  check(filter);
+  return new Map(schemas.map((s) => [s.name, bind(filter, s, undefined, true)]));
+}
+
 /** Binds the filter of a value path (`attr[filter]`), whose paths name sub-attributes of `parent`. */
 export function bindValueFilter(filter: Filter, schema: ResourceSchema, parent: AttrRef): BoundFilter {
   return bind(filter, schema, parent, false);

@@ -4,6 +4,7 @@
  * Every error names the 1-based character position where parsing failed.
  */
 import { ScimError } from '../errors.ts';
+import { unusableText } from '../values.ts';
 import { COMPARE_OPS, type AttrPath, type CompareOp, type Filter, type Literal, type PatchPath } from './ast.ts';
 
 export interface ParseLimits {
@@ -97,7 +98,11 @@ class Parser {
     let out = '';
     while (p < s.length) {
       const c = s[p]!;
-      if (c === '"') return [out, p + 1];
+      if (c === '"') {
+        const why = unusableText(out);
+        if (why) throw this.error(`the string ${why}`, start);
+        return [out, p + 1];
+      }
       if (c === '\\') {
         const e = s[p + 1];
         const simple: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };

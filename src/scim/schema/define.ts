@@ -3,8 +3,10 @@ import type { AttributeDef, AttributeType } from './types.ts';
 type Options = Partial<Omit<AttributeDef, 'name' | 'type' | 'description'>>;
 
 /**
- * Builds an attribute definition with the defaults of RFC 7643 §2.2
- * (multiValued false, required false, caseExact false, readWrite, returned default, uniqueness none).
+ * Builds an attribute definition with the defaults of RFC 7643 §2.2 (multiValued false, required
+ * false, caseExact false, readWrite, returned default, uniqueness none), except that references
+ * and binary values are case-exact as RFC 7643 §2.3.6 and §2.3.7 say they are (the §8.7.1 listing
+ * of profileUrl and photos disagrees; §2.3.7 and erratum 6001 win).
  */
 export function attr(name: string, type: AttributeType, description: string, options: Options = {}): AttributeDef {
   return {
@@ -13,7 +15,7 @@ export function attr(name: string, type: AttributeType, description: string, opt
     multiValued: false,
     description,
     required: false,
-    caseExact: false,
+    caseExact: type === 'reference' || type === 'binary',
     mutability: 'readWrite',
     returned: 'default',
     uniqueness: 'none',

@@ -6,7 +6,7 @@
  * (all of which RFC 7643 §2.5 treats as "unassigned"). readOnly input is dropped, never stored.
  */
 import { invalidSyntax, invalidValue, mutability } from '../errors.ts';
-import { isBase64, normalizeDateTime } from '../values.ts';
+import { isBase64, normalizeDateTime, unusableText } from '../values.ts';
 import type { ResourceSchema } from './registry.ts';
 import type { AttributeDef } from './types.ts';
 
@@ -57,6 +57,10 @@ function scalar(def: AttributeDef, v: unknown, path: string): unknown {
     case 'reference':
       if (typeof v !== 'string') throw invalidValue(`'${path}' must be a string, not ${describe(v)}`);
       if (v.length > MAX_STRING_LENGTH) throw invalidValue(`'${path}' is ${v.length} characters long; the limit is ${MAX_STRING_LENGTH}`);
+      {
+        const why = unusableText(v);
+        if (why) throw invalidValue(`'${path}' ${why}`);
+      }
       return v === '' ? undefined : v;
     case 'binary':
       if (typeof v !== 'string' || !isBase64(v)) throw invalidValue(`'${path}' must be base64-encoded binary`);
