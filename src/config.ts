@@ -37,6 +37,9 @@ interface Setting<T> {
   readonly env: string;
   readonly fallback: T;
   readonly parse: (raw: string, source: string) => T;
+  /** Placeholder and one-line description, for `scimd serve --help`. */
+  readonly arg: string;
+  readonly doc: string;
 }
 
 function pick<T>(s: Setting<T>, flags: Flags, env: Env): T {
@@ -58,7 +61,7 @@ const text = (raw: string) => raw;
 
 export const SETTINGS = {
   host: {
-    flag: 'host',
+    flag: 'host', arg: '<addr>', doc: 'address to listen on (0.0.0.0 for all)',
     env: 'SCIMD_HOST',
     fallback: '127.0.0.1',
     parse: (raw: string, source: string) => {
@@ -67,10 +70,10 @@ export const SETTINGS = {
       return host;
     },
   },
-  port: { flag: 'port', env: 'SCIMD_PORT', fallback: 8080, parse: integer(0, 65535) },
-  dataDir: { flag: 'data-dir', env: 'SCIMD_DATA_DIR', fallback: './data', parse: text },
+  port: { flag: 'port', arg: '<n>', doc: 'port to listen on (0 picks a free one)', env: 'SCIMD_PORT', fallback: 8080, parse: integer(0, 65535) },
+  dataDir: { flag: 'data-dir', arg: '<dir>', doc: 'directory of the SQLite database scimd.db', env: 'SCIMD_DATA_DIR', fallback: './data', parse: text },
   logLevel: {
-    flag: 'log-level',
+    flag: 'log-level', arg: '<level>', doc: 'fatal, error, warn, info, debug, trace or silent',
     env: 'SCIMD_LOG_LEVEL',
     fallback: 'info' as LogLevel,
     parse: (raw: string, source: string) => {
@@ -80,7 +83,7 @@ export const SETTINGS = {
     },
   },
   publicUrl: {
-    flag: 'public-url',
+    flag: 'public-url', arg: '<url>', doc: 'the https://host[:port] clients use, for meta.location behind a proxy',
     env: 'SCIMD_PUBLIC_URL',
     fallback: undefined as string | undefined,
     parse: (raw: string, source: string) => {
@@ -95,11 +98,11 @@ export const SETTINGS = {
       return u.origin;
     },
   },
-  maxResults: { flag: 'max-results', env: 'SCIMD_MAX_RESULTS', fallback: 1000, parse: integer(1, 100_000) },
-  bodyLimit: { flag: 'max-body-bytes', env: 'SCIMD_MAX_BODY_BYTES', fallback: 1_048_576, parse: integer(1024, 1_073_741_824) },
-  bulkMaxOperations: { flag: 'bulk-max-operations', env: 'SCIMD_BULK_MAX_OPERATIONS', fallback: 1000, parse: integer(1, 100_000) },
+  maxResults: { flag: 'max-results', arg: '<n>', doc: 'largest page of a list or search', env: 'SCIMD_MAX_RESULTS', fallback: 1000, parse: integer(1, 100_000) },
+  bodyLimit: { flag: 'max-body-bytes', arg: '<n>', doc: 'largest request body (also bulk maxPayloadSize)', env: 'SCIMD_MAX_BODY_BYTES', fallback: 1_048_576, parse: integer(1024, 1_073_741_824) },
+  bulkMaxOperations: { flag: 'bulk-max-operations', arg: '<n>', doc: 'most operations in one /Bulk request', env: 'SCIMD_BULK_MAX_OPERATIONS', fallback: 1000, parse: integer(1, 100_000) },
   trustProxy: {
-    flag: 'trust-proxy',
+    flag: 'trust-proxy', arg: '<bool>', doc: 'read X-Forwarded-* headers',
     env: 'SCIMD_TRUST_PROXY',
     fallback: false,
     parse: (raw: string, source: string) => {
@@ -109,7 +112,7 @@ export const SETTINGS = {
     },
   },
   synchronous: {
-    flag: 'sqlite-synchronous',
+    flag: 'sqlite-synchronous', arg: '<mode>', doc: 'FULL survives power loss, NORMAL a crash of scimd',
     env: 'SCIMD_SQLITE_SYNCHRONOUS',
     fallback: 'FULL' as 'FULL' | 'NORMAL',
     parse: (raw: string, source: string) => {

@@ -16,10 +16,27 @@ export interface Command {
   readonly name: string;
   readonly usage: string;
   readonly summary: string;
-  /** Longer help, printed by --help. */
+  /** Longer help, printed by --help above the options. */
   readonly help: string;
-  readonly options: readonly string[];
+  /** The options it takes besides --json and --help; anything else is a usage error. */
+  readonly options: readonly CliOption[];
+  /** False for commands with no result to print (serve). */
+  readonly json?: false;
   run(ctx: CommandContext): Promise<number>;
 }
 
-export const DATA_DIR_HELP = '  --data-dir <dir>   data directory holding scimd.db (env SCIMD_DATA_DIR, default ./data)';
+export interface CliOption {
+  readonly flag: string;
+  /** Placeholder for the value, e.g. "<dir>". */
+  readonly arg: string;
+  readonly help: string;
+}
+
+export const DATA_DIR: CliOption = { flag: 'data-dir', arg: '<dir>', help: 'data directory holding scimd.db (env SCIMD_DATA_DIR, default ./data)' };
+
+/** The --help text of a command: usage, description, options. */
+export function commandHelp(c: Command): string {
+  const rows = [...c.options.map((o) => [`--${o.flag} ${o.arg}`, o.help]), ...(c.json === false ? [] : [['--json', 'print the result as JSON']])];
+  const width = Math.max(...rows.map(([left]) => left!.length));
+  return [`Usage: ${c.usage}`, '', c.help, '', 'Options:', ...rows.map(([left, right]) => `  ${left!.padEnd(width)}  ${right}`)].join('\n');
+}

@@ -2,8 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
 import { AdminError } from '../provisioning/admin.ts';
-import { parseArgs, UsageError } from './args.ts';
-import type { Command } from './command.ts';
+import { allowOnly, parseArgs, UsageError } from './args.ts';
+import { commandHelp, type Command } from './command.ts';
 import { clientCommands } from './commands/client.ts';
 import { serve } from './commands/serve.ts';
 import { tenantCommands } from './commands/tenant.ts';
@@ -66,9 +66,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
       return 2;
     }
     if (args.flags.help) {
-      process.stdout.write(`Usage: ${command.usage}\n\n${command.help}\n`);
+      process.stdout.write(`${commandHelp(command)}\n`);
       return 0;
     }
+    allowOnly(args.flags, command.options.map((o) => o.flag));
     const rest = { ...args, positionals: args.positionals.slice(command.name.split(' ').length) };
     return await command.run({ args: rest, env, out: output(json), info: (s) => process.stderr.write(`${s}\n`) });
   } catch (e) {

@@ -31,6 +31,12 @@ export interface TenantSummary extends Tenant {
   readonly clients: number;
 }
 
+/** Whether a token works now. */
+export function tokenState(t: TokenRecord, now: number): 'active' | 'expired' | 'revoked' {
+  if (t.revokedAt) return 'revoked';
+  return t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active';
+}
+
 export class AdminService {
   constructor(
     private readonly store: Store,

@@ -1,7 +1,7 @@
 import { parseDuration } from '../../provisioning/duration.ts';
-import type { IssuedToken } from '../../provisioning/admin.ts';
-import { allowOnly, UsageError } from '../args.ts';
-import { DATA_DIR_HELP, type Command, type CommandContext } from '../command.ts';
+import { tokenState, type IssuedToken } from '../../provisioning/admin.ts';
+import { UsageError } from '../args.ts';
+import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
 
@@ -40,15 +40,9 @@ const create: Command = {
   usage: 'scimd client create <tenant> <name> [--expires 90d]',
   summary: 'Create a SCIM client (one per IdP connection) and print its token once',
   help: `Creates a named SCIM client in a tenant, e.g. 'okta' or 'entra-prod', and prints its
-bearer token once. The token is independent of whoever created it.
-
-Options:
-  --expires <dur>    token lifetime, e.g. 90d (default: no expiry)
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir', 'expires'],
+bearer token once. The token is independent of whoever created it.`,
+  options: [{ flag: 'expires', arg: '<dur>', help: 'token lifetime, e.g. 90d (default: no expiry)' }, DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
     const expiresInMs = durationFlag(ctx, 'expires');
     const issued = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.createClient(tenant, name, expiresInMs !== undefined ? { expiresInMs } : {}));
@@ -61,19 +55,17 @@ const list: Command = {
   name: 'client list',
   usage: 'scimd client list <tenant>',
   summary: "List a tenant's SCIM clients",
-  help: `Lists the SCIM clients of a tenant with their live token count and last use.
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir'],
+  help: `Lists the SCIM clients of a tenant with their live token count and last use.`,
+  options: [DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     const [tenant] = positionals(ctx, 1, this.usage) as [string];
     const clients = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listClients(tenant));
     const now = Date.now();
-    const live = (c: (typeof clients)[number]) => c.tokens.filter((t) => !t.revokedAt && (!t.expiresAt || Date.parse(t.expiresAt) > now));
-    const json = clients.map(({ tokens, ...c }) => ({ ...c, liveTokens: live({ ...c, tokens }).length, lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null }));
+    const json = clients.map(({ tokens, ...c }) => ({
+      ...c,
+      liveTokens: tokens.filter((t) => tokenState(t, now) === 'active').length,
+      lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null,
+    }));
     ctx.out.result(json, () =>
       table(
         ['NAME', 'STATUS', 'LIVE TOKENS', 'LAST USED', 'CREATED'],
@@ -88,14 +80,9 @@ const revoke: Command = {
   name: 'client revoke',
   usage: 'scimd client revoke <tenant> <name>',
   summary: 'Revoke a SCIM client and every token it has',
-  help: `Revokes a SCIM client: all its tokens stop working at once. The data it provisioned stays.
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir'],
+  help: `Revokes a SCIM client: all its tokens stop working at once. The data it provisioned stays.`,
+  options: [DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
     const c = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.revokeClient(tenant, name));
     ctx.out.result(c, () => `Revoked client '${c.name}' of tenant '${tenant}'; its tokens no longer work.`);

@@ -1,6 +1,6 @@
 import { resolveConfig, SETTINGS } from '../../config.ts';
 import { DEFAULT_CLIENT, DEFAULT_TENANT, startServer, type Running } from '../../server.ts';
-import { allowOnly, UsageError } from '../args.ts';
+import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 
 /** What `serve` prints once it listens: how to reach it and how to connect an IdP. */
@@ -45,24 +45,12 @@ export const serve: Command = {
   summary: 'Run the SCIM server',
   help: `Runs the SCIM 2.0 server on an embedded SQLite database in the data directory.
 On the first start with an empty database it creates tenant 'default' with SCIM client
-'default' and prints its token once (or uses SCIMD_BOOTSTRAP_TOKEN if set).
-
-Options (flag, then environment variable, then default):
-  --host <addr>               ${SETTINGS.host.env}, default ${SETTINGS.host.fallback}
-  --port <n>                  ${SETTINGS.port.env}, default ${SETTINGS.port.fallback}
-  --data-dir <dir>            ${SETTINGS.dataDir.env}, default ${SETTINGS.dataDir.fallback}
-  --log-level <level>         ${SETTINGS.logLevel.env}, default ${SETTINGS.logLevel.fallback} (fatal, error, warn, info, debug, trace, silent)
-  --public-url <url>          ${SETTINGS.publicUrl.env}, the https://host[:port] clients use, for meta.location behind a proxy
-  --trust-proxy <bool>        ${SETTINGS.trustProxy.env}, default false: read X-Forwarded-* headers
-  --max-results <n>           ${SETTINGS.maxResults.env}, default ${SETTINGS.maxResults.fallback}: largest page of a list or search
-  --max-body-bytes <n>        ${SETTINGS.bodyLimit.env}, default ${SETTINGS.bodyLimit.fallback}: largest request body (also bulk maxPayloadSize)
-  --bulk-max-operations <n>   ${SETTINGS.bulkMaxOperations.env}, default ${SETTINGS.bulkMaxOperations.fallback}: most operations in one /Bulk request
-  --sqlite-synchronous <mode> ${SETTINGS.synchronous.env}, default ${SETTINGS.synchronous.fallback} (FULL survives power loss, NORMAL a crash)
-Environment only:
-  SCIMD_BOOTSTRAP_TOKEN       the token of client 'default' on the first start (for automated deployments)`,
-  options: ['host', 'port', 'data-dir', 'log-level', 'public-url', 'trust-proxy', 'max-results', 'max-body-bytes', 'bulk-max-operations', 'sqlite-synchronous'],
+'default' and prints its token once. Each option is a flag, else its environment variable,
+else the default. Environment only: SCIMD_BOOTSTRAP_TOKEN, the token of client 'default' on
+the first start (for automated deployments).`,
+  json: false,
+  options: Object.values(SETTINGS).map((s) => ({ flag: s.flag, arg: s.arg, help: `${s.doc} (${s.env}${s.fallback === undefined ? '' : `, default ${String(s.fallback)}`})` })),
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
     const config = resolveConfig(ctx.args.flags, ctx.env);
     const running = await startServer(config);

@@ -1,5 +1,5 @@
-import { allowOnly, UsageError } from '../args.ts';
-import { DATA_DIR_HELP, type Command, type CommandContext } from '../command.ts';
+import { UsageError } from '../args.ts';
+import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
 import { table } from '../output.ts';
 import { withServices } from '../store.ts';
 
@@ -15,14 +15,9 @@ const create: Command = {
   summary: 'Create a tenant (an organisation with its own users, groups and SCIM clients)',
   help: `Creates a tenant. Names: 1–63 lower-case letters, digits, '-' or '_'.
 Its SCIM endpoint is /t/<name>/scim/v2 (or /scim/v2 with a token of the tenant).
-Next: scimd client create <name> <client-name>
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir'],
+Next: scimd client create <name> <client-name>`,
+  options: [DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     const n = name(ctx, this.usage);
     const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.createTenant(n));
     ctx.out.result(t, () => `Created tenant '${t.name}' (${t.id}).\nNext: scimd client create ${t.name} <client-name>`);
@@ -34,14 +29,9 @@ const list: Command = {
   name: 'tenant list',
   usage: 'scimd tenant list',
   summary: 'List tenants',
-  help: `Lists every tenant with its status.
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir'],
+  help: `Lists every tenant with its status.`,
+  options: [DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
     const tenants = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listTenants());
     ctx.out.result(tenants, () => table(['NAME', 'STATUS', 'CREATED', 'ID'], tenants.map((t) => [t.name, t.status, t.createdAt, t.id])));
@@ -53,14 +43,9 @@ const show: Command = {
   name: 'tenant show',
   usage: 'scimd tenant show <name>',
   summary: 'Show a tenant with its counts of users, groups and clients',
-  help: `Shows one tenant.
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir'],
+  help: `Shows one tenant.`,
+  options: [DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     const n = name(ctx, this.usage);
     const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.summary(n));
     ctx.out.result(t, () =>
@@ -88,15 +73,10 @@ function statusCommand(status: 'active' | 'disabled'): Command {
     name: `tenant ${verb}`,
     usage: `scimd tenant ${verb} <name>`,
     summary: status === 'active' ? 'Enable a disabled tenant' : 'Disable a tenant: its SCIM requests get 403, its data is kept',
-    help: `${status === 'active' ? 'Re-enables a tenant.' : 'Disables a tenant. Every SCIM request with its tokens gets 403 until it is enabled again; nothing is deleted.'}
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-    options: ['data-dir'],
+    help: `${status === 'active' ? 'Re-enables a tenant.' : 'Disables a tenant. Every SCIM request with its tokens gets 403 until it is enabled again; nothing is deleted.'}`,
+    options: [DATA_DIR],
     async run(ctx) {
-      allowOnly(ctx.args.flags, this.options);
-      const n = name(ctx, this.usage);
+        const n = name(ctx, this.usage);
       const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.setTenantStatus(n, status));
       ctx.out.result(t, () => `Tenant '${t.name}' is now ${t.status}.`);
       return 0;

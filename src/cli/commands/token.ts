@@ -1,7 +1,8 @@
-import { allowOnly, UsageError } from '../args.ts';
-import { DATA_DIR_HELP, type Command } from '../command.ts';
+import { UsageError } from '../args.ts';
+import { DATA_DIR, type Command } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
+import { tokenState } from '../../provisioning/admin.ts';
 import { durationFlag, printIssued } from './client.ts';
 
 const rotate: Command = {
@@ -10,16 +11,13 @@ const rotate: Command = {
   summary: 'Issue a new token for a client; older tokens stop after the grace period',
   help: `Issues a new bearer token for a SCIM client and prints it once. The client's older
 tokens keep working for the grace period (default 0: they stop at once), which leaves
-time to update the identity provider.
-
-Options:
-  --grace <dur>      how long older tokens keep working, e.g. 1h (default 0)
-  --expires <dur>    lifetime of the new token, e.g. 90d (default: no expiry)
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir', 'grace', 'expires'],
+time to update the identity provider.`,
+  options: [
+    { flag: 'grace', arg: '<dur>', help: 'how long older tokens keep working, e.g. 1h (default 0)' },
+    { flag: 'expires', arg: '<dur>', help: 'lifetime of the new token, e.g. 90d (default: no expiry)' },
+    DATA_DIR,
+  ],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     if (ctx.args.positionals.length !== 2) throw new UsageError(`Usage: ${this.usage}`);
     const [tenant, client] = ctx.args.positionals as [string, string];
     const grace = durationFlag(ctx, 'grace') ?? 0;
@@ -35,20 +33,14 @@ const list: Command = {
   name: 'token list',
   usage: 'scimd token list [<tenant> [<client>]]',
   summary: 'List tokens (never their secrets)',
-  help: `Lists tokens with their prefix, state, expiry and last use. Secrets are never stored, so never shown.
-
-Options:
-${DATA_DIR_HELP}
-  --json             print the result as JSON`,
-  options: ['data-dir'],
+  help: `Lists tokens with their prefix, state, expiry and last use. Secrets are never stored, so never shown.`,
+  options: [DATA_DIR],
   async run(ctx) {
-    allowOnly(ctx.args.flags, this.options);
     if (ctx.args.positionals.length > 2) throw new UsageError(`Usage: ${this.usage}`);
     const [tenant, client] = ctx.args.positionals;
     const tokens = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listTokens(tenant, client));
     const now = Date.now();
-    const state = (t: (typeof tokens)[number]) => (t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) <= now ? 'expired' : 'active');
-    const json = tokens.map(({ hash: _hash, ...t }) => ({ ...t, state: state({ hash: '', ...t }) }));
+    const json = tokens.map(({ hash: _hash, ...t }) => ({ ...t, state: tokenState({ hash: '', ...t }, now) }));
     ctx.out.result(json, () =>
       table(
         ['TENANT', 'CLIENT', 'PREFIX', 'STATE', 'EXPIRES', 'LAST USED', 'CREATED'],
