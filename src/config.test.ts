@@ -35,6 +35,8 @@ const CASES: readonly Case[] = [
   { key: 'maxResults', flag: 'max-results', env: 'SCIMD_MAX_RESULTS', flagValue: '50', envValue: '60', fromFlag: 50, fromEnv: 60, fallback: 1000 },
   { key: 'bodyLimit', flag: 'max-body-bytes', env: 'SCIMD_MAX_BODY_BYTES', flagValue: '2048', envValue: '4096', fromFlag: 2048, fromEnv: 4096, fallback: 1_048_576 },
   { key: 'bulkMaxOperations', flag: 'bulk-max-operations', env: 'SCIMD_BULK_MAX_OPERATIONS', flagValue: '10', envValue: '20', fromFlag: 10, fromEnv: 20, fallback: 1000 },
+  { key: 'requestLogDays', flag: 'request-log-days', env: 'SCIMD_REQUEST_LOG_DAYS', flagValue: '7', envValue: '14', fromFlag: 7, fromEnv: 14, fallback: 30 },
+  { key: 'requestLogRows', flag: 'request-log-rows', env: 'SCIMD_REQUEST_LOG_ROWS', flagValue: '500', envValue: '1000', fromFlag: 500, fromEnv: 1000, fallback: 100_000 },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'SCIMD_TRUST_PROXY', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: false },
   { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },
 ];

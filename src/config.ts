@@ -24,6 +24,8 @@ export interface Config {
   readonly maxResults: number;
   readonly bodyLimit: number;
   readonly bulkMaxOperations: number;
+  readonly requestLogDays: number;
+  readonly requestLogRows: number;
   readonly trustProxy: boolean;
   readonly synchronous: 'FULL' | 'NORMAL';
 }
@@ -101,6 +103,8 @@ export const SETTINGS = {
   maxResults: { flag: 'max-results', arg: '<n>', doc: 'largest page of a list or search', env: 'SCIMD_MAX_RESULTS', fallback: 1000, parse: integer(1, 100_000) },
   bodyLimit: { flag: 'max-body-bytes', arg: '<n>', doc: 'largest request body (also bulk maxPayloadSize)', env: 'SCIMD_MAX_BODY_BYTES', fallback: 1_048_576, parse: integer(1024, 1_073_741_824) },
   bulkMaxOperations: { flag: 'bulk-max-operations', arg: '<n>', doc: 'most operations in one /Bulk request', env: 'SCIMD_BULK_MAX_OPERATIONS', fallback: 1000, parse: integer(1, 100_000) },
+  requestLogDays: { flag: 'request-log-days', arg: '<n>', doc: 'days the provisioning request log keeps entries', env: 'SCIMD_REQUEST_LOG_DAYS', fallback: 30, parse: integer(1, 3650) },
+  requestLogRows: { flag: 'request-log-rows', arg: '<n>', doc: 'most entries the provisioning request log keeps', env: 'SCIMD_REQUEST_LOG_ROWS', fallback: 100_000, parse: integer(100, 100_000_000) },
   trustProxy: {
     flag: 'trust-proxy', arg: '<bool>', doc: 'read X-Forwarded-* headers',
     env: 'SCIMD_TRUST_PROXY',
@@ -141,6 +145,8 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     maxResults: pick(SETTINGS.maxResults, flags, env),
     bodyLimit: pick(SETTINGS.bodyLimit, flags, env),
     bulkMaxOperations: pick(SETTINGS.bulkMaxOperations, flags, env),
+    requestLogDays: pick(SETTINGS.requestLogDays, flags, env),
+    requestLogRows: pick(SETTINGS.requestLogRows, flags, env),
     trustProxy: pick(SETTINGS.trustProxy, flags, env),
     synchronous: pick(SETTINGS.synchronous, flags, env),
   };

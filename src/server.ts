@@ -7,6 +7,7 @@ import type { Services } from './http/services.ts';
 import { AdminService } from './provisioning/admin.ts';
 import { Authenticator } from './provisioning/auth.ts';
 import { BulkService } from './provisioning/bulk.ts';
+import { DEFAULT_REQUEST_LOG, RequestLog } from './provisioning/request-log.ts';
 import { ResourceService } from './provisioning/resources.ts';
 import { DEFAULT_PATCH_LIMITS } from './scim/patch/apply.ts';
 import { DEFAULT_PARSE_LIMITS } from './scim/filter/parse.ts';
@@ -18,6 +19,10 @@ export interface ServiceOptions {
   readonly maxResults: number;
   readonly bulkMaxOperations?: number;
   readonly bodyLimit?: number;
+  readonly requestLogDays?: number;
+  readonly requestLogRows?: number;
+  /** Where failures of background work (the request log) are reported. */
+  readonly onBackgroundError?: (e: unknown) => void;
 }
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
@@ -30,6 +35,11 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     auth: new Authenticator(store),
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
+    requestLog: new RequestLog(
+      store,
+      { ...DEFAULT_REQUEST_LOG, retentionDays: opts.requestLogDays ?? DEFAULT_REQUEST_LOG.retentionDays, maxRows: opts.requestLogRows ?? DEFAULT_REQUEST_LOG.maxRows },
+      opts.onBackgroundError,
+    ),
   };
 }
 
@@ -75,7 +85,14 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 export async function startServer(config: Config, logger: Logger | false = createLogger(config)): Promise<Running> {
   const store = openStore(config);
   try {
-    const services = createServices(store, { maxResults: config.maxResults, bulkMaxOperations: config.bulkMaxOperations, bodyLimit: config.bodyLimit });
+    const services = createServices(store, {
+      maxResults: config.maxResults,
+      bulkMaxOperations: config.bulkMaxOperations,
+      bodyLimit: config.bodyLimit,
+      requestLogDays: config.requestLogDays,
+      requestLogRows: config.requestLogRows,
+      onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
+    });
     const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
     await app.listen({ host: config.host, port: config.port });
     // Only once listening: a start that cannot listen must not create a first token it never shows.
@@ -96,6 +113,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         if (closed) return;
         closed = true;
         await app.close();
+        await services.requestLog.flush();
         await store.close();
       },
     };

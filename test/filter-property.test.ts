@@ -565,7 +565,7 @@ describe('SQL filters agree with the in-memory evaluator (property, RFC 7644 §3
   /** Stores the world in a fresh tenant and renders every resource as the store reports it. */
   async function load(w: World): Promise<{ tenant: string; docs: { r: StoredResource; doc: Json }[] }> {
     const tenant = `t${++tenants}`;
-    await store.createTenant({ id: tenant, name: tenant, status: 'active', createdAt: '2024-01-01T00:00:00.000Z' });
+    await store.createTenant({ id: tenant, name: tenant, status: 'active', createdAt: '2024-01-01T00:00:00.000Z', settings: {} });
     await store.transaction(async (tx) => {
       for (const r of w.resources) await tx.insertResource(tenant, r);
       for (const [gid, ids] of w.members) {

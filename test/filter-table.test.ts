@@ -656,7 +656,7 @@ describe('filter table: every operator × attribute type, SQL and in-memory (RFC
   before(async () => {
     dir = tempDir('scimd-filter-table-');
     store = openSqliteStore(join(dir, 'scimd.db'), { synchronous: 'NORMAL' });
-    await store.createTenant({ id: TENANT, name: TENANT, status: 'active', createdAt: '2024-01-01T00:00:00.000Z' });
+    await store.createTenant({ id: TENANT, name: TENANT, status: 'active', createdAt: '2024-01-01T00:00:00.000Z', settings: {} });
     await store.transaction(async (tx) => {
       for (const r of RESOURCES) await tx.insertResource(TENANT, r);
       for (const [groupId, members] of MEMBERS) {

@@ -1,5 +1,6 @@
 /** End to end over real HTTP: the protocol surface of RFC 7644 that is not filter- or PATCH-specific. */
 import assert from 'node:assert/strict';
+import { SCIMD_USER_URN as SCIMD_USER } from '../src/scim/urns.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -449,18 +450,21 @@ describe('HTTP surface (RFC 7644 §3)', () => {
       assert.equal(r.body.authenticationSchemes[0].type, 'oauthbearertoken');
     });
 
-    it('ResourceTypes lists User (with the enterprise extension) and Group', async () => {
+    it('ResourceTypes lists User (with the enterprise and scimd extensions) and Group', async () => {
       const r = await s.request('GET', '/ResourceTypes');
       assert.equal(r.body.totalResults, 2);
       const u = await s.request('GET', '/ResourceTypes/User');
       assert.equal(u.body.endpoint, '/Users');
-      assert.deepEqual(u.body.schemaExtensions, [{ schema: ENTERPRISE, required: false }]);
+      assert.deepEqual(u.body.schemaExtensions, [
+        { schema: ENTERPRISE, required: false },
+        { schema: SCIMD_USER, required: false },
+      ]);
       assertScimError(await s.request('GET', '/ResourceTypes/Widget'), 404);
     });
 
     it('Schemas serves each schema with its attribute characteristics', async () => {
       const all = await s.request('GET', '/Schemas');
-      assert.deepEqual(all.body.Resources.map((x: { id: string }) => x.id).sort(), [GROUP_SCHEMA, ENTERPRISE, USER_SCHEMA].sort());
+      assert.deepEqual(all.body.Resources.map((x: { id: string }) => x.id).sort(), [GROUP_SCHEMA, ENTERPRISE, USER_SCHEMA, SCIMD_USER].sort());
       const u = await s.request('GET', `/Schemas/${USER_SCHEMA}`);
       const userName = u.body.attributes.find((a: { name: string }) => a.name === 'userName');
       assert.deepEqual([userName.required, userName.uniqueness, userName.caseExact], [true, 'server', false]);

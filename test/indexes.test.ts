@@ -102,7 +102,7 @@ describe('one member added to a huge group touches one membership row', () => {
     dir = tempDir();
     store = openSqliteStore(join(dir, 'members.db'), { synchronous: 'NORMAL' });
     tenantId = 'tenant-members';
-    await store.createTenant({ id: tenantId, name: 'members', status: 'active', createdAt: new Date().toISOString() });
+    await store.createTenant({ id: tenantId, name: 'members', status: 'active', createdAt: new Date().toISOString(), settings: {} });
     const now = new Date().toISOString();
     const mk = (id: string, type: ResourceTypeName, data: Record<string, unknown>): StoredResource => ({ id, type, version: 1, created: now, lastModified: now, data });
     groupId = 'group-big';

@@ -1,6 +1,7 @@
 import type { AdminService } from '../provisioning/admin.ts';
 import type { Authenticator } from '../provisioning/auth.ts';
 import type { BulkService } from '../provisioning/bulk.ts';
+import type { RequestLog } from '../provisioning/request-log.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { Store } from '../store/types.ts';
@@ -12,6 +13,7 @@ export interface Services {
   readonly auth: Authenticator;
   readonly resources: ResourceService;
   readonly bulk: BulkService;
+  readonly requestLog: RequestLog;
   readonly registry: SchemaRegistry;
 }
 

@@ -49,7 +49,7 @@ export class AdminService {
     }
     return this.store.transaction(async (tx) => {
       if (await tx.tenantByName(name)) throw new AdminError('exists', `Tenant '${name}' already exists`);
-      const t: Tenant = { id: randomUUID(), name, status: 'active', createdAt: this.now().toISOString() };
+      const t: Tenant = { id: randomUUID(), name, status: 'active', createdAt: this.now().toISOString(), settings: {} };
       await tx.createTenant(t);
       return t;
     });
@@ -104,7 +104,7 @@ export class AdminService {
    * Creates a SCIM client and its first token. `token` lets an operator choose the secret
    * (SCIMD_BOOTSTRAP_TOKEN); otherwise 256 random bits are minted.
    */
-  async createClient(tenantName: string, clientName: string, opts: { expiresInMs?: number; token?: string } = {}): Promise<IssuedToken> {
+  async createClient(tenantName: string, clientName: string, opts: { expiresInMs?: number; token?: string; idp?: string } = {}): Promise<IssuedToken> {
     if (!CLIENT_NAME.test(clientName)) {
       throw new AdminError('invalid', `Client name '${clientName}' is not valid: use 1–63 letters, digits, '.', '-' or '_'`);
     }
@@ -116,7 +116,7 @@ export class AdminService {
         throw new AdminError('exists', existing.revokedAt ? `Client '${clientName}' was revoked; choose another name` : `Client '${clientName}' already exists in tenant '${tenantName}'; use 'scimd token rotate' for a new token`);
       }
       if (await tx.tokenByHash(hashToken(token))) throw new AdminError('exists', 'That token is already in use');
-      const client: ScimClient = { id: randomUUID(), tenantId: tenant.id, name: clientName, createdAt: this.now().toISOString() };
+      const client: ScimClient = { id: randomUUID(), tenantId: tenant.id, name: clientName, createdAt: this.now().toISOString(), settings: {}, ...(opts.idp ? { idp: opts.idp } : {}) };
       await tx.createClient(client);
       const record = await this.issue(tx, client, token, opts.expiresInMs);
       return { client, token, record };

@@ -15,7 +15,10 @@ import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts
 import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
-import type { Repo, SortSpec, Store } from '../store/types.ts';
+import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
+import type { QuirkRun } from '../scim/quirks/run.ts';
+import { findMatch, IDENTITY_MATCH } from './matching.ts';
+import { setUserGroups } from './memberships.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 
@@ -23,6 +26,12 @@ export interface ScimContext {
   readonly tenantId: string;
   /** Base URL of the SCIM endpoint the client called (for meta.location and $ref). */
   readonly baseUrl: string;
+  /** The tenant's settings (identity.match, …). */
+  readonly settings?: Settings;
+  /** The calling client's IdP normalisers for this request. */
+  readonly quirks?: QuirkRun;
+  /** Where the core notes what it ignored (unknown or read-only input), for the request log. */
+  readonly notes?: string[];
 }
 
 /** What a write leaves behind, without the resource body. */
@@ -30,8 +39,8 @@ export interface Written {
   readonly version: number;
   readonly etag: string;
   readonly location: string;
-  /** What the input normalisation dropped (unknown or read-only attributes), for the request log. */
-  readonly notes?: Notes;
+  /** True when a POST linked an existing resource (identity.match = adopt) instead of creating one. */
+  readonly adopted?: boolean;
 }
 
 export interface Representation extends Written {
@@ -97,10 +106,13 @@ export class ResourceService {
     return `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
   }
 
-  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, notes?: Notes): Promise<Representation> {
+  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest): Promise<Representation> {
     const [resource] = await this.render(repo, ctx, [r], projection);
-    const rep = { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
-    return notes ? { ...rep, notes } : rep;
+    return { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
+  }
+
+  private note(ctx: ScimContext, notes: Notes): void {
+    for (const n of notes.ignored) ctx.notes?.push(`ignored: ${n}`);
   }
 
   // Input
@@ -157,13 +169,27 @@ export class ResourceService {
 
   // Use cases
 
-  /** POST /Users, POST /Groups (RFC 7644 §3.3). */
-  async create(ctx: ScimContext, type: ResourceTypeName, body: unknown, projection: ProjectionRequest = {}): Promise<Representation> {
+  /**
+   * POST /Users, POST /Groups (RFC 7644 §3.3). With the tenant's `identity.match` set to `adopt`, a
+   * POST that matches an existing resource links it instead (see matching.ts).
+   */
+  async create(ctx: ScimContext, type: ResourceTypeName, raw: unknown, projection: ProjectionRequest = {}): Promise<Representation> {
     const schema = this.schema(type);
+    const body = ctx.quirks ? ctx.quirks.resource(raw, schema) : raw;
     const { data, members, notes } = this.normalizeBody(schema, body);
+    this.note(ctx, notes);
     const now = this.now().toISOString();
-    const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
     return this.store.transaction(async (tx) => {
+      if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
+        const match = await findMatch(tx, ctx.tenantId, schema, data);
+        if (match) {
+          ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
+          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members);
+          await this.followUps(tx, ctx, next.id);
+          return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
+        }
+      }
+      const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
       const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
       if (members?.length) {
         const types = await this.checkMembers(tx, ctx.tenantId, r.id, members);
@@ -175,7 +201,8 @@ export class ResourceService {
         throw this.uniquenessError(e, data);
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
-      return this.represent(tx, ctx, r, projection, notes);
+      await this.followUps(tx, ctx, r.id);
+      return this.represent(tx, ctx, r, projection);
     });
   }
 
@@ -187,25 +214,41 @@ export class ResourceService {
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */
-  async replace(ctx: ScimContext, type: ResourceTypeName, id: string, body: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
+  async replace(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
     const schema = this.schema(type);
+    const body = ctx.quirks ? ctx.quirks.resource(raw, schema, id) : raw;
     const { data, members, notes } = this.normalizeBody(schema, body);
+    this.note(ctx, notes);
     return this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
-      checkImmutable(schema, current.data, data);
-      let delta: MemberDelta | undefined;
-      if (members) {
-        const types = await this.checkMembers(tx, ctx.tenantId, id, members);
-        const before = new Set((await tx.membersOf(ctx.tenantId, id)).map((m) => m.value));
-        const after = new Set(members.map((m) => m.value));
-        delta = { clear: false, add: new Map(), remove: new Set() };
-        for (const m of after) if (!before.has(m)) delta.add.set(m, types.get(m)!);
-        for (const m of before) if (!after.has(m)) delta.remove.add(m);
-      }
-      const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
-      const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
-      return this.represent(tx, ctx, next, projection, notes);
+      const next = await this.replaceWith(tx, ctx, schema, current, data, members);
+      await this.followUps(tx, ctx, id);
+      return this.represent(tx, ctx, next, projection);
     });
+  }
+
+  /** Replaces `current` with normalised input, keeping what the server owns; writes only if something changed. */
+  private async replaceWith(tx: Repo, ctx: ScimContext, schema: ResourceSchema, current: StoredResource, data: Json, members: { value: string; type?: string }[] | undefined): Promise<StoredResource> {
+    checkImmutable(schema, current.data, data);
+    keepServerOwned(schema, current.data, data);
+    let delta: MemberDelta | undefined;
+    if (members) {
+      const types = await this.checkMembers(tx, ctx.tenantId, current.id, members);
+      const before = new Set((await tx.membersOf(ctx.tenantId, current.id)).map((m) => m.value));
+      const after = new Set(members.map((m) => m.value));
+      delta = { clear: false, add: new Map(), remove: new Set() };
+      for (const m of after) if (!before.has(m)) delta.add.set(m, types.get(m)!);
+      for (const m of before) if (!after.has(m)) delta.remove.add(m);
+    }
+    const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
+    return changed ? this.write(tx, ctx, current, data, delta) : current;
+  }
+
+  /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
+  private async followUps(tx: Repo, ctx: ScimContext, userId: string): Promise<void> {
+    for (const f of ctx.quirks?.followUps ?? []) {
+      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m));
+    }
   }
 
   private async write(tx: Repo, ctx: ScimContext, current: StoredResource, data: Json, delta: MemberDelta | undefined): Promise<StoredResource> {
@@ -226,11 +269,12 @@ export class ResourceService {
    * PATCH (RFC 7644 §3.5.2): read, apply all operations or none, write. With `projection` null no
    * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members.
    */
-  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, body: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
+  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
     const schema = this.schema(type);
-    const ops = parsePatchRequest(body, schema, this.limits.patch);
     return this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
+      const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
+      const ops = parsePatchRequest(body, schema, this.limits.patch);
       let members;
       if (type === 'Group') {
         const q = memberQuestions(ops, schema);
@@ -244,13 +288,14 @@ export class ResourceService {
         };
       }
       const outcome = applyPatch({ schema, id, data: current.data, ...(members ? { members } : {}) }, ops);
+      this.note(ctx, outcome.notes);
       for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete outcome.data[a.name];
       cleanup(outcome.data);
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
-      if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next), notes: outcome.notes };
-      return this.represent(tx, ctx, next, projection, outcome.notes);
+      if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
+      return this.represent(tx, ctx, next, projection);
     });
   }
 
@@ -302,7 +347,8 @@ export class ResourceService {
 
   /** GET with filter, POST /.search (RFC 7644 §3.4.2, §3.4.3): a ListResponse. */
   async search(ctx: ScimContext, types: readonly ResourceTypeName[], req: ListRequest): Promise<Json> {
-    const filters = req.filter !== undefined ? this.bindFilters(req.filter, types) : undefined;
+    const filterText = req.filter !== undefined && ctx.quirks ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(t))) : req.filter;
+    const filters = filterText !== undefined ? this.bindFilters(filterText, types) : undefined;
     const sort = req.sortBy !== undefined ? this.sortSpecs(req.sortBy, req.descending, types) : undefined;
     const page = await this.store.queryResources(ctx.tenantId, {
       types,
@@ -320,6 +366,23 @@ export class ResourceService {
       itemsPerPage: resources.length,
       Resources: resources,
     };
+  }
+}
+
+/**
+ * Read-only attributes the server keeps in the stored document (such as scimd's emailVerified)
+ * are the server's: a PUT, which never carries them, leaves them as they were.
+ */
+function keepServerOwned(schema: ResourceSchema, before: Json, after: Json): void {
+  for (const a of schema.core.attributes) if (a.mutability === 'readOnly' && before[a.name] !== undefined) after[a.name] = before[a.name];
+  for (const ext of schema.extensions) {
+    const b = before[ext.id];
+    if (!isObject(b)) continue;
+    for (const a of ext.attributes) {
+      if (a.mutability !== 'readOnly' || b[a.name] === undefined) continue;
+      const target = isObject(after[ext.id]) ? (after[ext.id] as Json) : ((after[ext.id] = {}) as Json);
+      target[a.name] = b[a.name];
+    }
   }
 }
 

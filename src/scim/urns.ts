@@ -10,3 +10,5 @@ export const SEARCH_REQUEST_URN = 'urn:ietf:params:scim:api:messages:2.0:SearchR
 export const PATCH_OP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export const BULK_REQUEST_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
+/** scimd's own User extension: attributes the server (or the host app) owns, such as emailVerified. */
+export const SCIMD_USER_URN = 'urn:scimd:schemas:extension:2.0:User';

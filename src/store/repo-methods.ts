@@ -4,8 +4,10 @@ import type { Repo } from './types.ts';
 export const WRITE_METHODS = [
   'createTenant',
   'setTenantStatus',
+  'setTenantSettings',
   'createClient',
   'revokeClient',
+  'updateClient',
   'createToken',
   'expireTokens',
   'revokeTokens',
@@ -14,6 +16,8 @@ export const WRITE_METHODS = [
   'updateResource',
   'deleteResource',
   'applyMemberDelta',
+  'appendRequestLog',
+  'pruneRequestLog',
 ] as const satisfies readonly (keyof Repo)[];
 
 export const READ_METHODS = [
@@ -30,6 +34,8 @@ export const READ_METHODS = [
   'membersOf',
   'memberFacts',
   'groupsOf',
+  'requestLog',
+  'requestLogEntry',
 ] as const satisfies readonly (keyof Repo)[];
 
 type Method = (...args: never[]) => Promise<unknown>;

@@ -11,11 +11,15 @@ import type { ResourceTypeName } from '../scim/schema/types.ts';
 
 export type TenantStatus = 'active' | 'disabled';
 
+/** Per-tenant or per-client settings: key → value, validated by the layer that owns the key. */
+export type Settings = Readonly<Record<string, string>>;
+
 export interface Tenant {
   readonly id: string;
   readonly name: string;
   readonly status: TenantStatus;
   readonly createdAt: string;
+  readonly settings: Settings;
 }
 
 export interface ScimClient {
@@ -24,6 +28,41 @@ export interface ScimClient {
   readonly name: string;
   readonly createdAt: string;
   readonly revokedAt?: string;
+  /** IdP profile pinned by an operator (`--idp`). */
+  readonly idp?: string;
+  /** IdP profile recognised from the client's requests, and what gave it away. */
+  readonly detectedIdp?: string;
+  readonly detectedReason?: string;
+  readonly settings: Settings;
+}
+
+/** One row of the provisioning request log. Bodies are already redacted. */
+export interface RequestLogEntry {
+  readonly id?: number;
+  readonly at: string;
+  readonly tenantId?: string;
+  readonly tenantName?: string;
+  readonly clientId?: string;
+  readonly clientName?: string;
+  readonly idp?: string;
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly scimType?: string;
+  readonly durationMs: number;
+  /** What the normalisers changed, and what the core ignored. */
+  readonly notes: readonly string[];
+  readonly requestBody?: string;
+  readonly responseBody?: string;
+}
+
+export interface RequestLogQuery {
+  readonly tenantId?: string;
+  readonly minStatus?: number;
+  readonly maxStatus?: number;
+  /** Only entries with a larger id (for --follow). */
+  readonly afterId?: number;
+  readonly limit: number;
 }
 
 export interface TokenRecord {
@@ -93,12 +132,14 @@ export interface Repo {
   tenantById(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   setTenantStatus(id: string, status: TenantStatus): Promise<void>;
+  setTenantSettings(id: string, settings: Settings): Promise<void>;
 
   createClient(c: ScimClient): Promise<void>;
   clientByName(tenantId: string, name: string): Promise<ScimClient | undefined>;
   clientById(id: string): Promise<ScimClient | undefined>;
   listClients(tenantId: string): Promise<ScimClient[]>;
   revokeClient(id: string, at: string): Promise<void>;
+  updateClient(id: string, changes: { idp?: string | null; detectedIdp?: string | null; detectedReason?: string | null; settings?: Settings }): Promise<void>;
 
   createToken(t: TokenRecord): Promise<void>;
   tokenByHash(hash: string): Promise<TokenRecord | undefined>;
@@ -122,6 +163,14 @@ export interface Repo {
   applyMemberDelta(tenantId: string, groupId: string, delta: MemberDelta): Promise<void>;
   /** Direct and nested group memberships of each user. */
   groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>>;
+
+  // Provisioning request log.
+  appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void>;
+  /** Deletes entries older than `before` and all but the newest `keep`. */
+  pruneRequestLog(before: string, keep: number): Promise<void>;
+  /** Newest first. */
+  requestLog(q: RequestLogQuery): Promise<RequestLogEntry[]>;
+  requestLogEntry(id: number): Promise<RequestLogEntry | undefined>;
 }
 
 export interface Store extends Repo {

@@ -1,15 +1,25 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../provisioning/auth.ts';
+import type { ClientProfile } from '../../provisioning/idp.ts';
 import type { ScimContext } from '../../provisioning/resources.ts';
+
+export interface RequestScim {
+  auth: AuthContext;
+  ctx: ScimContext;
+  /** Set once the client's IdP profile is known (preHandler). */
+  profile?: ClientProfile;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    scim?: { auth: AuthContext; ctx: ScimContext };
+    scim?: RequestScim;
+    /** The response body as sent, for the request log. */
+    sentPayload?: unknown;
   }
 }
 
 /** The authenticated SCIM context of a request (set by the auth hook). */
-export function scimOf(request: FastifyRequest): { auth: AuthContext; ctx: ScimContext } {
+export function scimOf(request: FastifyRequest): RequestScim {
   if (!request.scim) throw new Error('SCIM route reached without authentication');
   return request.scim;
 }

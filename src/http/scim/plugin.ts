@@ -10,6 +10,7 @@ import { etagMatches, type ProjectionRequest, type Representation } from '../../
 import { sendScim } from '../media.ts';
 import type { HttpOptions, Services } from '../services.ts';
 import { scimOf } from './context.ts';
+import { header, registerScimHooks } from './hooks.ts';
 
 type Req = FastifyRequest<{ Params: { id?: string; tenant?: string }; Querystring: Record<string, unknown>; Body: unknown }>;
 
@@ -17,11 +18,6 @@ const ENDPOINTS: readonly [string, ResourceTypeName][] = [
   ['Users', 'User'],
   ['Groups', 'Group'],
 ];
-
-function header(request: FastifyRequest, name: string): string | undefined {
-  const v = request.headers[name];
-  return Array.isArray(v) ? v.join(', ') : v;
-}
 
 function projectionOf(query: Record<string, unknown>, maxResults: number): ProjectionRequest {
   const { attributes, excludedAttributes } = listRequestFromQuery(query, maxResults);
@@ -39,13 +35,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     const { resources, registry } = services;
     const max = options.maxResults;
 
-    app.addHook('onRequest', async (request: FastifyRequest) => {
-      const tenantParam = (request.params as { tenant?: string }).tenant;
-      const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam);
-      const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
-      const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
-      request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl: `${origin.replace(/\/+$/, '')}${path}` } };
-    });
+    registerScimHooks(app, services, options, mount);
 
     // Discovery (RFC 7644 §4): filtering is not supported here, and saying so beats ignoring it.
     const noFilter = (request: Req) => {

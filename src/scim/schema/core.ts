@@ -1,5 +1,5 @@
 /** RFC 7643 §8.7.1 (User, Group) and §8.7.2 (Enterprise User) schemas, as data. */
-import { ENTERPRISE_USER_URN, GROUP_URN, USER_URN } from '../urns.ts';
+import { ENTERPRISE_USER_URN, GROUP_URN, SCIMD_USER_URN, USER_URN } from '../urns.ts';
 import { attr, multiValued } from './define.ts';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from './types.ts';
 
@@ -108,6 +108,19 @@ export const ENTERPRISE_USER_SCHEMA: SchemaDef = {
   ],
 };
 
+/**
+ * scimd's User extension: what the server or the host application knows about a user and an IdP
+ * cannot set. Read-only to SCIM clients; kept across PUT and PATCH.
+ */
+export const SCIMD_USER_SCHEMA: SchemaDef = {
+  id: SCIMD_USER_URN,
+  name: 'ScimdUser',
+  description: 'scimd: server-owned facts about a user',
+  attributes: [
+    attr('emailVerified', 'boolean', "True when the user's email address has been verified (by the host application or scimd's email validation).", readOnly),
+  ],
+};
+
 /** RFC 7643 §3.1 common attributes: present on every resource, in no schema. */
 export const COMMON_ATTRIBUTES: readonly AttributeDef[] = [
   attr('id', 'string', 'Unique identifier of the resource, assigned by the service provider.', {
@@ -135,7 +148,10 @@ export const USER_RESOURCE_TYPE: ResourceTypeDef = {
   endpoint: '/Users',
   description: 'User Account',
   schema: USER_URN,
-  schemaExtensions: [{ schema: ENTERPRISE_USER_URN, required: false }],
+  schemaExtensions: [
+    { schema: ENTERPRISE_USER_URN, required: false },
+    { schema: SCIMD_USER_URN, required: false },
+  ],
 };
 
 export const GROUP_RESOURCE_TYPE: ResourceTypeDef = {

@@ -1,4 +1,4 @@
-import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from './core.ts';
+import { COMMON_ATTRIBUTES, ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, SCIMD_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from './core.ts';
 import type { AttributeDef, ResourceTypeDef, ResourceTypeName, SchemaDef } from './types.ts';
 
 /** A resolved attribute path: the top-level attribute, and the sub-attribute when the path names one. */
@@ -122,7 +122,7 @@ export class SchemaRegistry {
 /** The registry of RFC 7643 User (with Enterprise User) and Group. */
 export function defaultRegistry(): SchemaRegistry {
   return new SchemaRegistry([
-    new ResourceSchema(USER_RESOURCE_TYPE, USER_SCHEMA, [ENTERPRISE_USER_SCHEMA]),
+    new ResourceSchema(USER_RESOURCE_TYPE, USER_SCHEMA, [ENTERPRISE_USER_SCHEMA, SCIMD_USER_SCHEMA]),
     new ResourceSchema(GROUP_RESOURCE_TYPE, GROUP_SCHEMA, []),
   ]);
 }

@@ -71,4 +71,32 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX group_members_member ON group_members (member_seq, group_seq);
   `,
+  `
+  ALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE scim_clients ADD COLUMN idp TEXT;
+  ALTER TABLE scim_clients ADD COLUMN detected_idp TEXT;
+  ALTER TABLE scim_clients ADD COLUMN detected_reason TEXT;
+  ALTER TABLE scim_clients ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+
+  -- The provisioning request log: one row per SCIM request, bodies redacted.
+  CREATE TABLE request_log (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    tenant_id TEXT,
+    tenant_name TEXT,
+    client_id TEXT,
+    client_name TEXT,
+    idp TEXT,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    scim_type TEXT,
+    duration_ms INTEGER NOT NULL,
+    notes TEXT NOT NULL,
+    request_body TEXT,
+    response_body TEXT
+  );
+  CREATE INDEX request_log_tenant ON request_log (tenant_id, id);
+  CREATE INDEX request_log_at ON request_log (at);
+  `,
 ];

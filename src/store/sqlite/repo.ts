@@ -5,7 +5,7 @@ import type { GroupMembership, Member, StoredResource } from '../../scim/resourc
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import { compileSearch } from '../sql/compile.ts';
 import { indexedValues, keyColumns } from '../sql/columns.ts';
-import type { MemberFacts, Repo, ResourcePage, ResourceQuery, ScimClient, Tenant, TenantStatus, TokenRecord } from '../types.ts';
+import type { MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, ScimClient, Settings, Tenant, TenantStatus, TokenRecord } from '../types.ts';
 import { UniqueViolation } from '../types.ts';
 import type { Connection } from './connection.ts';
 import { sqliteDialect } from './dialect.ts';
@@ -27,13 +27,44 @@ function resourceFromRow(row: Row): StoredResource {
 
 const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
 
+const settingsOf = (v: unknown): Settings => (typeof v === 'string' ? (JSON.parse(v) as Settings) : {});
+
 function tenantFromRow(r: Row): Tenant {
-  return { id: r.id as string, name: r.name as string, status: r.status as TenantStatus, createdAt: r.created_at as string };
+  return { id: r.id as string, name: r.name as string, status: r.status as TenantStatus, createdAt: r.created_at as string, settings: settingsOf(r.settings) };
 }
 
 function clientFromRow(r: Row): ScimClient {
-  const c: ScimClient = { id: r.id as string, tenantId: r.tenant_id as string, name: r.name as string, createdAt: r.created_at as string };
-  return r.revoked_at ? { ...c, revokedAt: r.revoked_at as string } : c;
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    name: r.name as string,
+    createdAt: r.created_at as string,
+    settings: settingsOf(r.settings),
+    ...(opt(r.revoked_at) ? { revokedAt: r.revoked_at as string } : {}),
+    ...(opt(r.idp) ? { idp: r.idp as string } : {}),
+    ...(opt(r.detected_idp) ? { detectedIdp: r.detected_idp as string } : {}),
+    ...(opt(r.detected_reason) ? { detectedReason: r.detected_reason as string } : {}),
+  };
+}
+
+function logFromRow(r: Row): RequestLogEntry {
+  return {
+    id: r.id as number,
+    at: r.at as string,
+    method: r.method as string,
+    path: r.path as string,
+    status: r.status as number,
+    durationMs: r.duration_ms as number,
+    notes: JSON.parse(r.notes as string) as string[],
+    ...(opt(r.tenant_id) ? { tenantId: r.tenant_id as string } : {}),
+    ...(opt(r.tenant_name) ? { tenantName: r.tenant_name as string } : {}),
+    ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
+    ...(opt(r.client_name) ? { clientName: r.client_name as string } : {}),
+    ...(opt(r.idp) ? { idp: r.idp as string } : {}),
+    ...(opt(r.scim_type) ? { scimType: r.scim_type as string } : {}),
+    ...(opt(r.request_body) ? { requestBody: r.request_body as string } : {}),
+    ...(opt(r.response_body) ? { responseBody: r.response_body as string } : {}),
+  };
 }
 
 function tokenFromRow(r: Row): TokenRecord {
@@ -90,7 +121,11 @@ export class SqliteRepo implements Repo {
   // Tenants
 
   async createTenant(t: Tenant): Promise<void> {
-    this.run('INSERT INTO tenants (id, name, status, created_at) VALUES (?, ?, ?, ?)', t.id, t.name, t.status, t.createdAt);
+    this.run('INSERT INTO tenants (id, name, status, created_at, settings) VALUES (?, ?, ?, ?, ?)', t.id, t.name, t.status, t.createdAt, JSON.stringify(t.settings));
+  }
+
+  async setTenantSettings(id: string, settings: Settings): Promise<void> {
+    this.run('UPDATE tenants SET settings = ? WHERE id = ?', JSON.stringify(settings), id);
   }
 
   async tenantByName(name: string): Promise<Tenant | undefined> {
@@ -114,7 +149,25 @@ export class SqliteRepo implements Repo {
   // Clients
 
   async createClient(c: ScimClient): Promise<void> {
-    this.run('INSERT INTO scim_clients (id, tenant_id, name, created_at) VALUES (?, ?, ?, ?)', c.id, c.tenantId, c.name, c.createdAt);
+    this.run(
+      'INSERT INTO scim_clients (id, tenant_id, name, created_at, idp, settings) VALUES (?, ?, ?, ?, ?, ?)',
+      c.id,
+      c.tenantId,
+      c.name,
+      c.createdAt,
+      c.idp ?? null,
+      JSON.stringify(c.settings),
+    );
+  }
+
+  async updateClient(id: string, changes: { idp?: string | null; detectedIdp?: string | null; detectedReason?: string | null; settings?: Settings }): Promise<void> {
+    const sets: string[] = [];
+    const params: Record<string, unknown> = { id };
+    if (changes.idp !== undefined) (sets.push('idp = @idp'), (params.idp = changes.idp));
+    if (changes.detectedIdp !== undefined) (sets.push('detected_idp = @detected'), (params.detected = changes.detectedIdp));
+    if (changes.detectedReason !== undefined) (sets.push('detected_reason = @reason'), (params.reason = changes.detectedReason));
+    if (changes.settings !== undefined) (sets.push('settings = @settings'), (params.settings = JSON.stringify(changes.settings)));
+    if (sets.length) this.run(`UPDATE scim_clients SET ${sets.join(', ')} WHERE id = @id`, params);
   }
 
   async clientByName(tenantId: string, name: string): Promise<ScimClient | undefined> {
@@ -315,5 +368,51 @@ export class SqliteRepo implements Repo {
       }
     }
     return out;
+  }
+
+  // Request log
+
+  async appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
+    for (const e of entries) {
+      this.run(
+        `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
+         VALUES (@at, @tenant_id, @tenant_name, @client_id, @client_name, @idp, @method, @path, @status, @scim_type, @duration_ms, @notes, @request_body, @response_body)`,
+        {
+          at: e.at,
+          tenant_id: e.tenantId ?? null,
+          tenant_name: e.tenantName ?? null,
+          client_id: e.clientId ?? null,
+          client_name: e.clientName ?? null,
+          idp: e.idp ?? null,
+          method: e.method,
+          path: e.path,
+          status: e.status,
+          scim_type: e.scimType ?? null,
+          duration_ms: Math.round(e.durationMs),
+          notes: JSON.stringify(e.notes),
+          request_body: e.requestBody ?? null,
+          response_body: e.responseBody ?? null,
+        },
+      );
+    }
+  }
+
+  async pruneRequestLog(before: string, keep: number): Promise<void> {
+    this.run('DELETE FROM request_log WHERE at < ?', before);
+    this.run('DELETE FROM request_log WHERE id <= (SELECT id FROM request_log ORDER BY id DESC LIMIT 1 OFFSET ?)', keep);
+  }
+
+  async requestLog(q: RequestLogQuery): Promise<RequestLogEntry[]> {
+    return this.all(
+      `SELECT * FROM request_log
+       WHERE (@tenant IS NULL OR tenant_id = @tenant) AND (@min IS NULL OR status >= @min) AND (@max IS NULL OR status <= @max) AND (@after IS NULL OR id > @after)
+       ORDER BY id DESC LIMIT @limit`,
+      { tenant: q.tenantId ?? null, min: q.minStatus ?? null, max: q.maxStatus ?? null, after: q.afterId ?? null, limit: q.limit },
+    ).map(logFromRow);
+  }
+
+  async requestLogEntry(id: number): Promise<RequestLogEntry | undefined> {
+    const r = this.get('SELECT * FROM request_log WHERE id = ?', id);
+    return r && logFromRow(r);
   }
 }

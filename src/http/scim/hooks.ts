@@ -1,0 +1,75 @@
+/**
+ * The hooks every SCIM request passes: authentication, the client's IdP profile and normalisers,
+ * and one provisioning-log row once the response has gone.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { observeClient, profileOf } from '../../provisioning/idp.ts';
+import { redactedText } from '../../provisioning/redact.ts';
+import { normalisersFor } from '../../scim/quirks/index.ts';
+import { QuirkRun } from '../../scim/quirks/run.ts';
+import type { HttpOptions, Services } from '../services.ts';
+
+export function header(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+export function registerScimHooks(app: FastifyInstance, services: Services, options: HttpOptions, mount: string): void {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    const tenantParam = (request.params as { tenant?: string }).tenant;
+    const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam);
+    const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
+    const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
+    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl: `${origin.replace(/\/+$/, '')}${path}` } };
+  });
+
+  // After the body is parsed: recognise the IdP, and give the request its normalisers.
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    const scim = request.scim;
+    if (!scim) return;
+    const client = await observeClient(
+      services.store,
+      scim.auth.client,
+      { userAgent: header(request, 'user-agent'), queryKeys: Object.keys((request.query as object | undefined) ?? {}), body: request.body },
+      (e) => request.log.warn({ err: e }, 'could not record the detected IdP'),
+    );
+    const profile = profileOf(client);
+    scim.profile = profile;
+    scim.auth = { ...scim.auth, client };
+    scim.ctx = { ...scim.ctx, settings: scim.auth.tenant.settings, quirks: new QuirkRun(normalisersFor(profile.profile, client.settings)), notes: [] };
+  });
+
+  app.addHook('onSend', async (request: FastifyRequest, _reply, payload: unknown) => {
+    request.sentPayload = payload;
+    return payload;
+  });
+
+  app.addHook('onResponse', async (request: FastifyRequest, reply) => {
+    const log = services.requestLog;
+    const scim = request.scim;
+    let scimType: string | undefined;
+    if (reply.statusCode >= 400 && typeof request.sentPayload === 'string') {
+      try {
+        scimType = (JSON.parse(request.sentPayload) as { scimType?: string }).scimType;
+      } catch {
+        scimType = undefined;
+      }
+    }
+    const max = log.options.maxBodyChars;
+    const requestBody = redactedText(request.body, max);
+    const responseBody = redactedText(request.sentPayload, max);
+    log.record({
+      at: new Date().toISOString(),
+      method: request.method,
+      path: request.url.slice(0, 2000),
+      status: reply.statusCode,
+      durationMs: reply.elapsedTime,
+      notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? [])],
+      ...(scimType ? { scimType } : {}),
+      ...(scim ? { tenantId: scim.auth.tenant.id, tenantName: scim.auth.tenant.name, clientId: scim.auth.client.id, clientName: scim.auth.client.name } : {}),
+      ...(scim?.profile ? { idp: scim.profile.profile } : {}),
+      ...(requestBody ? { requestBody } : {}),
+      ...(responseBody ? { responseBody } : {}),
+    });
+  });
+}

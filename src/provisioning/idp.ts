@@ -1,0 +1,39 @@
+/** Which IdP profile a SCIM client gets: pinned by an operator, else recognised from its requests, else `generic`. */
+import { detectIdp, type DetectionInput } from '../scim/quirks/detect.ts';
+import { isIdpProfile, type IdpProfile } from '../scim/quirks/types.ts';
+import type { Repo, ScimClient } from '../store/types.ts';
+
+export interface ClientProfile {
+  readonly profile: IdpProfile;
+  readonly source: 'pinned' | 'detected' | 'default';
+  readonly reason?: string;
+}
+
+export function profileOf(client: ScimClient): ClientProfile {
+  if (client.idp && isIdpProfile(client.idp)) return { profile: client.idp, source: 'pinned' };
+  if (client.detectedIdp && isIdpProfile(client.detectedIdp)) return { profile: client.detectedIdp, source: 'detected', ...(client.detectedReason ? { reason: client.detectedReason } : {}) };
+  return { profile: 'generic', source: 'default' };
+}
+
+/**
+ * Looks at a request of an unpinned client; when it reveals a (different) IdP, records that on the
+ * client and returns the updated client. A failure to record never fails the request.
+ */
+export async function observeClient(repo: Repo, client: ScimClient, input: DetectionInput, onError: (e: unknown) => void = () => undefined): Promise<ScimClient> {
+  if (client.idp) return client;
+  const found = detectIdp(input);
+  if (!found || found.idp === client.detectedIdp) return client;
+  try {
+    await repo.updateClient(client.id, { detectedIdp: found.idp, detectedReason: found.reason });
+  } catch (e) {
+    onError(e);
+  }
+  return { ...client, detectedIdp: found.idp, detectedReason: found.reason };
+}
+
+/** A human description: "entra (pinned)", "okta (detected: User-Agent …)", "generic". */
+export function describeProfile(p: ClientProfile): string {
+  if (p.source === 'pinned') return `${p.profile} (pinned)`;
+  if (p.source === 'detected') return `${p.profile} (detected${p.reason ? `: ${p.reason}` : ''})`;
+  return p.profile;
+}

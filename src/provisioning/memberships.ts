@@ -1,0 +1,26 @@
+/** Group membership changes that start from the user's side (IDP-QUIRKS row 23). */
+import type { Repo } from '../store/types.ts';
+
+/**
+ * Makes `groupIds` the user's direct memberships (`set`) or adds them (`add`). Ids that are not
+ * groups of the tenant are skipped and noted. Every group whose members change gets a new version.
+ */
+export async function setUserGroups(repo: Repo, tenantId: string, userId: string, groupIds: readonly string[], mode: 'set' | 'add', now: string, note: (m: string) => void): Promise<void> {
+  const facts = await repo.memberFacts(tenantId, '', groupIds);
+  const wanted = new Set(groupIds.filter((id) => facts.types.get(id) === 'Group'));
+  for (const id of groupIds) if (!wanted.has(id)) note(`userGroupsMembership: '${id}' is not a group of this tenant; skipped`);
+  const direct = new Set(((await repo.groupsOf(tenantId, [userId])).get(userId) ?? []).filter((g) => g.type === 'direct').map((g) => g.value));
+  const changes: [string, 'add' | 'remove'][] = [];
+  for (const id of wanted) if (!direct.has(id)) changes.push([id, 'add']);
+  if (mode === 'set') for (const id of direct) if (!wanted.has(id)) changes.push([id, 'remove']);
+  for (const [groupId, change] of changes) {
+    const group = await repo.getResource(tenantId, 'Group', groupId);
+    if (!group) continue;
+    await repo.applyMemberDelta(tenantId, groupId, {
+      clear: false,
+      add: change === 'add' ? new Map([[userId, 'User' as const]]) : new Map(),
+      remove: change === 'remove' ? new Set([userId]) : new Set(),
+    });
+    await repo.updateResource(tenantId, { ...group, version: group.version + 1, lastModified: now }, group.version);
+  }
+}

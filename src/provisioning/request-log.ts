@@ -1,0 +1,70 @@
+/**
+ * The provisioning request log: one row per SCIM request. Entries are buffered and written after
+ * the response in small batches, so writing the log never delays or fails a SCIM request; a
+ * failed batch is dropped and reported to the process log.
+ */
+import type { RequestLogEntry, Store } from '../store/types.ts';
+
+export interface RequestLogOptions {
+  /** Entries older than this are deleted. */
+  readonly retentionDays: number;
+  /** At most this many entries are kept. */
+  readonly maxRows: number;
+  /** Longest body kept, in characters. */
+  readonly maxBodyChars: number;
+  /** How long entries wait before a batch is written. */
+  readonly flushMs?: number;
+}
+
+export const DEFAULT_REQUEST_LOG: RequestLogOptions = { retentionDays: 30, maxRows: 100_000, maxBodyChars: 65_536 };
+
+const MAX_PENDING = 10_000;
+const PRUNE_EVERY_MS = 60_000;
+
+export class RequestLog {
+  private pending: RequestLogEntry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+  private lastPrune = 0;
+  dropped = 0;
+
+  constructor(
+    private readonly store: Store,
+    readonly options: RequestLogOptions,
+    private readonly onError: (e: unknown) => void = () => undefined,
+  ) {}
+
+  record(entry: RequestLogEntry): void {
+    if (this.pending.length >= MAX_PENDING) {
+      this.pending.shift();
+      this.dropped++;
+    }
+    this.pending.push(entry);
+    if (!this.timer) {
+      this.timer = setTimeout(() => void this.flush(), this.options.flushMs ?? 100);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what is pending (and prunes now and then). Never rejects. */
+  flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.flushing.then(async () => {
+      try {
+        if (batch.length) await this.store.appendRequestLog(batch);
+        const now = Date.now();
+        if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+          this.lastPrune = now;
+          await this.store.pruneRequestLog(new Date(now - this.options.retentionDays * 86_400_000).toISOString(), this.options.maxRows);
+        }
+      } catch (e) {
+        this.dropped += batch.length;
+        this.onError(e);
+      }
+    });
+    return this.flushing;
+  }
+}

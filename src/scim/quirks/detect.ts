@@ -1,0 +1,33 @@
+/**
+ * Recognises which IdP a SCIM client is, from what its requests show. Only strong signals count:
+ * a request shape that a strict RFC client could also send (a capitalised op, say) never switches
+ * a client away from the strict `generic` profile.
+ */
+import type { IdpProfile } from './types.ts';
+
+export interface DetectionInput {
+  readonly userAgent?: string;
+  readonly queryKeys: readonly string[];
+  readonly body?: unknown;
+}
+
+const USER_AGENTS: readonly [RegExp, IdpProfile][] = [
+  [/Okta SCIM Client|\bOkta\b/i, 'okta'],
+  [/Microsoft|Azure|\bAAD\b|Entra/i, 'entra'],
+  [/^authentik/i, 'authentik'],
+  [/keycloak/i, 'keycloak'],
+  [/onelogin/i, 'onelogin'],
+  [/jumpcloud/i, 'jumpcloud'],
+  [/ping ?(identity|one|federate)/i, 'pingone'],
+];
+
+const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
+
+export function detectIdp(input: DetectionInput): { idp: IdpProfile; reason: string } | undefined {
+  if (input.queryKeys.some((k) => k.toLowerCase() === 'aadoptscim062020')) return { idp: 'entra', reason: 'the aadOptscim062020 flag in the tenant URL' };
+  const ua = input.userAgent ?? '';
+  for (const [re, idp] of USER_AGENTS) if (re.test(ua)) return { idp, reason: `User-Agent "${ua.slice(0, 80)}"` };
+  const body = input.body as { schemas?: unknown } | undefined;
+  if (body && Array.isArray(body.schemas) && body.schemas.includes(ADSCIM)) return { idp: 'entra', reason: 'the Entra ADSCIM group schema in a request' };
+  return undefined;
+}

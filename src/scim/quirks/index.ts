@@ -1,0 +1,55 @@
+/** Every normaliser, in the order they run. Order matters where one prepares another's input. */
+import { addCreatesFilteredElement } from './add-creates-filtered-element.ts';
+import { booleanStrings } from './boolean-strings.ts';
+import { managerAsString } from './manager-as-string.ts';
+import { membersRemoveByValueList } from './members-remove-by-value-list.ts';
+import { objectForArray } from './object-for-array.ts';
+import { opCase } from './op-case.ts';
+import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
+import { pathKeyedReplace } from './path-keyed-replace.ts';
+import { rolesJsonString } from './roles-json-string.ts';
+import { extensionUrnNotListed, malformedEnterpriseUrn, unknownSchemaUrns } from './schema-urns.ts';
+import type { IdpProfile, Normaliser } from './types.ts';
+import { unquotedFilterValues } from './unquoted-filter-values.ts';
+import { userGroupsMembership } from './user-groups-membership.ts';
+
+export const NORMALISERS: readonly Normaliser[] = [
+  // Spelling first: later normalisers read ops, paths and URNs in their RFC form.
+  opCase,
+  malformedEnterpriseUrn,
+  pathKeyedReplace,
+  patchValueIgnoresId,
+  managerAsString,
+  rolesJsonString,
+  objectForArray,
+  booleanStrings,
+  unknownSchemaUrns,
+  extensionUrnNotListed,
+  membersRemoveByValueList,
+  addCreatesFilteredElement,
+  unquotedFilterValues,
+  userGroupsMembership,
+];
+
+export function normaliserByName(name: string): Normaliser | undefined {
+  return NORMALISERS.find((n) => n.name.toLowerCase() === name.toLowerCase());
+}
+
+/** Whether a normaliser is on for a profile before any per-client setting. */
+export function onByDefault(n: Normaliser, profile: IdpProfile): boolean {
+  if (profile === 'generic') return false;
+  return n.profiles === 'all' || n.profiles.includes(profile);
+}
+
+/**
+ * The normalisers for a client: its profile's defaults, then its own `normaliser.<name>` settings
+ * ("on"/"off"), which win.
+ */
+export function normalisersFor(profile: IdpProfile, settings: Readonly<Record<string, string>> = {}): Normaliser[] {
+  return NORMALISERS.filter((n) => {
+    const override = settings[`normaliser.${n.name}`];
+    if (override === 'on') return true;
+    if (override === 'off') return false;
+    return onByDefault(n, profile);
+  });
+}

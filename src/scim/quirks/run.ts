@@ -1,0 +1,50 @@
+/** Runs a client's normalisers over one request and collects what they changed. */
+import type { ResourceSchema } from '../schema/registry.ts';
+import { isObject, type Json } from '../schema/validate.ts';
+import type { FollowUp, Normaliser, QuirkContext } from './types.ts';
+
+/** One request's normalisation: the rewritten parts, the notes for the request log, follow-up work. */
+export class QuirkRun {
+  readonly notes: string[] = [];
+  readonly followUps: FollowUp[] = [];
+
+  constructor(private readonly normalisers: readonly Normaliser[]) {}
+
+  get active(): readonly string[] {
+    return this.normalisers.map((n) => n.name);
+  }
+
+  private context(n: Normaliser, schema: ResourceSchema, resourceId?: string, current?: Json): QuirkContext {
+    return {
+      schema,
+      ...(resourceId !== undefined ? { resourceId } : {}),
+      ...(current !== undefined ? { current } : {}),
+      note: (m) => this.notes.push(`${n.name}: ${m}`),
+      followUp: (f) => this.followUps.push(f),
+    };
+  }
+
+  /** A POST or PUT body (`resourceId` set for PUT). */
+  resource(body: unknown, schema: ResourceSchema, resourceId?: string): unknown {
+    if (!isObject(body)) return body;
+    let out: Json = structuredClone(body);
+    for (const n of this.normalisers) if (n.resource) out = n.resource(out, this.context(n, schema, resourceId));
+    return out;
+  }
+
+  /** A PatchOp body, with the stored resource it applies to. */
+  patch(body: unknown, schema: ResourceSchema, resourceId: string, current: Json): unknown {
+    if (!isObject(body)) return body;
+    let out: Json = structuredClone(body);
+    for (const n of this.normalisers) if (n.patch) out = n.patch(out, this.context(n, schema, resourceId, current));
+    return out;
+  }
+
+  filter(filter: string, schemas: readonly ResourceSchema[]): string {
+    let out = filter;
+    for (const n of this.normalisers) {
+      if (n.filter) out = n.filter(out, { schemas, note: (m) => this.notes.push(`${n.name}: ${m}`) });
+    }
+    return out;
+  }
+}
