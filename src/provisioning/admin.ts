@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceTypeName } from '../scim/schema/types.ts';
 import type { ScimClient, Store, Tenant, TenantStatus, TokenRecord } from '../store/types.ts';
+import { normaliserByName } from '../scim/quirks/index.ts';
+import { checkClientSetting, checkTenantSetting, SettingError, TENANT_SETTINGS } from './settings.ts';
 import { displayPrefix, hashToken, mintToken } from './tokens.ts';
 
 /** A failed admin operation, with a stable code for `--json` output. */
@@ -30,6 +32,8 @@ export interface TenantSummary extends Tenant {
   readonly groups: number;
   readonly clients: number;
 }
+
+const TENANT_DEFAULTS: Record<string, string> = Object.fromEntries(TENANT_SETTINGS.map((s) => [s.key, s.fallback]));
 
 /** Whether a token works now. */
 export function tokenState(t: TokenRecord, now: number): 'active' | 'expired' | 'revoked' {
@@ -79,6 +83,45 @@ export class AdminService {
     return this.store.listTenants();
   }
 
+  /** Sets a tenant setting (see settings.ts); the value `default` removes it. */
+  async setTenantSetting(name: string, key: string, value: string): Promise<Tenant> {
+    const t = await this.tenant(name);
+    if (value !== 'default') this.validate(() => checkTenantSetting(key, value));
+    else this.validate(() => checkTenantSetting(key, TENANT_DEFAULTS[key] ?? value));
+    const settings = { ...t.settings };
+    if (value === 'default') delete settings[key];
+    else settings[key] = value;
+    await this.store.setTenantSettings(t.id, settings);
+    return { ...t, settings };
+  }
+
+  private validate(check: () => void): void {
+    try {
+      check();
+    } catch (e) {
+      if (e instanceof SettingError) throw new AdminError('invalid', e.message);
+      throw e;
+    }
+  }
+
+  /** Sets a client setting: `idp` (a profile, or `auto` to detect), `normaliser.<name>` (on/off/default). */
+  async setClientSetting(tenantName: string, clientName: string, key: string, value: string): Promise<ScimClient> {
+    const c = await this.client(tenantName, clientName);
+    this.validate(() => checkClientSetting(key, value));
+    if (key === 'idp') {
+      const idp = value === 'auto' ? null : value;
+      await this.store.updateClient(c.id, { idp });
+      const { idp: _old, ...rest } = c;
+      return idp ? { ...rest, idp } : rest;
+    }
+    const canonicalKey = key.startsWith('normaliser.') ? `normaliser.${normaliserByName(key.slice(11))!.name}` : key;
+    const settings = { ...c.settings };
+    if (value === 'default') delete settings[canonicalKey];
+    else settings[canonicalKey] = value;
+    await this.store.updateClient(c.id, { settings });
+    return { ...c, settings };
+  }
+
   async setTenantStatus(name: string, status: TenantStatus): Promise<Tenant> {
     const t = await this.tenant(name);
     await this.store.setTenantStatus(t.id, status);
@@ -105,6 +148,7 @@ export class AdminService {
    * (SCIMD_BOOTSTRAP_TOKEN); otherwise 256 random bits are minted.
    */
   async createClient(tenantName: string, clientName: string, opts: { expiresInMs?: number; token?: string; idp?: string } = {}): Promise<IssuedToken> {
+    if (opts.idp !== undefined) this.validate(() => checkClientSetting('idp', opts.idp!));
     if (!CLIENT_NAME.test(clientName)) {
       throw new AdminError('invalid', `Client name '${clientName}' is not valid: use 1–63 letters, digits, '.', '-' or '_'`);
     }
@@ -116,7 +160,7 @@ export class AdminService {
         throw new AdminError('exists', existing.revokedAt ? `Client '${clientName}' was revoked; choose another name` : `Client '${clientName}' already exists in tenant '${tenantName}'; use 'scimd token rotate' for a new token`);
       }
       if (await tx.tokenByHash(hashToken(token))) throw new AdminError('exists', 'That token is already in use');
-      const client: ScimClient = { id: randomUUID(), tenantId: tenant.id, name: clientName, createdAt: this.now().toISOString(), settings: {}, ...(opts.idp ? { idp: opts.idp } : {}) };
+      const client: ScimClient = { id: randomUUID(), tenantId: tenant.id, name: clientName, createdAt: this.now().toISOString(), settings: {}, ...(opts.idp && opts.idp !== 'auto' ? { idp: opts.idp } : {}) };
       await tx.createClient(client);
       const record = await this.issue(tx, client, token, opts.expiresInMs);
       return { client, token, record };

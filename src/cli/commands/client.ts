@@ -1,5 +1,8 @@
 import { parseDuration } from '../../provisioning/duration.ts';
 import { tokenState, type IssuedToken } from '../../provisioning/admin.ts';
+import { describeProfile, profileOf } from '../../provisioning/idp.ts';
+import { normalisersFor } from '../../scim/quirks/index.ts';
+import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { UsageError } from '../args.ts';
 import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
 import { dash, table } from '../output.ts';
@@ -37,15 +40,22 @@ export function printIssued(ctx: CommandContext, tenant: string, issued: IssuedT
 
 const create: Command = {
   name: 'client create',
-  usage: 'scimd client create <tenant> <name> [--expires 90d]',
+  usage: 'scimd client create <tenant> <name> [--idp entra] [--expires 90d]',
   summary: 'Create a SCIM client (one per IdP connection) and print its token once',
   help: `Creates a named SCIM client in a tenant, e.g. 'okta' or 'entra-prod', and prints its
 bearer token once. The token is independent of whoever created it.`,
-  options: [{ flag: 'expires', arg: '<dur>', help: 'token lifetime, e.g. 90d (default: no expiry)' }, DATA_DIR],
+  options: [
+    { flag: 'expires', arg: '<dur>', help: 'token lifetime, e.g. 90d (default: no expiry)' },
+    { flag: 'idp', arg: '<profile>', help: `pin the IdP profile: ${IDP_PROFILES.join(', ')} (default: recognised from its requests)` },
+    DATA_DIR,
+  ],
   async run(ctx) {
     const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
     const expiresInMs = durationFlag(ctx, 'expires');
-    const issued = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.createClient(tenant, name, expiresInMs !== undefined ? { expiresInMs } : {}));
+    const idp = typeof ctx.args.flags.idp === 'string' ? ctx.args.flags.idp : undefined;
+    const issued = await withServices(ctx.args.flags, ctx.env, (s) =>
+      s.admin.createClient(tenant, name, { ...(expiresInMs !== undefined ? { expiresInMs } : {}), ...(idp ? { idp } : {}) }),
+    );
     printIssued(ctx, tenant, issued);
     return 0;
   },
@@ -54,22 +64,29 @@ bearer token once. The token is independent of whoever created it.`,
 const list: Command = {
   name: 'client list',
   usage: 'scimd client list <tenant>',
-  summary: "List a tenant's SCIM clients",
-  help: `Lists the SCIM clients of a tenant with their live token count and last use.`,
+  summary: "List a tenant's SCIM clients, with the IdP each one is",
+  help: `Lists the SCIM clients of a tenant: the IdP profile (pinned, or recognised from its requests
+and what gave it away), live token count and last use. --json adds the normalisers in force.`,
   options: [DATA_DIR],
   async run(ctx) {
     const [tenant] = positionals(ctx, 1, this.usage) as [string];
     const clients = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listClients(tenant));
     const now = Date.now();
-    const json = clients.map(({ tokens, ...c }) => ({
-      ...c,
-      liveTokens: tokens.filter((t) => tokenState(t, now) === 'active').length,
-      lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null,
-    }));
+    const json = clients.map(({ tokens, ...c }) => {
+      const profile = profileOf(c);
+      return {
+        ...c,
+        profile: profile.profile,
+        profileSource: profile.source,
+        normalisers: normalisersFor(profile.profile, c.settings).map((n) => n.name),
+        liveTokens: tokens.filter((t) => tokenState(t, now) === 'active').length,
+        lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null,
+      };
+    });
     ctx.out.result(json, () =>
       table(
-        ['NAME', 'STATUS', 'LIVE TOKENS', 'LAST USED', 'CREATED'],
-        json.map((c) => [c.name, c.revokedAt ? 'revoked' : 'active', String(c.liveTokens), dash(c.lastUsedAt ?? undefined), c.createdAt]),
+        ['NAME', 'STATUS', 'IDP', 'LIVE TOKENS', 'LAST USED', 'CREATED'],
+        json.map((c) => [c.name, c.revokedAt ? 'revoked' : 'active', describeProfile(profileOf(c)), String(c.liveTokens), dash(c.lastUsedAt ?? undefined), c.createdAt]),
       ),
     );
     return 0;
@@ -90,4 +107,20 @@ const revoke: Command = {
   },
 };
 
-export const clientCommands: Command[] = [create, list, revoke];
+const set: Command = {
+  name: 'client set',
+  usage: 'scimd client set <tenant> <client> <key> <value>',
+  summary: "Change a client's IdP profile or switch one of its normalisers",
+  help: `Keys:
+  idp                  ${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
+  normaliser.<name>    on, off or default (see scimd normaliser list)`,
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant, name, key, value] = positionals(ctx, 4, this.usage) as [string, string, string, string];
+    const c = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.setClientSetting(tenant, name, key, value));
+    ctx.out.result(c, () => `Client '${c.name}': ${key} = ${value}. Profile now ${describeProfile(profileOf(c))}.`);
+    return 0;
+  },
+};
+
+export const clientCommands: Command[] = [create, list, set, revoke];

@@ -2,6 +2,7 @@ import { UsageError } from '../args.ts';
 import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
 import { table } from '../output.ts';
 import { withServices } from '../store.ts';
+import { TENANT_SETTINGS } from '../../provisioning/settings.ts';
 
 function name(ctx: CommandContext, usage: string): string {
   const n = ctx.args.positionals[0];
@@ -60,6 +61,7 @@ const show: Command = {
           ['groups', String(t.groups)],
           ['clients', String(t.clients)],
           ['endpoint', `/t/${t.name}/scim/v2`],
+          ...TENANT_SETTINGS.map((spec) => [spec.key, t.settings[spec.key] ?? `${spec.fallback} (default)`]),
         ],
       ),
     );
@@ -84,4 +86,20 @@ function statusCommand(status: 'active' | 'disabled'): Command {
   };
 }
 
-export const tenantCommands: Command[] = [create, list, show, statusCommand('disabled'), statusCommand('active')];
+const set: Command = {
+  name: 'tenant set',
+  usage: 'scimd tenant set <tenant> <key> <value>',
+  summary: 'Change a tenant setting (shown by tenant show)',
+  help: `Settings (value "default" restores the default):
+${TENANT_SETTINGS.map((s) => `  ${s.key} = ${s.values.join('|')} (default ${s.fallback})\n      ${s.doc}`).join('\n')}`,
+  options: [DATA_DIR],
+  async run(ctx) {
+    if (ctx.args.positionals.length !== 3) throw new UsageError(`Usage: ${this.usage}`);
+    const [n, key, value] = ctx.args.positionals as [string, string, string];
+    const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.setTenantSetting(n, key, value));
+    ctx.out.result(t, () => `Tenant '${t.name}': ${key} = ${t.settings[key] ?? `${value} (default)`}.`);
+    return 0;
+  },
+};
+
+export const tenantCommands: Command[] = [create, list, show, set, statusCommand('disabled'), statusCommand('active')];
