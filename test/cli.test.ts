@@ -180,13 +180,18 @@ describe('scimd: help, version and usage errors', () => {
     'tenant create',
     'tenant list',
     'tenant show',
+    'tenant set',
     'tenant disable',
     'tenant enable',
     'client create',
     'client list',
+    'client set',
     'client revoke',
     'token rotate',
     'token list',
+    'log tail',
+    'log show',
+    'normaliser list',
   ];
 
   it('--help prints the overview with every command and exits 0', async () => {
@@ -223,7 +228,7 @@ describe('scimd: help, version and usage errors', () => {
   });
 
   it('--help on a command group lists its subcommands and exits 0', async () => {
-    const groups = { tenant: 'create|list|show|disable|enable', client: 'create|list|revoke', token: 'rotate|list' };
+    const groups = { tenant: 'create|list|show|set|disable|enable', client: 'create|list|set|revoke', token: 'rotate|list', log: 'tail|show', normaliser: 'list' };
     const results = await Promise.all(Object.keys(groups).map((g) => scimd([g, '--help'])));
     Object.entries(groups).forEach(([g, subs], i) => {
       const r = results[i]!;

@@ -163,10 +163,18 @@ export class SqliteRepo implements Repo {
   async updateClient(id: string, changes: { idp?: string | null; detectedIdp?: string | null; detectedReason?: string | null; settings?: Settings }): Promise<void> {
     const sets: string[] = [];
     const params: Record<string, unknown> = { id };
-    if (changes.idp !== undefined) (sets.push('idp = @idp'), (params.idp = changes.idp));
-    if (changes.detectedIdp !== undefined) (sets.push('detected_idp = @detected'), (params.detected = changes.detectedIdp));
-    if (changes.detectedReason !== undefined) (sets.push('detected_reason = @reason'), (params.reason = changes.detectedReason));
-    if (changes.settings !== undefined) (sets.push('settings = @settings'), (params.settings = JSON.stringify(changes.settings)));
+    const columns: [keyof typeof changes, string][] = [
+      ['idp', 'idp'],
+      ['detectedIdp', 'detected_idp'],
+      ['detectedReason', 'detected_reason'],
+      ['settings', 'settings'],
+    ];
+    for (const [field, column] of columns) {
+      const v = changes[field];
+      if (v === undefined) continue;
+      sets.push(`${column} = @${column}`);
+      params[column] = typeof v === 'object' && v !== null ? JSON.stringify(v) : v;
+    }
     if (sets.length) this.run(`UPDATE scim_clients SET ${sets.join(', ')} WHERE id = @id`, params);
   }
 
