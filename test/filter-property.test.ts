@@ -25,6 +25,7 @@ import { ScimError } from '../src/scim/errors.ts';
 import { renderResource, type StoredResource } from '../src/scim/resource.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from '../src/scim/schema/core.ts';
 import { attr } from '../src/scim/schema/define.ts';
+import { searchForm } from '../src/scim/search-form.ts';
 import { ResourceSchema, subAttribute } from '../src/scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName, SchemaDef } from '../src/scim/schema/types.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
@@ -567,7 +568,7 @@ describe('SQL filters agree with the in-memory evaluator (property, RFC 7644 §3
     const tenant = `t${++tenants}`;
     await store.createTenant({ id: tenant, name: tenant, status: 'active', createdAt: '2024-01-01T00:00:00.000Z', settings: {} });
     await store.transaction(async (tx) => {
-      for (const r of w.resources) await tx.insertResource(tenant, r);
+      for (const r of w.resources) await tx.insertResource(tenant, r, searchForm(r.data, SCHEMAS[r.type]));
       for (const [gid, ids] of w.members) {
         const add = new Map(ids.map((id) => [id, w.userIds.includes(id) ? ('User' as const) : ('Group' as const)]));
         if (add.size) await tx.applyMemberDelta(tenant, gid, { clear: false, add, remove: new Set() });

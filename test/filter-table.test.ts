@@ -22,6 +22,7 @@ import { parseFilter } from '../src/scim/filter/parse.ts';
 import { renderResource, type StoredResource } from '../src/scim/resource.ts';
 import { ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from '../src/scim/schema/core.ts';
 import { attr } from '../src/scim/schema/define.ts';
+import { searchForm } from '../src/scim/search-form.ts';
 import { ResourceSchema } from '../src/scim/schema/registry.ts';
 import type { ResourceTypeName, SchemaDef } from '../src/scim/schema/types.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
@@ -658,7 +659,7 @@ describe('filter table: every operator × attribute type, SQL and in-memory (RFC
     store = openSqliteStore(join(dir, 'scimd.db'), { synchronous: 'NORMAL' });
     await store.createTenant({ id: TENANT, name: TENANT, status: 'active', createdAt: '2024-01-01T00:00:00.000Z', settings: {} });
     await store.transaction(async (tx) => {
-      for (const r of RESOURCES) await tx.insertResource(TENANT, r);
+      for (const r of RESOURCES) await tx.insertResource(TENANT, r, searchForm(r.data, SCHEMAS[r.type]));
       for (const [groupId, members] of MEMBERS) {
         await tx.applyMemberDelta(TENANT, groupId, { clear: false, add: new Map(members), remove: new Set() });
       }

@@ -107,10 +107,10 @@ describe('one member added to a huge group touches one membership row', () => {
     const mk = (id: string, type: ResourceTypeName, data: Record<string, unknown>): StoredResource => ({ id, type, version: 1, created: now, lastModified: now, data });
     groupId = 'group-big';
     await store.transaction(async (tx) => {
-      await tx.insertResource(tenantId, mk(groupId, 'Group', { displayName: 'Everyone' }));
+      await tx.insertResource(tenantId, mk(groupId, 'Group', { displayName: 'Everyone' }), { displayName: 'everyone' });
       const add = new Map<string, 'User' | 'Group'>();
       for (let i = 0; i <= N + 1; i++) {
-        await tx.insertResource(tenantId, mk(`user-${i}`, 'User', { userName: `user${i}` }));
+        await tx.insertResource(tenantId, mk(`user-${i}`, 'User', { userName: `user${i}` }), { userName: `user${i}` });
         if (i < N) add.set(`user-${i}`, 'User');
       }
       await tx.applyMemberDelta(tenantId, groupId, { clear: false, add, remove: new Set() });

@@ -12,6 +12,7 @@ import { applyPatch, cleanup, canonical, memberQuestions, parsePatchRequest, typ
 import type { MemberDelta } from '../scim/patch/members.ts';
 import { Projection } from '../scim/project.ts';
 import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts';
+import { searchForm } from '../scim/search-form.ts';
 import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
@@ -152,7 +153,7 @@ export class ResourceService {
   }
 
   private async currentFor(repo: Repo, ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch: string | undefined): Promise<StoredResource> {
-    const current = await repo.getResource(ctx.tenantId, type, id);
+    const current = await repo.getResource(ctx.tenantId, type, id, { lock: true });
     if (!current) throw notFound(`${type} ${id} not found`);
     if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
       throw preconditionFailed(`The ${type} has changed: its version is ${etagOf(current.version)}, the request expected ${ifMatch}`);
@@ -196,7 +197,7 @@ export class ResourceService {
         for (const m of members) delta.add.set(m.value, types.get(m.value)!);
       }
       try {
-        await tx.insertResource(ctx.tenantId, r);
+        await tx.insertResource(ctx.tenantId, r, searchForm(data, schema));
       } catch (e) {
         throw this.uniquenessError(e, data);
       }
@@ -255,7 +256,7 @@ export class ResourceService {
     const next: StoredResource = { ...current, data, version: current.version + 1, lastModified: this.now().toISOString() };
     let ok: boolean;
     try {
-      ok = await tx.updateResource(ctx.tenantId, next, current.version);
+      ok = await tx.updateResource(ctx.tenantId, next, current.version, searchForm(data, this.schema(current.type)));
     } catch (e) {
       throw this.uniquenessError(e, data);
     }

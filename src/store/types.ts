@@ -8,6 +8,7 @@ import type { BoundFilter, Target } from '../scim/filter/bind.ts';
 import type { MemberDelta } from '../scim/patch/members.ts';
 import type { GroupMembership, Member, StoredResource } from '../scim/resource.ts';
 import type { ResourceTypeName } from '../scim/schema/types.ts';
+import type { Json } from '../scim/schema/validate.ts';
 
 export type TenantStatus = 'active' | 'disabled';
 
@@ -149,11 +150,13 @@ export interface Repo {
   revokeTokens(clientId: string, at: string): Promise<void>;
   touchToken(id: string, at: string): Promise<void>;
 
-  // Resources: every call is scoped by tenant.
-  insertResource(tenantId: string, r: StoredResource): Promise<void>;
-  getResource(tenantId: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined>;
-  /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. */
-  updateResource(tenantId: string, r: StoredResource, expectedVersion: number): Promise<boolean>;
+  // Resources: every call is scoped by tenant. `search` is the resource's search form
+  // (scim/search-form.ts): filters and sorts run against it.
+  insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void>;
+  /** In a transaction, `lock` holds the row until commit (PostgreSQL: FOR UPDATE), so read → write is safe across processes. */
+  getResource(tenantId: string, type: ResourceTypeName, id: string, opts?: { lock?: boolean }): Promise<StoredResource | undefined>;
+  /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. Without `search` the stored search form is kept. */
+  updateResource(tenantId: string, r: StoredResource, expectedVersion: number, search?: Json): Promise<boolean>;
   deleteResource(tenantId: string, type: ResourceTypeName, id: string): Promise<boolean>;
   queryResources(tenantId: string, q: ResourceQuery): Promise<ResourcePage>;
 

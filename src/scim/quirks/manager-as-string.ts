@@ -4,6 +4,10 @@ import { getKey, isObject, keyOf, operations, withOperations, type Json } from '
 
 const MANAGER = `${ENTERPRISE_USER_URN}:manager`;
 
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+/** `manager` (or `manager.value`…) in attribute position: at the start, after a space or "(", before an operator. */
+const BARE_MANAGER_IN_FILTER = /(^|[\s(])manager(?=(?:\.[A-Za-z$][\w$-]*)?\s+(?:eq|ne|co|sw|ew|gt|lt|ge|le|pr)\b)/gi;
+
 /** A manager given as an id string, or as a one-element array, becomes the complex `{value, $ref}`. */
 function managerValue(v: unknown, note: (m: string) => void, where: string): unknown {
   if (typeof v === 'string') {
@@ -24,7 +28,7 @@ function managerValue(v: unknown, note: (m: string) => void, where: string): unk
  */
 export const managerAsString: Normaliser = {
   name: 'managerAsString',
-  quirks: [8],
+  quirks: [8, 9],
   profiles: 'all',
   summary: 'manager as an id string, an array, or under the bare path "manager" is read as the enterprise manager',
   resource(body, ctx) {
@@ -52,5 +56,24 @@ export const managerAsString: Normaliser = {
         return vk === undefined ? { ...op, [pk]: MANAGER } : { ...op, [pk]: MANAGER, [vk]: value };
       }),
     );
+  },
+  /**
+   * IDP-QUIRKS 9: Entra checks the manager before updating it with
+   * `id eq "…" and manager eq "…"`; the bare name is read as the enterprise manager.
+   */
+  filter(filter, ctx) {
+    if (!ctx.schemas.some((s) => s.resolve(undefined, 'manager') === undefined && s.resolve(ENTERPRISE_USER_URN, 'manager') !== undefined)) return filter;
+    const rewrite = (segment: string) =>
+      segment.replace(BARE_MANAGER_IN_FILTER, (_whole, before: string) => {
+        ctx.note(`filter attribute "manager" read as "${MANAGER}"`);
+        return `${before}${MANAGER}`;
+      });
+    let out = '';
+    let last = 0;
+    for (const m of filter.matchAll(QUOTED)) {
+      out += rewrite(filter.slice(last, m.index)) + m[0];
+      last = m.index + m[0].length;
+    }
+    return out + rewrite(filter.slice(last));
   },
 };

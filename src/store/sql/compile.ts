@@ -12,11 +12,13 @@ import type { ResourceQuery } from '../types.ts';
 import { columnFor, INDEXED_VALUES } from './columns.ts';
 import type { Dialect } from './dialect.ts';
 
-/** A single-valued source: one SQL expression per resource row. */
+/**
+ * A single-valued source: one SQL expression per resource row, already in comparison form
+ * (folded when the attribute is case-insensitive, as the search form and the *_fold columns are).
+ */
 interface Scalar {
   readonly kind: 'scalar';
   readonly expr: string;
-  readonly folded?: string;
 }
 
 /** A multi-valued source: rows correlated with the resource row `r`. */
@@ -24,9 +26,12 @@ interface Rows {
   readonly kind: 'rows';
   readonly from: string;
   readonly correlation: string;
-  /** The typed expression of a sub-attribute of one element (or of the element itself for simple arrays). */
+  /** A sub-attribute of one element (or the element itself for simple arrays), in comparison form. */
   field(sub: AttributeDef | undefined): string;
 }
+
+/** True when a string attribute compares without regard to case (binary never does, RFC 7643 §2.3.6). */
+const insensitive = (a: AttributeDef) => (a.type === 'string' || a.type === 'reference') && !a.caseExact;
 
 const isMembers = (ref: AttrRef, type: ResourceTypeName) => type === 'Group' && !ref.extension && ref.schema !== null && ref.attr.name === 'members';
 const isGroups = (ref: AttrRef, type: ResourceTypeName) => type === 'User' && !ref.extension && ref.schema !== null && ref.attr.name === 'groups';
@@ -69,9 +74,10 @@ export class SqlCompiler {
         field: (sub) => {
           switch (sub?.name) {
             case 'type':
-              return `${m}.type`;
+              // "User" or "Group": ASCII, so lower() folds it as fold() would.
+              return sub && insensitive(sub) ? `lower(${m}.type)` : `${m}.type`;
             case 'display':
-              return `COALESCE(${m}.display_name, ${m}.user_name)`;
+              return `COALESCE(${m}.display_name_fold, ${m}.user_name_fold)`;
             default:
               return `${m}.id`;
           }
@@ -96,7 +102,7 @@ export class SqlCompiler {
         field: (sub) => {
           switch (sub?.name) {
             case 'display':
-              return `${g}.display_name`;
+              return `${g}.display_name_fold`;
             case 'type':
               return `CASE WHEN ${a}.direct = 1 THEN 'direct' ELSE 'indirect' END`;
             default:
@@ -106,13 +112,13 @@ export class SqlCompiler {
       };
     }
     const col = columnFor(ref, type);
-    if (col) return col.folded ? { kind: 'scalar', expr: col.column, folded: col.folded } : { kind: 'scalar', expr: col.column };
+    const leaf = ref.sub ?? ref.attr;
+    if (col) return { kind: 'scalar', expr: insensitive(leaf) && col.folded ? col.folded : col.column };
     if (!ref.attr.multiValued) {
-      const leaf = ref.sub ?? ref.attr;
-      return { kind: 'scalar', expr: this.d.jsonScalar('r.data', this.p(this.d.jsonPath(this.jsonKeys(ref, true))), leaf.type) };
+      return { kind: 'scalar', expr: this.d.jsonScalar('r.search', this.p(this.d.jsonPath(this.jsonKeys(ref, true))), leaf.type) };
     }
     const e = this.alias('e');
-    const { from, element } = this.d.jsonElements('r.data', this.p(this.d.jsonPath(this.jsonKeys(ref, false))), e);
+    const { from, element } = this.d.jsonElements('r.search', this.p(this.d.jsonPath(this.jsonKeys(ref, false))), e);
     return {
       kind: 'rows',
       from,
@@ -121,13 +127,10 @@ export class SqlCompiler {
     };
   }
 
-  /** A comparison of one typed SQL expression (RFC 7644 §3.4.2.2 operators). */
-  private condition(expr: string, folded: string | undefined, leaf: AttributeDef, op: Extract<BoundFilter, { kind: 'compare' }>['op'], value: string | number | boolean): string {
+  /** A comparison of one typed SQL expression in comparison form (RFC 7644 §3.4.2.2 operators). */
+  private condition(x: string, leaf: AttributeDef, op: Extract<BoundFilter, { kind: 'compare' }>['op'], value: string | number | boolean): string {
     if (typeof value === 'string' && (leaf.type === 'string' || leaf.type === 'reference' || leaf.type === 'binary')) {
-      // "A binary is case exact" (RFC 7643 §2.3.6), whatever the schema lists.
-      const ci = !leaf.caseExact && leaf.type !== 'binary';
-      const x = ci ? (folded ?? this.d.fold(expr)) : expr;
-      const v = ci ? fold(value) : value;
+      const v = insensitive(leaf) ? fold(value) : value;
       switch (op) {
         case 'eq':
           return `${x} = ${this.p(v)}`;
@@ -144,9 +147,9 @@ export class SqlCompiler {
       }
     }
     if (leaf.type === 'dateTime' && typeof value === 'string') {
-      return `${this.d.binary(expr)} ${SQL_OP[op]} ${this.d.binary(this.p(value))}`;
+      return `${this.d.binary(x)} ${SQL_OP[op]} ${this.d.binary(this.p(value))}`;
     }
-    return `${expr} ${SQL_OP[op]} ${this.p(this.d.bind(value))}`;
+    return `${x} ${SQL_OP[op]} ${this.p(this.d.bind(value))}`;
   }
 
   filter(f: BoundFilter, type: ResourceTypeName, element?: Rows): string {
@@ -173,7 +176,7 @@ export class SqlCompiler {
 
   private present(t: Target, type: ResourceTypeName, element?: Rows): string {
     if (t.relative) return `${element!.field(t.leaf)} IS NOT NULL`;
-    // meta is rendered from columns, never kept in `data`, and every resource has it.
+    // meta is rendered from columns, never kept in the document, and every resource has it.
     if (t.ref.schema === null && t.ref.attr.name === 'meta' && !t.ref.sub) return '1=1';
     const src = this.source(t.ref, type);
     if (src.kind === 'scalar') return `${src.expr} IS NOT NULL`;
@@ -182,7 +185,7 @@ export class SqlCompiler {
 
   private compare(f: Extract<BoundFilter, { kind: 'compare' }>, type: ResourceTypeName, element?: Rows): string {
     const t = f.target;
-    if (t.relative) return this.condition(element!.field(t.leaf), undefined, t.leaf, f.op, f.value);
+    if (t.relative) return this.condition(element!.field(t.leaf), t.leaf, f.op, f.value);
     const indexed = INDEXED_VALUES.get(type)?.some((iv) => iv.attr === t.ref.attr.name && iv.sub === t.ref.sub?.name && !t.ref.extension);
     if (indexed && f.op === 'eq' && typeof f.value === 'string' && !t.leaf.caseExact) {
       // Index lookup through resource_values, which holds fold(value) (RFC: caseExact=false).
@@ -205,31 +208,27 @@ export class SqlCompiler {
       );
     }
     const src = this.source(t.ref, type);
-    if (src.kind === 'scalar') return this.condition(src.expr, src.folded, t.leaf, f.op, f.value);
-    return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${this.condition(src.field(t.ref.sub), undefined, t.leaf, f.op, f.value)})`;
+    if (src.kind === 'scalar') return this.condition(src.expr, t.leaf, f.op, f.value);
+    return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${this.condition(src.field(t.ref.sub), t.leaf, f.op, f.value)})`;
   }
 
-  /** The sort key expression (RFC 7644 §3.4.2.3); case-insensitive strings sort folded. */
+  /** The sort key expression (RFC 7644 §3.4.2.3), in comparison form: case-insensitive strings sort folded. */
   sortKey(t: Target, type: ResourceTypeName): string {
     const ref = t.ref;
     if (isMembers(ref, type) || isGroups(ref, type)) throw invalidValue(`Cannot sort by '${ref.attr.name}'`);
     const leaf = t.leaf;
     let expr: string;
-    let folded: string | undefined;
     if (ref.attr.multiValued) {
       const keys = this.jsonKeys(ref, false);
       if (ref.attr.type === 'complex') {
-        const el = this.d.primaryOrFirst('r.data', this.p(this.d.jsonPath(keys)), this.p(this.d.jsonPath([...keys, 0])));
+        const el = this.d.primaryOrFirst('r.search', this.p(this.d.jsonPath(keys)), this.p(this.d.jsonPath([...keys, 0])));
         expr = this.d.elementScalar(el, this.p(this.d.jsonPath([ref.sub?.name ?? 'value'])), leaf.type);
       } else {
-        expr = this.d.jsonScalar('r.data', this.p(this.d.jsonPath([...keys, 0])), leaf.type);
+        expr = this.d.jsonScalar('r.search', this.p(this.d.jsonPath([...keys, 0])), leaf.type);
       }
     } else {
-      const src = this.source(ref, type) as Scalar;
-      expr = src.expr;
-      folded = src.folded;
+      expr = (this.source(ref, type) as Scalar).expr;
     }
-    if ((leaf.type === 'string' || leaf.type === 'reference') && !leaf.caseExact) expr = folded ?? this.d.fold(expr);
     return leaf.type === 'string' || leaf.type === 'reference' || leaf.type === 'dateTime' ? this.d.binary(expr) : expr;
   }
 }

@@ -9,15 +9,13 @@ export interface Dialect {
   /** A typed scalar at JSON path `keys` of the JSON column expression `src`; `path` is the bound path parameter. */
   jsonScalar(src: string, path: string, type: AttributeType): string;
   /** The JSON path parameter value for `keys` (e.g. `$."a"."b"` in SQLite, `{a,b}` in PostgreSQL); numbers index arrays. */
-  jsonPath(keys: readonly (string | number)[]): string;
+  jsonPath(keys: readonly (string | number)[]): unknown;
   /** A FROM item iterating the JSON array at `path` of `src`, aliased `alias`, and the expression of one element. */
   jsonElements(src: string, path: string, alias: string): { from: string; element: string };
   /** A typed scalar at the (bound) one-key JSON path `path` of a JSON element expression. */
   elementScalar(element: string, path: string, type: AttributeType): string;
   /** A multi-valued simple attribute's element, typed. */
   elementSelf(element: string, type: AttributeType): string;
-  /** Case folding, identical to scim/values.ts fold(). */
-  fold(expr: string): string;
   /** 1-based position of `needle` in `hay`, 0 when absent. */
   position(hay: string, needle: string): string;
   /** `expr` under code-point (binary) ordering for <, >, ORDER BY. */

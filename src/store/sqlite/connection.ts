@@ -1,5 +1,4 @@
 import Database from 'better-sqlite3';
-import { fold } from '../../scim/values.ts';
 
 export type Connection = Database.Database;
 
@@ -19,7 +18,5 @@ export function openConnection(file: string, opts: SqliteOptions = {}): Connecti
     db.pragma(`synchronous = ${opts.synchronous ?? 'FULL'}`);
   }
   db.pragma('foreign_keys = ON');
-  // The same case folding as the in-memory evaluator (scim/values.ts), so SQL and JS agree.
-  db.function('scim_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? fold(v) : v));
   return db;
 }

@@ -1,6 +1,6 @@
 import type { Dialect } from '../sql/dialect.ts';
 
-/** SQLite's JSON1 functions; `scim_fold` is registered on every connection (see connection.ts). */
+/** SQLite's JSON1 functions over the search form (TEXT holding JSON). */
 export const sqliteDialect: Dialect = {
   placeholder: (n) => `@p${n}`,
   bind: (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v),
@@ -9,7 +9,6 @@ export const sqliteDialect: Dialect = {
   jsonElements: (src, path, alias) => ({ from: `json_each(${src}, ${path}) ${alias}`, element: `${alias}.value` }),
   elementScalar: (element, path) => `json_extract(${element}, ${path})`,
   elementSelf: (element) => element,
-  fold: (expr) => `scim_fold(${expr})`,
   position: (hay, needle) => `instr(${hay}, ${needle})`,
   binary: (expr) => expr,
   primaryOrFirst: (src, arrayPath, firstPath) =>

@@ -45,7 +45,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     external_id TEXT,
     display_name TEXT,
     display_name_fold TEXT,
-    data TEXT NOT NULL
+    -- The attributes as returned, and their search form (case-insensitive strings folded).
+    data TEXT NOT NULL,
+    search TEXT NOT NULL
   );
   CREATE UNIQUE INDEX resources_id ON resources (tenant_id, id);
   CREATE UNIQUE INDEX resources_user_name ON resources (tenant_id, user_name_fold);

@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3';
 import type { MemberDelta } from '../../scim/patch/members.ts';
 import type { GroupMembership, Member, StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { Json } from '../../scim/schema/validate.ts';
 import { compileSearch } from '../sql/compile.ts';
 import { indexedValues, keyColumns } from '../sql/columns.ts';
 import type { MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, ScimClient, Settings, Tenant, TenantStatus, TokenRecord } from '../types.ts';
@@ -267,31 +268,42 @@ export class SqliteRepo implements Repo {
     }
   }
 
-  async insertResource(tenantId: string, r: StoredResource): Promise<void> {
+  async insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void> {
     const k = keyColumns(r.type, r.data);
     const row = this.uniqueGuard(() =>
       this.get<{ seq: number }>(
-        `INSERT INTO resources (tenant_id, id, type, version, created, last_modified, user_name, user_name_fold, external_id, display_name, display_name_fold, data)
-         VALUES (@tenant, @id, @type, @version, @created, @modified, @user_name, @user_name_fold, @external_id, @display_name, @display_name_fold, @data) RETURNING seq`,
-        { tenant: tenantId, id: r.id, type: r.type, version: r.version, created: r.created, modified: r.lastModified, data: JSON.stringify(r.data), ...k },
+        `INSERT INTO resources (tenant_id, id, type, version, created, last_modified, user_name, user_name_fold, external_id, display_name, display_name_fold, data, search)
+         VALUES (@tenant, @id, @type, @version, @created, @modified, @user_name, @user_name_fold, @external_id, @display_name, @display_name_fold, @data, @search) RETURNING seq`,
+        { tenant: tenantId, id: r.id, type: r.type, version: r.version, created: r.created, modified: r.lastModified, data: JSON.stringify(r.data), search: JSON.stringify(search), ...k },
       ),
     );
     this.writeValues(tenantId, row!.seq, r, false);
   }
 
-  async getResource(tenantId: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined> {
+  async getResource(tenantId: string, type: ResourceTypeName, id: string, _opts?: { lock?: boolean }): Promise<StoredResource | undefined> {
+    // SQLite transactions take the database write lock up front (BEGIN IMMEDIATE): no row lock needed.
     const row = this.get('SELECT id, type, version, created, last_modified, data FROM resources WHERE tenant_id = ? AND id = ? AND type = ?', tenantId, id, type);
     return row && resourceFromRow(row);
   }
 
-  async updateResource(tenantId: string, r: StoredResource, expectedVersion: number): Promise<boolean> {
+  async updateResource(tenantId: string, r: StoredResource, expectedVersion: number, search?: Json): Promise<boolean> {
     const k = keyColumns(r.type, r.data);
     const row = this.uniqueGuard(() =>
       this.get<{ seq: number }>(
         `UPDATE resources SET version = @version, last_modified = @modified, user_name = @user_name, user_name_fold = @user_name_fold,
-           external_id = @external_id, display_name = @display_name, display_name_fold = @display_name_fold, data = @data
+           external_id = @external_id, display_name = @display_name, display_name_fold = @display_name_fold, data = @data, search = COALESCE(@search, search)
          WHERE tenant_id = @tenant AND id = @id AND type = @type AND version = @expected RETURNING seq`,
-        { tenant: tenantId, id: r.id, type: r.type, version: r.version, modified: r.lastModified, data: JSON.stringify(r.data), expected: expectedVersion, ...k },
+        {
+          tenant: tenantId,
+          id: r.id,
+          type: r.type,
+          version: r.version,
+          modified: r.lastModified,
+          data: JSON.stringify(r.data),
+          search: search === undefined ? null : JSON.stringify(search),
+          expected: expectedVersion,
+          ...k,
+        },
       ),
     );
     if (!row) return false;
