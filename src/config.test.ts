@@ -37,6 +37,17 @@ const CASES: readonly Case[] = [
   { key: 'bulkMaxOperations', flag: 'bulk-max-operations', env: 'SCIMD_BULK_MAX_OPERATIONS', flagValue: '10', envValue: '20', fromFlag: 10, fromEnv: 20, fallback: 1000 },
   { key: 'requestLogDays', flag: 'request-log-days', env: 'SCIMD_REQUEST_LOG_DAYS', flagValue: '7', envValue: '14', fromFlag: 7, fromEnv: 14, fallback: 30 },
   { key: 'requestLogRows', flag: 'request-log-rows', env: 'SCIMD_REQUEST_LOG_ROWS', flagValue: '500', envValue: '1000', fromFlag: 500, fromEnv: 1000, fallback: 100_000 },
+  {
+    key: 'databaseUrl',
+    flag: 'database-url',
+    env: 'SCIMD_DATABASE_URL',
+    flagValue: 'postgres://flag@127.0.0.1:5432/a',
+    envValue: 'postgresql://env@127.0.0.1:5432/b',
+    fromFlag: 'postgres://flag@127.0.0.1:5432/a',
+    fromEnv: 'postgresql://env@127.0.0.1:5432/b',
+    fallback: undefined,
+  },
+  { key: 'databasePoolSize', flag: 'database-pool-size', env: 'SCIMD_DATABASE_POOL_SIZE', flagValue: '5', envValue: '7', fromFlag: 5, fromEnv: 7, fallback: 10 },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'SCIMD_TRUST_PROXY', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: false },
   { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },
 ];

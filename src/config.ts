@@ -28,6 +28,9 @@ export interface Config {
   readonly requestLogRows: number;
   readonly trustProxy: boolean;
   readonly synchronous: 'FULL' | 'NORMAL';
+  /** PostgreSQL connection URL; when set, PostgreSQL is used instead of the SQLite file. */
+  readonly databaseUrl?: string;
+  readonly databasePoolSize: number;
 }
 
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
@@ -115,6 +118,24 @@ export const SETTINGS = {
       throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
     },
   },
+  databaseUrl: {
+    flag: 'database-url',
+    arg: '<url>',
+    doc: 'postgres://user@host:5432/db: use PostgreSQL instead of SQLite (any number of replicas)',
+    env: 'SCIMD_DATABASE_URL',
+    fallback: undefined as string | undefined,
+    parse: (raw: string, source: string) => {
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        throw new ConfigError(`Invalid ${source}: expected a URL such as postgres://user@127.0.0.1:5432/scimd`);
+      }
+      if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') throw new ConfigError(`Invalid ${source}: only postgres:// URLs are supported`);
+      return raw;
+    },
+  },
+  databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
   synchronous: {
     flag: 'sqlite-synchronous', arg: '<mode>', doc: 'FULL survives power loss, NORMAL a crash of scimd',
     env: 'SCIMD_SQLITE_SYNCHRONOUS',
@@ -149,17 +170,28 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     requestLogRows: pick(SETTINGS.requestLogRows, flags, env),
     trustProxy: pick(SETTINGS.trustProxy, flags, env),
     synchronous: pick(SETTINGS.synchronous, flags, env),
+    ...(databaseUrlOf(flags, env) ? { databaseUrl: databaseUrlOf(flags, env)! } : {}),
+    databasePoolSize: pick(SETTINGS.databasePoolSize, flags, env),
   };
 }
 
+function databaseUrlOf(flags: Flags, env: Env): string | undefined {
+  return pick(SETTINGS.databaseUrl, flags, env);
+}
+
 /** The settings an admin command needs: where the database is, and how to open it. */
-export function resolveStorageConfig(flags: Flags, env: Env, cwd = process.cwd()): Pick<Config, 'dataDir' | 'synchronous' | 'maxResults'> {
+export function resolveStorageConfig(flags: Flags, env: Env, cwd = process.cwd()): StorageConfig {
+  const databaseUrl = databaseUrlOf(flags, env);
   return {
     dataDir: resolve(cwd, pick(SETTINGS.dataDir, flags, env)),
     synchronous: pick(SETTINGS.synchronous, flags, env),
     maxResults: pick(SETTINGS.maxResults, flags, env),
+    databasePoolSize: pick(SETTINGS.databasePoolSize, flags, env),
+    ...(databaseUrl ? { databaseUrl } : {}),
   };
 }
+
+export type StorageConfig = Pick<Config, 'dataDir' | 'synchronous' | 'maxResults' | 'databaseUrl' | 'databasePoolSize'>;
 
 /** The SQLite database file inside the data directory. */
 export function databaseFile(config: Pick<Config, 'dataDir'>): string {

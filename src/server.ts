@@ -1,7 +1,7 @@
 /** Start-up: wires the store, the services and the HTTP app together, and bootstraps a first tenant. */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
-import { databaseFile, type Config } from './config.ts';
+import { databaseFile, type Config, type StorageConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { Services } from './http/services.ts';
 import { AdminService } from './provisioning/admin.ts';
@@ -13,6 +13,7 @@ import { DEFAULT_PATCH_LIMITS } from './scim/patch/apply.ts';
 import { DEFAULT_PARSE_LIMITS } from './scim/filter/parse.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
+import { openPostgresStore } from './store/postgres/store.ts';
 import type { Store } from './store/types.ts';
 
 export interface ServiceOptions {
@@ -43,7 +44,9 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
   };
 }
 
-export function openStore(config: Pick<Config, 'dataDir' | 'synchronous'>): Store {
+/** SQLite in the data directory, or PostgreSQL when a database URL is configured. */
+export async function openStore(config: StorageConfig, onError?: (e: unknown) => void): Promise<Store> {
+  if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { poolSize: config.databasePoolSize, ...(onError ? { onError } : {}) });
   return openSqliteStore(databaseFile(config), { synchronous: config.synchronous });
 }
 
@@ -83,7 +86,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 
 /** Opens the data directory, bootstraps, and listens. */
 export async function startServer(config: Config, logger: Logger | false = createLogger(config)): Promise<Running> {
-  const store = openStore(config);
+  const store = await openStore(config, (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined));
   try {
     const services = createServices(store, {
       maxResults: config.maxResults,

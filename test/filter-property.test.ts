@@ -12,8 +12,6 @@
  * Fixed seeds keep the run reproducible and fast enough for `npm test`.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { AttrPath, CompareOp, Filter, Literal } from '../src/scim/filter/ast.ts';
@@ -31,9 +29,8 @@ import type { AttributeDef, ResourceTypeName, SchemaDef } from '../src/scim/sche
 import type { Json } from '../src/scim/schema/validate.ts';
 import { ENTERPRISE_USER_URN, GROUP_URN, USER_URN } from '../src/scim/urns.ts';
 import { compareCodePoints, fold } from '../src/scim/values.ts';
-import { openSqliteStore } from '../src/store/sqlite/store.ts';
+import { BACKENDS } from './helpers/backends.ts';
 import type { SortSpec, Store } from '../src/store/types.ts';
-import { tempDir } from './helpers/server.ts';
 
 const SEED = 7644;
 const RUNS = 300;
@@ -547,21 +544,16 @@ function compareValues(a: unknown, b: unknown, leaf: AttributeDef): number {
   throw new Error(`cannot order ${JSON.stringify(a)} and ${JSON.stringify(b)}`);
 }
 
-const stats = { filters: 0, skipped: 0, nonTrivial: 0, sorts: 0 };
-
-describe('SQL filters agree with the in-memory evaluator (property, RFC 7644 §3.4.2.2-§3.4.2.4)', () => {
-  let dir: string;
+for (const backend of BACKENDS) describe(`${backend.name}: SQL filters agree with the in-memory evaluator (property, RFC 7644 §3.4.2.2-§3.4.2.4)`, () => {
   let store: Store;
+  let close: () => Promise<void>;
   let tenants = 0;
+  const stats = { filters: 0, skipped: 0, nonTrivial: 0, sorts: 0 };
 
-  before(() => {
-    dir = tempDir('scimd-filter-property-');
-    store = openSqliteStore(join(dir, 'scimd.db'), { synchronous: 'NORMAL' });
+  before(async () => {
+    ({ store, close } = await backend.open('property'));
   });
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => close());
 
   /** Stores the world in a fresh tenant and renders every resource as the store reports it. */
   async function load(w: World): Promise<{ tenant: string; docs: { r: StoredResource; doc: Json }[] }> {

@@ -12,8 +12,6 @@
  * - a value filter `attr[…]` needs one element that satisfies all of it.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ScimError } from '../src/scim/errors.ts';
 import { bindFilter, type BoundFilter } from '../src/scim/filter/bind.ts';
@@ -27,9 +25,9 @@ import { ResourceSchema } from '../src/scim/schema/registry.ts';
 import type { ResourceTypeName, SchemaDef } from '../src/scim/schema/types.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
 import { ENTERPRISE_USER_URN, USER_URN } from '../src/scim/urns.ts';
-import { openSqliteStore } from '../src/store/sqlite/store.ts';
+import { BACKENDS } from './helpers/backends.ts';
 import type { Store } from '../src/store/types.ts';
-import { startTestServer, tempDir, user, type TestServer } from './helpers/server.ts';
+import { startTestServer, user, type TestServer } from './helpers/server.ts';
 
 // The core schemas have no integer or decimal attributes: an extension with every remaining type.
 const X = 'urn:example:params:scim:schemas:extension:filtertable:2.0:User';
@@ -649,14 +647,13 @@ const SECTIONS: readonly Section[] = [
 
 const TENANT = 'tenant-filter-table';
 
-describe('filter table: every operator × attribute type, SQL and in-memory (RFC 7644 §3.4.2.2)', () => {
-  let dir: string;
+for (const backend of BACKENDS) describe(`${backend.name}: filter table: every operator × attribute type, SQL and in-memory (RFC 7644 §3.4.2.2)`, () => {
   let store: Store;
+  let close: () => Promise<void>;
   const docs = new Map<string, { type: ResourceTypeName; doc: Json }>();
 
   before(async () => {
-    dir = tempDir('scimd-filter-table-');
-    store = openSqliteStore(join(dir, 'scimd.db'), { synchronous: 'NORMAL' });
+    ({ store, close } = await backend.open('table'));
     await store.createTenant({ id: TENANT, name: TENANT, status: 'active', createdAt: '2024-01-01T00:00:00.000Z', settings: {} });
     await store.transaction(async (tx) => {
       for (const r of RESOURCES) await tx.insertResource(TENANT, r, searchForm(r.data, SCHEMAS[r.type]));
@@ -672,10 +669,7 @@ describe('filter table: every operator × attribute type, SQL and in-memory (RFC
     }
   });
 
-  after(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => close());
 
   it('renders nested and cyclic memberships as direct and indirect groups (the data the table relies on)', () => {
     const groupsOf = (id: string) => ((docs.get(id)!.doc.groups as Json[] | undefined) ?? []).map((g) => `${g.value}:${g.type}`).sort();

@@ -10,10 +10,10 @@ import { UsageError } from './args.ts';
  */
 export async function withServices<T>(flags: Record<string, string | boolean>, env: Env, fn: (s: Services) => Promise<T>): Promise<T> {
   const config = resolveStorageConfig(flags, env);
-  if (!existsSync(databaseFile(config))) {
+  if (!config.databaseUrl && !existsSync(databaseFile(config))) {
     throw new UsageError(`No scimd database in ${config.dataDir}. Start the server once (scimd serve) or pass --data-dir.`);
   }
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     return await fn(createServices(store, { maxResults: config.maxResults }));
   } finally {

@@ -8,7 +8,11 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
  * parsed with prototype-poisoning protection: `__proto__` and `constructor.prototype` keys are a 400.
  */
 export function registerJsonParsers(app: FastifyInstance): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
+  const json = app.getDefaultJsonParser('error', 'error');
+  // A DELETE carries no body, but clients that set Content-Type on every request still name one:
+  // authentik (python-requests also adds "Content-Length: 0"), the Keycloak SCIM plugins. Its
+  // empty body is no body, not an empty JSON document.
+  const parse: typeof json = (request, body, done) => (body === '' && request.method === 'DELETE' ? done(null, undefined) : json(request, body, done));
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, parse);
   app.addContentTypeParser(/^application\/[a-z0-9.-]+\+json$/i, { parseAs: 'string' }, parse);

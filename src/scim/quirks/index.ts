@@ -5,6 +5,7 @@ import { managerAsString } from './manager-as-string.ts';
 import { membersRemoveByValueList } from './members-remove-by-value-list.ts';
 import { objectForArray } from './object-for-array.ts';
 import { opCase } from './op-case.ts';
+import { patchOpSchemasMissing } from './patch-op-schemas-missing.ts';
 import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
 import { pathKeyedReplace } from './path-keyed-replace.ts';
 import { rolesJsonString } from './roles-json-string.ts';
@@ -15,6 +16,7 @@ import { userGroupsMembership } from './user-groups-membership.ts';
 
 export const NORMALISERS: readonly Normaliser[] = [
   // Spelling first: later normalisers read ops, paths and URNs in their RFC form.
+  patchOpSchemasMissing,
   opCase,
   malformedEnterpriseUrn,
   pathKeyedReplace,

@@ -28,7 +28,8 @@ export const membersRemoveByValueList: Normaliser = {
         const filter = ids.map((id) => `value eq ${JSON.stringify(id)}`).join(' or ');
         ctx.note(`remove "members" with ${ids.length} value(s) read as path members[${filter}]`);
         const { [vk]: _dropped, ...rest } = op;
-        return { ...rest, path: `members[${filter}]` };
+        // Under the client's own key: a second "path" key beside "Path" would leave the bare "members" in force.
+        return { ...rest, [keyOf(op, 'path')!]: `members[${filter}]` };
       }),
     );
   },

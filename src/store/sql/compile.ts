@@ -131,23 +131,24 @@ export class SqlCompiler {
   private condition(x: string, leaf: AttributeDef, op: Extract<BoundFilter, { kind: 'compare' }>['op'], value: string | number | boolean): string {
     if (typeof value === 'string' && (leaf.type === 'string' || leaf.type === 'reference' || leaf.type === 'binary')) {
       const v = insensitive(leaf) ? fold(value) : value;
+      const p = () => this.d.text(this.p(v));
       switch (op) {
         case 'eq':
-          return `${x} = ${this.p(v)}`;
+          return `${x} = ${p()}`;
         case 'ne':
-          return `${x} <> ${this.p(v)}`;
+          return `${x} <> ${p()}`;
         case 'co':
-          return `${this.d.position(x, this.p(v))} > 0`;
+          return `${this.d.position(x, p())} > 0`;
         case 'sw':
-          return `substr(${x}, 1, length(${this.p(v)})) = ${this.p(v)}`;
+          return `substr(${x}, 1, length(${p()})) = ${p()}`;
         case 'ew':
-          return `(length(${x}) >= length(${this.p(v)}) AND substr(${x}, length(${x}) - length(${this.p(v)}) + 1) = ${this.p(v)})`;
+          return `(length(${x}) >= length(${p()}) AND substr(${x}, length(${x}) - length(${p()}) + 1) = ${p()})`;
         default:
-          return `${this.d.binary(x)} ${SQL_OP[op]} ${this.d.binary(this.p(v))}`;
+          return `${this.d.binary(x)} ${SQL_OP[op]} ${this.d.binary(p())}`;
       }
     }
     if (leaf.type === 'dateTime' && typeof value === 'string') {
-      return `${this.d.binary(x)} ${SQL_OP[op]} ${this.d.binary(this.p(value))}`;
+      return `${this.d.binary(x)} ${SQL_OP[op]} ${this.d.binary(this.d.text(this.p(value)))}`;
     }
     return `${x} ${SQL_OP[op]} ${this.p(this.d.bind(value))}`;
   }

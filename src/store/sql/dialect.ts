@@ -20,6 +20,8 @@ export interface Dialect {
   position(hay: string, needle: string): string;
   /** `expr` under code-point (binary) ordering for <, >, ORDER BY. */
   binary(expr: string): string;
+  /** A parameter placeholder used as text (PostgreSQL cannot guess the type of `length($1)`). */
+  text(placeholder: string): string;
   /**
    * The element of the JSON array at `arrayPath` whose "primary" is true, else the element at
    * `firstPath` (RFC 7644 §3.4.2.3 sorting of multi-valued attributes).

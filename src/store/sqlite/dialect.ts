@@ -11,6 +11,7 @@ export const sqliteDialect: Dialect = {
   elementSelf: (element) => element,
   position: (hay, needle) => `instr(${hay}, ${needle})`,
   binary: (expr) => expr,
+  text: (placeholder) => placeholder,
   primaryOrFirst: (src, arrayPath, firstPath) =>
     `COALESCE((SELECT pe.value FROM json_each(${src}, ${arrayPath}) pe WHERE json_extract(pe.value, '$.primary') = 1 LIMIT 1), json_extract(${src}, ${firstPath}))`,
 };

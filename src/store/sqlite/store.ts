@@ -12,7 +12,8 @@ import type { Repo, Store } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-import { SqliteRepo } from './repo.ts';
+import { SqlRepo } from '../sql/repo.ts';
+import { SqliteDriver } from './driver.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -50,8 +51,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     writer.close();
     throw e;
   }
-  const writeRepo = new SqliteRepo(writer);
-  const readRepo = reader === writer ? writeRepo : new SqliteRepo(reader);
+  const writeRepo = new SqlRepo(new SqliteDriver(writer));
+  const readRepo = reader === writer ? writeRepo : new SqlRepo(new SqliteDriver(reader));
   const mutex = new Mutex();
   let closed = false;
 

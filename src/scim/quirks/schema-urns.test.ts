@@ -1,0 +1,144 @@
+/**
+ * The three normalisers of schema-urns.ts:
+ * - unknownSchemaUrns (IDP-QUIRKS row 10): Entra's Create Group lists
+ *   `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group` in `schemas`
+ *   (Microsoft Learn, SCIM tutorial "Create Group").
+ * - extensionUrnNotListed (row 14): Entra sends extension attributes without listing their URN
+ *   ("Customize attribute mappings").
+ * - malformedEnterpriseUrn (row 16): a published Entra sample spells the enterprise URN
+ *   `urn:ietf:params:scim:schemas:extension:enterprise:2.0User` (SCIM tutorial, Example 2).
+ * Every input is deep-frozen.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { applyPatch, parsePatchRequest } from '../patch/apply.ts';
+import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
+import { checkSchemas, type Json } from '../schema/validate.ts';
+import { ENTERPRISE_USER_URN as ENT, GROUP_URN, PATCH_OP_URN, SCIMD_USER_URN, USER_URN } from '../urns.ts';
+import { extensionUrnNotListed, malformedEnterpriseUrn, unknownSchemaUrns } from './schema-urns.ts';
+import type { Normaliser } from './types.ts';
+
+const registry = defaultRegistry();
+const USER = registry.resource('User');
+const GROUP = registry.resource('Group');
+const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
+const BAD = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User';
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const child of Object.values(v)) deepFreeze(child);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
+
+function run(n: Normaliser, kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
+  const notes: string[] = [];
+  const input = deepFreeze(structuredClone(body));
+  const out = n[kind]!(input, { schema, resourceId: 'r1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
+  assert.deepEqual(input, body, 'the input is untouched');
+  return { out, notes };
+}
+
+describe('unknownSchemaUrns', () => {
+  it('is on for every IdP profile, handles row 10, POST/PUT bodies only', () => {
+    assert.deepEqual([unknownSchemaUrns.name, unknownSchemaUrns.quirks, unknownSchemaUrns.profiles], ['unknownSchemaUrns', [10], 'all']);
+    assert.equal(unknownSchemaUrns.patch, undefined);
+  });
+
+  it("drops the ADSCIM URN of Entra's Create Group; the core then accepts the schemas", () => {
+    const raw = { schemas: [GROUP_URN, ADSCIM], externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159', displayName: 'displayName', meta: { resourceType: 'Group' } };
+    assert.throws(() => checkSchemas(raw, GROUP), /which is not a schema of Group resources/);
+    const { out, notes } = run(unknownSchemaUrns, 'resource', raw, GROUP);
+    assert.deepEqual(out, { ...raw, schemas: [GROUP_URN] });
+    assert.deepEqual(notes, [`unknown schema URN "${ADSCIM}" dropped from "schemas"`]);
+    checkSchemas(out, GROUP);
+  });
+
+  it('drops every unknown URN, keeps known ones in any case and non-strings (for the core to refuse)', () => {
+    const { out, notes } = run(unknownSchemaUrns, 'resource', { schemas: [USER_URN.toUpperCase(), 'urn:x:One', ENT, 7, 'urn:x:Two'], userName: 'u' });
+    assert.deepEqual(out, { schemas: [USER_URN.toUpperCase(), ENT, 7], userName: 'u' });
+    assert.deepEqual(notes, ['unknown schema URN "urn:x:One" dropped from "schemas"', 'unknown schema URN "urn:x:Two" dropped from "schemas"']);
+  });
+
+  it('leaves RFC-valid bodies and bodies without a schemas array alone', () => {
+    for (const [raw, schema] of [
+      [{ schemas: [USER_URN, ENT], userName: 'u', [ENT]: { department: 'x' } }, USER],
+      [{ schemas: [GROUP_URN], displayName: 'g' }, GROUP],
+      [{ userName: 'u' }, USER],
+      [{ schemas: 'urn:x:y', userName: 'u' }, USER],
+    ] as const) {
+      assert.deepEqual(run(unknownSchemaUrns, 'resource', raw, schema), { out: raw, notes: [] });
+    }
+  });
+});
+
+describe('extensionUrnNotListed', () => {
+  it('is on for every IdP profile, handles row 14, POST/PUT bodies only', () => {
+    assert.deepEqual([extensionUrnNotListed.name, extensionUrnNotListed.quirks, extensionUrnNotListed.profiles], ['extensionUrnNotListed', [14], 'all']);
+    assert.equal(extensionUrnNotListed.patch, undefined);
+  });
+
+  it('adds the URN of an extension the body carries but schemas omits; the core then accepts it', () => {
+    const raw = { schemas: [USER_URN], userName: 'u', [ENT]: { employeeNumber: '7', department: 'Eng' } };
+    assert.throws(() => checkSchemas(raw, USER), /does not list it/);
+    const { out, notes } = run(extensionUrnNotListed, 'resource', raw);
+    assert.deepEqual(out, { ...raw, schemas: [USER_URN, ENT] });
+    assert.deepEqual(notes, [`extension ${ENT} used but not listed in "schemas": added`]);
+    checkSchemas(out, USER);
+  });
+
+  it('adds the canonical URN once, whatever the case of the key', () => {
+    const key = ENT.toUpperCase();
+    const { out, notes } = run(extensionUrnNotListed, 'resource', { schemas: [USER_URN], userName: 'u', [key]: { department: 'x' } });
+    assert.deepEqual(out, { schemas: [USER_URN, ENT], userName: 'u', [key]: { department: 'x' } });
+    assert.equal(notes.length, 1);
+  });
+
+  it('adds nothing for a null extension, a listed one (in any case), or a body without schemas', () => {
+    for (const raw of [
+      { schemas: [USER_URN], userName: 'u', [ENT]: null },
+      { schemas: [USER_URN, ENT.toLowerCase()], userName: 'u', [ENT]: { department: 'x' } },
+      { userName: 'u', [ENT]: { department: 'x' } },
+      { schemas: [USER_URN, ENT, SCIMD_USER_URN], userName: 'u', [ENT]: { department: 'x' } },
+    ]) {
+      assert.deepEqual(run(extensionUrnNotListed, 'resource', raw), { out: raw, notes: [] });
+    }
+  });
+});
+
+describe('malformedEnterpriseUrn', () => {
+  it('is on for every IdP profile and handles row 16', () => {
+    assert.deepEqual([malformedEnterpriseUrn.name, malformedEnterpriseUrn.quirks, malformedEnterpriseUrn.profiles], ['malformedEnterpriseUrn', [16], 'all']);
+  });
+
+  it("reads the sample's …:2.0User in schemas and as a key as the enterprise URN", () => {
+    const raw = { schemas: [USER_URN, BAD], userName: 'u', [BAD]: { department: 'Eng', manager: null } };
+    const { out, notes } = run(malformedEnterpriseUrn, 'resource', raw);
+    assert.deepEqual(out, { schemas: [USER_URN, ENT], userName: 'u', [ENT]: { department: 'Eng', manager: null } });
+    assert.deepEqual(notes, [`schema URN ${BAD} read as ${ENT}`, `key ${BAD} read as ${ENT}`]);
+    checkSchemas(out, USER);
+  });
+
+  it('PATCH: a path under the misspelt URN, and the misspelt key in a path-less value', () => {
+    const raw = patchOp({ op: 'replace', path: ` ${BAD}:department `, value: 'Sales' }, { op: 'add', value: { [BAD]: { employeeNumber: '9' } } });
+    const { out, notes } = run(malformedEnterpriseUrn, 'patch', raw);
+    assert.deepEqual(out, patchOp({ op: 'replace', path: `${ENT}:department`, value: 'Sales' }, { op: 'add', value: { [ENT]: { employeeNumber: '9' } } }));
+    assert.deepEqual(notes, [`path  ${BAD}:department  read as ${ENT}:department`, `key ${BAD} read as ${ENT}`]);
+    assert.deepEqual(applyPatch({ schema: USER, id: 'r1', data: { userName: 'u' } }, parsePatchRequest(out, USER)).data[ENT], { department: 'Sales', employeeNumber: '9' });
+  });
+
+  it('leaves the correct URN, look-alikes (…:2.0Users) and other keys alone', () => {
+    for (const raw of [
+      { schemas: [USER_URN, ENT], userName: 'u', [ENT]: { department: 'x' } },
+      { schemas: [USER_URN], userName: 'u', [`${BAD}s`]: { department: 'x' } },
+      { schemas: [USER_URN], userName: 'u', title: BAD },
+    ]) {
+      assert.deepEqual(run(malformedEnterpriseUrn, 'resource', raw), { out: raw, notes: [] });
+    }
+    const patch = patchOp({ op: 'replace', path: `${ENT}:department`, value: 'x' }, { op: 'replace', value: { [ENT]: { department: 'y' } } }, { op: 'replace', path: 'title', value: BAD });
+    assert.deepEqual(run(malformedEnterpriseUrn, 'patch', patch), { out: patch, notes: [] });
+  });
+});

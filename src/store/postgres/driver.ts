@@ -1,0 +1,38 @@
+/** The Driver over node-postgres (a pool, or one client inside a transaction). */
+import type { Pool, PoolClient } from 'pg';
+import type { Driver, Row } from '../sql/driver.ts';
+import { postgresDialect } from './dialect.ts';
+
+/** `?` placeholders → `$1, $2, …` (scimd's SQL has no other question marks). */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export class PgDriver implements Driver {
+  readonly dialect = postgresDialect;
+  readonly forUpdate = ' FOR UPDATE';
+
+  constructor(private readonly db: Pool | PoolClient) {}
+
+  async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.db.query(numbered(sql), params as unknown[])).rows as Row[];
+  }
+
+  async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.db.query(numbered(sql), params as unknown[])).rowCount ?? 0;
+  }
+
+  async queryCompiled(sql: string, params: readonly unknown[]): Promise<Row[]> {
+    return (await this.db.query(sql, params as unknown[])).rows as Row[];
+  }
+
+  json(v: unknown): unknown {
+    return JSON.stringify(v);
+  }
+
+  isUniqueViolation(e: unknown, index: string): boolean {
+    const err = e as { code?: string; constraint?: string };
+    return err.code === '23505' && err.constraint === index;
+  }
+}

@@ -1,0 +1,94 @@
+/** The PostgreSQL schema: the same tables as SQLite's, with jsonb documents and bigint sequences. */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    created_at TEXT NOT NULL,
+    settings TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE TABLE scim_clients (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    idp TEXT,
+    detected_idp TEXT,
+    detected_reason TEXT,
+    settings TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (tenant_id, name)
+  );
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    client_id TEXT NOT NULL REFERENCES scim_clients(id),
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  CREATE INDEX tokens_client ON tokens (client_id);
+
+  CREATE TABLE resources (
+    seq BIGSERIAL PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    user_name TEXT,
+    user_name_fold TEXT,
+    external_id TEXT,
+    display_name TEXT,
+    display_name_fold TEXT,
+    data JSONB NOT NULL,
+    search JSONB NOT NULL
+  );
+  CREATE UNIQUE INDEX resources_id ON resources (tenant_id, id);
+  CREATE UNIQUE INDEX resources_user_name ON resources (tenant_id, user_name_fold);
+  CREATE INDEX resources_external_id ON resources (tenant_id, type, external_id);
+  CREATE INDEX resources_display_name ON resources (tenant_id, type, display_name_fold);
+  CREATE INDEX resources_type_seq ON resources (tenant_id, type, seq);
+
+  CREATE TABLE resource_values (
+    resource_seq BIGINT NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL,
+    attr TEXT NOT NULL,
+    value_fold TEXT NOT NULL
+  );
+  CREATE INDEX resource_values_lookup ON resource_values (tenant_id, attr, value_fold);
+  CREATE INDEX resource_values_resource ON resource_values (resource_seq);
+
+  CREATE TABLE group_members (
+    group_seq BIGINT NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    member_seq BIGINT NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    PRIMARY KEY (group_seq, member_seq)
+  );
+  CREATE INDEX group_members_member ON group_members (member_seq, group_seq);
+
+  CREATE TABLE request_log (
+    id BIGSERIAL PRIMARY KEY,
+    at TEXT NOT NULL,
+    tenant_id TEXT,
+    tenant_name TEXT,
+    client_id TEXT,
+    client_name TEXT,
+    idp TEXT,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    scim_type TEXT,
+    duration_ms INTEGER NOT NULL,
+    notes TEXT NOT NULL,
+    request_body TEXT,
+    response_body TEXT
+  );
+  CREATE INDEX request_log_tenant ON request_log (tenant_id, id);
+  CREATE INDEX request_log_at ON request_log (at);
+  `,
+];

@@ -1,0 +1,122 @@
+/**
+ * The PostgreSQL store: any number of stateless scimd processes share one database. Reads use the
+ * pool; each transaction holds one connection, locks the rows it reads for update, and is retried
+ * on serialisation failures and deadlocks. Migrations run under an advisory lock, so replicas
+ * starting together never race. Connection failures surface as StoreUnavailable (HTTP 503).
+ */
+import pg from 'pg';
+import { routedRepo } from '../repo-methods.ts';
+import { SqlRepo } from '../sql/repo.ts';
+import type { Repo, Store } from '../types.ts';
+import { StoreUnavailable, UniqueViolation } from '../types.ts';
+import { PgDriver } from './driver.ts';
+import { POSTGRES_MIGRATIONS } from './migrations.ts';
+
+export interface PostgresOptions {
+  readonly poolSize?: number;
+  /** Where errors of idle connections are reported (they must never crash the process). */
+  readonly onError?: (e: unknown) => void;
+}
+
+/** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
+const RETRYABLE = new Set(['40001', '40P01']);
+const MIGRATION_LOCK = 7_261_843;
+
+export function mapPgError(e: unknown): unknown {
+  if (e instanceof UniqueViolation || e instanceof StoreUnavailable) return e;
+  const err = e as { code?: string; message?: string };
+  if ((err.code && UNAVAILABLE_CODES.has(err.code)) || UNAVAILABLE_MESSAGE.test(err.message ?? '')) return new StoreUnavailable(`database unavailable (${err.code ?? err.message})`, e);
+  return e;
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
+      const done = new Set((await client.query('SELECT version FROM schema_migrations')).rows.map((r: { version: number }) => r.version));
+      for (const [i, sql] of POSTGRES_MIGRATIONS.entries()) {
+        const version = i + 1;
+        if (done.has(version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [version, new Date().toISOString()]);
+          await client.query('COMMIT');
+        } catch (e) {
+          await client.query('ROLLBACK');
+          throw e;
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+export async function openPostgresStore(url: string, opts: PostgresOptions = {}): Promise<Store> {
+  const onError = opts.onError ?? (() => undefined);
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+  // An idle connection that dies (PostgreSQL restarting) emits 'error' on the pool: report it, never crash.
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+  try {
+    await migrate(pool);
+  } catch (e) {
+    await pool.end();
+    throw mapPgError(e);
+  }
+  const readRepo = new SqlRepo(new PgDriver(pool));
+  let closed = false;
+
+  async function attempt<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      throw mapPgError(e);
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(new SqlRepo(new PgDriver(client)));
+      await client.query('COMMIT');
+      return result;
+    } catch (e) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackError) {
+        broken = rollbackError as Error;
+      }
+      throw e;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
+    if (closed) throw new StoreUnavailable('store is closed');
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt(fn);
+      } catch (e) {
+        const code = (e as { code?: string }).code;
+        if (code && RETRYABLE.has(code) && tries < 4) continue;
+        throw mapPgError(e);
+      }
+    }
+  }
+
+  async function close(): Promise<void> {
+    if (closed) return;
+    closed = true;
+    await pool.end();
+  }
+
+  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close };
+}

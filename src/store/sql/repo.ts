@@ -1,0 +1,425 @@
+/**
+ * The Repo, written once in SQL that SQLite and PostgreSQL both accept, over a Driver. Where the
+ * two differ (placeholders, JSON functions, row locks) the Driver and the Dialect say so.
+ */
+import type { MemberDelta } from '../../scim/patch/members.ts';
+import type { GroupMembership, Member, StoredResource } from '../../scim/resource.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { Json } from '../../scim/schema/validate.ts';
+import type { MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, ScimClient, Settings, Tenant, TenantStatus, TokenRecord } from '../types.ts';
+import { UniqueViolation } from '../types.ts';
+import { indexedValues, keyColumns } from './columns.ts';
+import { compileSearch } from './compile.ts';
+import type { Driver, Row } from './driver.ts';
+
+const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
+const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
+const settingsOf = (v: unknown): Settings => (v === null || v === undefined ? {} : (json(v) as Settings));
+
+function resourceFromRow(row: Row): StoredResource {
+  return {
+    id: row.id as string,
+    type: row.type as ResourceTypeName,
+    version: Number(row.version),
+    created: row.created as string,
+    lastModified: row.last_modified as string,
+    data: json(row.data) as Json,
+  };
+}
+
+function tenantFromRow(r: Row): Tenant {
+  return { id: r.id as string, name: r.name as string, status: r.status as TenantStatus, createdAt: r.created_at as string, settings: settingsOf(r.settings) };
+}
+
+function clientFromRow(r: Row): ScimClient {
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    name: r.name as string,
+    createdAt: r.created_at as string,
+    settings: settingsOf(r.settings),
+    ...(opt(r.revoked_at) ? { revokedAt: r.revoked_at as string } : {}),
+    ...(opt(r.idp) ? { idp: r.idp as string } : {}),
+    ...(opt(r.detected_idp) ? { detectedIdp: r.detected_idp as string } : {}),
+    ...(opt(r.detected_reason) ? { detectedReason: r.detected_reason as string } : {}),
+  };
+}
+
+function tokenFromRow(r: Row): TokenRecord {
+  return {
+    id: r.id as string,
+    tenantId: r.tenant_id as string,
+    clientId: r.client_id as string,
+    hash: r.hash as string,
+    prefix: r.prefix as string,
+    createdAt: r.created_at as string,
+    ...(opt(r.expires_at) ? { expiresAt: r.expires_at as string } : {}),
+    ...(opt(r.revoked_at) ? { revokedAt: r.revoked_at as string } : {}),
+    ...(opt(r.last_used_at) ? { lastUsedAt: r.last_used_at as string } : {}),
+  };
+}
+
+function logFromRow(r: Row): RequestLogEntry {
+  return {
+    id: Number(r.id),
+    at: r.at as string,
+    method: r.method as string,
+    path: r.path as string,
+    status: Number(r.status),
+    durationMs: Number(r.duration_ms),
+    notes: json(r.notes) as string[],
+    ...(opt(r.tenant_id) ? { tenantId: r.tenant_id as string } : {}),
+    ...(opt(r.tenant_name) ? { tenantName: r.tenant_name as string } : {}),
+    ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
+    ...(opt(r.client_name) ? { clientName: r.client_name as string } : {}),
+    ...(opt(r.idp) ? { idp: r.idp as string } : {}),
+    ...(opt(r.scim_type) ? { scimType: r.scim_type as string } : {}),
+    ...(opt(r.request_body) ? { requestBody: r.request_body as string } : {}),
+    ...(opt(r.response_body) ? { responseBody: r.response_body as string } : {}),
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
+
+export class SqlRepo implements Repo {
+  constructor(private readonly db: Driver) {}
+
+  private async one(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return (await this.db.query(sql, params))[0];
+  }
+
+  // Tenants
+
+  async createTenant(t: Tenant): Promise<void> {
+    await this.db.execute('INSERT INTO tenants (id, name, status, created_at, settings) VALUES (?, ?, ?, ?, ?)', [t.id, t.name, t.status, t.createdAt, JSON.stringify(t.settings)]);
+  }
+
+  async tenantByName(name: string): Promise<Tenant | undefined> {
+    const r = await this.one('SELECT * FROM tenants WHERE name = ?', [name]);
+    return r && tenantFromRow(r);
+  }
+
+  async tenantById(id: string): Promise<Tenant | undefined> {
+    const r = await this.one('SELECT * FROM tenants WHERE id = ?', [id]);
+    return r && tenantFromRow(r);
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    return (await this.db.query('SELECT * FROM tenants ORDER BY created_at, name')).map(tenantFromRow);
+  }
+
+  async setTenantStatus(id: string, status: TenantStatus): Promise<void> {
+    await this.db.execute('UPDATE tenants SET status = ? WHERE id = ?', [status, id]);
+  }
+
+  async setTenantSettings(id: string, settings: Settings): Promise<void> {
+    await this.db.execute('UPDATE tenants SET settings = ? WHERE id = ?', [JSON.stringify(settings), id]);
+  }
+
+  // Clients
+
+  async createClient(c: ScimClient): Promise<void> {
+    await this.db.execute('INSERT INTO scim_clients (id, tenant_id, name, created_at, idp, settings) VALUES (?, ?, ?, ?, ?, ?)', [
+      c.id,
+      c.tenantId,
+      c.name,
+      c.createdAt,
+      c.idp ?? null,
+      JSON.stringify(c.settings),
+    ]);
+  }
+
+  async clientByName(tenantId: string, name: string): Promise<ScimClient | undefined> {
+    const r = await this.one('SELECT * FROM scim_clients WHERE tenant_id = ? AND name = ?', [tenantId, name]);
+    return r && clientFromRow(r);
+  }
+
+  async clientById(id: string): Promise<ScimClient | undefined> {
+    const r = await this.one('SELECT * FROM scim_clients WHERE id = ?', [id]);
+    return r && clientFromRow(r);
+  }
+
+  async listClients(tenantId: string): Promise<ScimClient[]> {
+    return (await this.db.query('SELECT * FROM scim_clients WHERE tenant_id = ? ORDER BY created_at, name', [tenantId])).map(clientFromRow);
+  }
+
+  async revokeClient(id: string, at: string): Promise<void> {
+    await this.db.execute('UPDATE scim_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
+  }
+
+  async updateClient(id: string, changes: { idp?: string | null; detectedIdp?: string | null; detectedReason?: string | null; settings?: Settings }): Promise<void> {
+    const columns: [keyof typeof changes, string][] = [
+      ['idp', 'idp'],
+      ['detectedIdp', 'detected_idp'],
+      ['detectedReason', 'detected_reason'],
+      ['settings', 'settings'],
+    ];
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [field, column] of columns) {
+      const v = changes[field];
+      if (v === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(typeof v === 'object' && v !== null ? JSON.stringify(v) : v);
+    }
+    if (sets.length) await this.db.execute(`UPDATE scim_clients SET ${sets.join(', ')} WHERE id = ?`, [...params, id]);
+  }
+
+  // Tokens
+
+  async createToken(t: TokenRecord): Promise<void> {
+    await this.db.execute('INSERT INTO tokens (id, tenant_id, client_id, hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      t.id,
+      t.tenantId,
+      t.clientId,
+      t.hash,
+      t.prefix,
+      t.createdAt,
+      t.expiresAt ?? null,
+    ]);
+  }
+
+  async tokenByHash(hash: string): Promise<TokenRecord | undefined> {
+    const r = await this.one('SELECT * FROM tokens WHERE hash = ?', [hash]);
+    return r && tokenFromRow(r);
+  }
+
+  async listTokens(filter: { tenantId?: string; clientId?: string }): Promise<TokenRecord[]> {
+    const t = filter.tenantId ?? null;
+    const c = filter.clientId ?? null;
+    const rows = await this.db.query(
+      'SELECT * FROM tokens WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS TEXT) IS NULL OR client_id = ?) ORDER BY created_at',
+      [t, t, c, c],
+    );
+    return rows.map(tokenFromRow);
+  }
+
+  async expireTokens(clientId: string, at: string, exceptId: string): Promise<void> {
+    await this.db.execute('UPDATE tokens SET expires_at = ? WHERE client_id = ? AND id <> ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)', [
+      at,
+      clientId,
+      exceptId,
+      at,
+    ]);
+  }
+
+  async revokeTokens(clientId: string, at: string): Promise<void> {
+    await this.db.execute('UPDATE tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL', [at, clientId]);
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.db.execute('UPDATE tokens SET last_used_at = ? WHERE id = ?', [at, id]);
+  }
+
+  // Resources
+
+  private async seqOf(tenantId: string, id: string, type?: ResourceTypeName): Promise<unknown> {
+    const r = type
+      ? await this.one('SELECT seq FROM resources WHERE tenant_id = ? AND id = ? AND type = ?', [tenantId, id, type])
+      : await this.one('SELECT seq FROM resources WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+    return r?.seq;
+  }
+
+  private async writeValues(tenantId: string, seq: unknown, r: StoredResource, replace: boolean): Promise<void> {
+    if (replace) await this.db.execute('DELETE FROM resource_values WHERE resource_seq = ?', [seq]);
+    for (const v of indexedValues(r.type, r.data)) {
+      await this.db.execute('INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES (?, ?, ?, ?)', [seq, tenantId, v.attr, v.value]);
+    }
+  }
+
+  private async uniqueGuard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (this.db.isUniqueViolation(e, 'resources_user_name')) throw new UniqueViolation('userName');
+      throw e;
+    }
+  }
+
+  async insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void> {
+    const k = keyColumns(r.type, r.data);
+    const rows = await this.uniqueGuard(() =>
+      this.db.query(
+        `INSERT INTO resources (tenant_id, id, type, version, created, last_modified, user_name, user_name_fold, external_id, display_name, display_name_fold, data, search)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+        [tenantId, r.id, r.type, r.version, r.created, r.lastModified, k.user_name, k.user_name_fold, k.external_id, k.display_name, k.display_name_fold, this.db.json(r.data), this.db.json(search)],
+      ),
+    );
+    await this.writeValues(tenantId, rows[0]!.seq, r, false);
+  }
+
+  async getResource(tenantId: string, type: ResourceTypeName, id: string, opts: { lock?: boolean } = {}): Promise<StoredResource | undefined> {
+    const lock = opts.lock ? this.db.forUpdate : '';
+    const r = await this.one(`SELECT id, type, version, created, last_modified, data FROM resources WHERE tenant_id = ? AND id = ? AND type = ?${lock}`, [tenantId, id, type]);
+    return r && resourceFromRow(r);
+  }
+
+  async updateResource(tenantId: string, r: StoredResource, expectedVersion: number, search?: Json): Promise<boolean> {
+    const k = keyColumns(r.type, r.data);
+    const rows = await this.uniqueGuard(() =>
+      this.db.query(
+        `UPDATE resources SET version = ?, last_modified = ?, user_name = ?, user_name_fold = ?, external_id = ?, display_name = ?, display_name_fold = ?, data = ?${search === undefined ? '' : ', search = ?'}
+         WHERE tenant_id = ? AND id = ? AND type = ? AND version = ? RETURNING seq`,
+        [
+          r.version,
+          r.lastModified,
+          k.user_name,
+          k.user_name_fold,
+          k.external_id,
+          k.display_name,
+          k.display_name_fold,
+          this.db.json(r.data),
+          ...(search === undefined ? [] : [this.db.json(search)]),
+          tenantId,
+          r.id,
+          r.type,
+          expectedVersion,
+        ],
+      ),
+    );
+    if (rows.length === 0) return false;
+    await this.writeValues(tenantId, rows[0]!.seq, r, true);
+    return true;
+  }
+
+  async deleteResource(tenantId: string, type: ResourceTypeName, id: string): Promise<boolean> {
+    return (await this.db.execute('DELETE FROM resources WHERE tenant_id = ? AND id = ? AND type = ?', [tenantId, id, type])) > 0;
+  }
+
+  async queryResources(tenantId: string, q: ResourceQuery): Promise<ResourcePage> {
+    const c = compileSearch(this.db.dialect, tenantId, q);
+    const total = Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n);
+    const resources = q.count > 0 && total > 0 ? (await this.db.queryCompiled(c.pageSql, c.pageParams)).map(resourceFromRow) : [];
+    return { total, resources };
+  }
+
+  // Membership
+
+  async membersOf(tenantId: string, groupId: string): Promise<Member[]> {
+    const seq = await this.seqOf(tenantId, groupId, 'Group');
+    if (seq === undefined) return [];
+    const rows = await this.db.query(
+      `SELECT m.id, m.type, COALESCE(m.display_name, m.user_name) AS display
+       FROM group_members gm JOIN resources m ON m.seq = gm.member_seq WHERE gm.group_seq = ? ORDER BY m.seq`,
+      [seq],
+    );
+    return rows.map((r) => {
+      const m: Member = { value: r.id as string, type: r.type as 'User' | 'Group' };
+      return r.display === null ? m : { ...m, display: r.display as string };
+    });
+  }
+
+  async memberFacts(tenantId: string, groupId: string, ids: readonly string[]): Promise<MemberFacts> {
+    const members = new Set<string>();
+    const types = new Map<string, 'User' | 'Group'>();
+    const groupSeq = (await this.seqOf(tenantId, groupId, 'Group')) ?? -1;
+    for (const part of chunks([...new Set(ids)], 500)) {
+      const rows = await this.db.query(
+        `SELECT r.id, r.type, CASE WHEN EXISTS (SELECT 1 FROM group_members gm WHERE gm.group_seq = ? AND gm.member_seq = r.seq) THEN 1 ELSE 0 END AS member
+         FROM resources r WHERE r.tenant_id = ? AND r.id IN (${marks(part.length)})`,
+        [groupSeq, tenantId, ...part],
+      );
+      for (const r of rows) {
+        types.set(r.id as string, r.type as 'User' | 'Group');
+        if (Number(r.member)) members.add(r.id as string);
+      }
+    }
+    return { members, types };
+  }
+
+  async applyMemberDelta(tenantId: string, groupId: string, delta: MemberDelta): Promise<void> {
+    const groupSeq = await this.seqOf(tenantId, groupId, 'Group');
+    if (groupSeq === undefined) return;
+    if (delta.clear) await this.db.execute('DELETE FROM group_members WHERE group_seq = ?', [groupSeq]);
+    for (const id of delta.remove) {
+      await this.db.execute('DELETE FROM group_members WHERE group_seq = ? AND member_seq = (SELECT seq FROM resources WHERE tenant_id = ? AND id = ?)', [groupSeq, tenantId, id]);
+    }
+    for (const id of delta.add.keys()) {
+      await this.db.execute(
+        'INSERT INTO group_members (group_seq, member_seq) SELECT ?, seq FROM resources WHERE tenant_id = ? AND id = ? ON CONFLICT DO NOTHING',
+        [groupSeq, tenantId, id],
+      );
+    }
+  }
+
+  async groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>> {
+    const out = new Map<string, GroupMembership[]>();
+    for (const part of chunks([...new Set(userIds)], 500)) {
+      const rows = await this.db.query(
+        `WITH RECURSIVE anc(user_seq, seq, direct) AS (
+           SELECT gm.member_seq, gm.group_seq, 1 FROM group_members gm
+             WHERE gm.member_seq IN (SELECT seq FROM resources WHERE tenant_id = ? AND id IN (${marks(part.length)}))
+           UNION
+           SELECT anc.user_seq, gm.group_seq, 0 FROM group_members gm JOIN anc ON gm.member_seq = anc.seq)
+         SELECT u.id AS user_id, g.id AS group_id, g.display_name AS display, MAX(anc.direct) AS direct, g.seq AS group_seq
+         FROM anc JOIN resources g ON g.seq = anc.seq JOIN resources u ON u.seq = anc.user_seq
+         GROUP BY u.id, g.id, g.display_name, g.seq ORDER BY g.seq`,
+        [tenantId, ...part],
+      );
+      for (const r of rows) {
+        const list = out.get(r.user_id as string) ?? [];
+        const g: GroupMembership = { value: r.group_id as string, type: Number(r.direct) ? 'direct' : 'indirect' };
+        list.push(r.display === null ? g : { ...g, display: r.display as string });
+        out.set(r.user_id as string, list);
+      }
+    }
+    return out;
+  }
+
+  // Request log
+
+  async appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
+    for (const e of entries) {
+      await this.db.execute(
+        `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [
+          e.at,
+          e.tenantId ?? null,
+          e.tenantName ?? null,
+          e.clientId ?? null,
+          e.clientName ?? null,
+          e.idp ?? null,
+          e.method,
+          e.path,
+          e.status,
+          e.scimType ?? null,
+          Math.round(e.durationMs),
+          JSON.stringify(e.notes),
+          e.requestBody ?? null,
+          e.responseBody ?? null,
+        ],
+      );
+    }
+  }
+
+  async pruneRequestLog(before: string, keep: number): Promise<void> {
+    await this.db.execute('DELETE FROM request_log WHERE at < ?', [before]);
+    await this.db.execute('DELETE FROM request_log WHERE id <= (SELECT id FROM request_log ORDER BY id DESC LIMIT 1 OFFSET ?)', [keep]);
+  }
+
+  async requestLog(q: RequestLogQuery): Promise<RequestLogEntry[]> {
+    const t = q.tenantId ?? null;
+    const min = q.minStatus ?? null;
+    const max = q.maxStatus ?? null;
+    const after = q.afterId ?? null;
+    const rows = await this.db.query(
+      `SELECT * FROM request_log
+       WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS INTEGER) IS NULL OR status >= ?) AND (CAST(? AS INTEGER) IS NULL OR status <= ?) AND (CAST(? AS INTEGER) IS NULL OR id > ?)
+       ORDER BY id DESC LIMIT ?`,
+      [t, t, min, min, max, max, after, after, q.limit],
+    );
+    return rows.map(logFromRow);
+  }
+
+  async requestLogEntry(id: number): Promise<RequestLogEntry | undefined> {
+    const r = await this.one('SELECT * FROM request_log WHERE id = ?', [id]);
+    return r && logFromRow(r);
+  }
+}
