@@ -13,6 +13,7 @@ import { extensionUrnNotListed, malformedEnterpriseUrn, unknownSchemaUrns } from
 import type { IdpProfile, Normaliser } from './types.ts';
 import { unquotedFilterValues } from './unquoted-filter-values.ts';
 import { userGroupsMembership } from './user-groups-membership.ts';
+import { valuePathSubFilter } from './value-path-sub-filter.ts';
 
 export const NORMALISERS: readonly Normaliser[] = [
   // Spelling first: later normalisers read ops, paths and URNs in their RFC form.
@@ -30,6 +31,7 @@ export const NORMALISERS: readonly Normaliser[] = [
   membersRemoveByValueList,
   addCreatesFilteredElement,
   unquotedFilterValues,
+  valuePathSubFilter,
   userGroupsMembership,
 ];
 
