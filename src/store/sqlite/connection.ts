@@ -7,6 +7,8 @@ export interface SqliteOptions {
   readonly synchronous?: 'FULL' | 'NORMAL';
   readonly readonly?: boolean;
   readonly busyTimeoutMs?: number;
+  /** How long a write transaction waits for another process's write lock before answering 503. */
+  readonly lockWaitMs?: number;
 }
 
 /** Opens a connection with the pragmas every scimd connection uses. */

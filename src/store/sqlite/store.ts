@@ -45,6 +45,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   let reader: Connection | undefined;
   try {
     migrate(writer);
+    // From here on the writer waits for other processes' locks in begin(), off the event loop.
+    writer.pragma('busy_timeout = 20');
     // An in-memory database is private to its connection, so it reads through the writer.
     reader = file === ':memory:' ? writer : openConnection(file, opts);
   } catch (e) {
@@ -56,14 +58,28 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   const mutex = new Mutex();
   let closed = false;
 
+  /**
+   * BEGIN IMMEDIATE, waiting for another process's write lock (a CLI command, say) without
+   * blocking the event loop: the connection's own busy wait is kept short and retried here.
+   */
+  async function begin(): Promise<void> {
+    const deadline = Date.now() + (opts.lockWaitMs ?? 5000);
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      try {
+        writer.exec('BEGIN IMMEDIATE');
+        return;
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? '';
+        if (!code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw mapSqliteError(e);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+
   function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
     return mutex.run(async () => {
       if (closed) throw new StoreUnavailable('store is closed');
-      try {
-        writer.exec('BEGIN IMMEDIATE');
-      } catch (e) {
-        throw mapSqliteError(e);
-      }
+      await begin();
       try {
         const result = await fn(writeRepo);
         writer.exec('COMMIT');
