@@ -9,7 +9,8 @@ import { patchOpSchemasMissing } from './patch-op-schemas-missing.ts';
 import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
 import { pathKeyedReplace } from './path-keyed-replace.ts';
 import { rolesJsonString } from './roles-json-string.ts';
-import { extensionUrnNotListed, malformedEnterpriseUrn, unknownSchemaUrns } from './schema-urns.ts';
+import { extensionUrnNotListed, malformedEnterpriseUrn, resourceSchemasMissing, unknownSchemaUrns } from './schema-urns.ts';
+import { valuelessElements } from './valueless-elements.ts';
 import type { IdpProfile, Normaliser } from './types.ts';
 import { unquotedFilterValues } from './unquoted-filter-values.ts';
 import { userGroupsMembership } from './user-groups-membership.ts';
@@ -25,7 +26,9 @@ export const NORMALISERS: readonly Normaliser[] = [
   managerAsString,
   rolesJsonString,
   objectForArray,
+  valuelessElements,
   booleanStrings,
+  resourceSchemasMissing,
   unknownSchemaUrns,
   extensionUrnNotListed,
   membersRemoveByValueList,

@@ -29,6 +29,23 @@ export const unknownSchemaUrns: Normaliser = {
 };
 
 /**
+ * Older authentik releases POST users and groups without `schemas` (their own tests of that era
+ * show it). A POST or PUT body with no `schemas` at all gets the resource type's core schema; one
+ * that names schemas is left to the core.
+ */
+export const resourceSchemasMissing: Normaliser = {
+  name: 'resourceSchemasMissing',
+  quirks: [27],
+  profiles: 'all',
+  summary: 'a POST/PUT body with no "schemas" is read as the resource type\'s core schema',
+  resource(body, ctx) {
+    if (keyOf(body, 'schemas') !== undefined) return body;
+    ctx.note(`"schemas" missing: read as ["${ctx.schema.core.id}"]`);
+    return { schemas: [ctx.schema.core.id], ...body };
+  },
+};
+
+/**
  * IDP-QUIRKS 14: Entra sends custom and enterprise extension attributes without listing their URN
  * in `schemas`. The URN of every extension the body carries is added.
  */
