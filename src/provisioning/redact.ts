@@ -9,7 +9,10 @@ export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v);
+    // A PATCH operation names its attribute in "path": {"op":"replace","path":"password","value":"…"}.
+    const path = Object.entries(value).find(([k]) => k.toLowerCase() === 'path')?.[1];
+    const secretPath = typeof path === 'string' && SECRET_KEY.test(path);
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value') ? REDACTED : redact(v);
     return out;
   }
   return value;

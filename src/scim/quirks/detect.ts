@@ -12,13 +12,13 @@ export interface DetectionInput {
 }
 
 const USER_AGENTS: readonly [RegExp, IdpProfile][] = [
-  [/Okta SCIM Client|\bOkta\b/i, 'okta'],
-  [/Microsoft|Azure|\bAAD\b|Entra/i, 'entra'],
-  [/^authentik/i, 'authentik'],
-  [/keycloak/i, 'keycloak'],
-  [/onelogin/i, 'onelogin'],
-  [/jumpcloud/i, 'jumpcloud'],
-  [/ping ?(identity|one|federate)/i, 'pingone'],
+  [/\bOkta\b/i, 'okta'],
+  [/\b(Microsoft|Azure|AAD|Entra)\b/i, 'entra'],
+  [/^authentik\b/i, 'authentik'],
+  [/\bkeycloak\b/i, 'keycloak'],
+  [/\bonelogin\b/i, 'onelogin'],
+  [/\bjumpcloud\b/i, 'jumpcloud'],
+  [/\bping ?(identity|one|federate)\b/i, 'pingone'],
 ];
 
 const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';

@@ -5,7 +5,10 @@
  * client's normalisers over one request and collects their notes.
  */
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { defaultRegistry } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, GROUP_URN, PATCH_OP_URN, USER_URN } from '../urns.ts';
@@ -24,6 +27,7 @@ const PROFILE_ONLY: Readonly<Record<string, readonly IdpProfile[]>> = {
   rolesJsonString: ['entra'],
   addCreatesFilteredElement: ['entra'],
   userGroupsMembership: ['okta'],
+  valuelessElements: ['onelogin'],
 };
 
 const names = (list: readonly { name: string }[]) => list.map((n) => n.name);
@@ -44,6 +48,7 @@ describe('the normaliser list', () => {
     for (const name of [
       'opCase', 'booleanStrings', 'pathKeyedReplace', 'membersRemoveByValueList', 'addCreatesFilteredElement', 'managerAsString', 'unquotedFilterValues',
       'unknownSchemaUrns', 'extensionUrnNotListed', 'malformedEnterpriseUrn', 'rolesJsonString', 'patchValueIgnoresId', 'objectForArray', 'userGroupsMembership',
+      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter',
     ]) {
       assert.ok(all.includes(name), `${name} is listed`);
     }
@@ -69,6 +74,20 @@ describe('the normaliser list', () => {
     for (const later of ['pathKeyedReplace', 'unknownSchemaUrns', 'extensionUrnNotListed']) before('malformedEnterpriseUrn', later);
     // A bare "manager" must be read as the enterprise path before its value is quoted.
     before('managerAsString', 'unquotedFilterValues');
+    // Extension URNs are added to a "schemas" that must exist by then.
+    before('resourceSchemasMissing', 'extensionUrnNotListed');
+    before('patchOpSchemasMissing', 'opCase');
+  });
+
+  it('every normaliser has unit tests beside it (a *.test.ts here that imports it)', () => {
+    const dir = fileURLToPath(new URL('.', import.meta.url));
+    const tests = readdirSync(dir)
+      .filter((f) => f.endsWith('.test.ts') && f !== 'index.test.ts')
+      .map((f) => readFileSync(join(dir, f), 'utf8'));
+    for (const n of NORMALISERS) {
+      const imported = new RegExp(`^import \\{[^}]*\\b${n.name}\\b[^}]*\\} from '\\./`, 'm');
+      assert.ok(tests.some((t) => imported.test(t)), `no unit test imports ${n.name}`);
+    }
   });
 
   it('normaliserByName finds a normaliser without regard to case', () => {
@@ -91,22 +110,24 @@ describe('normalisersFor: which are on per profile', () => {
   });
 
   it('entra: every profile-wide normaliser plus rolesJsonString and addCreatesFilteredElement, in run order', () => {
-    assert.deepEqual(names(normalisersFor('entra')), names(NORMALISERS).filter((n) => n !== 'userGroupsMembership'));
+    assert.deepEqual(names(normalisersFor('entra')), names(NORMALISERS).filter((n) => n !== 'userGroupsMembership' && n !== 'valuelessElements'));
   });
 
   it('okta: every profile-wide normaliser plus userGroupsMembership', () => {
     assert.deepEqual(names(normalisersFor('okta')), [...FOR_ALL, 'userGroupsMembership'].sort((a, b) => names(NORMALISERS).indexOf(a) - names(NORMALISERS).indexOf(b)));
   });
 
-  it('authentik, keycloak, pingone, onelogin, jumpcloud: exactly the profile-wide ones', () => {
-    for (const p of ['authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud'] as const) assert.deepEqual(names(normalisersFor(p)), FOR_ALL, p);
+  it('authentik, keycloak, pingone, jumpcloud: exactly the profile-wide ones; onelogin also valuelessElements', () => {
+    for (const p of ['authentik', 'keycloak', 'pingone', 'jumpcloud'] as const) assert.deepEqual(names(normalisersFor(p)), FOR_ALL, p);
+    const order = (a: string, b: string) => names(NORMALISERS).indexOf(a) - names(NORMALISERS).indexOf(b);
+    assert.deepEqual(names(normalisersFor('onelogin')), [...FOR_ALL, 'valuelessElements'].sort(order));
   });
 
   it('normaliser.<name> off removes one normaliser from a profile; on adds one to generic', () => {
     const entraOff = names(normalisersFor('entra', { 'normaliser.opCase': 'off', 'normaliser.rolesJsonString': 'off' }));
     assert.deepEqual(entraOff, names(normalisersFor('entra')).filter((n) => n !== 'opCase' && n !== 'rolesJsonString'));
     assert.deepEqual(names(normalisersFor('generic', { 'normaliser.booleanStrings': 'on' })), ['booleanStrings']);
-    assert.deepEqual(names(normalisersFor('okta', { 'normaliser.addCreatesFilteredElement': 'on' })), names(NORMALISERS).filter((n) => n !== 'rolesJsonString'));
+    assert.deepEqual(names(normalisersFor('okta', { 'normaliser.addCreatesFilteredElement': 'on' })), names(NORMALISERS).filter((n) => n !== 'rolesJsonString' && n !== 'valuelessElements'));
   });
 
   it('"default", unknown values and unrelated settings leave the profile default', () => {

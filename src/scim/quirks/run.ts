@@ -35,6 +35,9 @@ export class QuirkRun {
   /** A PatchOp body, with the stored resource it applies to. */
   patch(body: unknown, schema: ResourceSchema, resourceId: string, current: Json): unknown {
     if (!isObject(body)) return body;
+    // Operations that are not objects are malformed: leave the whole message to the core to refuse.
+    const ops = Object.entries(body).find(([k]) => k.toLowerCase() === 'operations')?.[1];
+    if (Array.isArray(ops) && ops.some((op) => !isObject(op))) return body;
     let out: Json = structuredClone(body);
     for (const n of this.normalisers) if (n.patch) out = n.patch(out, this.context(n, schema, resourceId, current));
     return out;

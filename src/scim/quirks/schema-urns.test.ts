@@ -1,5 +1,5 @@
 /**
- * The three normalisers of schema-urns.ts:
+ * The normalisers of schema-urns.ts:
  * - unknownSchemaUrns (IDP-QUIRKS row 10): Entra's Create Group lists
  *   `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group` in `schemas`
  *   (Microsoft Learn, SCIM tutorial "Create Group").
@@ -7,6 +7,8 @@
  *   ("Customize attribute mappings").
  * - malformedEnterpriseUrn (row 16): a published Entra sample spells the enterprise URN
  *   `urn:ietf:params:scim:schemas:extension:enterprise:2.0User` (SCIM tutorial, Example 2).
+ * - resourceSchemasMissing (row 27): older authentik releases POST users and groups with no
+ *   `schemas` at all.
  * Every input is deep-frozen.
  */
 import assert from 'node:assert/strict';
@@ -15,7 +17,7 @@ import { applyPatch, parsePatchRequest } from '../patch/apply.ts';
 import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import { checkSchemas, type Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, GROUP_URN, PATCH_OP_URN, SCIMD_USER_URN, USER_URN } from '../urns.ts';
-import { extensionUrnNotListed, malformedEnterpriseUrn, unknownSchemaUrns } from './schema-urns.ts';
+import { extensionUrnNotListed, malformedEnterpriseUrn, resourceSchemasMissing, unknownSchemaUrns } from './schema-urns.ts';
 import type { Normaliser } from './types.ts';
 
 const registry = defaultRegistry();
@@ -140,5 +142,29 @@ describe('malformedEnterpriseUrn', () => {
     }
     const patch = patchOp({ op: 'replace', path: `${ENT}:department`, value: 'x' }, { op: 'replace', value: { [ENT]: { department: 'y' } } }, { op: 'replace', path: 'title', value: BAD });
     assert.deepEqual(run(malformedEnterpriseUrn, 'patch', patch), { out: patch, notes: [] });
+  });
+});
+
+describe('resourceSchemasMissing', () => {
+  it('is on for every IdP profile, handles row 27, POST/PUT bodies only', () => {
+    assert.deepEqual([resourceSchemasMissing.name, resourceSchemasMissing.quirks, resourceSchemasMissing.profiles], ['resourceSchemasMissing', [27], 'all']);
+    assert.equal(resourceSchemasMissing.patch, undefined);
+  });
+
+  it("a body with no schemas gets the resource type's core schema; the core then accepts it", () => {
+    const raw = { userName: 'ak-user', name: { givenName: 'A', familyName: ' ' } };
+    assert.throws(() => checkSchemas(raw, USER), /must carry "schemas"/);
+    const { out, notes } = run(resourceSchemasMissing, 'resource', raw);
+    assert.deepEqual(out, { schemas: [USER_URN], ...raw });
+    assert.deepEqual(notes, [`"schemas" missing: read as ["${USER_URN}"]`]);
+    checkSchemas(out, USER);
+    const group = run(resourceSchemasMissing, 'resource', { displayName: 'g' }, GROUP);
+    assert.deepEqual(group, { out: { schemas: [GROUP_URN], displayName: 'g' }, notes: [`"schemas" missing: read as ["${GROUP_URN}"]`] });
+  });
+
+  it('leaves any body that names schemas (right, wrong, empty, null, any key case) for the core', () => {
+    for (const raw of [{ schemas: [USER_URN], userName: 'u' }, { Schemas: ['urn:x'], userName: 'u' }, { schemas: [], userName: 'u' }, { schemas: null, userName: 'u' }]) {
+      assert.deepEqual(run(resourceSchemasMissing, 'resource', raw), { out: raw, notes: [] });
+    }
   });
 });

@@ -47,18 +47,18 @@ describe('userGroupsMembership', () => {
     assert.equal(userGroupsMembership.patch, undefined);
   });
 
-  it('POST: the groups become memberships to add; the body is returned unchanged', () => {
-    const raw = { schemas: [USER_URN], userName: 'okta-user', groups: [{ value: 'g1', display: 'Eng' }, { value: 'g2' }] };
+  it('POST: the groups become memberships to add, and leave the body (the core never sees them)', () => {
+    const raw = { schemas: [USER_URN], userName: 'okta-user', groups: [{ value: 'g1', display: 'Eng' }, { VALUE: 'g2' }] };
     const { out, notes, followUps } = run(raw);
-    assert.deepEqual(out, raw);
+    assert.deepEqual(out, { schemas: [USER_URN], userName: 'okta-user' });
     assert.deepEqual(followUps, [{ kind: 'userGroups', mode: 'add', groupIds: ['g1', 'g2'] }]);
     assert.deepEqual(notes, ['"groups" read as memberships to add: 2 group(s)']);
   });
 
   it('PUT: the groups are the direct memberships; indirect ones Okta echoes from a GET are skipped', () => {
-    const raw = { userName: 'u', Groups: [{ value: 'g1', type: 'direct' }, { value: 'g9', type: 'Indirect' }, { value: 'g3' }] };
+    const raw = { userName: 'u', Groups: [{ value: 'g1', type: 'direct' }, { value: 'g9', Type: 'Indirect' }, { value: 'g3' }] };
     const { out, notes, followUps } = run(raw, 'u1');
-    assert.deepEqual(out, raw);
+    assert.deepEqual(out, { userName: 'u' });
     assert.deepEqual(followUps, [{ kind: 'userGroups', mode: 'set', groupIds: ['g1', 'g3'] }]);
     assert.deepEqual(notes, ['"groups" read as the direct memberships: 2 group(s)']);
   });

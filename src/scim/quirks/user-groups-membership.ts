@@ -1,5 +1,5 @@
 import type { Normaliser } from './types.ts';
-import { isObject, keyOf } from './util.ts';
+import { getKey, isObject, keyOf } from './util.ts';
 
 /**
  * IDP-QUIRKS 23: Okta apps built with the App Integration Wizard may send a user's memberships
@@ -17,12 +17,18 @@ export const userGroupsMembership: Normaliser = {
     const k = keyOf(body, 'groups');
     const groups = k === undefined ? undefined : body[k];
     if (!Array.isArray(groups)) return body;
-    const ids = groups
-      .filter((g) => isObject(g) && typeof g.value === 'string' && (typeof g.type !== 'string' || g.type.toLowerCase() !== 'indirect'))
-      .map((g) => (g as { value: string }).value);
+    const ids: string[] = [];
+    for (const g of groups) {
+      if (!isObject(g)) continue;
+      const value = getKey(g, 'value');
+      const type = getKey(g, 'type');
+      if (typeof value === 'string' && (typeof type !== 'string' || type.toLowerCase() !== 'indirect')) ids.push(value);
+    }
     const mode = ctx.resourceId === undefined ? 'add' : 'set';
     ctx.followUp({ kind: 'userGroups', mode, groupIds: ids });
     ctx.note(`"groups" read as ${mode === 'set' ? 'the direct memberships' : 'memberships to add'}: ${ids.length} group(s)`);
-    return body;
+    // Handled here: the core, which would note it as an ignored read-only attribute, never sees it.
+    const { [k!]: _groups, ...rest } = body;
+    return rest;
   },
 };

@@ -19,11 +19,33 @@ export const valuePathSubFilter: Normaliser = {
   profiles: 'all',
   summary: 'attr[filter].sub op value in a filter is read as attr[filter and sub op value]',
   filter(filter, ctx) {
-    return filter.replace(FORM, (whole, attr: string, inner: string, sub: string, pr: string | undefined, op: string | undefined, value: string | undefined) => {
+    // Scanned left to right so that text inside a quoted value is never read as a path.
+    const form = new RegExp(FORM.source, 'iy');
+    const quoted = new RegExp(QUOTED.source, 'y');
+    let out = '';
+    let i = 0;
+    while (i < filter.length) {
+      quoted.lastIndex = i;
+      const q = filter[i] === '"' ? quoted.exec(filter) : null;
+      if (q) {
+        out += q[0];
+        i += q[0].length;
+        continue;
+      }
+      form.lastIndex = i;
+      const m = form.exec(filter);
+      if (!m) {
+        out += filter[i];
+        i++;
+        continue;
+      }
+      const [whole, attr, inner, sub, pr, op, value] = m as unknown as [string, string, string, string, string | undefined, string | undefined, string | undefined];
       const test = pr ? `${sub} pr` : `${sub} ${op} ${value}`;
-      const out = `${attr}[(${inner}) and ${test}]`;
-      ctx.note(`${whole} read as ${out}`);
-      return out;
-    });
+      const rewritten = `${attr}[(${inner}) and ${test}]`;
+      ctx.note(`${whole} read as ${rewritten}`);
+      out += rewritten;
+      i += whole.length;
+    }
+    return out;
   },
 };

@@ -23,7 +23,8 @@ function dropValueless(ctx: QuirkContext) {
 export const valuelessElements: Normaliser = {
   name: 'valuelessElements',
   quirks: [34],
-  profiles: 'all',
+  // It changes what an accepted request stores (the core keeps a bare {type}), so OneLogin only.
+  profiles: ['onelogin'],
   summary: 'elements of emails, phoneNumbers… whose value is empty are dropped',
   resource(body, ctx) {
     return mapAttributes(body, ctx.schema, dropValueless(ctx));
