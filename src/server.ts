@@ -66,7 +66,13 @@ export const DEFAULT_CLIENT = 'default';
 export async function bootstrap(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {
   const tenants = await services.store.listTenants();
   if (tenants.length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
-  await services.admin.createTenant(DEFAULT_TENANT);
+  try {
+    await services.admin.createTenant(DEFAULT_TENANT);
+  } catch (e) {
+    // Replicas starting together on one empty database: another one bootstrapped first.
+    if ((await services.store.listTenants()).length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
+    throw e;
+  }
   const issued = await services.admin.createClient(DEFAULT_TENANT, DEFAULT_CLIENT, bootstrapToken ? { token: bootstrapToken } : {});
   return { created: true, token: issued.token, bootstrapTokenIgnored: false };
 }

@@ -14,13 +14,16 @@ export async function setUserGroups(repo: Repo, tenantId: string, userId: string
   for (const id of wanted) if (!direct.has(id)) changes.push([id, 'add']);
   if (mode === 'set') for (const id of direct) if (!wanted.has(id)) changes.push([id, 'remove']);
   for (const [groupId, change] of changes) {
-    const group = await repo.getResource(tenantId, 'Group', groupId);
+    const group = await repo.getResource(tenantId, 'Group', groupId, { lock: true });
     if (!group) continue;
     await repo.applyMemberDelta(tenantId, groupId, {
       clear: false,
       add: change === 'add' ? new Map([[userId, 'User' as const]]) : new Map(),
       remove: change === 'remove' ? new Set([userId]) : new Set(),
     });
-    await repo.updateResource(tenantId, { ...group, version: group.version + 1, lastModified: now }, group.version);
+    // The row is locked, so the version cannot have moved; a false here would be a store bug.
+    if (!(await repo.updateResource(tenantId, { ...group, version: group.version + 1, lastModified: now }, group.version))) {
+      throw new Error(`group ${groupId} changed under a row lock`);
+    }
   }
 }

@@ -153,7 +153,7 @@ export interface Repo {
   // Resources: every call is scoped by tenant. `search` is the resource's search form
   // (scim/search-form.ts): filters and sorts run against it.
   insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void>;
-  /** In a transaction, `lock` holds the row until commit (PostgreSQL: FOR UPDATE), so read → write is safe across processes. */
+  /** In a transaction, `lock` holds the row until commit (PostgreSQL: FOR NO KEY UPDATE), so read → write is safe across processes. */
   getResource(tenantId: string, type: ResourceTypeName, id: string, opts?: { lock?: boolean }): Promise<StoredResource | undefined>;
   /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. Without `search` the stored search form is kept. */
   updateResource(tenantId: string, r: StoredResource, expectedVersion: number, search?: Json): Promise<boolean>;

@@ -11,7 +11,9 @@ function numbered(sql: string): string {
 
 export class PgDriver implements Driver {
   readonly dialect = postgresDialect;
-  readonly forUpdate = ' FOR UPDATE';
+  // Not FOR UPDATE: that also blocks the FOR KEY SHARE lock a group_members insert takes on the
+  // member row, so two PATCHes adding groups to each other deadlock. Writers still serialise.
+  readonly forUpdate = ' FOR NO KEY UPDATE';
 
   constructor(private readonly db: Pool | PoolClient) {}
 

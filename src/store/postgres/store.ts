@@ -21,7 +21,9 @@ export interface PostgresOptions {
 /** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
 const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
-const RETRYABLE = new Set(['40001', '40P01']);
+// 23503 too: a membership row whose member another transaction deleted meanwhile (read committed
+// saw the member, the foreign key check no longer does). On retry the service sees it is gone.
+const RETRYABLE = new Set(['40001', '40P01', '23503']);
 const MIGRATION_LOCK = 7_261_843;
 
 export function mapPgError(e: unknown): unknown {
