@@ -31,6 +31,8 @@ export interface Config {
   /** PostgreSQL connection URL; when set, PostgreSQL is used instead of the SQLite file. */
   readonly databaseUrl?: string;
   readonly databasePoolSize: number;
+  readonly smtpUrl?: string;
+  readonly mailFrom: string;
 }
 
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
@@ -135,6 +137,18 @@ export const SETTINGS = {
       return raw;
     },
   },
+  smtpUrl: {
+    flag: 'smtp-url',
+    arg: '<url>',
+    doc: 'smtp://user:pass@host:587 (or smtps://): where invitation and validation mail goes; without it mail stays in the outbox',
+    env: 'SCIMD_SMTP_URL',
+    fallback: undefined as string | undefined,
+    parse: (raw: string, source: string) => {
+      if (!/^smtps?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`Invalid ${source}: expected smtp://host:port or smtps://host:port`);
+      return raw;
+    },
+  },
+  mailFrom: { flag: 'mail-from', arg: '<address>', doc: 'sender of the mail scimd sends', env: 'SCIMD_MAIL_FROM', fallback: 'scimd <scimd@localhost>', parse: text },
   databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
   synchronous: {
     flag: 'sqlite-synchronous', arg: '<mode>', doc: 'FULL survives power loss, NORMAL a crash of scimd',
@@ -172,6 +186,8 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     synchronous: pick(SETTINGS.synchronous, flags, env),
     ...(databaseUrlOf(flags, env) ? { databaseUrl: databaseUrlOf(flags, env)! } : {}),
     databasePoolSize: pick(SETTINGS.databasePoolSize, flags, env),
+    ...(pick(SETTINGS.smtpUrl, flags, env) ? { smtpUrl: pick(SETTINGS.smtpUrl, flags, env)! } : {}),
+    mailFrom: pick(SETTINGS.mailFrom, flags, env),
   };
 }
 

@@ -7,6 +7,10 @@ import type { Services } from './http/services.ts';
 import { AdminService } from './provisioning/admin.ts';
 import { Authenticator } from './provisioning/auth.ts';
 import { BulkService } from './provisioning/bulk.ts';
+import { MailSender, type MailLog } from './provisioning/mail.ts';
+import { TenantModels } from './provisioning/tenant-model.ts';
+import { LinkService } from './provisioning/link-service.ts';
+import { TenantAdmin } from './provisioning/tenant-admin.ts';
 import { DEFAULT_REQUEST_LOG, RequestLog } from './provisioning/request-log.ts';
 import { ResourceService } from './provisioning/resources.ts';
 import { DEFAULT_PATCH_LIMITS } from './scim/patch/apply.ts';
@@ -18,6 +22,10 @@ import type { Store } from './store/types.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
+  readonly smtpUrl?: string;
+  readonly mailFrom?: string;
+  /** Where the mail sender reports (the process log). */
+  readonly mailLog?: MailLog;
   readonly bulkMaxOperations?: number;
   readonly bodyLimit?: number;
   readonly requestLogDays?: number;
@@ -28,11 +36,18 @@ export interface ServiceOptions {
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
-  const resources = new ResourceService(store, registry, { maxResults: opts.maxResults, filter: DEFAULT_PARSE_LIMITS, patch: DEFAULT_PATCH_LIMITS });
+  const mail = new MailSender(store, { ...(opts.smtpUrl ? { smtpUrl: opts.smtpUrl } : {}), from: opts.mailFrom ?? 'scimd <scimd@localhost>' }, opts.mailLog);
+  const kick = () => mail.kick();
+  const models = new TenantModels(store);
+  const resources = new ResourceService(store, registry, { maxResults: opts.maxResults, filter: DEFAULT_PARSE_LIMITS, patch: DEFAULT_PATCH_LIMITS }, undefined, kick);
   return {
+    models,
+    mail,
+    links: new LinkService(store, models, undefined, kick),
     store,
     registry,
     admin: new AdminService(store),
+    tenantAdmin: new TenantAdmin(store, models),
     auth: new Authenticator(store),
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
@@ -101,7 +116,11 @@ export async function startServer(config: Config, logger: Logger | false = creat
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
+      ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
+      mailFrom: config.mailFrom,
+      ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
     });
+    services.mail.start();
     const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
     await app.listen({ host: config.host, port: config.port });
     // Only once listening: a start that cannot listen must not create a first token it never shows.
@@ -122,6 +141,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         if (closed) return;
         closed = true;
         await app.close();
+        await services.mail.close();
         await services.requestLog.flush();
         await store.close();
       },

@@ -142,8 +142,9 @@ const SCENARIOS: Scenario[] = [
       await store.createTenant(tenantRec(`${p}z`, `${p}-zeta`, at(10), { a: '1' }));
       await store.createTenant(tenantRec(`${p}a`, `${p}-alpha`, at(10)));
       await store.createTenant(tenantRec(`${p}m`, `${p}-mid`, at(5)));
-      assert.deepEqual(await store.tenantByName(`${p}-zeta`), tenantRec(`${p}z`, `${p}-zeta`, at(10), { a: '1' }));
-      assert.deepEqual(await store.tenantById(`${p}a`), tenantRec(`${p}a`, `${p}-alpha`, at(10)));
+      // A new tenant reads back with schema version 0: no extension schemas or role rules yet.
+      assert.deepEqual(await store.tenantByName(`${p}-zeta`), { ...tenantRec(`${p}z`, `${p}-zeta`, at(10), { a: '1' }), schemaVersion: 0 });
+      assert.deepEqual(await store.tenantById(`${p}a`), { ...tenantRec(`${p}a`, `${p}-alpha`, at(10)), schemaVersion: 0 });
       assert.equal(await store.tenantByName(`${p}-nope`), undefined);
       assert.equal(await store.tenantByName(`${p}-ZETA`), undefined, 'tenant names are exact');
       assert.equal(await store.tenantById(`${p}-nope`), undefined);

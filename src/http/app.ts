@@ -5,6 +5,7 @@ import { registerErrorHandlers, sendError } from './errors.ts';
 import { ScimError } from '../scim/errors.ts';
 import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
+import { registerLinkPages } from './links.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
@@ -27,12 +28,16 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   registerJsonParsers(app);
   registerErrorHandlers(app, options.bodyLimit);
-  // One line per request, without headers (tokens) or bodies (passwords).
+  // One line per request, without headers (tokens), bodies (passwords) or link tokens.
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
-      { method: request.method, url: request.url.slice(0, 500), status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name },
-      'request',
-    );
+    const url = request.url.slice(0, 500).replace(/^\/(invitations|email-validations)\/[^/?#]+/, '/$1/[redacted]');
+    request.log.info({ method: request.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
+  });
+  // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
+  // and SCIM routes must still refuse form bodies with 415.
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined));
+    registerLinkPages(scope, services);
   });
   for (const mount of SCIM_MOUNTS) app.register(scimRoutes(services, options, mount), { prefix: mount });
   return app;

@@ -2,6 +2,10 @@ import type { AdminService } from '../provisioning/admin.ts';
 import type { Authenticator } from '../provisioning/auth.ts';
 import type { BulkService } from '../provisioning/bulk.ts';
 import type { RequestLog } from '../provisioning/request-log.ts';
+import type { TenantModels } from '../provisioning/tenant-model.ts';
+import type { MailSender } from '../provisioning/mail.ts';
+import type { LinkService } from '../provisioning/link-service.ts';
+import type { TenantAdmin } from '../provisioning/tenant-admin.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { Store } from '../store/types.ts';
@@ -14,6 +18,10 @@ export interface Services {
   readonly resources: ResourceService;
   readonly bulk: BulkService;
   readonly requestLog: RequestLog;
+  readonly models: TenantModels;
+  readonly mail: MailSender;
+  readonly links: LinkService;
+  readonly tenantAdmin: TenantAdmin;
   readonly registry: SchemaRegistry;
 }
 

@@ -18,6 +18,9 @@ import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
 import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
 import type { QuirkRun } from '../scim/quirks/run.ts';
+import type { TenantModel } from './tenant-model.ts';
+import { presentedUser, withAppRoles } from './presentation.ts';
+import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { UniqueViolation } from '../store/types.ts';
@@ -33,6 +36,13 @@ export interface ScimContext {
   readonly quirks?: QuirkRun;
   /** Where the core notes what it ignored (unknown or read-only input), for the request log. */
   readonly notes?: string[];
+  /** The tenant's schemas (with its extensions) and role rules; the RFC defaults when absent. */
+  readonly model?: TenantModel;
+  readonly tenantName?: string;
+  /** The calling client's settings (name.formattedIncluded, …). */
+  readonly clientSettings?: Settings;
+  /** scheme://host[:port] for links sent by mail. */
+  readonly origin?: string;
 }
 
 /** What a write leaves behind, without the resource body. */
@@ -68,15 +78,22 @@ export function etagMatches(header: string, version: number): boolean {
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
 export class ResourceService {
+  private readonly lifecycle: UserLifecycle;
+
   constructor(
     private readonly store: Store,
     private readonly registry: SchemaRegistry,
     private readonly limits: ServiceLimits,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    /** Called after each write transaction commits (wakes the mail sender). */
+    private readonly afterCommit: () => void = () => undefined,
+  ) {
+    this.lifecycle = new UserLifecycle(now);
+  }
 
-  schema(type: ResourceTypeName): ResourceSchema {
-    return this.registry.resource(type);
+  /** The resource schema of `type` for the context's tenant (its extensions included). */
+  schema(ctx: ScimContext, type: ResourceTypeName): ResourceSchema {
+    return (ctx.model?.registry ?? this.registry).resource(type);
   }
 
   // Rendering
@@ -86,7 +103,7 @@ export class ResourceService {
     const proj = (type: ResourceTypeName) => {
       let p = projections.get(type);
       if (!p) {
-        p = Projection.of(this.schema(type), projection.attributes, projection.excludedAttributes);
+        p = Projection.of(this.schema(ctx, type), projection.attributes, projection.excludedAttributes);
         projections.set(type, p);
       }
       return p;
@@ -97,7 +114,9 @@ export class ResourceService {
     for (const r of resources) {
       const p = proj(r.type);
       const members = r.type === 'Group' && p.includes('members') ? await repo.membersOf(ctx.tenantId, r.id) : undefined;
-      const doc = renderResource(r, this.schema(r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
+      const shown = r.type === 'User' ? { ...r, data: presentedUser(r.data) } : r;
+      const doc = renderResource(shown, this.schema(ctx, r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
+      if (r.type === 'User' && ctx.model?.roles.length) withAppRoles(doc, ctx.model.roles);
       out.push(p.apply(doc));
     }
     return out;
@@ -119,18 +138,18 @@ export class ResourceService {
   // Input
 
   /** Validates a POST or PUT body into stored form, plus the members list for groups. */
-  private normalizeBody(schema: ResourceSchema, body: unknown): { data: Json; members?: { value: string; type?: string }[]; notes: Notes } {
+  private normalizeBody(schema: ResourceSchema, body: unknown): { data: Json; members?: { value: string; type?: string }[]; notes: Notes; password?: string } {
     if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', `The request body must be a ${schema.name} object`);
     checkSchemas(body, schema);
     const notes: Notes = { ignored: [] };
     const opts = { readOnly: 'ignore' as const, notes };
     const isGroup = schema.name === 'Group';
     const data = normalizeAttributes(body, schema, opts, isGroup ? ['schemas', 'id', 'meta', 'members'] : ['schemas', 'id', 'meta']);
-    // writeOnly attributes (password) are accepted and discarded: scimd stores no passwords.
-    for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete data[a.name];
+    // writeOnly attributes (password) never enter the document; the tenant decides whether the password is hashed.
+    const password = takeWriteOnly(schema, data);
     checkRequired(data, schema);
     checkNotBlank(data, schema);
-    if (!isGroup) return { data, notes };
+    if (!isGroup) return password === undefined ? { data, notes } : { data, notes, password };
     const rawMembers = Object.entries(body).find(([k]) => k.toLowerCase() === 'members')?.[1];
     const normalized = (normalizeAttribute(membersAttribute(schema), rawMembers, 'members', opts) as Json[] | undefined) ?? [];
     const members = normalized.map((m, i) => {
@@ -175,36 +194,57 @@ export class ResourceService {
    * POST that matches an existing resource links it instead (see matching.ts).
    */
   async create(ctx: ScimContext, type: ResourceTypeName, raw: unknown, projection: ProjectionRequest = {}): Promise<Representation> {
-    const schema = this.schema(type);
+    const schema = this.schema(ctx, type);
     const body = ctx.quirks ? ctx.quirks.resource(raw, schema) : raw;
-    const { data, members, notes } = this.normalizeBody(schema, body);
+    const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
+    const passwordHash = await this.passwordHashFor(ctx, password);
     const now = this.now().toISOString();
-    return this.store.transaction(async (tx) => {
+    const result = await this.store.transaction(async (tx) => {
       if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
           ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
-          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members);
+          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash);
           await this.followUps(tx, ctx, next.id);
           return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
         }
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
+      if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, undefined, r.id);
       const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
       if (members?.length) {
         const types = await this.checkMembers(tx, ctx.tenantId, r.id, members);
         for (const m of members) delta.add.set(m.value, types.get(m.value)!);
       }
       try {
-        await tx.insertResource(ctx.tenantId, r, searchForm(data, schema));
+        await tx.insertResource(ctx.tenantId, r, this.searchOf(ctx, type, data));
       } catch (e) {
         throw this.uniquenessError(e, data);
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
+      if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash);
       await this.followUps(tx, ctx, r.id);
       return this.represent(tx, ctx, r, projection);
     });
+    this.afterCommit();
+    return result;
+  }
+
+  /** The search form of a resource as it is shown (a pending invitation shows active false). */
+  private searchOf(ctx: ScimContext, type: ResourceTypeName, data: Json): Json {
+    return searchForm(type === 'User' ? presentedUser(data) : data, this.schema(ctx, type));
+  }
+
+  /** The hash to store for a password, when the tenant keeps them (passwords = hash). */
+  private async passwordHashFor(ctx: ScimContext, password: string | undefined): Promise<string | undefined> {
+    if (password === undefined || ctx.settings?.passwords !== 'hash') return undefined;
+    return hashPassword(password);
+  }
+
+  private async userWritten(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined, passwordHash: string | undefined): Promise<void> {
+    await this.lifecycle.written(tx, ctx, user, previous);
+    if (passwordHash !== undefined) await tx.setPasswordHash(ctx.tenantId, user.id, passwordHash);
   }
 
   /** GET /Users/{id}, GET /Groups/{id} (RFC 7644 §3.4.1). */
@@ -216,22 +256,34 @@ export class ResourceService {
 
   /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */
   async replace(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
-    const schema = this.schema(type);
+    const schema = this.schema(ctx, type);
     const body = ctx.quirks ? ctx.quirks.resource(raw, schema, id) : raw;
-    const { data, members, notes } = this.normalizeBody(schema, body);
+    const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
-    return this.store.transaction(async (tx) => {
+    const passwordHash = await this.passwordHashFor(ctx, password);
+    const result = await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
-      const next = await this.replaceWith(tx, ctx, schema, current, data, members);
+      const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash);
       await this.followUps(tx, ctx, id);
       return this.represent(tx, ctx, next, projection);
     });
+    this.afterCommit();
+    return result;
   }
 
   /** Replaces `current` with normalised input, keeping what the server owns; writes only if something changed. */
-  private async replaceWith(tx: Repo, ctx: ScimContext, schema: ResourceSchema, current: StoredResource, data: Json, members: { value: string; type?: string }[] | undefined): Promise<StoredResource> {
+  private async replaceWith(
+    tx: Repo,
+    ctx: ScimContext,
+    schema: ResourceSchema,
+    current: StoredResource,
+    data: Json,
+    members: { value: string; type?: string }[] | undefined,
+    passwordHash: string | undefined,
+  ): Promise<StoredResource> {
     checkImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
+    if (current.type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
     if (members) {
       const types = await this.checkMembers(tx, ctx.tenantId, current.id, members);
@@ -242,7 +294,9 @@ export class ResourceService {
       for (const m of before) if (!after.has(m)) delta.remove.add(m);
     }
     const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
-    return changed ? this.write(tx, ctx, current, data, delta) : current;
+    const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
+    if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash);
+    return next;
   }
 
   /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
@@ -256,7 +310,7 @@ export class ResourceService {
     const next: StoredResource = { ...current, data, version: current.version + 1, lastModified: this.now().toISOString() };
     let ok: boolean;
     try {
-      ok = await tx.updateResource(ctx.tenantId, next, current.version, searchForm(data, this.schema(current.type)));
+      ok = await tx.updateResource(ctx.tenantId, next, current.version, this.searchOf(ctx, current.type, data));
     } catch (e) {
       throw this.uniquenessError(e, data);
     }
@@ -271,8 +325,8 @@ export class ResourceService {
    * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members.
    */
   async patch(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
-    const schema = this.schema(type);
-    return this.store.transaction(async (tx) => {
+    const schema = this.schema(ctx, type);
+    const result = await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
       const ops = parsePatchRequest(body, schema, this.limits.patch);
@@ -290,14 +344,19 @@ export class ResourceService {
       }
       const outcome = applyPatch({ schema, id, data: current.data, ...(members ? { members } : {}) }, ops);
       this.note(ctx, outcome.notes);
-      for (const a of schema.core.attributes) if (a.mutability === 'writeOnly') delete outcome.data[a.name];
+      const password = takeWriteOnly(schema, outcome.data);
+      const passwordHash = await this.passwordHashFor(ctx, password);
       cleanup(outcome.data);
+      if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, outcome.data, current.data, id);
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
+      if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash);
       if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
       return this.represent(tx, ctx, next, projection);
     });
+    this.afterCommit();
+    return result;
   }
 
   /**
@@ -312,26 +371,33 @@ export class ResourceService {
     return out;
   }
 
-  /** DELETE (RFC 7644 §3.6). */
+  /**
+   * DELETE (RFC 7644 §3.6). With `deprovision.delete = tombstone` a deleted user is kept aside,
+   * out of every list and lookup with its userName free again, until an admin restores it.
+   */
   async delete(ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await this.currentFor(tx, ctx, type, id, ifMatch);
+      const current = await this.currentFor(tx, ctx, type, id, ifMatch);
+      if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
+        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: this.now().toISOString() });
+        ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+      }
       await tx.deleteResource(ctx.tenantId, type, id);
     });
   }
 
   /** Binds a filter for each type searched (several on root-level search). */
-  private bindFilters(filter: string, types: readonly ResourceTypeName[]): ReadonlyMap<ResourceTypeName, BoundFilter> {
+  private bindFilters(ctx: ScimContext, filter: string, types: readonly ResourceTypeName[]): ReadonlyMap<ResourceTypeName, BoundFilter> {
     const ast = parseFilter(filter, this.limits.filter);
-    if (types.length === 1) return new Map([[types[0]!, bindFilter(ast, this.schema(types[0]!))]]);
-    return bindFilterForTypes(ast, types.map((t) => this.schema(t))) as Map<ResourceTypeName, BoundFilter>;
+    if (types.length === 1) return new Map([[types[0]!, bindFilter(ast, this.schema(ctx, types[0]!))]]);
+    return bindFilterForTypes(ast, types.map((t) => this.schema(ctx, t))) as Map<ResourceTypeName, BoundFilter>;
   }
 
-  private sortSpecs(sortBy: string, descending: boolean, types: readonly ResourceTypeName[]): Map<ResourceTypeName, SortSpec> {
+  private sortSpecs(ctx: ScimContext, sortBy: string, descending: boolean, types: readonly ResourceTypeName[]): Map<ResourceTypeName, SortSpec> {
     const path = parseAttrPath(sortBy);
     const out = new Map<ResourceTypeName, SortSpec>();
     for (const type of types) {
-      let ref = this.schema(type).resolve(path.uri, path.name, path.sub);
+      let ref = this.schema(ctx, type).resolve(path.uri, path.name, path.sub);
       if (!ref) continue;
       if (!ref.sub && ref.attr.type === 'complex') {
         const value = subAttribute(ref.attr, 'value');
@@ -348,9 +414,9 @@ export class ResourceService {
 
   /** GET with filter, POST /.search (RFC 7644 §3.4.2, §3.4.3): a ListResponse. */
   async search(ctx: ScimContext, types: readonly ResourceTypeName[], req: ListRequest): Promise<Json> {
-    const filterText = req.filter !== undefined && ctx.quirks ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(t))) : req.filter;
-    const filters = filterText !== undefined ? this.bindFilters(filterText, types) : undefined;
-    const sort = req.sortBy !== undefined ? this.sortSpecs(req.sortBy, req.descending, types) : undefined;
+    const filterText = req.filter !== undefined && ctx.quirks ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(ctx, t))) : req.filter;
+    const filters = filterText !== undefined ? this.bindFilters(ctx, filterText, types) : undefined;
+    const sort = req.sortBy !== undefined ? this.sortSpecs(ctx, req.sortBy, req.descending, types) : undefined;
     const page = await this.store.queryResources(ctx.tenantId, {
       types,
       ...(filters ? { filters } : {}),
@@ -368,6 +434,17 @@ export class ResourceService {
       Resources: resources,
     };
   }
+}
+
+/** Takes the writeOnly attributes (the password) out of a document; returns the password if given. */
+function takeWriteOnly(schema: ResourceSchema, data: Json): string | undefined {
+  let password: string | undefined;
+  for (const a of schema.core.attributes) {
+    if (a.mutability !== 'writeOnly') continue;
+    if (a.name === 'password' && typeof data[a.name] === 'string') password = data[a.name] as string;
+    delete data[a.name];
+  }
+  return password;
 }
 
 /**

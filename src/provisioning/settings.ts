@@ -4,31 +4,111 @@
  */
 import { normaliserByName } from '../scim/quirks/index.ts';
 import { IDP_PROFILES } from '../scim/quirks/types.ts';
+import { parseDuration } from './duration.ts';
 
 export interface SettingSpec {
   readonly key: string;
+  /** The values it takes; empty for a duration. */
   readonly values: readonly string[];
   readonly fallback: string;
   readonly doc: string;
+  /** Where the setting comes from (a seed of shared/seeds, or an issue). */
+  readonly source: string;
 }
 
 export const TENANT_SETTINGS: readonly SettingSpec[] = [
+  {
+    key: 'userName.policy',
+    values: ['rfc', 'handle'],
+    fallback: 'rfc',
+    doc: 'rfc: any non-empty userName; handle: 2–256 characters of a-z 0-9 _ . - and no capitals',
+    source: 'seed 000 (Wire handles)',
+  },
+  {
+    key: 'userName.scope',
+    values: ['tenant', 'global'],
+    fallback: 'tenant',
+    doc: 'where userName must be unique (without regard to case): in the tenant, or across all tenants',
+    source: 'seed 000 (Wire: unique across the entire Wire Cloud)',
+  },
+  {
+    key: 'displayName.policy',
+    values: ['rfc', 'wire'],
+    fallback: 'rfc',
+    doc: 'rfc: optional; wire: required, 1–128 Unicode code points after NFC normalisation',
+    source: 'seed 000 (Wire display names)',
+  },
+  {
+    key: 'externalId.mode',
+    values: ['any', 'samlNameId', 'email'],
+    fallback: 'any',
+    doc: "any: optional; samlNameId: required, the SAML NameID, unique in the tenant; email: required, the user's email address, and new users are invited by mail and stay active: false until they accept",
+    source: 'seed 000 (Wire externalId)',
+  },
+  {
+    key: 'emails.validate',
+    values: ['true', 'false'],
+    fallback: 'false',
+    doc: 'when the NameID (or primary email) is an address, mail a validation link; emailVerified stays false until it is followed',
+    source: "seed 000 (Wire's validateSAMLemails)",
+  },
+  {
+    key: 'invitation.ttl',
+    values: [],
+    fallback: '7d',
+    doc: 'how long invitation and validation links work (30m, 48h, 7d …)',
+    source: 'seed 000',
+  },
+  {
+    key: 'deprovision.delete',
+    values: ['hard', 'tombstone'],
+    fallback: 'hard',
+    doc: 'hard: DELETE removes the user; tombstone: it is kept aside (hidden, userName free again), restorable with scimd user restore',
+    source: 'seed 003 (SuperOffice de-allocates licences on deprovisioning)',
+  },
+  {
+    key: 'passwords',
+    values: ['discard', 'hash'],
+    fallback: 'discard',
+    doc: 'discard: passwords from the IdP are never stored; hash: kept as scrypt hashes for host apps that check passwords through scimd',
+    source: 'issue: tenant policies',
+  },
+  {
+    key: 'scim.enabled',
+    values: ['true', 'false'],
+    fallback: 'true',
+    doc: 'false: every SCIM request of the tenant gets 403 saying SCIM is disabled; data is kept',
+    source: 'seed 004 (Appsemble: Enable SCIM)',
+  },
   {
     key: 'identity.match',
     values: ['reject', 'adopt'],
     fallback: 'reject',
     doc: 'a POST that meets an existing resource: reject (409 uniqueness, RFC 7644) or adopt (link it: users by externalId, verified email, then userName; groups by externalId, then displayName)',
+    source: 'issue: real identity providers',
   },
 ];
 
 /** Client settings besides `idp` and `normaliser.<name>`, which are checked on their own. */
-export const CLIENT_SETTINGS: readonly SettingSpec[] = [];
+export const CLIENT_SETTINGS: readonly SettingSpec[] = [
+  {
+    key: 'name.formattedIncluded',
+    values: ['true', 'false'],
+    fallback: 'true',
+    doc: 'false: this IdP never sends name.formatted (Okta), so scimd derives it from the name parts or displayName',
+    source: "seed 002 (Zulip's name_formatted_included)",
+  },
+];
 
 export class SettingError extends Error {}
 
 export function checkTenantSetting(key: string, value: string): void {
   const spec = TENANT_SETTINGS.find((s) => s.key === key);
   if (!spec) throw new SettingError(`Unknown tenant setting '${key}'. Known: ${TENANT_SETTINGS.map((s) => s.key).join(', ')}`);
+  if (spec.values.length === 0) {
+    if (!parseDuration(value)) throw new SettingError(`'${key}' takes a duration such as 30m, 48h or 7d, not '${value}'`);
+    return;
+  }
   if (!spec.values.includes(value)) throw new SettingError(`'${key}' takes ${spec.values.join(' or ')}, not '${value}'`);
 }
 

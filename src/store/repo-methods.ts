@@ -18,6 +18,22 @@ export const WRITE_METHODS = [
   'applyMemberDelta',
   'appendRequestLog',
   'pruneRequestLog',
+  'putTenantSchema',
+  'removeTenantSchema',
+  'putRoleRule',
+  'removeRoleRule',
+  'putTombstone',
+  'takeTombstone',
+  'createLink',
+  'useLink',
+  'retireLinks',
+  'enqueueMail',
+  'claimMail',
+  'markMailSent',
+  'markMailFailed',
+  'appendEvent',
+  'lockKey',
+  'setPasswordHash',
 ] as const satisfies readonly (keyof Repo)[];
 
 export const READ_METHODS = [
@@ -36,6 +52,14 @@ export const READ_METHODS = [
   'groupsOf',
   'requestLog',
   'requestLogEntry',
+  'tenantSchemas',
+  'roleRules',
+  'listTombstones',
+  'linkByHash',
+  'listMail',
+  'events',
+  'userNameTakenElsewhere',
+  'passwordHash',
 ] as const satisfies readonly (keyof Repo)[];
 
 type Method = (...args: never[]) => Promise<unknown>;

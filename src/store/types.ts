@@ -21,6 +21,64 @@ export interface Tenant {
   readonly status: TenantStatus;
   readonly createdAt: string;
   readonly settings: Settings;
+  /** Bumped whenever the tenant's schemas or role rules change, so every process rebuilds what it cached. */
+  readonly schemaVersion?: number;
+}
+
+/** An extension schema a tenant uses: its own (`definition`, RFC 7643 §7 JSON) or a built-in one (no definition). */
+export interface TenantSchema {
+  readonly urn: string;
+  readonly resourceType: 'User' | 'Group';
+  readonly definition?: string;
+  readonly createdAt: string;
+}
+
+export interface RoleRule {
+  readonly role: string;
+  /** A SCIM filter on the User; users it matches have the role. */
+  readonly filter: string;
+}
+
+export interface Tombstone {
+  readonly id: string;
+  readonly type: ResourceTypeName;
+  readonly data: Json;
+  readonly created: string;
+  readonly deletedAt: string;
+}
+
+/** A single-use link sent by mail. Only the hash of its token is stored. */
+export interface UserLink {
+  readonly hash: string;
+  readonly tenantId: string;
+  readonly userId: string;
+  readonly kind: 'invitation' | 'validation';
+  readonly email: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly usedAt?: string;
+}
+
+export interface Mail {
+  readonly id?: number;
+  readonly tenantId: string;
+  readonly recipient: string;
+  readonly subject: string;
+  readonly body: string;
+  readonly createdAt: string;
+  readonly attempts?: number;
+  readonly sentAt?: string;
+  readonly lastError?: string;
+}
+
+/** One entry of the ordered event log the host application reads. */
+export interface ScimdEvent {
+  readonly seq?: number;
+  readonly tenantId: string;
+  readonly type: string;
+  readonly resourceId?: string;
+  readonly at: string;
+  readonly data: Json;
 }
 
 export interface ScimClient {
@@ -166,6 +224,48 @@ export interface Repo {
   applyMemberDelta(tenantId: string, groupId: string, delta: MemberDelta): Promise<void>;
   /** Direct and nested group memberships of each user. */
   groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>>;
+
+  // Tenant extension schemas and role rules (each change bumps the tenant's schemaVersion).
+  tenantSchemas(tenantId: string): Promise<TenantSchema[]>;
+  putTenantSchema(tenantId: string, s: TenantSchema): Promise<void>;
+  removeTenantSchema(tenantId: string, urn: string): Promise<boolean>;
+  roleRules(tenantId: string): Promise<RoleRule[]>;
+  putRoleRule(tenantId: string, rule: RoleRule, at: string): Promise<void>;
+  removeRoleRule(tenantId: string, role: string): Promise<boolean>;
+
+  // Tombstones (deprovision.delete = tombstone).
+  putTombstone(tenantId: string, t: Tombstone): Promise<void>;
+  listTombstones(tenantId: string): Promise<Tombstone[]>;
+  /** Removes and returns a tombstone. */
+  takeTombstone(tenantId: string, id: string): Promise<Tombstone | undefined>;
+
+  // Links sent by mail.
+  createLink(link: UserLink): Promise<void>;
+  linkByHash(hash: string): Promise<UserLink | undefined>;
+  /** Marks a link used; false when it was used already. */
+  useLink(hash: string, at: string): Promise<boolean>;
+  /** Marks every unused link of that kind for the user as used (a new one replaces them). */
+  retireLinks(tenantId: string, userId: string, kind: UserLink['kind'], at: string): Promise<void>;
+
+  // Mail outbox.
+  enqueueMail(m: Mail): Promise<void>;
+  /** Claims up to `limit` mails due at `now` until `until`, for one sender. */
+  claimMail(now: string, until: string, limit: number): Promise<Mail[]>;
+  markMailSent(id: number, at: string): Promise<void>;
+  markMailFailed(id: number, error: string, nextAttemptAt: string): Promise<void>;
+  listMail(q: { tenantId?: string; pendingOnly?: boolean; limit: number }): Promise<Mail[]>;
+
+  // Event log.
+  appendEvent(e: ScimdEvent): Promise<void>;
+  events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]>;
+
+  // Users: global userName uniqueness and password hashes.
+  /** True when another tenant has a user with this folded userName. */
+  userNameTakenElsewhere(tenantId: string, userNameFold: string): Promise<boolean>;
+  /** Serialises transactions that use the same key until commit (PostgreSQL advisory lock; SQLite already is serial). */
+  lockKey(key: string): Promise<void>;
+  setPasswordHash(tenantId: string, id: string, hash: string | null): Promise<void>;
+  passwordHash(tenantId: string, userName: string): Promise<{ id: string; hash: string } | undefined>;
 
   // Provisioning request log.
   appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void>;

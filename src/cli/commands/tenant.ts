@@ -91,7 +91,7 @@ const set: Command = {
   usage: 'scimd tenant set <tenant> <key> <value>',
   summary: 'Change a tenant setting (shown by tenant show)',
   help: `Settings (value "default" restores the default):
-${TENANT_SETTINGS.map((s) => `  ${s.key} = ${s.values.join('|')} (default ${s.fallback})\n      ${s.doc}`).join('\n')}`,
+${TENANT_SETTINGS.map((s) => `  ${s.key} = ${s.values.join('|') || '<duration>'} (default ${s.fallback})\n      ${s.doc}`).join('\n')}`,
   options: [DATA_DIR],
   async run(ctx) {
     if (ctx.args.positionals.length !== 3) throw new UsageError(`Usage: ${this.usage}`);

@@ -36,7 +36,17 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const profile = profileOf(client);
     scim.profile = profile;
     scim.auth = { ...scim.auth, client };
-    scim.ctx = { ...scim.ctx, settings: scim.auth.tenant.settings, quirks: new QuirkRun(normalisersFor(profile.profile, client.settings)), notes: [] };
+    const tenant = scim.auth.tenant;
+    scim.ctx = {
+      ...scim.ctx,
+      settings: tenant.settings,
+      tenantName: tenant.name,
+      clientSettings: client.settings,
+      model: await services.models.forTenant(tenant),
+      origin: options.publicUrl ?? `${request.protocol}://${request.host}`,
+      quirks: new QuirkRun(normalisersFor(profile.profile, client.settings)),
+      notes: [],
+    };
   });
 
   app.addHook('onSend', async (request: FastifyRequest, _reply, payload: unknown) => {

@@ -32,7 +32,8 @@ function sendRepresentation(reply: FastifyReply, status: number, rep: Representa
 
 export function scimRoutes(services: Services, options: HttpOptions, mount: string) {
   return async function plugin(app: FastifyInstance): Promise<void> {
-    const { resources, registry } = services;
+    const { resources } = services;
+    const registryOf = (request: Req) => scimOf(request).ctx.model?.registry ?? services.registry;
     const max = options.maxResults;
 
     registerScimHooks(app, services, options, mount);
@@ -47,20 +48,20 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     });
     app.get('/ResourceTypes', async (request: Req, reply) => {
       noFilter(request);
-      return sendScim(reply, 200, listOf(resourceTypes(registry, scimOf(request).ctx.baseUrl)));
+      return sendScim(reply, 200, listOf(resourceTypes(registryOf(request), scimOf(request).ctx.baseUrl)));
     });
     app.get('/ResourceTypes/:id', async (request: Req, reply) => {
-      const found = resourceTypes(registry, scimOf(request).ctx.baseUrl).find((r) => r.id === request.params.id);
+      const found = resourceTypes(registryOf(request), scimOf(request).ctx.baseUrl).find((r) => r.id === request.params.id);
       if (!found) throw notFound(`No resource type '${request.params.id}'`);
       return sendScim(reply, 200, found);
     });
     app.get('/Schemas', async (request: Req, reply) => {
       noFilter(request);
-      return sendScim(reply, 200, listOf(schemas(registry, scimOf(request).ctx.baseUrl)));
+      return sendScim(reply, 200, listOf(schemas(registryOf(request), scimOf(request).ctx.baseUrl)));
     });
     app.get('/Schemas/:id', async (request: Req, reply) => {
       const id = request.params.id ?? '';
-      const found = schemas(registry, scimOf(request).ctx.baseUrl).find((s) => String(s.id).toLowerCase() === id.toLowerCase());
+      const found = schemas(registryOf(request), scimOf(request).ctx.baseUrl).find((s) => String(s.id).toLowerCase() === id.toLowerCase());
       if (!found) throw notFound(`No schema '${id}'`);
       return sendScim(reply, 200, found);
     });

@@ -5,6 +5,7 @@
  * what a filter means.
  */
 import { invalidFilter } from '../errors.ts';
+import { SCIMD_USER_URN } from '../urns.ts';
 import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
 import { attr } from '../schema/define.ts';
 import { subAttribute } from '../schema/registry.ts';
@@ -37,6 +38,7 @@ function unfilterable(ref: AttrRef): string | undefined {
   if (ref.schema === null && ref.attr.name === 'meta' && ref.sub && (ref.sub.name === 'location' || ref.sub.name === 'version')) {
     return `'meta.${ref.sub.name}' cannot be used in a filter`;
   }
+  if (ref.schema === SCIMD_USER_URN && ref.attr.name === 'appRoles') return `'appRoles' is derived on every read and cannot be used in a filter`;
   if (ref.sub?.name === '$ref' && (ref.attr.name === 'members' || ref.attr.name === 'groups')) {
     return `'${ref.attr.name}.$ref' cannot be used in a filter; filter on '${ref.attr.name}.value'`;
   }

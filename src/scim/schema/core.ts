@@ -118,6 +118,11 @@ export const SCIMD_USER_SCHEMA: SchemaDef = {
   description: 'scimd: server-owned facts about a user',
   attributes: [
     attr('emailVerified', 'boolean', "True when the user's email address has been verified (by the host application or scimd's email validation).", readOnly),
+    attr('invitation', 'string', "Where the user's invitation stands when the tenant invites users by email: pending or accepted. While pending, the user is returned with active false.", {
+      ...readOnly,
+      canonicalValues: ['pending', 'accepted'],
+    }),
+    attr('appRoles', 'string', "The application roles the tenant's role rules give the user, derived on every read. Not filterable.", { ...readOnly, multiValued: true }),
   ],
 };
 

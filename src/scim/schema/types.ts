@@ -27,6 +27,8 @@ export interface SchemaDef {
   readonly name: string;
   readonly description: string;
   readonly attributes: readonly AttributeDef[];
+  /** A rule over the whole extension value that attribute characteristics cannot say (e.g. a total size). */
+  check?(value: Record<string, unknown>): string | undefined;
 }
 
 /** RFC 7643 §6 resource type. */

@@ -14,6 +14,7 @@ export class PgDriver implements Driver {
   // Not FOR UPDATE: that also blocks the FOR KEY SHARE lock a group_members insert takes on the
   // member row, so two PATCHes adding groups to each other deadlock. Writers still serialise.
   readonly forUpdate = ' FOR NO KEY UPDATE';
+  readonly keyLock = 'SELECT pg_advisory_xact_lock(hashtext(?))';
 
   constructor(private readonly db: Pool | PoolClient) {}
 

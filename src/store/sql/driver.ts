@@ -11,6 +11,8 @@ export interface Driver {
   readonly dialect: Dialect;
   /** Appended to a SELECT to lock its rows until commit (PostgreSQL); empty where the whole database is locked (SQLite). */
   readonly forUpdate: string;
+  /** A statement taking a transaction-scoped lock on a text key (`?`), where the database needs one. */
+  readonly keyLock?: string;
   query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a statement and says how many rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;

@@ -6,10 +6,11 @@ import type { MemberDelta } from '../../scim/patch/members.ts';
 import type { GroupMembership, Member, StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import type { Json } from '../../scim/schema/validate.ts';
-import type { MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, ScimClient, Settings, Tenant, TenantStatus, TokenRecord } from '../types.ts';
+import type { Mail, MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, RoleRule, ScimClient, ScimdEvent, Settings, Tenant, TenantSchema, TenantStatus, Tombstone, TokenRecord, UserLink } from '../types.ts';
 import { UniqueViolation } from '../types.ts';
 import { indexedValues, keyColumns } from './columns.ts';
 import { compileSearch } from './compile.ts';
+import { fold } from '../../scim/values.ts';
 import type { Driver, Row } from './driver.ts';
 
 const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
@@ -28,7 +29,41 @@ function resourceFromRow(row: Row): StoredResource {
 }
 
 function tenantFromRow(r: Row): Tenant {
-  return { id: r.id as string, name: r.name as string, status: r.status as TenantStatus, createdAt: r.created_at as string, settings: settingsOf(r.settings) };
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    status: r.status as TenantStatus,
+    createdAt: r.created_at as string,
+    settings: settingsOf(r.settings),
+    schemaVersion: Number(r.schema_version ?? 0),
+  };
+}
+
+function linkFromRow(r: Row): UserLink {
+  return {
+    hash: r.hash as string,
+    tenantId: r.tenant_id as string,
+    userId: r.user_id as string,
+    kind: r.kind as UserLink['kind'],
+    email: r.email as string,
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+    ...(opt(r.used_at) ? { usedAt: r.used_at as string } : {}),
+  };
+}
+
+function mailFromRow(r: Row): Mail {
+  return {
+    id: Number(r.id),
+    tenantId: r.tenant_id as string,
+    recipient: r.recipient as string,
+    subject: r.subject as string,
+    body: r.body as string,
+    createdAt: r.created_at as string,
+    attempts: Number(r.attempts),
+    ...(opt(r.sent_at) ? { sentAt: r.sent_at as string } : {}),
+    ...(opt(r.last_error) ? { lastError: r.last_error as string } : {}),
+  };
 }
 
 function clientFromRow(r: Row): ScimClient {
@@ -421,5 +456,196 @@ export class SqlRepo implements Repo {
   async requestLogEntry(id: number): Promise<RequestLogEntry | undefined> {
     const r = await this.one('SELECT * FROM request_log WHERE id = ?', [id]);
     return r && logFromRow(r);
+  }
+
+  // Tenant schemas and role rules
+
+  private async bumpSchemaVersion(tenantId: string): Promise<void> {
+    await this.db.execute('UPDATE tenants SET schema_version = schema_version + 1 WHERE id = ?', [tenantId]);
+  }
+
+  async tenantSchemas(tenantId: string): Promise<TenantSchema[]> {
+    const rows = await this.db.query('SELECT * FROM tenant_schemas WHERE tenant_id = ? ORDER BY created_at, urn', [tenantId]);
+    return rows.map((r) => ({
+      urn: r.urn as string,
+      resourceType: r.resource_type as 'User' | 'Group',
+      createdAt: r.created_at as string,
+      ...(opt(r.definition) ? { definition: r.definition as string } : {}),
+    }));
+  }
+
+  async putTenantSchema(tenantId: string, t: TenantSchema): Promise<void> {
+    await this.db.execute('DELETE FROM tenant_schemas WHERE tenant_id = ? AND urn = ?', [tenantId, t.urn]);
+    await this.db.execute('INSERT INTO tenant_schemas (tenant_id, urn, resource_type, definition, created_at) VALUES (?, ?, ?, ?, ?)', [
+      tenantId,
+      t.urn,
+      t.resourceType,
+      t.definition ?? null,
+      t.createdAt,
+    ]);
+    await this.bumpSchemaVersion(tenantId);
+  }
+
+  async removeTenantSchema(tenantId: string, urn: string): Promise<boolean> {
+    const n = await this.db.execute('DELETE FROM tenant_schemas WHERE tenant_id = ? AND urn = ?', [tenantId, urn]);
+    if (n > 0) await this.bumpSchemaVersion(tenantId);
+    return n > 0;
+  }
+
+  async roleRules(tenantId: string): Promise<RoleRule[]> {
+    const rows = await this.db.query('SELECT role, filter FROM role_rules WHERE tenant_id = ? ORDER BY role', [tenantId]);
+    return rows.map((r) => ({ role: r.role as string, filter: r.filter as string }));
+  }
+
+  async putRoleRule(tenantId: string, rule: RoleRule, at: string): Promise<void> {
+    await this.db.execute('DELETE FROM role_rules WHERE tenant_id = ? AND role = ?', [tenantId, rule.role]);
+    await this.db.execute('INSERT INTO role_rules (tenant_id, role, filter, created_at) VALUES (?, ?, ?, ?)', [tenantId, rule.role, rule.filter, at]);
+    await this.bumpSchemaVersion(tenantId);
+  }
+
+  async removeRoleRule(tenantId: string, role: string): Promise<boolean> {
+    const n = await this.db.execute('DELETE FROM role_rules WHERE tenant_id = ? AND role = ?', [tenantId, role]);
+    if (n > 0) await this.bumpSchemaVersion(tenantId);
+    return n > 0;
+  }
+
+  // Tombstones
+
+  async putTombstone(tenantId: string, t: Tombstone): Promise<void> {
+    await this.db.execute('DELETE FROM tombstones WHERE tenant_id = ? AND id = ?', [tenantId, t.id]);
+    await this.db.execute('INSERT INTO tombstones (tenant_id, id, type, data, created, deleted_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      tenantId,
+      t.id,
+      t.type,
+      JSON.stringify(t.data),
+      t.created,
+      t.deletedAt,
+    ]);
+  }
+
+  private tombstoneFromRow(r: Row): Tombstone {
+    return { id: r.id as string, type: r.type as ResourceTypeName, data: json(r.data) as Json, created: r.created as string, deletedAt: r.deleted_at as string };
+  }
+
+  async listTombstones(tenantId: string): Promise<Tombstone[]> {
+    return (await this.db.query('SELECT * FROM tombstones WHERE tenant_id = ? ORDER BY deleted_at', [tenantId])).map((r) => this.tombstoneFromRow(r));
+  }
+
+  async takeTombstone(tenantId: string, id: string): Promise<Tombstone | undefined> {
+    const r = await this.one('SELECT * FROM tombstones WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+    if (!r) return undefined;
+    await this.db.execute('DELETE FROM tombstones WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+    return this.tombstoneFromRow(r);
+  }
+
+  // Links
+
+  async createLink(l: UserLink): Promise<void> {
+    await this.db.execute('INSERT INTO user_links (hash, tenant_id, user_id, kind, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+      l.hash,
+      l.tenantId,
+      l.userId,
+      l.kind,
+      l.email,
+      l.createdAt,
+      l.expiresAt,
+    ]);
+  }
+
+  async linkByHash(hash: string): Promise<UserLink | undefined> {
+    const r = await this.one('SELECT * FROM user_links WHERE hash = ?', [hash]);
+    return r && linkFromRow(r);
+  }
+
+  async useLink(hash: string, at: string): Promise<boolean> {
+    return (await this.db.execute('UPDATE user_links SET used_at = ? WHERE hash = ? AND used_at IS NULL', [at, hash])) > 0;
+  }
+
+  async retireLinks(tenantId: string, userId: string, kind: UserLink['kind'], at: string): Promise<void> {
+    await this.db.execute('UPDATE user_links SET used_at = ? WHERE tenant_id = ? AND user_id = ? AND kind = ? AND used_at IS NULL', [at, tenantId, userId, kind]);
+  }
+
+  // Mail
+
+  async enqueueMail(m: Mail): Promise<void> {
+    await this.db.execute('INSERT INTO mail_outbox (tenant_id, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      m.tenantId,
+      m.recipient,
+      m.subject,
+      m.body,
+      m.createdAt,
+      m.createdAt,
+    ]);
+  }
+
+  async claimMail(now: string, until: string, limit: number): Promise<Mail[]> {
+    // The claim conditions are repeated outside the subquery: PostgreSQL re-checks them on rows
+    // another sender claimed meanwhile, so no mail is sent twice.
+    const rows = await this.db.query(
+      `UPDATE mail_outbox SET claimed_until = ?
+       WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?)
+         AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
+       RETURNING *`,
+      [until, now, now, limit, now],
+    );
+    return rows.map(mailFromRow).sort((a, b) => a.id! - b.id!);
+  }
+
+  async markMailSent(id: number, at: string): Promise<void> {
+    await this.db.execute('UPDATE mail_outbox SET sent_at = ?, attempts = attempts + 1, claimed_until = NULL, last_error = NULL WHERE id = ?', [at, id]);
+  }
+
+  async markMailFailed(id: number, error: string, nextAttemptAt: string): Promise<void> {
+    await this.db.execute('UPDATE mail_outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = ?, next_attempt_at = ? WHERE id = ?', [error.slice(0, 500), nextAttemptAt, id]);
+  }
+
+  async listMail(q: { tenantId?: string; pendingOnly?: boolean; limit: number }): Promise<Mail[]> {
+    const t = q.tenantId ?? null;
+    const rows = await this.db.query(
+      `SELECT * FROM mail_outbox WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (? = 0 OR sent_at IS NULL) ORDER BY id DESC LIMIT ?`,
+      [t, t, q.pendingOnly ? 1 : 0, q.limit],
+    );
+    return rows.map(mailFromRow);
+  }
+
+  // Events
+
+  async appendEvent(e: ScimdEvent): Promise<void> {
+    await this.db.execute('INSERT INTO events (tenant_id, type, resource_id, at, data) VALUES (?, ?, ?, ?, ?)', [e.tenantId, e.type, e.resourceId ?? null, e.at, JSON.stringify(e.data)]);
+  }
+
+  async events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]> {
+    const t = q.tenantId ?? null;
+    const rows = await this.db.query(
+      'SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND seq > ? ORDER BY seq LIMIT ?',
+      [t, t, q.afterSeq ?? 0, q.limit],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      tenantId: r.tenant_id as string,
+      type: r.type as string,
+      at: r.at as string,
+      data: json(r.data) as Json,
+      ...(opt(r.resource_id) ? { resourceId: r.resource_id as string } : {}),
+    }));
+  }
+
+  // Users
+
+  async userNameTakenElsewhere(tenantId: string, userNameFold: string): Promise<boolean> {
+    return (await this.one('SELECT 1 AS x FROM resources WHERE user_name_fold = ? AND tenant_id <> ? LIMIT 1', [userNameFold, tenantId])) !== undefined;
+  }
+
+  async lockKey(key: string): Promise<void> {
+    if (this.db.keyLock) await this.db.query(this.db.keyLock, [key]);
+  }
+
+  async setPasswordHash(tenantId: string, id: string, hash: string | null): Promise<void> {
+    await this.db.execute("UPDATE resources SET password_hash = ? WHERE tenant_id = ? AND id = ? AND type = 'User'", [hash, tenantId, id]);
+  }
+
+  async passwordHash(tenantId: string, userName: string): Promise<{ id: string; hash: string } | undefined> {
+    const r = await this.one("SELECT id, password_hash FROM resources WHERE tenant_id = ? AND type = 'User' AND user_name_fold = ?", [tenantId, fold(userName)]);
+    return r && typeof r.password_hash === 'string' ? { id: r.id as string, hash: r.password_hash } : undefined;
   }
 }

@@ -101,4 +101,80 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX request_log_tenant ON request_log (tenant_id, id);
   CREATE INDEX request_log_at ON request_log (at);
   `,
+  `
+  -- Tenant policies and lifecycle flows (issue: tenant policies).
+  ALTER TABLE tenants ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE resources ADD COLUMN password_hash TEXT;
+  CREATE INDEX resources_user_name_global ON resources (user_name_fold);
+
+  -- Extension schemas a tenant added (RFC 7643 §7 documents) or enabled (built-in ones).
+  CREATE TABLE tenant_schemas (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    urn TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    definition TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, urn)
+  );
+
+  -- Role mapping: a user who matches the filter has the role.
+  CREATE TABLE role_rules (
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    role TEXT NOT NULL,
+    filter TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, role)
+  );
+
+  -- Deleted resources kept under deprovision.delete = tombstone, recoverable by an admin.
+  CREATE TABLE tombstones (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created TEXT NOT NULL,
+    deleted_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+  );
+
+  -- Single-use links sent by mail: invitations and email validations. Only hashes are stored.
+  CREATE TABLE user_links (
+    hash TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('invitation', 'validation')),
+    email TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+  );
+  CREATE INDEX user_links_user ON user_links (tenant_id, user_id, kind);
+
+  -- Mail waiting to be sent (or kept, without SMTP), written in the transaction that caused it.
+  CREATE TABLE mail_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    claimed_until TEXT,
+    sent_at TEXT,
+    last_error TEXT
+  );
+  CREATE INDEX mail_outbox_pending ON mail_outbox (sent_at, next_attempt_at);
+
+  -- What the host application is told, in order, per tenant.
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    resource_id TEXT,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_tenant ON events (tenant_id, seq);
+  `,
 ];

@@ -1,0 +1,90 @@
+/**
+ * Following a mailed link: accepting an invitation (the user becomes active as the IdP asked)
+ * or confirming an email address (emailVerified becomes true). Each is one transaction that
+ * uses the link once, updates the user (new version, so the IdP sees the change) and appends the
+ * event the host application is told.
+ */
+import { bindFilter } from '../scim/filter/bind.ts';
+import { parseFilter } from '../scim/filter/parse.ts';
+import type { ResourceSchema } from '../scim/schema/registry.ts';
+import { isObject, type Json } from '../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../scim/urns.ts';
+import type { Store, UserLink } from '../store/types.ts';
+import { issueLink, lookupLink, type LinkState } from './links.ts';
+import { invitationMail } from './mail-templates.ts';
+import { presentedUser } from './presentation.ts';
+import { searchForm } from '../scim/search-form.ts';
+import type { TenantModels } from './tenant-model.ts';
+import { parseDuration } from './duration.ts';
+import { hashToken } from './tokens.ts';
+import { AdminError } from './admin.ts';
+
+export interface LinkOutcome {
+  readonly state: LinkState | 'done';
+  readonly tenantName?: string;
+  readonly email?: string;
+}
+
+const EVENTS: Record<UserLink['kind'], string> = { invitation: 'user.invitation.accepted', validation: 'user.email.verified' };
+
+export class LinkService {
+  constructor(
+    private readonly store: Store,
+    private readonly models: TenantModels,
+    private readonly now: () => Date = () => new Date(),
+    private readonly afterCommit: () => void = () => undefined,
+  ) {}
+
+  /** What a GET of the link shows, without using it. */
+  async inspect(kind: UserLink['kind'], token: string): Promise<LinkOutcome> {
+    const { state, link } = await lookupLink(this.store, token, kind, this.now());
+    const tenant = link && (await this.store.tenantById(link.tenantId));
+    return { state, ...(tenant ? { tenantName: tenant.name } : {}), ...(link ? { email: link.email } : {}) };
+  }
+
+  /** Uses the link: accepts the invitation or confirms the address. */
+  async follow(kind: UserLink['kind'], token: string): Promise<LinkOutcome> {
+    const outcome = await this.store.transaction(async (tx): Promise<LinkOutcome> => {
+      const now = this.now();
+      const { state, link } = await lookupLink(tx, token, kind, now);
+      if (state !== 'valid' || !link) return { state };
+      if (!(await tx.useLink(hashToken(token), now.toISOString()))) return { state: 'used' };
+      const tenant = (await tx.tenantById(link.tenantId))!;
+      const user = await tx.getResource(link.tenantId, 'User', link.userId, { lock: true });
+      if (!user) return { state: 'unknown' };
+      const schema: ResourceSchema = (await this.models.forTenant(tenant)).registry.resource('User');
+      const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
+      // Accepting an invitation sent to an address proves the address too.
+      const changes: Json = kind === 'invitation' ? { invitation: 'accepted', emailVerified: true } : { emailVerified: true };
+      const data: Json = { ...user.data, [SCIMD_USER_URN]: { ...mine, ...changes } };
+      const next = { ...user, data, version: user.version + 1, lastModified: now.toISOString() };
+      await tx.updateResource(link.tenantId, next, user.version, searchForm(presentedUser(data), schema));
+      await tx.appendEvent({ tenantId: link.tenantId, type: EVENTS[kind], resourceId: user.id, at: now.toISOString(), data: { email: link.email, userName: String(user.data.userName) } });
+      return { state: 'done', tenantName: tenant.name, email: link.email };
+    });
+    this.afterCommit();
+    return outcome;
+  }
+
+  /** A new invitation for a user whose invitation is still pending (`scimd invitation resend`). */
+  async resendInvitation(tenantName: string, userName: string, origin: string): Promise<{ email: string; expiresAt: string }> {
+    const result = await this.store.transaction(async (tx) => {
+      const tenant = await tx.tenantByName(tenantName);
+      if (!tenant) throw new AdminError('not_found', `No tenant named '${tenantName}'`);
+      const schema = (await this.models.forTenant(tenant)).registry.resource('User');
+      const page = await tx.queryResources(tenant.id, { types: ['User'], filters: new Map([['User', bindFilter(parseFilter(`userName eq ${JSON.stringify(userName)}`), schema)]]), startIndex: 1, count: 1 });
+      const user = page.resources[0];
+      if (!user) throw new AdminError('not_found', `No user '${userName}' in tenant '${tenantName}'`);
+      const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
+      if (mine.invitation !== 'pending') throw new AdminError('invalid', `User '${userName}' has no pending invitation`);
+      const email = typeof user.data.externalId === 'string' ? user.data.externalId : '';
+      const ttlMs = parseDuration(tenant.settings['invitation.ttl'] ?? '7d') ?? 7 * 86_400_000;
+      const link = await issueLink(tx, { tenantId: tenant.id, userId: user.id, kind: 'invitation', email, origin, ttlMs, now: this.now() });
+      const displayName = typeof user.data.displayName === 'string' ? user.data.displayName : undefined;
+      await tx.enqueueMail({ tenantId: tenant.id, recipient: email, ...invitationMail(tenant.name, displayName, link.url, link.expiresAt), createdAt: this.now().toISOString() });
+      return { email, expiresAt: link.expiresAt };
+    });
+    this.afterCommit();
+    return result;
+  }
+}

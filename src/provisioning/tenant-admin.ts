@@ -1,0 +1,164 @@
+/**
+ * Admin operations on what a tenant's SCIM surface holds: extension schemas, role rules,
+ * tombstones, the mail outbox, the event log, and password checks for host applications.
+ */
+import { readFileSync } from 'node:fs';
+import { bindFilter } from '../scim/filter/bind.ts';
+import { parseFilter } from '../scim/filter/parse.ts';
+import { ScimError } from '../scim/errors.ts';
+import { parseSchemaDocument, SchemaDocumentError } from '../scim/schema/document.ts';
+import { BUILTIN_EXTENSIONS } from '../scim/schema/wire.ts';
+import { searchForm } from '../scim/search-form.ts';
+import type { Mail, RoleRule, ScimdEvent, Store, TenantSchema, Tombstone } from '../store/types.ts';
+import { UniqueViolation } from '../store/types.ts';
+import { AdminError } from './admin.ts';
+import { presentedUser } from './presentation.ts';
+import { buildRegistry, type TenantModels } from './tenant-model.ts';
+import { verifyPasswordHash } from './user-lifecycle.ts';
+
+const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+export class TenantAdmin {
+  constructor(
+    private readonly store: Store,
+    private readonly models: TenantModels,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  private async tenant(name: string) {
+    const t = await this.store.tenantByName(name);
+    if (!t) throw new AdminError('not_found', `No tenant named '${name}'`);
+    return t;
+  }
+
+  // Extension schemas
+
+  /** Adds (or replaces) a custom extension schema from an RFC 7643 §7 JSON document. */
+  async addSchema(tenantName: string, document: unknown, resourceType: 'User' | 'Group' = 'User'): Promise<TenantSchema> {
+    const t = await this.tenant(tenantName);
+    let schema;
+    try {
+      schema = parseSchemaDocument(document);
+    } catch (e) {
+      if (e instanceof SchemaDocumentError) throw new AdminError('invalid', e.message);
+      throw e;
+    }
+    if (BUILTIN_EXTENSIONS.has(schema.id)) throw new AdminError('invalid', `${schema.id} is built in: use 'scimd schema enable ${tenantName} ${schema.id}'`);
+    const row: TenantSchema = { urn: schema.id, resourceType, definition: JSON.stringify(document), createdAt: this.now().toISOString() };
+    await this.checkRoles(t.id, [...(await this.store.tenantSchemas(t.id)).filter((s) => s.urn !== row.urn), row]);
+    await this.store.putTenantSchema(t.id, row);
+    return row;
+  }
+
+  async addSchemaFile(tenantName: string, file: string, resourceType: 'User' | 'Group' = 'User'): Promise<TenantSchema> {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new AdminError('invalid', `Cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return this.addSchema(tenantName, doc, resourceType);
+  }
+
+  /** Turns on a schema scimd ships (e.g. Wire's urn:wire:scim:schemas:profile:1.0). */
+  async enableSchema(tenantName: string, urn: string): Promise<TenantSchema> {
+    const t = await this.tenant(tenantName);
+    const builtin = BUILTIN_EXTENSIONS.get(urn);
+    if (!builtin) throw new AdminError('not_found', `No built-in extension '${urn}'. Built in: ${[...BUILTIN_EXTENSIONS.keys()].join(', ')}`);
+    const row: TenantSchema = { urn, resourceType: builtin.resourceType, createdAt: this.now().toISOString() };
+    await this.store.putTenantSchema(t.id, row);
+    return row;
+  }
+
+  async listSchemas(tenantName: string): Promise<TenantSchema[]> {
+    return this.store.tenantSchemas((await this.tenant(tenantName)).id);
+  }
+
+  /** Removes an extension schema; stored values stay in the documents but are no longer served or writable. */
+  async removeSchema(tenantName: string, urn: string): Promise<void> {
+    const t = await this.tenant(tenantName);
+    const remaining = (await this.store.tenantSchemas(t.id)).filter((s) => s.urn !== urn);
+    await this.checkRoles(t.id, remaining);
+    if (!(await this.store.removeTenantSchema(t.id, urn))) throw new AdminError('not_found', `Tenant '${tenantName}' has no extension schema '${urn}'`);
+  }
+
+  // Role rules
+
+  /** Every role rule must still bind against the schemas the tenant would have. */
+  private async checkRoles(tenantId: string, schemas: readonly TenantSchema[], rules?: readonly RoleRule[]): Promise<void> {
+    const registry = buildRegistry(schemas);
+    for (const r of rules ?? (await this.store.roleRules(tenantId))) {
+      try {
+        bindFilter(parseFilter(r.filter), registry.resource('User'));
+      } catch (e) {
+        if (e instanceof ScimError) throw new AdminError('invalid', `Role '${r.role}': ${e.message}`);
+        throw e;
+      }
+    }
+  }
+
+  /** A role rule: users matching the SCIM filter get the role (scimd extension appRoles). */
+  async addRole(tenantName: string, role: string, filter: string): Promise<RoleRule> {
+    if (!ROLE.test(role)) throw new AdminError('invalid', `Role name '${role}' is not valid: 1–64 letters, digits, '.', '_', ':' or '-'`);
+    const t = await this.tenant(tenantName);
+    const rule = { role, filter };
+    await this.checkRoles(t.id, await this.store.tenantSchemas(t.id), [rule]);
+    await this.store.putRoleRule(t.id, rule, this.now().toISOString());
+    return rule;
+  }
+
+  async listRoles(tenantName: string): Promise<RoleRule[]> {
+    return this.store.roleRules((await this.tenant(tenantName)).id);
+  }
+
+  async removeRole(tenantName: string, role: string): Promise<void> {
+    const t = await this.tenant(tenantName);
+    if (!(await this.store.removeRoleRule(t.id, role))) throw new AdminError('not_found', `Tenant '${tenantName}' has no role '${role}'`);
+  }
+
+  // Tombstones
+
+  async listTombstones(tenantName: string): Promise<Tombstone[]> {
+    return this.store.listTombstones((await this.tenant(tenantName)).id);
+  }
+
+  /** Brings a tombstoned user back under its id (a new version), if its userName is still free. */
+  async restoreUser(tenantName: string, id: string): Promise<Tombstone> {
+    const t = await this.tenant(tenantName);
+    const schema = (await this.models.forTenant(t)).registry.resource('User');
+    return this.store.transaction(async (tx) => {
+      const stone = await tx.takeTombstone(t.id, id);
+      if (!stone) throw new AdminError('not_found', `Tenant '${tenantName}' has no deleted user '${id}'`);
+      const now = this.now().toISOString();
+      try {
+        await tx.insertResource(t.id, { id, type: stone.type, version: 1, created: stone.created, lastModified: now, data: stone.data }, searchForm(presentedUser(stone.data), schema));
+      } catch (e) {
+        if (e instanceof UniqueViolation) throw new AdminError('exists', `userName '${String(stone.data.userName)}' has been taken since; rename the other user first`);
+        throw e;
+      }
+      await tx.appendEvent({ tenantId: t.id, type: 'user.restored', resourceId: id, at: now, data: { userName: String(stone.data.userName) } });
+      return stone;
+    });
+  }
+
+  // Mail and events
+
+  async listMail(tenantName: string | undefined, pendingOnly: boolean, limit = 50): Promise<Mail[]> {
+    const tenantId = tenantName ? (await this.tenant(tenantName)).id : undefined;
+    return this.store.listMail({ ...(tenantId ? { tenantId } : {}), pendingOnly, limit });
+  }
+
+  async listEvents(tenantName: string | undefined, afterSeq = 0, limit = 100): Promise<ScimdEvent[]> {
+    const tenantId = tenantName ? (await this.tenant(tenantName)).id : undefined;
+    return this.store.events({ ...(tenantId ? { tenantId } : {}), afterSeq, limit });
+  }
+
+  // Passwords (passwords = hash)
+
+  /** For host applications that sign users in with the password their IdP provisioned. */
+  async verifyPassword(tenantName: string, userName: string, password: string): Promise<string | undefined> {
+    const t = await this.tenant(tenantName);
+    const row = await this.store.passwordHash(t.id, userName);
+    return row && (await verifyPasswordHash(password, row.hash)) ? row.id : undefined;
+  }
+}

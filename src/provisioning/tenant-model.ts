@@ -1,0 +1,62 @@
+/**
+ * What a tenant's SCIM surface is made of beyond the RFC core: its extension schemas (its own,
+ * and built-in ones it enabled) and its role rules. Built once per tenant and schema version, so
+ * every process (replicas included) rebuilds it when an admin changes either.
+ */
+import { bindFilter, type BoundFilter } from '../scim/filter/bind.ts';
+import { parseFilter } from '../scim/filter/parse.ts';
+import { ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, SCIMD_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from '../scim/schema/core.ts';
+import { parseSchemaDocument } from '../scim/schema/document.ts';
+import { ResourceSchema, SchemaRegistry } from '../scim/schema/registry.ts';
+import type { ResourceTypeDef, SchemaDef } from '../scim/schema/types.ts';
+import { BUILTIN_EXTENSIONS } from '../scim/schema/wire.ts';
+import type { Repo, RoleRule, Tenant, TenantSchema } from '../store/types.ts';
+
+export interface TenantModel {
+  readonly registry: SchemaRegistry;
+  readonly roles: readonly { readonly role: string; readonly filter: BoundFilter }[];
+}
+
+function withExtensions(type: ResourceTypeDef, extensions: readonly SchemaDef[]): ResourceTypeDef {
+  return { ...type, schemaExtensions: [...type.schemaExtensions, ...extensions.map((e) => ({ schema: e.id, required: false }))] };
+}
+
+/** The schema a stored tenant schema row stands for. */
+export function extensionOf(s: TenantSchema): SchemaDef {
+  if (s.definition) return parseSchemaDocument(JSON.parse(s.definition));
+  const builtin = BUILTIN_EXTENSIONS.get(s.urn);
+  if (!builtin) throw new Error(`unknown built-in extension ${s.urn}`);
+  return builtin.schema;
+}
+
+export function buildRegistry(schemas: readonly TenantSchema[]): SchemaRegistry {
+  const ext = (type: 'User' | 'Group') => schemas.filter((s) => s.resourceType === type).map(extensionOf);
+  const userExt = ext('User');
+  const groupExt = ext('Group');
+  return new SchemaRegistry([
+    new ResourceSchema(withExtensions(USER_RESOURCE_TYPE, userExt), USER_SCHEMA, [ENTERPRISE_USER_SCHEMA, SCIMD_USER_SCHEMA, ...userExt]),
+    new ResourceSchema(withExtensions(GROUP_RESOURCE_TYPE, groupExt), GROUP_SCHEMA, groupExt),
+  ]);
+}
+
+export function bindRoles(rules: readonly RoleRule[], registry: SchemaRegistry): TenantModel['roles'] {
+  return rules.map((r) => ({ role: r.role, filter: bindFilter(parseFilter(r.filter), registry.resource('User')) }));
+}
+
+export class TenantModels {
+  private readonly cache = new Map<string, { version: number; model: TenantModel }>();
+
+  constructor(private readonly store: Repo) {}
+
+  async forTenant(tenant: Tenant): Promise<TenantModel> {
+    const version = tenant.schemaVersion ?? 0;
+    const hit = this.cache.get(tenant.id);
+    if (hit && hit.version === version) return hit.model;
+    const [schemas, rules] = await Promise.all([this.store.tenantSchemas(tenant.id), this.store.roleRules(tenant.id)]);
+    const registry = buildRegistry(schemas);
+    const model = { registry, roles: bindRoles(rules, registry) };
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(tenant.id, { version, model });
+    return model;
+  }
+}

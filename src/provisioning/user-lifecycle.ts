@@ -1,0 +1,111 @@
+/**
+ * What a tenant's policies add to writing a user (seed 000 Wire, 002 Zulip, 004 Appsemble):
+ * handle and displayName rules, externalId as SAML NameID or email, global userName uniqueness,
+ * invitations and email validation by mail, and password hashes.
+ */
+import { scrypt, randomBytes, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
+import { bindFilter } from '../scim/filter/bind.ts';
+import { parseFilter } from '../scim/filter/parse.ts';
+import type { StoredResource } from '../scim/resource.ts';
+import type { ResourceSchema } from '../scim/schema/registry.ts';
+import { isObject, type Json } from '../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../scim/urns.ts';
+import { invalidValue, uniqueness } from '../scim/errors.ts';
+import { fold } from '../scim/values.ts';
+import type { Repo } from '../store/types.ts';
+import { issueLink } from './links.ts';
+import { invitationMail, validationMail } from './mail-templates.ts';
+import { parseDuration } from './duration.ts';
+import { applyUserPolicies, isEmailAddress, setting } from './policies.ts';
+import type { ScimContext } from './resources.ts';
+
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
+const SCRYPT = { N: 16_384, r: 8, p: 1 };
+
+/** `scrypt$N$r$p$salt$hash`, base64url parts. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, 32, SCRYPT);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+export async function verifyPasswordHash(password: string, stored: string): Promise<boolean> {
+  const [alg, n, r, p, salt, key] = stored.split('$');
+  if (alg !== 'scrypt' || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64url');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** The address a user's email validation is about: the NameID when it is an address, else the primary email. */
+function addressOf(data: Json): string | undefined {
+  if (typeof data.externalId === 'string' && isEmailAddress(data.externalId)) return data.externalId;
+  const emails = Array.isArray(data.emails) ? (data.emails as unknown[]).filter(isObject) : [];
+  const primary = emails.find((e) => e.primary === true) ?? emails[0];
+  return typeof primary?.value === 'string' && isEmailAddress(primary.value) ? primary.value : undefined;
+}
+
+function own(data: Json): Json {
+  if (!isObject(data[SCIMD_USER_URN])) data[SCIMD_USER_URN] = {};
+  return data[SCIMD_USER_URN] as Json;
+}
+
+export class UserLifecycle {
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  /**
+   * Checks and completes a user about to be stored, inside the write transaction. `previous` is
+   * the stored document (undefined on create), whose server-owned attributes `data` already holds.
+   */
+  async prepare(tx: Repo, ctx: ScimContext, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string | undefined): Promise<void> {
+    applyUserPolicies(data, ctx.settings, ctx.clientSettings);
+    for (const ext of schema.extensions) {
+      const v = data[ext.id];
+      const why = ext.check && isObject(v) ? ext.check(v) : undefined;
+      if (why) throw invalidValue(`'${ext.id}': ${why}`);
+    }
+    const userName = typeof data.userName === 'string' ? data.userName : undefined;
+    if (userName && setting(ctx.settings, 'userName.scope', 'tenant') === 'global' && (previous === undefined || fold(String(previous.userName)) !== fold(userName))) {
+      await tx.lockKey(`userName:${fold(userName)}`);
+      if (await tx.userNameTakenElsewhere(ctx.tenantId, fold(userName))) {
+        throw uniqueness(`userName '${userName}' is already taken (userName.scope = global: unique across all tenants)`);
+      }
+    }
+    const mode = setting(ctx.settings, 'externalId.mode', 'any');
+    if (mode === 'samlNameId' && typeof data.externalId === 'string' && data.externalId !== previous?.externalId) {
+      const bound = bindFilter(parseFilter(`externalId eq ${JSON.stringify(data.externalId)}`), schema);
+      const page = await tx.queryResources(ctx.tenantId, { types: ['User'], filters: new Map([['User', bound]]), startIndex: 1, count: 2 });
+      if (page.resources.some((r) => r.id !== id)) throw uniqueness(`externalId '${data.externalId}' (the SAML NameID) is already another user's (externalId.mode = samlNameId)`);
+    }
+    if (mode === 'email' && previous === undefined) own(data).invitation = 'pending';
+    if (setting(ctx.settings, 'emails.validate', 'false') === 'true') {
+      const address = addressOf(data);
+      if (address && address !== (previous && addressOf(previous))) own(data).emailVerified = false;
+    }
+  }
+
+  /** After the user is written, still in the transaction: links and mail for what prepare() set up. */
+  async written(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined): Promise<void> {
+    const origin = ctx.origin ?? 'http://127.0.0.1:8080';
+    const tenantName = ctx.tenantName ?? 'your organisation';
+    const ttlMs = parseDuration(setting(ctx.settings, 'invitation.ttl', '7d')) ?? 7 * 86_400_000;
+    const displayName = typeof user.data.displayName === 'string' ? user.data.displayName : undefined;
+    const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
+    const now = this.now();
+    if (setting(ctx.settings, 'externalId.mode', 'any') === 'email' && previous === undefined && mine.invitation === 'pending') {
+      const email = String(user.data.externalId);
+      const link = await issueLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'invitation', email, origin, ttlMs, now });
+      const mail = invitationMail(tenantName, displayName, link.url, link.expiresAt);
+      await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: email, ...mail, createdAt: now.toISOString() });
+      ctx.notes?.push(`invitation mailed to ${email}; the user stays inactive until it is accepted`);
+    }
+    const address = addressOf(user.data);
+    if (address && mine.emailVerified === false && address !== (previous && addressOf(previous))) {
+      const link = await issueLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'validation', email: address, origin, ttlMs, now });
+      const mail = validationMail(tenantName, displayName, link.url, link.expiresAt);
+      await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: address, ...mail, createdAt: now.toISOString() });
+      ctx.notes?.push(`email validation mailed to ${address}`);
+    }
+  }
+}
