@@ -10,9 +10,10 @@ import { tenantCommands } from './commands/tenant.ts';
 import { tokenCommands } from './commands/token.ts';
 import { logCommands } from './commands/log.ts';
 import { normaliserCommands } from './commands/normaliser.ts';
+import { tenantDataCommands } from './commands/tenant-data.ts';
 import { output } from './output.ts';
 
-const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands];
+const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -1,0 +1,205 @@
+/** Commands on what a tenant holds beyond users and groups: schemas, roles, tombstones, invitations, mail, events. */
+import { resolveConfig } from '../../config.ts';
+import { UsageError } from '../args.ts';
+import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
+import { dash, table } from '../output.ts';
+import { withServices } from '../store.ts';
+
+function args(ctx: CommandContext, n: number, usage: string): string[] {
+  if (ctx.args.positionals.length !== n) throw new UsageError(`Usage: ${usage}`);
+  return ctx.args.positionals;
+}
+
+const stringFlag = (ctx: CommandContext, name: string) => (typeof ctx.args.flags[name] === 'string' ? (ctx.args.flags[name] as string) : undefined);
+
+const schemaAdd: Command = {
+  name: 'schema add',
+  usage: 'scimd schema add <tenant> <file.json> [--resource-type User|Group]',
+  summary: 'Add a custom extension schema (an RFC 7643 §7 schema document) to a tenant',
+  help: `Adds (or replaces) an extension schema for a tenant's Users (or Groups). The file is a schema
+document as /Schemas serves it: "id" (the URN), "name", "description" and "attributes" with the
+RFC 7643 §7 characteristics. The tenant then serves it at /Schemas and /ResourceTypes, validates
+it like the core schema, and filters and sorts on it.`,
+  options: [{ flag: 'resource-type', arg: '<type>', help: 'User (default) or Group' }, DATA_DIR],
+  async run(ctx) {
+    const [tenant, file] = args(ctx, 2, this.usage) as [string, string];
+    const rt = stringFlag(ctx, 'resource-type') ?? 'User';
+    if (rt !== 'User' && rt !== 'Group') throw new UsageError('--resource-type takes User or Group');
+    const s = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.addSchemaFile(tenant, file, rt));
+    ctx.out.result({ urn: s.urn, resourceType: s.resourceType }, () => `Tenant '${tenant}' now has extension ${s.urn} on ${s.resourceType}s.`);
+    return 0;
+  },
+};
+
+const schemaEnable: Command = {
+  name: 'schema enable',
+  usage: 'scimd schema enable <tenant> <urn>',
+  summary: "Turn on a built-in extension (Wire's urn:wire:scim:schemas:profile:1.0)",
+  help: `Turns on an extension schema scimd ships. Built in: urn:wire:scim:schemas:profile:1.0, Wire's
+rich profile ("richInfo": an ordered list of {type, value} fields, 5000 characters in all).`,
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant, urn] = args(ctx, 2, this.usage) as [string, string];
+    const s = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.enableSchema(tenant, urn));
+    ctx.out.result({ urn: s.urn, resourceType: s.resourceType }, () => `Tenant '${tenant}' now has extension ${s.urn}.`);
+    return 0;
+  },
+};
+
+const schemaList: Command = {
+  name: 'schema list',
+  usage: 'scimd schema list <tenant>',
+  summary: "List a tenant's extension schemas",
+  help: 'Lists the extension schemas a tenant added or enabled (the RFC and scimd schemas are always there).',
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant] = args(ctx, 1, this.usage) as [string];
+    const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listSchemas(tenant));
+    const rows = list.map((s) => ({ urn: s.urn, resourceType: s.resourceType, kind: s.definition ? 'custom' : 'built-in', createdAt: s.createdAt }));
+    ctx.out.result(rows, () => table(['URN', 'ON', 'KIND', 'ADDED'], rows.map((r) => [r.urn, r.resourceType, r.kind, r.createdAt])));
+    return 0;
+  },
+};
+
+const schemaRemove: Command = {
+  name: 'schema remove',
+  usage: 'scimd schema remove <tenant> <urn>',
+  summary: 'Remove an extension schema from a tenant',
+  help: 'Removes an extension schema. Values already stored stay in the documents but are no longer served or accepted.',
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant, urn] = args(ctx, 2, this.usage) as [string, string];
+    await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.removeSchema(tenant, urn));
+    ctx.out.result({ removed: urn }, () => `Removed ${urn} from tenant '${tenant}'.`);
+    return 0;
+  },
+};
+
+const roleAdd: Command = {
+  name: 'role add',
+  usage: "scimd role add <tenant> <role> '<filter>'",
+  summary: 'Map users to an application role with a SCIM filter',
+  help: `Role mapping (seed 003: licence type follows department): users the SCIM filter matches get the
+role, shown in urn:scimd:schemas:extension:2.0:User:appRoles and re-evaluated on every read.
+Examples:
+  scimd role add acme sales-licence 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales"'
+  scimd role add acme admin 'groups.display eq "Admins"'`,
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant, role, filter] = args(ctx, 3, this.usage) as [string, string, string];
+    const r = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.addRole(tenant, role, filter));
+    ctx.out.result(r, () => `Tenant '${tenant}': users matching ${r.filter} have role '${r.role}'.`);
+    return 0;
+  },
+};
+
+const roleList: Command = {
+  name: 'role list',
+  usage: 'scimd role list <tenant>',
+  summary: "List a tenant's role rules",
+  help: 'Lists the role rules of a tenant.',
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant] = args(ctx, 1, this.usage) as [string];
+    const rules = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listRoles(tenant));
+    ctx.out.result(rules, () => table(['ROLE', 'FILTER'], rules.map((r) => [r.role, r.filter])));
+    return 0;
+  },
+};
+
+const roleRemove: Command = {
+  name: 'role remove',
+  usage: 'scimd role remove <tenant> <role>',
+  summary: 'Remove a role rule',
+  help: 'Removes a role rule; users no longer get that role.',
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant, role] = args(ctx, 2, this.usage) as [string, string];
+    await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.removeRole(tenant, role));
+    ctx.out.result({ removed: role }, () => `Removed role '${role}' from tenant '${tenant}'.`);
+    return 0;
+  },
+};
+
+const userTombstones: Command = {
+  name: 'user tombstones',
+  usage: 'scimd user tombstones <tenant>',
+  summary: 'List users deleted under deprovision.delete = tombstone',
+  help: 'Lists the deleted users a tenant keeps as tombstones, newest last.',
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant] = args(ctx, 1, this.usage) as [string];
+    const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listTombstones(tenant));
+    const rows = list.map((t) => ({ id: t.id, userName: String(t.data.userName), deletedAt: t.deletedAt }));
+    ctx.out.result(rows, () => table(['ID', 'USERNAME', 'DELETED'], rows.map((r) => [r.id, r.userName, r.deletedAt])));
+    return 0;
+  },
+};
+
+const userRestore: Command = {
+  name: 'user restore',
+  usage: 'scimd user restore <tenant> <id>',
+  summary: 'Bring back a tombstoned user under its old id',
+  help: 'Restores a deleted user from its tombstone (same id, a new version), if its userName is still free.',
+  options: [DATA_DIR],
+  async run(ctx) {
+    const [tenant, id] = args(ctx, 2, this.usage) as [string, string];
+    const t = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.restoreUser(tenant, id));
+    ctx.out.result({ id: t.id, userName: t.data.userName }, () => `Restored user '${String(t.data.userName)}' (${t.id}).`);
+    return 0;
+  },
+};
+
+const invitationResend: Command = {
+  name: 'invitation resend',
+  usage: 'scimd invitation resend <tenant> <userName> [--public-url https://…]',
+  summary: 'Mail a new invitation to a user whose invitation is pending',
+  help: `Issues a new invitation link (older ones stop working) and mails it. Links point at
+--public-url (env SCIMD_PUBLIC_URL), else http://127.0.0.1:<port>.`,
+  options: [{ flag: 'public-url', arg: '<url>', help: 'origin of the links (env SCIMD_PUBLIC_URL)' }, DATA_DIR],
+  async run(ctx) {
+    const [tenant, userName] = args(ctx, 2, this.usage) as [string, string];
+    const config = resolveConfig(ctx.args.flags, ctx.env);
+    const origin = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
+    const r = await withServices(ctx.args.flags, ctx.env, (sv) => sv.links.resendInvitation(tenant, userName, origin));
+    ctx.out.result(r, () => `Invitation for '${userName}' queued to ${r.email}; it expires at ${r.expiresAt}. See scimd mail list.`);
+    return 0;
+  },
+};
+
+const mailList: Command = {
+  name: 'mail list',
+  usage: 'scimd mail list [<tenant>] [--pending]',
+  summary: 'List the mail outbox (all mail when no SMTP server is configured)',
+  help: 'Lists mail scimd sent or still has to send, newest first. Without SCIMD_SMTP_URL every mail stays here.',
+  options: [{ flag: 'pending', arg: '', help: 'only mail not sent yet' }, DATA_DIR],
+  async run(ctx) {
+    if (ctx.args.positionals.length > 1) throw new UsageError(`Usage: ${this.usage}`);
+    const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listMail(ctx.args.positionals[0], ctx.args.flags.pending === true));
+    ctx.out.result(list, () =>
+      list.length === 0
+        ? '(no mail)'
+        : list.map((m) => `#${m.id} ${m.createdAt} to ${m.recipient} ${m.sentAt ? `sent ${m.sentAt}` : `not sent${m.lastError ? ` (${m.attempts} attempts: ${m.lastError})` : ''}`}\n  ${m.subject}\n\n${m.body.replace(/^/gm, '    ')}\n`).join('\n'),
+    );
+    return 0;
+  },
+};
+
+const eventsList: Command = {
+  name: 'events list',
+  usage: 'scimd events list [<tenant>] [--after <seq>] [--limit 100]',
+  summary: 'List the event log the host application reads, oldest first',
+  help: 'Lists events (user.invitation.accepted, user.email.verified, user.restored …) in order.',
+  options: [{ flag: 'after', arg: '<seq>', help: 'only events after this sequence number' }, { flag: 'limit', arg: '<n>', help: 'how many (default 100)' }, DATA_DIR],
+  async run(ctx) {
+    if (ctx.args.positionals.length > 1) throw new UsageError(`Usage: ${this.usage}`);
+    const after = Number(stringFlag(ctx, 'after') ?? '0');
+    const limit = Number(stringFlag(ctx, 'limit') ?? '100');
+    if (!Number.isInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1) throw new UsageError('--after and --limit take whole numbers');
+    const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listEvents(ctx.args.positionals[0], after, limit));
+    ctx.out.result(list, () => table(['SEQ', 'AT', 'TYPE', 'RESOURCE', 'DATA'], list.map((e) => [String(e.seq), e.at, e.type, dash(e.resourceId), JSON.stringify(e.data)])));
+    return 0;
+  },
+};
+
+export const tenantDataCommands: Command[] = [schemaAdd, schemaEnable, schemaList, schemaRemove, roleAdd, roleList, roleRemove, userTombstones, userRestore, invitationResend, mailList, eventsList];
