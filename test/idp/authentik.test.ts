@@ -23,15 +23,12 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, send, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { GROUP_SCHEMA, PATCH_OP, startTestServer, USER_SCHEMA, type TestServer } from '../helpers/server.ts';
+import { assertError, assertGroupPatched, assertNoSecrets, LIST_RESPONSE, listIds, logRows, memberIds, normaliserNames, idpClient, type IdpClient } from '../helpers/idp.ts';
 
 /** lib/utils/http.py `authentik_user_agent()`: `authentik@{version}`. */
 const USER_AGENT = 'authentik@2025.10.1';
-const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 let s: TestServer;
 
@@ -41,20 +38,14 @@ before(async () => {
 after(() => s.close());
 
 /** A SCIM client acting as authentik's `SCIMClient._request`, counting what it sent. */
-function authentik(token: string, base = s.base) {
-  let sent = 0;
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> => {
-    sent++;
-    return send(`${base}${path}`, method, body, {
-      authorization: `Bearer ${token}`,
-      accept: 'application/scim+json',
-      'content-type': 'application/scim+json',
-      'user-agent': USER_AGENT,
-    });
-  };
-  return { call, sent: () => sent };
+function authentik(token: string, base = s.base): IdpClient {
+  return idpClient(base, {
+    authorization: `Bearer ${token}`,
+    accept: 'application/scim+json',
+    'content-type': 'application/scim+json',
+    'user-agent': USER_AGENT,
+  });
 }
-type Client = ReturnType<typeof authentik>;
 
 /** `django.utils.http.urlencode` as users.py/groups.py use it: quote_plus, so spaces become "+". */
 const urlencode = (params: Record<string, string>) =>
@@ -89,72 +80,8 @@ const mappedGroup = (name: string, pk: string) => ({ schemas: [GROUP_SCHEMA], di
 const chunk = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP], Operations });
 const addMember = (id: string) => ({ op: 'add', path: 'members', value: [{ value: id }] });
 
-function assertError(r: Reply, status: number, scimType?: string): void {
-  assert.equal(r.status, status, r.text);
-  assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-  assert.equal(r.body.status, String(status));
-  if (scimType !== undefined) assert.equal(r.body.scimType, scimType);
-}
-
-/** base.py `_request`: any status >= 400 raises; 204 is read as {}. A group PATCH answers 204 with an ETag. */
-function assertGroupPatched(r: Reply): void {
-  assert.ok(r.status === 204 || r.status === 200, `expected 204 (or 200), got ${r.status}: ${r.text}`);
-  assert.ok(r.headers.get('etag'), 'a successful PATCH carries an ETag');
-}
-
-async function memberIds(ak: Client, groupId: string): Promise<string[]> {
-  const r = await ak.call('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
-const ids = (r: Reply): string[] => {
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.Resources ?? []) as { id: string }[]).map((x) => x.id);
-};
-
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-async function logRows(clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
-}
-
-/** No request-log row and no byte of the SQLite files holds any of `secrets`. */
-function assertNoSecrets(rows: readonly RequestLogEntry[], secrets: readonly string[]): void {
-  for (const row of rows) {
-    for (const secret of secrets) {
-      for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-        assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-      }
-    }
-  }
-  const files = dataFiles(s.dataDir);
-  assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-  }
-}
-
-/** The normalisers that left notes on a row ("patchValueIgnoresId: …" → patchValueIgnoresId). */
-const normalisersOf = (row: RequestLogEntry) => new Set(row.notes.map((n) => n.split(':', 1)[0]));
-
 describe('authentik SCIM provider (client pinned to the authentik profile)', () => {
-  let ak: Client;
+  let ak: IdpClient;
   let token: string;
   const alice = { username: `alice-${randomUUID().slice(0, 8)}@example.org`, name: 'alice' };
   let aliceId = '';
@@ -220,12 +147,12 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     const r = await ak.call('GET', `/Users?${urlencode({ filter: `userName eq "${alice.username}"` })}`);
     assert.deepEqual(r.body.schemas, [LIST_RESPONSE]);
     // authentik links Resources[0].
-    assert.deepEqual(ids(r), [aliceId]);
+    assert.deepEqual(listIds(r), [aliceId]);
   });
 
   it('match by filter: the older lookup with the userName unquoted (`userName eq alice@…`) finds the same user (users.py create in older releases; IDP-QUIRKS 26)', async () => {
     const r = await ak.call('GET', `/Users?${urlencode({ filter: `userName eq ${alice.username}` })}`);
-    assert.deepEqual(ids(r), [aliceId]);
+    assert.deepEqual(listIds(r), [aliceId]);
   });
 
   // authentik never PATCHes a user: every update, deactivation and re-activation is a PUT of the whole mapped user.
@@ -249,7 +176,7 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.active, false);
     assert.equal((await ak.call('GET', `/Users/${aliceId}`)).body.active, false);
-    assert.deepEqual(ids(await ak.call('GET', `/Users?${urlencode({ filter: `userName eq "${alice.username}"` })}`)), [aliceId]);
+    assert.deepEqual(listIds(await ak.call('GET', `/Users?${urlencode({ filter: `userName eq "${alice.username}"` })}`)), [aliceId]);
   });
 
   it('re-enable: a PUT with "active": true answers 200 with the user active again (users.py update)', async () => {
@@ -265,23 +192,23 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     assert.equal(r.body.displayName, groupName);
     assert.equal(r.body.externalId, groupPk);
     assertGroupPatched(await ak.call('PATCH', `/Groups/${groupId}`, chunk(...[aliceId, ...members].map(addMember))));
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId, ...members].sort());
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId, ...members].sort());
   });
 
   it('member remove, value-list form: remove with path "members" and value [{"value": id}] removes only that member (groups.py _patch_remove_users in releases before the filter form; IDP-QUIRKS 6)', async () => {
     const r = await ak.call('PATCH', `/Groups/${groupId}`, chunk({ op: 'remove', path: 'members', value: [{ value: members[0] }] }));
     assertGroupPatched(r);
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId, members[1]!, members[2]!].sort());
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId, members[1]!, members[2]!].sort());
   });
 
   it('member remove, filter form: remove with path members[value eq "id"] and no value (groups.py _patch_remove_users; tests/test_membership.py test_member_remove)', async () => {
     assertGroupPatched(await ak.call('PATCH', `/Groups/${groupId}`, chunk({ op: 'remove', path: `members[value eq "${members[1]}"]` })));
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId, members[2]!].sort());
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId, members[2]!].sort());
   });
 
   it('member add, single: one "add members" operation with [{"value": id}] (groups.py _patch_add_users; tests/test_membership.py test_member_add)', async () => {
     assertGroupPatched(await ak.call('PATCH', `/Groups/${groupId}`, chunk(addMember(members[0]!))));
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId, members[0]!, members[2]!].sort());
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId, members[0]!, members[2]!].sort());
   });
 
   it('full sync: GET /Groups/{id} returns members, authentik diffs them and repairs the drift in one batch PATCH of adds and removes (groups.py patch_compare_users; IDP-QUIRKS 29)', async () => {
@@ -298,11 +225,11 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     // Adds first, then removes, as patch_compare_users lists them (value-list removal form).
     const ops = [...toAdd.map(addMember), ...toRemove.map((v) => ({ op: 'remove', path: 'members', value: [{ value: v }] }))];
     assertGroupPatched(await ak.call('PATCH', `/Groups/${groupId}`, chunk(...ops)));
-    assert.deepEqual(await memberIds(ak, groupId), [...should].sort());
+    assert.deepEqual(await memberIds(ak.call, groupId), [...should].sort());
   });
 
   it('rename: a path-less replace whose value is the whole group (schemas, id, displayName, externalId; no members), sent without the PatchOp "schemas", renames and keeps the members (groups.py _update_patch_general; IDP-QUIRKS 28)', async () => {
-    const before = await memberIds(ak, groupId);
+    const before = await memberIds(ak.call, groupId);
     groupName = `platform-${randomUUID().slice(0, 8)}`;
     // PatchRequest(...).model_dump(mode="json", exclude_unset=True, exclude_none=True): the default
     // `schemas` of the PatchRequest is unset, so it is not sent; `path` is None, so it is dropped.
@@ -313,7 +240,7 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     const g = await ak.call('GET', `/Groups/${groupId}`);
     assert.equal(g.body.displayName, groupName);
     assert.equal(g.body.externalId, groupPk);
-    assert.deepEqual(await memberIds(ak, groupId), before, 'a value without members leaves the members alone');
+    assert.deepEqual(await memberIds(ak.call, groupId), before, 'a value without members leaves the members alone');
   });
 
   it('rename, after authentik stopped sending the read-only id: the same path-less replace without id (groups.py _update_patch_general, PR #23950)', async () => {
@@ -332,7 +259,7 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
 
   it('value-list removal of several members in one operation removes exactly those (groups.py _patch_remove_users with several users; IDP-QUIRKS 6)', async () => {
     assertGroupPatched(await ak.call('PATCH', `/Groups/${groupId}`, chunk({ op: 'remove', path: 'members', value: [{ value: members[0] }, { value: members[1] }] })));
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId]);
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId]);
   });
 
   it('group PUT with the full member list (PATCH unsupported, or vCenter mode): members [] empties the group and the answer is 200 with the group (groups.py _update_put; tests/test_membership.py test_member_remove_last_without_patch)', async () => {
@@ -340,24 +267,24 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.id, groupId);
     assert.equal(r.body.displayName, groupName);
-    assert.deepEqual(await memberIds(ak, groupId), []);
+    assert.deepEqual(await memberIds(ak.call, groupId), []);
     const back = await ak.call('PUT', `/Groups/${groupId}`, { schemas: [GROUP_SCHEMA], id: groupId, externalId: groupPk, displayName: groupName, members: [{ value: aliceId }, { value: members[2] }] });
     assert.equal(back.status, 200, back.text);
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId, members[2]!].sort());
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId, members[2]!].sort());
   });
 
   it('match by filter: the displayName eq lookup authentik runs after a group POST answers 409 finds the group by name (groups.py create, ObjectExistsSyncException branch)', async () => {
     // RFC 7643 gives displayName no uniqueness, so scimd's default (identity.match=reject) never
     // answers 409 to a group POST and authentik never runs this lookup on its own; see the adopt suite.
     const r = await ak.call('GET', `/Groups?${urlencode({ filter: `displayName eq "${groupName}"` })}`);
-    assert.deepEqual(ids(r), [groupId]);
+    assert.deepEqual(listIds(r), [groupId]);
   });
 
   it('delete: DELETE /Users/{id} answers 204, the user is gone and no longer a member (users.py SCIMUserClient.delete)', async () => {
     const r = await ak.call('DELETE', `/Users/${members[2]}`);
     assert.equal(r.status, 204, r.text);
     assertError(await ak.call('GET', `/Users/${members[2]}`), 404);
-    assert.deepEqual(await memberIds(ak, groupId), [aliceId]);
+    assert.deepEqual(await memberIds(ak.call, groupId), [aliceId]);
   });
 
   it('group delete: DELETE /Groups/{id} answers 204 (groups.py SCIMGroupClient.delete)', async () => {
@@ -367,10 +294,10 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
   });
 
   it('request log: every row carries idp "authentik", the normalisers that fired are named, and neither the token nor any secret is stored (provisioning request log)', async () => {
-    const rows = await logRows('authentik', ak.sent());
+    const rows = await logRows(s, 'authentik', ak.sent());
     assert.equal(rows.length, ak.sent());
     for (const row of rows) assert.equal(row.idp, 'authentik', `${row.method} ${row.path}`);
-    const fired = (method: string, name: string) => rows.some((r) => r.method === method && normalisersOf(r).has(name));
+    const fired = (method: string, name: string) => rows.some((r) => r.method === method && normaliserNames(r).includes(name));
     assert.ok(fired('GET', 'unquotedFilterValues'), 'the unquoted userName lookup is noted');
     assert.ok(fired('PATCH', 'membersRemoveByValueList'), 'the value-list removal is noted');
     assert.ok(fired('PATCH', 'patchValueIgnoresId'), 'the dropped id/schemas of the rename value are noted');
@@ -382,12 +309,12 @@ describe('authentik SCIM provider (client pinned to the authentik profile)', () 
     );
     // Requests the RFC core accepts as they are leave no normaliser notes.
     for (const row of rows.filter((r) => r.method === 'POST' || r.method === 'PUT' || r.method === 'DELETE')) assert.deepEqual(row.notes, [], `${row.method} ${row.path}`);
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });
 
 describe('authentik against a tenant with identity.match = adopt (duplicate create links the existing object)', () => {
-  let ak: Client;
+  let ak: IdpClient;
   let token: string;
   const tenant = 'authentik-adopt';
 
@@ -407,7 +334,7 @@ describe('authentik against a tenant with identity.match = adopt (duplicate crea
     assert.equal(again.status, 201, again.text);
     assert.equal(again.body.id, first.body.id);
     assert.equal(again.body.externalId, pk, 'the group now carries authentik\'s new pk');
-    assert.deepEqual(ids(await ak.call('GET', `/Groups?${urlencode({ filter: 'displayName eq "design"' })}`)), [first.body.id]);
+    assert.deepEqual(listIds(await ak.call('GET', `/Groups?${urlencode({ filter: 'displayName eq "design"' })}`)), [first.body.id]);
   });
 
   it('user duplicate create: a POST for a user that exists answers 201 with the existing id, linked by authentik\'s stable externalId (user.uid), so no 409 round trip is needed (users.py create; matching.ts adopt by externalId)', async () => {
@@ -421,13 +348,13 @@ describe('authentik against a tenant with identity.match = adopt (duplicate crea
   });
 
   it('request log: the adopted POSTs are noted with what matched (provisioning request log; matching.ts)', async () => {
-    const rows = await logRows('authentik', ak.sent());
+    const rows = await logRows(s, 'authentik', ak.sent());
     const adopted = rows.filter((r) => r.notes.some((n) => n.startsWith('identity.match=adopt')));
     assert.equal(adopted.length, 2, rows.map((r) => r.notes.join('; ')).join(' | '));
     assert.ok(adopted.some((r) => r.notes.some((n) => n.includes('matched by displayName'))));
     assert.ok(adopted.some((r) => r.notes.some((n) => n.includes('matched by externalId'))));
     for (const row of rows) assert.equal(row.idp, 'authentik');
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });
 
@@ -464,7 +391,7 @@ describe('authentik discovery and detection', () => {
     const ak = authentik(token);
     const r = await ak.call('GET', '/ServiceProviderConfig');
     assert.equal(r.status, 200, r.text);
-    const rows = await logRows('authentik-unpinned', 1);
+    const rows = await logRows(s, 'authentik-unpinned', 1);
     assert.equal(rows[0]?.idp, 'authentik');
     const client = await s.running.services.admin.client('default', 'authentik-unpinned');
     assert.equal(client.detectedIdp, 'authentik');

@@ -18,13 +18,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { ENTERPRISE, GROUP_SCHEMA, patch as patchOp, PATCH_OP, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { assertError, assertGroupPatched, assertNoSecrets, LIST_RESPONSE, listIds, logRows, memberIds, normaliserNames } from '../helpers/idp.ts';
 
-const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const ADSCIM_GROUP = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 const FLAG = 'aadOptscim062020';
 
@@ -75,8 +72,6 @@ function entraGroup(displayName: string, externalId: string) {
   return { schemas: [GROUP_SCHEMA, ADSCIM_GROUP], externalId, displayName, meta: { resourceType: 'Group' } };
 }
 
-const patchOp = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP], Operations });
-
 function assertEmptyList(r: Reply): void {
   assert.equal(r.status, 200, r.text);
   assert.match(r.headers.get('content-type') ?? '', /^application\/scim\+json/);
@@ -84,72 +79,6 @@ function assertEmptyList(r: Reply): void {
   assert.equal(r.body.totalResults, 0);
   assert.deepEqual(r.body.Resources ?? [], []);
 }
-
-/** The ids a list response holds. */
-const idsOf = (r: Reply): string[] => {
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.Resources ?? []) as { id: string }[]).map((x) => x.id);
-};
-
-function assertError(r: Reply, status: number, scimType?: string): void {
-  assert.equal(r.status, status, r.text);
-  assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-  assert.equal(r.body.status, String(status));
-  if (scimType !== undefined) assert.equal(r.body.scimType, scimType);
-}
-
-/** [Tutorial] "Group Operations": group PATCH should answer 204 No Content (200 is also accepted). */
-function assertGroupPatched(r: Reply): void {
-  assert.ok(r.status === 204 || r.status === 200, `expected 204 (or 200), got ${r.status}: ${r.text}`);
-  assert.ok(r.headers.get('etag'), 'a successful PATCH carries an ETag');
-}
-
-async function memberIds(call: ReturnType<typeof entraClient>['call'], groupId: string): Promise<string[]> {
-  const r = await call('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-async function logRows(clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
-/** Every file under the server's data directory (the SQLite database, its WAL and journal). */
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
-}
-
-/** No request-log row and no byte of the SQLite files holds any of `secrets`. */
-function assertNoSecrets(rows: readonly RequestLogEntry[], secrets: readonly string[]): void {
-  for (const row of rows) {
-    for (const secret of secrets) {
-      for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-        assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-      }
-    }
-  }
-  const files = dataFiles(s.dataDir);
-  assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-  }
-}
-
-/** The names of the normalisers that left notes ("opCase: op 'Replace' read as 'replace'" → opCase). */
-const normalisersIn = (rows: readonly RequestLogEntry[]) => new Set(rows.flatMap((r) => r.notes.map((n) => n.split(':', 1)[0])));
 
 describe('Microsoft Entra ID, default mode (client pinned to the entra profile)', () => {
   let entra: ReturnType<typeof entraClient>;
@@ -203,19 +132,19 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     assert.equal(byId.body.userName, userName);
 
     const byName = await entra.call('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}`);
-    assert.deepEqual(idsOf(byName), [userId]);
+    assert.deepEqual(listIds(byName), [userId]);
     assert.deepEqual(byName.body.schemas, [LIST_RESPONSE]);
     assert.equal(byName.body.totalResults, 1);
 
     // Example 1 prints the value without quotes: `filter=externalId eq jyoung`.
-    assert.deepEqual(idsOf(await entra.call('GET', `/Users?${query({ filter: `externalId eq ${externalId}` })}`)), [userId]);
+    assert.deepEqual(listIds(await entra.call('GET', `/Users?${query({ filter: `externalId eq ${externalId}` })}`)), [userId]);
   });
 
   it(
     'match by filter on emails[type eq "work"].value, the other user query attribute the tutorial names ([Tutorial] User Operations; /Users)',
     async () => {
       const r = await entra.call('GET', `/Users?${query({ filter: `emails[type eq "work"].value eq "${email}"` })}`);
-      assert.deepEqual(idsOf(r), [userId]);
+      assert.deepEqual(listIds(r), [userId]);
     },
   );
 
@@ -238,7 +167,7 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.userName, renamed);
     currentUserName = renamed;
-    assert.deepEqual(idsOf(await entra.call('GET', `/Users?${query({ filter: `userName eq "${renamed}"` })}`)), [userId]);
+    assert.deepEqual(listIds(await entra.call('GET', `/Users?${query({ filter: `userName eq "${renamed}"` })}`)), [userId]);
     assertEmptyList(await entra.call('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}`));
   });
 
@@ -269,7 +198,7 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     assert.equal(r.body.externalId, 'Eqpj');
     assert.equal(r.body[ENTERPRISE].employeeNumber, 'Eqpj');
     externalId = 'Eqpj';
-    assert.deepEqual(idsOf(await entra.call('GET', `/Users?${query({ filter: `externalId eq "${externalId}"` })}`)), [userId]);
+    assert.deepEqual(listIds(await entra.call('GET', `/Users?${query({ filter: `externalId eq "${externalId}"` })}`)), [userId]);
   });
 
   it('Add on phoneNumbers[type eq "mobile"].value and addresses[type eq "work"].postalCode with no such element creates it; a second Add updates it in place (IDP-QUIRKS row 7; [Tutorial] user attribute table: mobile, postalCode)', async () => {
@@ -306,7 +235,7 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
 
     for (const quoted of [true, false]) {
       const found = await check(userId, managerId, quoted);
-      assert.deepEqual(idsOf(found), [userId]);
+      assert.deepEqual(listIds(found), [userId]);
       // attributes=id: the resource carries its id (and schemas), nothing else.
       assert.deepEqual(Object.keys(found.body.Resources[0]).filter((k) => k !== 'schemas'), ['id']);
     }
@@ -335,7 +264,7 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     assert.equal(byId.status, 200, byId.text);
     assert.equal(byId.body.active, false);
     const byName = await entra.call('GET', `/Users?${query({ filter: `userName eq "${currentUserName}"` })}`);
-    assert.deepEqual(idsOf(byName), [userId]);
+    assert.deepEqual(listIds(byName), [userId]);
     assert.equal(byName.body.Resources[0].active, false);
   });
 
@@ -403,13 +332,13 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     assert.equal('members' in one.body, false);
 
     const listed = await entra.call('GET', `/Groups?${query({ excludedAttributes: 'members', filter: `displayName eq "${one.body.displayName}"` })}`);
-    assert.deepEqual(idsOf(listed), [groupId]);
+    assert.deepEqual(listIds(listed), [groupId]);
     assert.equal('members' in listed.body.Resources[0], false);
   });
 
   it('membership reference check: id eq group and members eq user, with attributes=id ([Tutorial] Group provisioning and deprovisioning, "requests about the members attribute"; IDP-QUIRKS row 9)', async () => {
     const check = (member: string) => entra.call('GET', `/Groups?${query({ filter: `id eq "${groupId}" and members eq "${member}"`, attributes: 'id' })}`);
-    assert.deepEqual(idsOf(await check(userId)), [groupId]);
+    assert.deepEqual(listIds(await check(userId)), [groupId]);
     assertEmptyList(await check(randomUUID()));
   });
 
@@ -441,7 +370,7 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
   it('duplicate create: a second POST of a user with the same userName answers 409 uniqueness (RFC 7644 §3.3, as the [Tutorial] Create User flow expects)', async () => {
     const r = await entra.call('POST', '/Users', entraUser(currentUserName, randomUUID(), email));
     assertError(r, 409, 'uniqueness');
-    assert.deepEqual(idsOf(await entra.call('GET', `/Users?${query({ filter: `userName eq "${currentUserName}"` })}`)), [userId]);
+    assert.deepEqual(listIds(await entra.call('GET', `/Users?${query({ filter: `userName eq "${currentUserName}"` })}`)), [userId]);
   });
 
   it('Delete User answers 204; the user is gone by id, by query and from its groups ([Tutorial] Delete User; Example 6)', async () => {
@@ -465,11 +394,11 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
   });
 
   it('request log: one row per request, each with idp "entra" and notes naming the normalisers that fired; no row or database file holds the bearer token (IDP-QUIRKS preamble)', async () => {
-    const rows = await logRows('entra', entra.sent());
+    const rows = await logRows(s, 'entra', entra.sent());
     assert.equal(rows.length, entra.sent());
     for (const row of rows) assert.equal(row.idp, 'entra', `${row.method} ${row.path}`);
 
-    const fired = normalisersIn(rows);
+    const fired = new Set(rows.flatMap(normaliserNames));
     for (const name of ['opCase', 'booleanStrings', 'unknownSchemaUrns', 'membersRemoveByValueList', 'managerAsString', 'addCreatesFilteredElement', 'unquotedFilterValues']) {
       assert.ok(fired.has(name), `a note from ${name}; saw ${[...fired].join(', ')}`);
     }
@@ -480,7 +409,7 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     const createGroup = rows.find((r) => r.method === 'POST' && r.path.endsWith('/Groups'));
     assert.ok(createGroup?.notes.some((n) => n.startsWith('unknownSchemaUrns:') && n.includes(ADSCIM_GROUP)), createGroup?.notes.join(' | '));
 
-    assertNoSecrets(rows, [token, s.token]);
+    assertNoSecrets(s, rows, [token, s.token]);
   });
 });
 
@@ -512,10 +441,10 @@ describe('Microsoft Entra ID, aadOptscim062020 flag mode (unpinned client, recog
     assert.equal(r.status, 201, r.text);
     userId = r.body.id;
     assert.equal(r.body.active, true);
-    assert.deepEqual(idsOf(await entra.call('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}`)), [userId]);
+    assert.deepEqual(listIds(await entra.call('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}`)), [userId]);
     // The flag may as well come after Entra's own parameters.
     const last = await s.request('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}&${FLAG}`, undefined, { authorization: `Bearer ${token}` });
-    assert.deepEqual(idsOf(last), [userId]);
+    assert.deepEqual(listIds(last), [userId]);
   });
 
   it('add a single-value string attribute with a lowercase "add" ([Known issues] Requests made to add a single-value string attribute, with feature flag)', async () => {
@@ -553,7 +482,7 @@ describe('Microsoft Entra ID, aadOptscim062020 flag mode (unpinned client, recog
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.active, false);
     assert.equal((await entra.call('GET', `/Users/${userId}`)).body.active, false);
-    assert.deepEqual(idsOf(await entra.call('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}`)), [userId]);
+    assert.deepEqual(listIds(await entra.call('GET', `/Users?${query({ filter: `userName eq "${userName}"` })}`)), [userId]);
   });
 
   it('re-enable with a lowercase replace and a JSON true ([Known issues] Requests made to disable users, with feature flag; [Tutorial] requirements, restoring active=true)', async () => {
@@ -599,7 +528,7 @@ describe('Microsoft Entra ID, aadOptscim062020 flag mode (unpinned client, recog
     const r = await entra.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'replace', path: 'displayName', value: renamed }));
     assert.equal(r.status, 204, r.text);
     const listed = await entra.call('GET', `/Groups?${query({ excludedAttributes: 'members', filter: `displayName eq "${renamed}"` })}`);
-    assert.deepEqual(idsOf(listed), [groupId]);
+    assert.deepEqual(listIds(listed), [groupId]);
     assert.deepEqual(await memberIds(entra.call, groupId), [members[2]]);
   });
 
@@ -616,11 +545,11 @@ describe('Microsoft Entra ID, aadOptscim062020 flag mode (unpinned client, recog
 
   it('request log: every row carries idp "entra"; pathKeyedReplace noted, and no op-case or boolean-string rewrites (the flag mode sends neither); no row or database file holds the bearer token (IDP-QUIRKS preamble)', async () => {
     // The request with the flag last went through s.request directly.
-    const rows = await logRows('entra-flag', entra.sent() + 1);
+    const rows = await logRows(s, 'entra-flag', entra.sent() + 1);
     assert.equal(rows.length, entra.sent() + 1);
     for (const row of rows) assert.equal(row.idp, 'entra', `${row.method} ${row.path}`);
 
-    const fired = normalisersIn(rows);
+    const fired = new Set(rows.flatMap(normaliserNames));
     assert.ok(fired.has('pathKeyedReplace'), [...fired].join(', '));
     assert.ok(fired.has('unknownSchemaUrns'), [...fired].join(', '));
     assert.equal(fired.has('opCase'), false);
@@ -630,6 +559,6 @@ describe('Microsoft Entra ID, aadOptscim062020 flag mode (unpinned client, recog
     assert.ok(replace.notes.includes(`pathKeyedReplace: value key 'name.givenName' read as path "name.givenName"`), replace.notes.join(' | '));
     assert.ok(replace.notes.includes(`pathKeyedReplace: value key '${ENTERPRISE}:employeeNumber' read as path "${ENTERPRISE}:employeeNumber"`), replace.notes.join(' | '));
 
-    assertNoSecrets(rows, [token, s.token]);
+    assertNoSecrets(s, rows, [token, s.token]);
   });
 });

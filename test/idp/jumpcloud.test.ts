@@ -22,14 +22,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { NORMALISERS } from '../../src/scim/quirks/index.ts';
-import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, send, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { GROUP_SCHEMA, patch as patchOp, send, startTestServer, USER_SCHEMA, type TestServer } from '../helpers/server.ts';
+import { assertError, assertGroupPatched, assertNoSecrets, listIds, logRows, memberIds, normaliserNames, idpClient, type IdpClient } from '../helpers/idp.ts';
 
-const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 let s: TestServer;
 
@@ -38,15 +34,9 @@ before(async () => {
 });
 after(() => s.close());
 
-function jumpcloud(token: string, base = s.base) {
-  let sent = 0;
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> => {
-    sent++;
-    return send(`${base}${path}`, method, body, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' });
-  };
-  return { call, sent: () => sent };
+function jumpcloud(token: string, base = s.base): IdpClient {
+  return idpClient(base, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' });
 }
-type Client = ReturnType<typeof jumpcloud>;
 
 /** A JumpCloud object id (24 hex digits), sent as externalId. */
 const jcId = () => randomBytes(12).toString('hex');
@@ -65,73 +55,9 @@ function jcUser(username: string, first: string, last: string, email: string, ac
 }
 
 const q = (filter: string) => `filter=${encodeURIComponent(filter)}`;
-const patchOp = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP], Operations });
-
-const ids = (r: Reply): string[] => {
-  assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.body.schemas, [LIST_RESPONSE]);
-  return ((r.body.Resources ?? []) as { id: string }[]).map((x) => x.id);
-};
-
-function assertError(r: Reply, status: number, scimType?: string): void {
-  assert.equal(r.status, status, r.text);
-  assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-  assert.equal(r.body.status, String(status));
-  if (scimType !== undefined) assert.equal(r.body.scimType, scimType);
-}
-
-function assertGroupPatched(r: Reply): void {
-  assert.ok(r.status === 204 || r.status === 200, `expected 204 (or 200), got ${r.status}: ${r.text}`);
-  assert.ok(r.headers.get('etag'), 'a successful PATCH carries an ETag');
-}
-
-async function memberIds(c: Client, groupId: string): Promise<string[]> {
-  const r = await c.call('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-async function logRows(clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
-}
-
-/** No request-log row and no byte of the SQLite files holds any of `secrets`. */
-function assertNoSecrets(rows: readonly RequestLogEntry[], secrets: readonly string[]): void {
-  for (const row of rows) {
-    for (const secret of secrets) {
-      for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-        assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-      }
-    }
-  }
-  const files = dataFiles(s.dataDir);
-  assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-  }
-}
-
-const normalisersOf = (row: RequestLogEntry) => row.notes.map((n) => n.split(':', 1)[0]!).filter((name) => NORMALISERS.some((n) => n.name === name));
 
 describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud profile)', () => {
-  let jc: Client;
+  let jc: IdpClient;
   let token: string;
   const tag = randomUUID().slice(0, 8);
   const jane = { username: `jane.doe-${tag}`, email: `jane.doe-${tag}@example.com`, externalId: jcId() };
@@ -155,11 +81,11 @@ describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud prof
     assert.equal((await jc.call('DELETE', `/Users/${u.body.id}`)).status, 204);
     assertError(await jc.call('GET', `/Users/${u.body.id}`), 404);
     assertError(await jc.call('GET', `/Groups/${g.body.id}`), 404);
-    assert.deepEqual(ids(await jc.call('GET', `/Users?${q(`userName eq "${testEmail}"`)}`)), []);
+    assert.deepEqual(listIds(await jc.call('GET', `/Users?${q(`userName eq "${testEmail}"`)}`)), []);
   });
 
   it('lookup: before provisioning a user, `userName eq "…"` answers 200 with an empty ListResponse, so the user is created ([DI] user_lookup_provision)', async () => {
-    assert.deepEqual(ids(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), []);
+    assert.deepEqual(listIds(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), []);
   });
 
   it('create: POST /Users with username, first and last name and email answers 201 ([DI] user_create_provision; [KB] attribute table)', async () => {
@@ -172,7 +98,7 @@ describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud prof
   });
 
   it('match by filter: the next lookup finds the user, so JumpCloud updates instead of creating ([DI] user_lookup_provision)', async () => {
-    assert.deepEqual(ids(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), [janeId]);
+    assert.deepEqual(listIds(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), [janeId]);
   });
 
   it('duplicate create: a create for a userName that exists answers 409 uniqueness ([DI] user_create_provision; RFC 7644 §3.3)', async () => {
@@ -190,7 +116,7 @@ describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud prof
     const r = await jc.call('PATCH', `/Users/${janeId}`, patchOp({ op: 'replace', path: 'active', value: false }));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.active, false);
-    assert.deepEqual(ids(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), [janeId]);
+    assert.deepEqual(listIds(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), [janeId]);
   });
 
   it('re-activate: the user is made active again ([DI] user_update_provision)', async () => {
@@ -216,29 +142,29 @@ describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud prof
 
   it('member add, batch: one PATCH adding two members with a value list ([KB] membership change events; [DI] group_update_provision)', async () => {
     assertGroupPatched(await jc.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: team[1] }, { value: team[2] }] })));
-    assert.deepEqual(await memberIds(jc, groupId), [janeId, ...team].sort());
+    assert.deepEqual(await memberIds(jc.call, groupId), [janeId, ...team].sort());
   });
 
   it('member remove, value-list form: remove with path "members" and value [{"value": id}] removes only that member ([DI] group_update_provision; IDP-QUIRKS 6, third-party report)', async () => {
     assertGroupPatched(await jc.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'remove', path: 'members', value: [{ value: team[0] }] })));
-    assert.deepEqual(await memberIds(jc, groupId), [janeId, team[1]!, team[2]!].sort());
+    assert.deepEqual(await memberIds(jc.call, groupId), [janeId, team[1]!, team[2]!].sort());
   });
 
   it('member remove, several in one value list: exactly those leave ([DI] group_update_provision; IDP-QUIRKS 6)', async () => {
     assertGroupPatched(await jc.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'remove', path: 'members', value: [{ value: team[1] }, { value: team[2] }] })));
-    assert.deepEqual(await memberIds(jc, groupId), [janeId]);
+    assert.deepEqual(await memberIds(jc.call, groupId), [janeId]);
   });
 
   it('member add, single: one member added back ([DI] group_update_provision)', async () => {
     assertGroupPatched(await jc.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [{ value: team[0] }] })));
-    assert.deepEqual(await memberIds(jc, groupId), [janeId, team[0]!].sort());
+    assert.deepEqual(await memberIds(jc.call, groupId), [janeId, team[0]!].sort());
   });
 
   it('rename: replacing displayName keeps the members ([KB] "Group renaming is supported")', async () => {
     assertGroupPatched(await jc.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'replace', path: 'displayName', value: `Platform-${tag}` })));
     const g = await jc.call('GET', `/Groups/${groupId}`);
     assert.equal(g.body.displayName, `Platform-${tag}`);
-    assert.deepEqual(await memberIds(jc, groupId), [janeId, team[0]!].sort());
+    assert.deepEqual(await memberIds(jc.call, groupId), [janeId, team[0]!].sort());
   });
 
   it('group disassociated from the app: the group is left as is and its members are deactivated ([KB] Group Provisioning and Syncing)', async () => {
@@ -247,7 +173,7 @@ describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud prof
       assert.equal(r.status, 200, r.text);
       assert.equal(r.body.active, false);
     }
-    assert.deepEqual(await memberIds(jc, groupId), [janeId, team[0]!].sort(), 'deactivated users stay members');
+    assert.deepEqual(await memberIds(jc.call, groupId), [janeId, team[0]!].sort(), 'deactivated users stay members');
   });
 
   it('group delete: a managed group deleted in JumpCloud is deleted in the app ([KB] Group Deletion; [DI] group_delete_provision)', async () => {
@@ -257,20 +183,20 @@ describe('JumpCloud Custom SCIM integration (client pinned to the jumpcloud prof
 
   it('delete: DELETE /Users/{id} answers 204 and the lookup finds nothing ([DI] user_delete_provision)', async () => {
     assert.equal((await jc.call('DELETE', `/Users/${janeId}`)).status, 204);
-    assert.deepEqual(ids(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), []);
+    assert.deepEqual(listIds(await jc.call('GET', `/Users?${q(`userName eq "${jane.username}"`)}`)), []);
   });
 
   it('request log: every row carries idp "jumpcloud"; only the value-list removals needed a normaliser; the token is stored nowhere (provisioning request log)', async () => {
-    const rows = await logRows('jumpcloud', jc.sent());
+    const rows = await logRows(s, 'jumpcloud', jc.sent());
     assert.equal(rows.length, jc.sent());
     for (const row of rows) assert.equal(row.idp, 'jumpcloud', `${row.method} ${row.path}`);
-    const noted = rows.filter((r) => normalisersOf(r).length > 0);
+    const noted = rows.filter((r) => normaliserNames(r).length > 0);
     assert.equal(noted.length, 2, noted.map((r) => r.notes.join('; ')).join(' | '));
     for (const row of noted) {
-      assert.deepEqual(normalisersOf(row), ['membersRemoveByValueList']);
+      assert.deepEqual(normaliserNames(row), ['membersRemoveByValueList']);
       assert.match(row.notes[0]!, /read as path members\[value eq "/);
     }
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });
 
@@ -295,14 +221,14 @@ describe('JumpCloud group takeover, in a tenant with identity.match = adopt', ()
     const r = await jc.call('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Engineering', members: [{ value: u.body.id }] });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.body.id, existing.body.id, 'no second "Engineering" group');
-    assert.deepEqual(await memberIds(jc, existing.body.id), [u.body.id]);
-    assert.deepEqual(ids(await jc.call('GET', `/Groups?${q('displayName eq "Engineering"')}`)), [existing.body.id]);
+    assert.deepEqual(await memberIds(jc.call, existing.body.id), [u.body.id]);
+    assert.deepEqual(listIds(await jc.call('GET', `/Groups?${q('displayName eq "Engineering"')}`)), [existing.body.id]);
 
-    const rows = await logRows('jumpcloud-adopt', jc.sent());
+    const rows = await logRows(s, 'jumpcloud-adopt', jc.sent());
     assert.equal(rows.length, jc.sent());
     const linked = rows.filter((row) => row.notes.some((n) => n.startsWith('identity.match=adopt') && n.includes(`Group ${existing.body.id} (matched by displayName)`)));
     assert.equal(linked.length, 1, rows.map((row) => row.notes.join('; ')).join(' | '));
     for (const row of rows) assert.equal(row.idp, 'jumpcloud');
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });

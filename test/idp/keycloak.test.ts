@@ -20,16 +20,12 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { NORMALISERS } from '../../src/scim/quirks/index.ts';
-import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, send, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, startTestServer, USER_SCHEMA, type TestServer } from '../helpers/server.ts';
+import { assertError, assertNoSecrets, LIST_RESPONSE, logRows, memberIds, normaliserNames, idpClient, type IdpClient } from '../helpers/idp.ts';
 
 /** Apache HttpClient's default User-Agent (HttpClientBuilder), used by the SCIM SDK the plugin embeds. */
 const USER_AGENT = 'Apache-HttpClient/4.5.14 (Java/17.0.12)';
-const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
 let s: TestServer;
 
@@ -42,15 +38,9 @@ after(() => s.close());
  * A SCIM client acting as the plugin: ScimClient's defaultHeaders (Authorization, and the
  * component's content-type on every request, DELETE included) and Apache HttpClient's User-Agent.
  */
-function keycloak(token: string) {
-  let sent = 0;
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> => {
-    sent++;
-    return send(`${s.base}${path}`, method, body, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'user-agent': USER_AGENT });
-  };
-  return { call, sent: () => sent };
+function keycloak(token: string): IdpClient {
+  return idpClient(s.base, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'user-agent': USER_AGENT });
 }
-type Client = ReturnType<typeof keycloak>;
 
 /** A Keycloak user as UserAdapter holds it: its Keycloak id becomes the SCIM externalId. */
 interface KcUser {
@@ -120,62 +110,8 @@ const kcUser = (first: string, last: string, enabled = true): KcUser => {
   return { kcId: randomUUID(), username, firstName: first, lastName: last, email: `${username}@example.org`, enabled };
 };
 
-function assertError(r: Reply, status: number, scimType?: string): void {
-  assert.equal(r.status, status, r.text);
-  assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-  assert.equal(r.body.status, String(status));
-  if (scimType !== undefined) assert.equal(r.body.scimType, scimType);
-  assert.ok(typeof r.body.detail === 'string' && r.body.detail.length > 0, 'the plugin only logs the body, so it must say why');
-}
-
-async function memberIds(kc: Client, groupId: string): Promise<string[]> {
-  const r = await kc.call('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-async function logRows(clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
-}
-
-/** No request-log row and no byte of the SQLite files holds any of `secrets`. */
-function assertNoSecrets(rows: readonly RequestLogEntry[], secrets: readonly string[]): void {
-  for (const row of rows) {
-    for (const secret of secrets) {
-      for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-        assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-      }
-    }
-  }
-  const files = dataFiles(s.dataDir);
-  assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-  }
-}
-
-/** The normalisers that left notes on a row ("booleanStrings: …" → booleanStrings); core notes ("ignored: …") are not normalisers. */
-const normalisersOf = (row: RequestLogEntry) => row.notes.map((n) => n.split(':', 1)[0]!).filter((name) => NORMALISERS.some((n) => n.name === name));
-
 describe('Keycloak SCIM plugin, PUT mode (user-patchOp and group-patchOp off, the default)', () => {
-  let kc: Client;
+  let kc: IdpClient;
   let token: string;
   const ada = kcUser('Ada', 'Lovelace');
   const bob = kcUser('Bob', 'Babbage');
@@ -285,14 +221,14 @@ describe('Keycloak SCIM plugin, PUT mode (user-patchOp and group-patchOp off, th
   it('member add: PUT /Groups/{id} with the full member list, one more member (ScimClient.replace; GroupAdapter.toSCIM)', async () => {
     const r = await kc.call('PUT', `/Groups/${groupId}`, groupToScim(groupKcId, 'Analysts', [ada.scimId!, bob.scimId!], groupId));
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(await memberIds(kc, groupId), [ada.scimId!, bob.scimId!].sort());
+    assert.deepEqual(await memberIds(kc.call, groupId), [ada.scimId!, bob.scimId!].sort());
   });
 
   it('member remove and rename: PUT /Groups/{id} with one member fewer and a new displayName (ScimClient.replace; GroupAdapter.toSCIM)', async () => {
     const r = await kc.call('PUT', `/Groups/${groupId}`, groupToScim(groupKcId, 'Engine Analysts', [bob.scimId!], groupId));
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.displayName, 'Engine Analysts');
-    assert.deepEqual(await memberIds(kc, groupId), [bob.scimId]);
+    assert.deepEqual(await memberIds(kc.call, groupId), [bob.scimId]);
   });
 
   it('group update, UnboundID releases: members with a relative $ref but no type, and meta.location "Groups/<id>" (GroupAdapter.toSCIM(true) at commit 1e3ae07)', async () => {
@@ -305,7 +241,7 @@ describe('Keycloak SCIM plugin, PUT mode (user-patchOp and group-patchOp off, th
       meta: { location: `Groups/${groupId}` },
     });
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(await memberIds(kc, groupId), [ada.scimId]);
+    assert.deepEqual(await memberIds(kc.call, groupId), [ada.scimId]);
   });
 
   it('group delete: DELETE /Groups/{id}, sent with the component\'s Content-Type and no body, answers 204 (ScimClient.delete)', async () => {
@@ -321,18 +257,18 @@ describe('Keycloak SCIM plugin, PUT mode (user-patchOp and group-patchOp off, th
   });
 
   it('request log: every row carries idp "keycloak"; PUT mode sends RFC shapes, so no normaliser leaves a note; the token is stored nowhere (provisioning request log)', async () => {
-    const rows = await logRows('keycloak', kc.sent());
+    const rows = await logRows(s, 'keycloak', kc.sent());
     assert.equal(rows.length, kc.sent());
     for (const row of rows) {
       assert.equal(row.idp, 'keycloak', `${row.method} ${row.path}`);
-      assert.deepEqual(normalisersOf(row), [], `${row.method} ${row.path}: ${row.notes.join('; ')}`);
+      assert.deepEqual(normaliserNames(row), [], `${row.method} ${row.path}: ${row.notes.join('; ')}`);
     }
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });
 
 describe('Keycloak SCIM plugin, PATCH mode (user-patchOp and group-patchOp on)', () => {
-  let kc: Client;
+  let kc: IdpClient;
   let token: string;
   const cy = kcUser('Cy', 'Young');
   const di = kcUser('Di', 'Ross');
@@ -381,7 +317,7 @@ describe('Keycloak SCIM plugin, PATCH mode (user-patchOp and group-patchOp on)',
     const r = await kc.call('PATCH', `/Groups/${groupId}`, groupPatch(groupKcId, 'Pitchers', [di.scimId!]));
     assert.ok(r.status === 204 || r.status === 200, r.text);
     assert.ok(r.headers.get('etag'));
-    assert.deepEqual(await memberIds(kc, groupId), [di.scimId]);
+    assert.deepEqual(await memberIds(kc.call, groupId), [di.scimId]);
   });
 
   it('member add (batch) and rename: replace members with both users and a new displayName (GroupAdapter.toPatchBuilder)', async () => {
@@ -389,27 +325,27 @@ describe('Keycloak SCIM plugin, PATCH mode (user-patchOp and group-patchOp on)',
     assert.ok(r.status === 204 || r.status === 200, r.text);
     const g = await kc.call('GET', `/Groups/${groupId}`);
     assert.equal(g.body.displayName, 'Pitchers and Singers');
-    assert.deepEqual(await memberIds(kc, groupId), [cy.scimId!, di.scimId!].sort());
+    assert.deepEqual(await memberIds(kc.call, groupId), [cy.scimId!, di.scimId!].sort());
   });
 
   it('last members leave: "remove" on path members with no value clears the group, and the name stays (GroupAdapter.toPatchBuilder, members.size() == 0 branch; RFC 7644 §3.5.2.2; IDP-QUIRKS 31)', async () => {
     const r = await kc.call('PATCH', `/Groups/${groupId}`, groupPatch(groupKcId, 'Pitchers and Singers', []));
     assert.ok(r.status === 204 || r.status === 200, r.text);
-    assert.deepEqual(await memberIds(kc, groupId), []);
+    assert.deepEqual(await memberIds(kc.call, groupId), []);
     const g = await kc.call('GET', `/Groups/${groupId}`);
     assert.equal(g.body.displayName, 'Pitchers and Singers');
     assert.equal(g.body.externalId, groupKcId);
   });
 
   it('request log: rows carry idp "keycloak" and each string-boolean PATCH is noted by booleanStrings (provisioning request log; boolean-strings.ts)', async () => {
-    const rows = await logRows('keycloak-patch', kc.sent());
+    const rows = await logRows(s, 'keycloak-patch', kc.sent());
     assert.equal(rows.length, kc.sent());
     for (const row of rows) assert.equal(row.idp, 'keycloak');
     const userPatches = rows.filter((r) => r.method === 'PATCH' && r.path.includes('/Users/'));
     assert.equal(userPatches.length, 3);
     for (const row of userPatches) assert.ok(row.notes.some((n) => n.startsWith("booleanStrings: 'active'")), row.notes.join('; '));
     for (const row of rows.filter((r) => r.method === 'PATCH' && r.path.includes('/Groups/'))) assert.deepEqual(row.notes, [], 'group PATCHes are RFC as sent');
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });
 
@@ -423,7 +359,7 @@ describe('Keycloak SCIM plugin without a pinned profile', () => {
     const r = await kc.call('PATCH', `/Users/${created.body.id}`, userPatch({ ...u, enabled: false }));
     assert.equal(r.status, 400, r.text);
     assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-    const rows = await logRows('keycloak-unpinned', 2);
+    const rows = await logRows(s, 'keycloak-unpinned', 2);
     for (const row of rows) assert.equal(row.idp, 'generic');
   });
 });

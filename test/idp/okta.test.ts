@@ -11,13 +11,12 @@
  * integrations (deactivation and group membership by PUT). Okta never sends DELETE /Users.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { ERROR_SCHEMA, GROUP_SCHEMA, patch as patchOp, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { dataFiles, LIST_RESPONSE, memberIds } from '../helpers/idp.ts';
 
-const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 const USER_AGENT = 'Okta SCIM Client 1.0.0';
 /** [Okta § Create the User]: Okta sends a random password even when password sync is off. */
 const PASSWORD = '1mz050nq';
@@ -42,8 +41,6 @@ function okta(method: string, path: string, body?: unknown): Promise<Reply> {
   sent++;
   return s.request(method, path, body, { authorization: `Bearer ${token}`, 'user-agent': USER_AGENT });
 }
-
-const patchOp = (...Operations: Record<string, unknown>[]) => ({ schemas: [PATCH_OP], Operations });
 
 /** [Okta § Create the User]: the POST body. */
 function oktaUser(userName: string, givenName: string, familyName: string, externalId: string, password: string) {
@@ -86,19 +83,6 @@ function assertNoPassword(body: Record<string, unknown>): void {
   assert.equal('password' in body, false, 'password is never returned');
   const text = JSON.stringify(body);
   for (const p of passwords) assert.ok(!text.includes(p), 'no password value in a response');
-}
-
-async function memberIds(groupId: string): Promise<string[]> {
-  const r = await okta('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
 }
 
 describe('Okta (unpinned client recognised by its User-Agent): users', () => {
@@ -289,31 +273,31 @@ describe('Okta (unpinned client recognised by its User-Agent): group push', () =
     const add = await okta('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [member(0)] }));
     assertPatched(add);
     etagAfterAdd = add.headers.get('etag')!;
-    assert.deepEqual(await memberIds(groupId), [users[0]!.id]);
+    assert.deepEqual(await memberIds(okta, groupId), [users[0]!.id]);
 
     const rename = await okta('PATCH', `/Groups/${groupId}`, patchOp({ op: 'replace', value: { id: groupId, displayName: 'Test SCIMv2' } }));
     assertPatched(rename);
     assert.equal(rename.headers.get('etag'), etagAfterAdd, 'a same-name rename writes nothing');
-    assert.deepEqual(await memberIds(groupId), [users[0]!.id]);
+    assert.deepEqual(await memberIds(okta, groupId), [users[0]!.id]);
   });
 
   it('one PATCH mixing remove members[value eq "…"] and add members is applied in order ([Okta § Update specific Group membership]; IDP-QUIRKS row 22)', async () => {
     const r = await okta('PATCH', `/Groups/${groupId}`, patchOp({ op: 'remove', path: `members[value eq "${users[0]!.id}"]` }, { op: 'add', path: 'members', value: [member(1)] }));
     assertPatched(r);
     assert.notEqual(r.headers.get('etag'), etagAfterAdd);
-    assert.deepEqual(await memberIds(groupId), [users[1]!.id]);
+    assert.deepEqual(await memberIds(okta, groupId), [users[1]!.id]);
   });
 
   it('add several members in one operation ([Okta § Update specific Group membership])', async () => {
     const r = await okta('PATCH', `/Groups/${groupId}`, patchOp({ op: 'add', path: 'members', value: [member(2), member(3)] }));
     assertPatched(r);
-    assert.deepEqual(await memberIds(groupId), [users[1]!.id, users[2]!.id, users[3]!.id].sort());
+    assert.deepEqual(await memberIds(okta, groupId), [users[1]!.id, users[2]!.id, users[3]!.id].sort());
   });
 
   it('full push: replace path "members" with a value list swaps the whole member set ([Okta § Update specific Group membership], "replace" operation; IDP-QUIRKS row 22)', async () => {
     const r = await okta('PATCH', `/Groups/${groupId}`, patchOp({ op: 'replace', path: 'members', value: [member(0), member(1)] }));
     assertPatched(r);
-    assert.deepEqual(await memberIds(groupId), [users[0]!.id, users[1]!.id].sort());
+    assert.deepEqual(await memberIds(okta, groupId), [users[0]!.id, users[1]!.id].sort());
   });
 
   it('rename: a path-less replace carrying the group id and the new displayName renames and keeps the members ([Okta § Update a specific Group name]; IDP-QUIRKS row 21)', async () => {
@@ -329,7 +313,7 @@ describe('Okta (unpinned client recognised by its User-Agent): group push', () =
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.displayName, 'Test SCIMv20');
     assert.deepEqual(((r.body.members ?? []) as { value: string }[]).map((m) => m.value), [users[2]!.id]);
-    assert.deepEqual(await memberIds(groupId), [users[2]!.id]);
+    assert.deepEqual(await memberIds(okta, groupId), [users[2]!.id]);
   });
 
   it("a profile update of a pushed member (GET, then PUT of the echoed body with its groups) keeps the user's membership ([Okta § Update a specific User (PUT)]; IDP-QUIRKS rows 18, 23)", async () => {
@@ -340,7 +324,7 @@ describe('Okta (unpinned client recognised by its User-Agent): group push', () =
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.title, 'Engineer');
     assert.deepEqual(((r.body.groups ?? []) as { value: string }[]).map((g) => g.value), [groupId]);
-    assert.deepEqual(await memberIds(groupId), [users[2]!.id]);
+    assert.deepEqual(await memberIds(okta, groupId), [users[2]!.id]);
   });
 
   it('Delete a specific Group: DELETE answers 204 with no body; the group is gone and its users stay ([Okta § Delete a specific Group])', async () => {

@@ -24,12 +24,9 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { NORMALISERS } from '../../src/scim/quirks/index.ts';
-import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, send, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { ENTERPRISE, GROUP_SCHEMA, PATCH_OP, startTestServer, USER_SCHEMA, type TestServer } from '../helpers/server.ts';
+import { assertError, assertNoSecrets, logRows, memberIds, normaliserNames, idpClient, type IdpClient } from '../helpers/idp.ts';
 
 let s: TestServer;
 
@@ -38,15 +35,9 @@ before(async () => {
 });
 after(() => s.close());
 
-function onelogin(token: string) {
-  let sent = 0;
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> => {
-    sent++;
-    return send(`${s.base}${path}`, method, body, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' });
-  };
-  return { call, sent: () => sent };
+function onelogin(token: string): IdpClient {
+  return idpClient(s.base, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' });
 }
-type Client = ReturnType<typeof onelogin>;
 
 /** What OneLogin knows of a user: any field may be missing, and then renders as "". */
 interface OlUser {
@@ -88,13 +79,6 @@ function renderLs(u: OlUser): Record<string, unknown> {
   };
 }
 
-function assertError(r: Reply, status: number, scimType?: string): void {
-  assert.equal(r.status, status, r.text);
-  assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-  assert.equal(r.body.status, String(status));
-  if (scimType !== undefined) assert.equal(r.body.scimType, scimType);
-}
-
 /** No attribute of a SCIM answer holds an empty string (RFC 7643 §2.5: "" is unassigned). */
 function assertNoEmptyStrings(value: unknown, path = ''): void {
   if (typeof value === 'string') assert.notEqual(value, '', `${path} is an empty string`);
@@ -102,53 +86,8 @@ function assertNoEmptyStrings(value: unknown, path = ''): void {
   else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) assertNoEmptyStrings(v, path ? `${path}.${k}` : k);
 }
 
-async function memberIds(c: Client, groupId: string): Promise<string[]> {
-  const r = await c.call('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-async function logRows(clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
-}
-
-/** No request-log row and no byte of the SQLite files holds any of `secrets`. */
-function assertNoSecrets(rows: readonly RequestLogEntry[], secrets: readonly string[]): void {
-  for (const row of rows) {
-    for (const secret of secrets) {
-      for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-        assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-      }
-    }
-  }
-  const files = dataFiles(s.dataDir);
-  assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-  }
-}
-
-const normalisersOf = (row: RequestLogEntry) => row.notes.map((n) => n.split(':', 1)[0]!).filter((name) => NORMALISERS.some((n) => n.name === name));
-
 describe('OneLogin SCIM Provisioner (client pinned to the onelogin profile)', () => {
-  let ol: Client;
+  let ol: IdpClient;
   let token: string;
   const tag = randomUUID().slice(0, 8);
   const manager: OlUser = { email: `max-${tag}@example.com`, firstname: 'Max', lastname: 'Mustermann', title: 'Head of R&D', city: 'Berlin', state: 'BE', country: 'DE', department: 'R&D' };
@@ -280,11 +219,11 @@ describe('OneLogin SCIM Provisioner (client pinned to the onelogin profile)', ()
       assert.ok(r.status === 204 || r.status === 200, r.text);
     };
     await patchGroup({ op: 'add', path: 'members', value: [{ value: managerId }] });
-    assert.deepEqual(await memberIds(ol, groupId), [managerId]);
+    assert.deepEqual(await memberIds(ol.call, groupId), [managerId]);
     await patchGroup({ op: 'add', path: 'members', value: [{ value: sparseId }, { value: templafyId }] });
-    assert.deepEqual(await memberIds(ol, groupId), [managerId, sparseId, templafyId].sort());
+    assert.deepEqual(await memberIds(ol.call, groupId), [managerId, sparseId, templafyId].sort());
     await patchGroup({ op: 'remove', path: `members[value eq "${sparseId}"]` });
-    assert.deepEqual(await memberIds(ol, groupId), [managerId, templafyId].sort());
+    assert.deepEqual(await memberIds(ol.call, groupId), [managerId, templafyId].sort());
     await patchGroup({ op: 'replace', path: 'displayName', value: `R&D-${tag}` });
     assert.equal((await ol.call('GET', `/Groups/${groupId}`)).body.displayName, `R&D-${tag}`);
     assert.equal((await ol.call('DELETE', `/Groups/${groupId}`)).status, 204);
@@ -297,19 +236,19 @@ describe('OneLogin SCIM Provisioner (client pinned to the onelogin profile)', ()
   });
 
   it('request log: rows carry idp "onelogin"; the object emails, string booleans and empty phone numbers are noted by their normalisers, the ignored template fields by the core; the token is stored nowhere (provisioning request log)', async () => {
-    const rows = await logRows('onelogin', ol.sent());
+    const rows = await logRows(s, 'onelogin', ol.sent());
     assert.equal(rows.length, ol.sent());
     for (const row of rows) assert.equal(row.idp, 'onelogin', `${row.method} ${row.path}`);
-    const fired = new Set(rows.flatMap(normalisersOf));
+    const fired = new Set(rows.flatMap(normaliserNames));
     assert.deepEqual([...fired].sort(), ['booleanStrings', 'objectForArray', 'valuelessElements']);
-    const objectRow = rows.find((r) => normalisersOf(r).includes('objectForArray'))!;
+    const objectRow = rows.find((r) => normaliserNames(r).includes('objectForArray'))!;
     assert.ok(objectRow.notes.some((n) => n.startsWith("objectForArray: 'emails'")), objectRow.notes.join('; '));
     assert.ok(objectRow.notes.some((n) => n.startsWith("booleanStrings: 'active' \"true\"")), objectRow.notes.join('; '));
-    assert.equal(rows.filter((r) => r.method === 'PUT' && normalisersOf(r).includes('booleanStrings')).length, 2, 'suspend and re-enable');
+    assert.equal(rows.filter((r) => r.method === 'PUT' && normaliserNames(r).includes('booleanStrings')).length, 2, 'suspend and re-enable');
     const all = rows.flatMap((r) => r.notes);
     assert.ok(all.some((n) => n.startsWith('ignored:') && n.includes('prefferedLanguage')), all.join('; '));
     assert.ok(all.some((n) => n.startsWith('ignored:') && n.includes('city')), all.join('; '));
     assert.ok(all.some((n) => n.startsWith('ignored:') && n.includes('manager.displayName')), all.join('; '));
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });

@@ -23,14 +23,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { NORMALISERS } from '../../src/scim/quirks/index.ts';
-import type { RequestLogEntry } from '../../src/store/types.ts';
-import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, PATCH_OP, send, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
+import { ENTERPRISE, GROUP_SCHEMA, PATCH_OP, send, startTestServer, USER_SCHEMA, type TestServer } from '../helpers/server.ts';
+import { assertError, assertNoSecrets, listIds, logRows, memberIds, normaliserNames, idpClient, type IdpClient } from '../helpers/idp.ts';
 
-const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 /** Pages of 3, so the group listing [Provisioner] relies on has to page. */
 const PAGE = 3;
 
@@ -41,15 +37,9 @@ before(async () => {
 });
 after(() => s.close());
 
-function ping(token: string, base = s.base) {
-  let sent = 0;
-  const call = (method: string, path: string, body?: unknown): Promise<Reply> => {
-    sent++;
-    return send(`${base}${path}`, method, body, { authorization: `Bearer ${token}`, accept: 'application/scim+json' });
-  };
-  return { call, sent: () => sent };
+function ping(token: string, base = s.base): IdpClient {
+  return idpClient(base, { authorization: `Bearer ${token}`, accept: 'application/scim+json' });
 }
-type Client = ReturnType<typeof ping>;
 
 const q = (filter: string) => `filter=${encodeURIComponent(filter)}`;
 
@@ -67,27 +57,8 @@ function pingUser(userName: string, given: string, family: string, email: string
   };
 }
 
-const ids = (r: Reply): string[] => {
-  assert.equal(r.status, 200, r.text);
-  assert.deepEqual(r.body.schemas, [LIST_RESPONSE]);
-  return ((r.body.Resources ?? []) as { id: string }[]).map((x) => x.id);
-};
-
-function assertError(r: Reply, status: number, scimType?: string): void {
-  assert.equal(r.status, status, r.text);
-  assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-  assert.equal(r.body.status, String(status));
-  if (scimType !== undefined) assert.equal(r.body.scimType, scimType);
-}
-
-async function memberIds(c: Client, groupId: string): Promise<string[]> {
-  const r = await c.call('GET', `/Groups/${groupId}`);
-  assert.equal(r.status, 200, r.text);
-  return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
-}
-
 /** [Provisioner] Specifications: a group is found by listing every group, page by page, and comparing names. */
-async function findGroupByListing(c: Client, displayName: string): Promise<{ id: string | undefined; pages: number }> {
+async function findGroupByListing(c: IdpClient, displayName: string): Promise<{ id: string | undefined; pages: number }> {
   let startIndex = 1;
   let pages = 0;
   for (;;) {
@@ -104,47 +75,8 @@ async function findGroupByListing(c: Client, displayName: string): Promise<{ id:
   }
 }
 
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-async function logRows(clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
-function dataFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = join(dir, name);
-    return statSync(full).isDirectory() ? dataFiles(full) : [full];
-  });
-}
-
-/** No request-log row and no byte of the SQLite files holds any of `secrets`. */
-function assertNoSecrets(rows: readonly RequestLogEntry[], secrets: readonly string[]): void {
-  for (const row of rows) {
-    for (const secret of secrets) {
-      for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-        assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-      }
-    }
-  }
-  const files = dataFiles(s.dataDir);
-  assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-  }
-}
-
-const normalisersOf = (row: RequestLogEntry) => row.notes.map((n) => n.split(':', 1)[0]!).filter((name) => NORMALISERS.some((n) => n.name === name));
-
 describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
-  let p: Client;
+  let p: IdpClient;
   let token: string;
   const password = `Pw-${randomUUID()}`;
   const tag = randomUUID().slice(0, 8);
@@ -162,8 +94,8 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
   // Connect test: the documents describe none; the first requests of a provisioning cycle are the user lookups below.
 
   it('match before create: the default lookup `userName eq "…"` and the workEmail lookup `emails eq "…"` answer 200 with an empty ListResponse for an unknown user ([Settings] Unique User Identifier; IDP-QUIRKS 32)', async () => {
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`)), []);
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`emails eq "${jsmith.email}"`)}`)), []);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`)), []);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`emails eq "${jsmith.email}"`)}`)), []);
   });
 
   it('create: POST /Users with the mapped attributes and a password (sent on create only) answers 201; the password is never echoed ([Management] User provisioning; [Mapping] Create Only)', async () => {
@@ -177,14 +109,14 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
   });
 
   it('match by filter: `userName eq "…"`, the admin override `username Eq "%s"` (any case, value matched without regard to case) and `emails eq "…"` on the multi-valued emails all find the user ([Settings] Filter Expression; [Filters]; IDP-QUIRKS 32)', async () => {
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`)), [jsmithId]);
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`username Eq "${jsmith.userName.toUpperCase()}"`)}`)), [jsmithId]);
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`emails eq "${jsmith.email}"`)}`)), [jsmithId]);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`)), [jsmithId]);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`username Eq "${jsmith.userName.toUpperCase()}"`)}`)), [jsmithId]);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`emails eq "${jsmith.email}"`)}`)), [jsmithId]);
   });
 
   it('match by filter, the expressions as the settings page prints them, value unquoted (`userName eq jsmith`, `emails eq a@b`), also find the user ([Settings] Unique User Identifier)', async () => {
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`userName eq ${jsmith.userName}`)}`)), [jsmithId]);
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`emails eq ${jsmith.email}`)}`)), [jsmithId]);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`userName eq ${jsmith.userName}`)}`)), [jsmithId]);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`emails eq ${jsmith.email}`)}`)), [jsmithId]);
   });
 
   it('the PingOne example `email Co "%s"` names no SCIM attribute (User has "emails"): scimd answers 400 invalidFilter naming it, so the admin can correct the expression ([Filters])', async () => {
@@ -211,7 +143,7 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.active, false);
     const found = await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`);
-    assert.deepEqual(ids(found), [jsmithId]);
+    assert.deepEqual(listIds(found), [jsmithId]);
     assert.equal(found.body.Resources[0].active, false);
   });
 
@@ -227,7 +159,7 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
     const pre = await send(`${s.base}/Users`, 'POST', pingUser(`janet-${tag}`, 'Janet', 'Pre', `pre-${tag}@example.com`), { authorization: `Bearer ${app.token}` });
     assert.equal(pre.status, 201, pre.text);
     const found = await p.call('GET', `/Users?${q(`userName eq "janet-${tag}"`)}`);
-    assert.deepEqual(ids(found), [pre.body.id]);
+    assert.deepEqual(listIds(found), [pre.body.id]);
     const r = await p.call('PUT', `/Users/${pre.body.id}`, { ...pingUser(`janet-${tag}`, 'Janet', 'Synced', `pre-${tag}@example.com`), id: pre.body.id });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.name.familyName, 'Synced');
@@ -273,13 +205,13 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
     const r = await p.call('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: others[1] }, { value: others[2] }] }] });
     assert.ok(r.status === 204 || r.status === 200, r.text);
     assert.ok(r.headers.get('etag'));
-    assert.deepEqual(await memberIds(p, groupId), [jsmithId, others[1]!, others[2]!].sort());
+    assert.deepEqual(await memberIds(p.call, groupId), [jsmithId, others[1]!, others[2]!].sort());
   });
 
   it('member remove, single: a PATCH removing members[value eq "…"] (RFC 7644 §3.5.2.2 form) ([Management] Group membership updates)', async () => {
     const r = await p.call('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${others[1]}"]` }] });
     assert.ok(r.status === 204 || r.status === 200, r.text);
-    assert.deepEqual(await memberIds(p, groupId), [jsmithId, others[2]!].sort());
+    assert.deepEqual(await memberIds(p.call, groupId), [jsmithId, others[2]!].sort());
   });
 
   it('rename: a PATCH replacing displayName keeps the members ([Management] Group name updates)', async () => {
@@ -287,13 +219,13 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
     const r = await p.call('PATCH', `/Groups/${groupId}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'displayName', value: groupName }] });
     assert.ok(r.status === 204 || r.status === 200, r.text);
     assert.equal((await findGroupByListing(p, groupName)).id, groupId);
-    assert.deepEqual(await memberIds(p, groupId), [jsmithId, others[2]!].sort());
+    assert.deepEqual(await memberIds(p.call, groupId), [jsmithId, others[2]!].sort());
   });
 
   it('membership by PUT when group PATCH is off: PUT /Groups/{id} with the full member list answers 200 ([Provisioner] Specifications, PATCH groups is a setting)', async () => {
     const r = await p.call('PUT', `/Groups/${groupId}`, { schemas: [GROUP_SCHEMA], id: groupId, displayName: groupName, members: [{ value: others[0] }] });
     assert.equal(r.status, 200, r.text);
-    assert.deepEqual(await memberIds(p, groupId), [others[0]]);
+    assert.deepEqual(await memberIds(p.call, groupId), [others[0]]);
   });
 
   it('group delete: DELETE /Groups/{id} answers 204 ([Management] Group deletion)', async () => {
@@ -303,19 +235,19 @@ describe('Ping SCIM provisioner (client pinned to the pingone profile)', () => {
 
   it('delete: with Remove User Action "Delete", DELETE /Users/{id} answers 204 and the lookup finds nothing ([Settings] Remove User Action; [Management] User deprovisioning)', async () => {
     assert.equal((await p.call('DELETE', `/Users/${jsmithId}`)).status, 204);
-    assert.deepEqual(ids(await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`)), []);
+    assert.deepEqual(listIds(await p.call('GET', `/Users?${q(`userName eq "${jsmith.userName}"`)}`)), []);
   });
 
   it('request log: every row carries idp "pingone"; only the unquoted lookups needed a normaliser; neither the password nor the token is stored anywhere (provisioning request log)', async () => {
-    const rows = await logRows('ping', p.sent());
+    const rows = await logRows(s, 'ping', p.sent());
     assert.equal(rows.length, p.sent());
     for (const row of rows) assert.equal(row.idp, 'pingone', `${row.method} ${row.path}`);
-    const noted = rows.filter((r) => normalisersOf(r).length > 0);
+    const noted = rows.filter((r) => normaliserNames(r).length > 0);
     assert.equal(noted.length, 2, noted.map((r) => `${r.path}: ${r.notes.join('; ')}`).join(' | '));
-    for (const row of noted) assert.deepEqual(normalisersOf(row), ['unquotedFilterValues'], row.notes.join('; '));
+    for (const row of noted) assert.deepEqual(normaliserNames(row), ['unquotedFilterValues'], row.notes.join('; '));
     const create = rows.find((r) => r.method === 'POST' && r.path.endsWith('/Users') && r.status === 201 && (r.requestBody ?? '').includes('password'));
     assert.ok(create, 'the create row keeps its (redacted) body');
-    assertNoSecrets(rows, [token, password]);
+    assertNoSecrets(s, rows, [token, password]);
   });
 });
 
@@ -339,13 +271,13 @@ describe('PingOne group provisioning into a tenant with identity.match = adopt',
     const r = await p.call('POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Support', members: [{ value: u.body.id }] });
     assert.equal(r.status, 201, r.text);
     assert.equal(r.body.id, existing.body.id);
-    assert.deepEqual(await memberIds(p, existing.body.id), [u.body.id]);
+    assert.deepEqual(await memberIds(p.call, existing.body.id), [u.body.id]);
 
-    const rows = await logRows('ping-adopt', p.sent());
+    const rows = await logRows(s, 'ping-adopt', p.sent());
     assert.equal(rows.length, p.sent());
     const linked = rows.filter((row) => row.notes.some((n) => n.startsWith('identity.match=adopt') && n.includes('matched by displayName')));
     assert.equal(linked.length, 1, rows.map((row) => row.notes.join('; ')).join(' | '));
     assert.equal(linked[0]!.idp, 'pingone');
-    assertNoSecrets(rows, [token]);
+    assertNoSecrets(s, rows, [token]);
   });
 });
