@@ -2,7 +2,7 @@
  * What the request log may keep of a body: never a password or a token. Values under keys that
  * name secrets are replaced, anywhere in the document, and long bodies are cut.
  */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
+export const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
 export const REDACTED = '[redacted]';
 
 export function redact(value: unknown): unknown {

@@ -4,6 +4,7 @@
  * Every error names the 1-based character position where parsing failed.
  */
 import { ScimError } from '../errors.ts';
+import { isReservedName } from '../json-guard.ts';
 import { unusableText } from '../values.ts';
 import { COMPARE_OPS, type AttrPath, type CompareOp, type Filter, type Literal, type PatchPath } from './ast.ts';
 
@@ -256,6 +257,11 @@ class Parser {
     const parts = rest.split('.');
     if (parts.length > 2) throw this.error(`'${text}' has more than one sub-attribute level`, pos);
     const [name, sub] = parts as [string, string | undefined];
+    // `constructor`, `prototype` and `__proto__` name no SCIM attribute, in any casing and in any
+    // segment (a URN included): refused here so no lookup anywhere ever sees them.
+    for (const segment of [...(uri ?? '').split(':'), name, sub ?? '']) {
+      if (isReservedName(segment)) throw this.error(`'${segment}' is not an attribute name`, pos);
+    }
     // In URN-qualified paths the schema URN may itself end in something like "1.0"; leave that to the resolver.
     if (uri === undefined && (!NAME.test(name) || (sub !== undefined && !NAME.test(sub)))) {
       throw this.error(`'${text}' is not a valid attribute name`, pos);
@@ -281,7 +287,7 @@ class Parser {
       if (after.t === 'word' && after.v.startsWith('.')) {
         this.next();
         const sub = after.v.slice(1);
-        if (!NAME.test(sub)) throw this.error(`'${after.v}' is not a valid sub-attribute`, after.pos);
+        if (!NAME.test(sub) || isReservedName(sub)) throw this.error(`'${after.v}' is not a valid sub-attribute`, after.pos);
         result = { ...result, subAfterFilter: sub };
       }
     }
