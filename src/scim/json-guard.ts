@@ -66,9 +66,6 @@ export function checkJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
       if (end < 0) return; // unterminated: JSON.parse says so
       const keys = stack[stack.length - 1];
       if (expectKey && keys) {
-        if (end - i - 1 > limits.maxKeyLength) {
-          throw invalidSyntax(`${what} has a key of ${end - i - 1} characters; the limit is ${limits.maxKeyLength} (attribute names and schema URNs are shorter)`);
-        }
         let key = text.slice(i + 1, end);
         if (key.includes('\\')) {
           try {
@@ -76,6 +73,9 @@ export function checkJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
           } catch {
             return; // a bad escape: JSON.parse says so
           }
+        }
+        if (key.length > limits.maxKeyLength) {
+          throw invalidSyntax(`${what} has a key of ${key.length} characters; the limit is ${limits.maxKeyLength} (attribute names and schema URNs are shorter)`);
         }
         const lower = key.toLowerCase();
         if (RESERVED_NAMES.has(lower)) throw invalidSyntax(`${what} has the key ${JSON.stringify(key.slice(0, 40))}, which is not an attribute name scimd accepts`);
@@ -104,10 +104,11 @@ export function checkJsonText(text: string, limits: JsonLimits = DEFAULT_JSON_LI
 /** JSON.parse's message without the excerpt of the input it may quote. */
 export function jsonSyntaxMessage(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
-  const cut = message.indexOf(', "');
-  const kept = cut >= 0 ? message.slice(0, cut) : message;
-  // "Unexpected token 'h'" names a character of the input: say less.
-  return kept.replace(/"[^"]*"/g, '…').replace(/'[^']*'/g, '…').slice(0, 200);
+  // V8 quotes an excerpt of the input after the first double quote (`, "…"` or `, ..."…"`), and
+  // "Unexpected token 'h'" names a character of it: keep neither.
+  const cut = message.indexOf('"');
+  const kept = (cut >= 0 ? message.slice(0, cut) : message).replace(/[,.\s]+$/, '');
+  return kept.replace(/'[^']*'/g, '…').slice(0, 200);
 }
 
 /** checkJsonText, then JSON.parse; a syntax error is a 400 invalidSyntax. */

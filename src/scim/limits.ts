@@ -15,8 +15,10 @@ export interface InputLimits {
 
 export interface PatchInputLimits extends InputLimits {
   readonly maxOperations: number;
-  /** Longest PATCH path (the path grammar is the filter grammar; it shares the filter's limit). */
+  /** Longest PATCH path (the path grammar is the filter grammar; it shares the filter's limits). */
   readonly maxPathLength: number;
+  /** Deepest nesting of brackets, parentheses and `not (` in a PATCH path. */
+  readonly maxPathDepth: number;
 }
 
 export const DEFAULT_INPUT_LIMITS: InputLimits = { maxMembers: 10_000, maxValues: 1000 };
@@ -58,6 +60,19 @@ export function checkResourceBody(body: unknown, isGroup: boolean, limits: Input
   }
 }
 
+/** Nesting of ( and [ outside string literals, as the parser counts it (which runs later, in the transaction). */
+function checkPathDepth(path: string, max: number, where: string): void {
+  let depth = 0;
+  for (let i = 0; i < path.length; i++) {
+    const c = path[i];
+    if (c === '"') {
+      for (i++; i < path.length && path[i] !== '"'; i++) if (path[i] === '\\') i++;
+    } else if (c === '(' || c === '[') {
+      if (++depth > max) throw invalidPath(`${where}: Invalid path at position ${i + 1}: nesting is deeper than ${max}`);
+    } else if (c === ')' || c === ']') depth--;
+  }
+}
+
 /** `members`, `members[…]`, `members[…].x`, optionally qualified with the core Group URN. */
 const MEMBERS_PATH = /^(urn:ietf:params:scim:schemas:core:2\.0:group:)?members(\[|\.|$)/i;
 
@@ -77,6 +92,7 @@ export function checkPatchBody(body: unknown, isGroup: boolean, limits: PatchInp
     if (typeof path === 'string' && path.length > limits.maxPathLength) {
       throw invalidPath(`Operations[${i}].path is ${path.length} characters long; the limit is ${limits.maxPathLength}`);
     }
+    if (typeof path === 'string') checkPathDepth(path, limits.maxPathDepth, `Operations[${i}]`);
     const p = typeof path === 'string' ? path.trim() : '';
     if (isGroup && MEMBERS_PATH.test(p)) {
       members += Array.isArray(value) ? value.length : value === undefined || value === null ? 0 : 1;
