@@ -44,7 +44,8 @@ export function registerJsonParsers(app: FastifyInstance, limits: JsonLimits): v
       done(e as Error);
     }
   };
-  app.removeContentTypeParser('application/json');
+  // Fastify parses text/plain by default; SCIM takes JSON only, so anything else is a 415.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'buffer' }, parse);
   app.addContentTypeParser(/^application\/[a-z0-9.-]+\+json$/i, { parseAs: 'buffer' }, parse);
 }

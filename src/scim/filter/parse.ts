@@ -77,7 +77,10 @@ class Parser {
         // A number must not run into a word character ("12ab" is neither a number nor a name).
         // Checked on the character after the number: "1e+2" is a number though "+" is not a word character.
         if (m && !/[A-Za-z0-9_$:.-]/.test(s[p + m[0].length] ?? '')) {
-          out.push({ t: 'number', v: Number(m[0]), pos: p });
+          const v = Number(m[0]);
+          // 1e400 is Infinity to JavaScript and to neither database a comparable number.
+          if (!Number.isFinite(v)) throw this.error(`the number ${m[0].slice(0, 40)} is out of range`, p);
+          out.push({ t: 'number', v, pos: p });
           p += m[0].length;
           continue;
         }
