@@ -24,6 +24,23 @@ export interface Config {
   readonly maxResults: number;
   readonly bodyLimit: number;
   readonly bulkMaxOperations: number;
+  /** Deepest nesting of objects and arrays in a JSON body. */
+  readonly maxJsonDepth: number;
+  /** Longest JSON key, and attribute path in sortBy, attributes and excludedAttributes. */
+  readonly maxNameLength: number;
+  /** Longest filter, and PATCH path (one grammar). */
+  readonly maxFilterLength: number;
+  /** Deepest nesting of parentheses, not and value filters in a filter or PATCH path. */
+  readonly maxFilterDepth: number;
+  readonly patchMaxOperations: number;
+  /** Most members in one POST/PUT members array or in the member values of one PATCH. */
+  readonly maxMembers: number;
+  /** Most values of one multi-valued attribute (members excepted). */
+  readonly maxValues: number;
+  /** Most names in attributes or excludedAttributes. */
+  readonly maxAttributeNames: number;
+  readonly maxUrlLength: number;
+  readonly maxHeaderBytes: number;
   readonly requestLogDays: number;
   readonly requestLogRows: number;
   readonly trustProxy: boolean;
@@ -108,6 +125,31 @@ export const SETTINGS = {
   maxResults: { flag: 'max-results', arg: '<n>', doc: 'largest page of a list or search', env: 'SCIMD_MAX_RESULTS', fallback: 1000, parse: integer(1, 100_000) },
   bodyLimit: { flag: 'max-body-bytes', arg: '<n>', doc: 'largest request body (also bulk maxPayloadSize)', env: 'SCIMD_MAX_BODY_BYTES', fallback: 1_048_576, parse: integer(1024, 1_073_741_824) },
   bulkMaxOperations: { flag: 'bulk-max-operations', arg: '<n>', doc: 'most operations in one /Bulk request', env: 'SCIMD_BULK_MAX_OPERATIONS', fallback: 1000, parse: integer(1, 100_000) },
+  maxJsonDepth: { flag: 'max-json-depth', arg: '<n>', doc: 'deepest nesting of objects and arrays in a JSON body', env: 'SCIMD_MAX_JSON_DEPTH', fallback: 32, parse: integer(8, 256) },
+  maxNameLength: {
+    flag: 'max-name-length', arg: '<n>', doc: 'longest JSON key, and attribute name in sortBy, attributes and excludedAttributes',
+    env: 'SCIMD_MAX_NAME_LENGTH', fallback: 512, parse: integer(64, 8192),
+  },
+  maxFilterLength: { flag: 'max-filter-length', arg: '<n>', doc: 'longest filter or PATCH path, in characters', env: 'SCIMD_MAX_FILTER_LENGTH', fallback: 4096, parse: integer(64, 16_384) },
+  maxFilterDepth: {
+    flag: 'max-filter-depth', arg: '<n>', doc: 'deepest nesting of parentheses, not and value filters in a filter or PATCH path',
+    env: 'SCIMD_MAX_FILTER_DEPTH', fallback: 32, parse: integer(1, 64),
+  },
+  patchMaxOperations: { flag: 'patch-max-operations', arg: '<n>', doc: 'most operations in one PATCH request', env: 'SCIMD_PATCH_MAX_OPERATIONS', fallback: 1000, parse: integer(1, 100_000) },
+  maxMembers: {
+    flag: 'max-members-per-request', arg: '<n>', doc: 'most group members in one POST or PUT, or in the member values of one PATCH',
+    env: 'SCIMD_MAX_MEMBERS_PER_REQUEST', fallback: 10_000, parse: integer(1, 1_000_000),
+  },
+  maxValues: {
+    flag: 'max-values-per-attribute', arg: '<n>', doc: 'most values of one multi-valued attribute (group members excepted)',
+    env: 'SCIMD_MAX_VALUES_PER_ATTRIBUTE', fallback: 1000, parse: integer(1, 100_000),
+  },
+  maxAttributeNames: { flag: 'max-attribute-names', arg: '<n>', doc: 'most names in attributes or excludedAttributes', env: 'SCIMD_MAX_ATTRIBUTE_NAMES', fallback: 200, parse: integer(1, 10_000) },
+  maxUrlLength: { flag: 'max-url-length', arg: '<n>', doc: 'longest request URL (path and query) in characters; 414 above it', env: 'SCIMD_MAX_URL_LENGTH', fallback: 8192, parse: integer(1024, 1_048_576) },
+  maxHeaderBytes: {
+    flag: 'max-header-bytes', arg: '<n>', doc: 'largest request line plus headers in bytes; 431 above it',
+    env: 'SCIMD_MAX_HEADER_BYTES', fallback: 16_384, parse: integer(4096, 1_048_576),
+  },
   requestLogDays: { flag: 'request-log-days', arg: '<n>', doc: 'days the provisioning request log keeps entries', env: 'SCIMD_REQUEST_LOG_DAYS', fallback: 30, parse: integer(1, 3650) },
   requestLogRows: { flag: 'request-log-rows', arg: '<n>', doc: 'most entries the provisioning request log keeps', env: 'SCIMD_REQUEST_LOG_ROWS', fallback: 100_000, parse: integer(100, 100_000_000) },
   trustProxy: {
@@ -180,6 +222,16 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     maxResults: pick(SETTINGS.maxResults, flags, env),
     bodyLimit: pick(SETTINGS.bodyLimit, flags, env),
     bulkMaxOperations: pick(SETTINGS.bulkMaxOperations, flags, env),
+    maxJsonDepth: pick(SETTINGS.maxJsonDepth, flags, env),
+    maxNameLength: pick(SETTINGS.maxNameLength, flags, env),
+    maxFilterLength: pick(SETTINGS.maxFilterLength, flags, env),
+    maxFilterDepth: pick(SETTINGS.maxFilterDepth, flags, env),
+    patchMaxOperations: pick(SETTINGS.patchMaxOperations, flags, env),
+    maxMembers: pick(SETTINGS.maxMembers, flags, env),
+    maxValues: pick(SETTINGS.maxValues, flags, env),
+    maxAttributeNames: pick(SETTINGS.maxAttributeNames, flags, env),
+    maxUrlLength: pick(SETTINGS.maxUrlLength, flags, env),
+    maxHeaderBytes: pick(SETTINGS.maxHeaderBytes, flags, env),
     requestLogDays: pick(SETTINGS.requestLogDays, flags, env),
     requestLogRows: pick(SETTINGS.requestLogRows, flags, env),
     trustProxy: pick(SETTINGS.trustProxy, flags, env),

@@ -13,8 +13,7 @@ import { LinkService } from './provisioning/link-service.ts';
 import { TenantAdmin } from './provisioning/tenant-admin.ts';
 import { DEFAULT_REQUEST_LOG, RequestLog } from './provisioning/request-log.ts';
 import { ResourceService } from './provisioning/resources.ts';
-import { DEFAULT_PATCH_LIMITS } from './scim/patch/apply.ts';
-import { DEFAULT_PARSE_LIMITS } from './scim/filter/parse.ts';
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
 import { openPostgresStore } from './store/postgres/store.ts';
@@ -30,6 +29,8 @@ export interface ServiceOptions {
   readonly bodyLimit?: number;
   readonly requestLogDays?: number;
   readonly requestLogRows?: number;
+  /** Per-request limits; the defaults where absent. */
+  readonly limits?: Partial<RequestLimits>;
   /** Where failures of background work (the request log) are reported. */
   readonly onBackgroundError?: (e: unknown) => void;
 }
@@ -39,7 +40,15 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
   const mail = new MailSender(store, { ...(opts.smtpUrl ? { smtpUrl: opts.smtpUrl } : {}), from: opts.mailFrom ?? 'scimd <scimd@localhost>' }, opts.mailLog);
   const kick = () => mail.kick();
   const models = new TenantModels(store);
-  const resources = new ResourceService(store, registry, { maxResults: opts.maxResults, filter: DEFAULT_PARSE_LIMITS, patch: DEFAULT_PATCH_LIMITS }, undefined, kick);
+  const l = { ...DEFAULT_REQUEST_LIMITS, ...opts.limits };
+  const filter = { maxLength: l.maxFilterLength, maxDepth: l.maxFilterDepth };
+  const resources = new ResourceService(
+    store,
+    registry,
+    { maxResults: opts.maxResults, filter, patch: { ...filter, maxOperations: l.patchMaxOperations }, maxMembers: l.maxMembers, maxValues: l.maxValues },
+    undefined,
+    kick,
+  );
   return {
     models,
     mail,
@@ -70,6 +79,8 @@ export interface BootstrapResult {
   readonly created: boolean;
   /** The token of the default client, only when it was just created. */
   readonly token?: string;
+  /** True when that token is SCIMD_BOOTSTRAP_TOKEN's value: the operator has it, and no log should. */
+  readonly tokenFromEnvironment?: boolean;
   /** True when SCIMD_BOOTSTRAP_TOKEN was set but the database already had tenants. */
   readonly bootstrapTokenIgnored: boolean;
 }
@@ -89,7 +100,7 @@ export async function bootstrap(services: Services, bootstrapToken?: string): Pr
     throw e;
   }
   const issued = await services.admin.createClient(DEFAULT_TENANT, DEFAULT_CLIENT, bootstrapToken ? { token: bootstrapToken } : {});
-  return { created: true, token: issued.token, bootstrapTokenIgnored: false };
+  return { created: true, token: issued.token, ...(bootstrapToken ? { tokenFromEnvironment: true } : {}), bootstrapTokenIgnored: false };
 }
 
 export interface Running {
@@ -99,6 +110,19 @@ export interface Running {
   readonly origin: string;
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
+}
+
+export function requestLimitsOf(config: Config): RequestLimits {
+  return {
+    maxJsonDepth: config.maxJsonDepth,
+    maxNameLength: config.maxNameLength,
+    maxFilterLength: config.maxFilterLength,
+    maxFilterDepth: config.maxFilterDepth,
+    patchMaxOperations: config.patchMaxOperations,
+    maxMembers: config.maxMembers,
+    maxValues: config.maxValues,
+    maxAttributeNames: config.maxAttributeNames,
+  };
 }
 
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
@@ -115,13 +139,27 @@ export async function startServer(config: Config, logger: Logger | false = creat
       bodyLimit: config.bodyLimit,
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
+      limits: requestLimitsOf(config),
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
     });
     services.mail.start();
-    const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
+    const app = buildApp(
+      services,
+      {
+        maxResults: config.maxResults,
+        bodyLimit: config.bodyLimit,
+        bulkMaxOperations: config.bulkMaxOperations,
+        trustProxy: config.trustProxy,
+        limits: requestLimitsOf(config),
+        maxUrlLength: config.maxUrlLength,
+        maxHeaderBytes: config.maxHeaderBytes,
+        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      },
+      logger,
+    );
     await app.listen({ host: config.host, port: config.port });
     // Only once listening: a start that cannot listen must not create a first token it never shows.
     const boot = await bootstrap(services, config.bootstrapToken).catch(async (e: unknown) => {

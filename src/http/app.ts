@@ -6,13 +6,26 @@ import { ScimError } from '../scim/errors.ts';
 import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
 import { registerLinkPages } from './links.ts';
+import { clientErrorHandler } from './client-errors.ts';
+import { loggableUrl } from './log-url.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../scim/limits.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
 
+export const DEFAULT_MAX_URL_LENGTH = 8192;
+export const DEFAULT_MAX_HEADER_BYTES = 16_384;
+
 export function buildApp(services: Services, options: HttpOptions, logger: Logger | false): FastifyInstance {
+  const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
+  const maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
+  const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   const app = Fastify({
+    // Node's own limit on the request line plus headers (431 above it). An HTTPS server takes
+    // the same option among its TLS options.
+    http: { maxHeaderSize: maxHeaderBytes },
+    clientErrorHandler: clientErrorHandler(maxHeaderBytes, logger ? (code) => logger.debug({ code }, 'client error') : undefined),
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
     bodyLimit: options.bodyLimit,
@@ -26,11 +39,15 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     frameworkErrors: (err: { statusCode?: number; code?: string }, _request: unknown, reply: Parameters<typeof sendError>[0]) =>
       sendError(reply, new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid')),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  registerJsonParsers(app);
+  registerJsonParsers(app, { maxDepth: limits.maxJsonDepth, maxKeyLength: limits.maxNameLength });
   registerErrorHandlers(app, options.bodyLimit);
-  // One line per request, without headers (tokens), bodies (passwords) or link tokens.
+  // Before authentication or routing do any work. RFC 9110 §15.5.15: 414 URI Too Long.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
+  });
+  // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the query.
   app.addHook('onResponse', async (request, reply) => {
-    const url = request.url.slice(0, 500).replace(/^\/(invitations|email-validations)\/[^/?#]+/, '/$1/[redacted]');
+    const url = loggableUrl(request.url, 500);
     request.log.info({ method: request.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
   });
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,

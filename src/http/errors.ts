@@ -4,13 +4,13 @@ import { invalidSyntax, notFound, payloadTooLarge, ScimError, unavailable, unsup
 import { StoreUnavailable } from '../store/types.ts';
 import { SCIM_CONTENT_TYPE } from './media.ts';
 
-export function toScimError(err: unknown, bodyLimit: number): ScimError | undefined {
+export function toScimError(err: unknown, bodyLimit: number, bulk = false): ScimError | undefined {
   if (err instanceof ScimError) return err;
   if (err instanceof StoreUnavailable) return unavailable('The directory is temporarily unavailable; retry shortly', 2);
   const e = err as Partial<FastifyError> & { message?: string };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return payloadTooLarge(`The request body is larger than the limit of ${bodyLimit} bytes`);
+      return payloadTooLarge(`The request body is larger than the limit of ${bodyLimit} bytes${bulk ? ' (the maxPayloadSize of /Bulk)' : ''}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return unsupportedMediaType('Send the body as application/scim+json or application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
@@ -38,7 +38,7 @@ export function sendError(reply: FastifyReply, err: ScimError): FastifyReply {
 
 export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const scim = toScimError(err, bodyLimit);
+    const scim = toScimError(err, bodyLimit, /\/Bulk\/?(\?|$)/i.test(request.url));
     if (scim) {
       if (scim.status >= 500) request.log.warn({ err }, 'request failed: service unavailable');
       return sendError(reply, scim);

@@ -8,6 +8,7 @@ import type { LinkService } from '../provisioning/link-service.ts';
 import type { TenantAdmin } from '../provisioning/tenant-admin.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
+import type { RequestLimits } from '../scim/limits.ts';
 import type { Store } from '../store/types.ts';
 
 /** Everything the HTTP layer calls into. */
@@ -32,4 +33,10 @@ export interface HttpOptions {
   readonly bodyLimit: number;
   readonly bulkMaxOperations: number;
   readonly trustProxy?: boolean;
+  /** Per-request limits; the defaults where absent. */
+  readonly limits?: RequestLimits;
+  /** Longest request URL (414 above it). */
+  readonly maxUrlLength?: number;
+  /** Largest request line plus headers, in bytes (431 above it). */
+  readonly maxHeaderBytes?: number;
 }

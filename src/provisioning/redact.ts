@@ -2,7 +2,7 @@
  * What the request log may keep of a body: never a password or a token. Values under keys that
  * name secrets are replaced, anywhere in the document, and long bodies are cut.
  */
-const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
+export const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
 export const REDACTED = '[redacted]';
 
 export function redact(value: unknown): unknown {
@@ -12,7 +12,11 @@ export function redact(value: unknown): unknown {
     // A PATCH operation names its attribute in "path": {"op":"replace","path":"password","value":"…"}.
     const path = Object.entries(value).find(([k]) => k.toLowerCase() === 'path')?.[1];
     const secretPath = typeof path === 'string' && SECRET_KEY.test(path);
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value') ? REDACTED : redact(v);
+    for (const [k, v] of Object.entries(value)) {
+      // A SearchRequest filter on a secret (`password eq "…"`, refused, but sent) holds the secret.
+      const secretFilter = k.toLowerCase() === 'filter' && typeof v === 'string' && SECRET_KEY.test(v);
+      out[k] = SECRET_KEY.test(k) || secretFilter || (secretPath && k.toLowerCase() === 'value') ? REDACTED : redact(v);
+    }
     return out;
   }
   return value;

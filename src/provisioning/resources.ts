@@ -25,6 +25,7 @@ import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
+import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
 
 export interface ScimContext {
   readonly tenantId: string;
@@ -67,6 +68,10 @@ export interface ServiceLimits {
   readonly maxResults: number;
   readonly filter: ParseLimits;
   readonly patch: PatchLimits;
+  /** Most members in one POST/PUT, or in the member values of one PATCH. */
+  readonly maxMembers?: number;
+  /** Most values of one multi-valued attribute (members excepted). */
+  readonly maxValues?: number;
 }
 
 /** RFC 7232 §3.1 / RFC 7644 §3.14: does an If-Match (or If-None-Match) header name this version? */
@@ -89,6 +94,23 @@ export class ResourceService {
     private readonly afterCommit: () => void = () => undefined,
   ) {
     this.lifecycle = new UserLifecycle(now);
+  }
+
+  private get input(): InputLimits {
+    return { maxMembers: this.limits.maxMembers ?? DEFAULT_INPUT_LIMITS.maxMembers, maxValues: this.limits.maxValues ?? DEFAULT_INPUT_LIMITS.maxValues };
+  }
+
+  /**
+   * A POST or PUT body through the limits, the client's normalisers, and the limits again (a
+   * normaliser may turn a string into an array). All before any transaction starts.
+   */
+  private inbound(ctx: ScimContext, schema: ResourceSchema, raw: unknown, id?: string): unknown {
+    const isGroup = schema.name === 'Group';
+    checkResourceBody(raw, isGroup, this.input);
+    if (!ctx.quirks) return raw;
+    const body = ctx.quirks.resource(raw, schema, id);
+    checkResourceBody(body, isGroup, this.input);
+    return body;
   }
 
   /** The resource schema of `type` for the context's tenant (its extensions included). */
@@ -195,7 +217,7 @@ export class ResourceService {
    */
   async create(ctx: ScimContext, type: ResourceTypeName, raw: unknown, projection: ProjectionRequest = {}): Promise<Representation> {
     const schema = this.schema(ctx, type);
-    const body = ctx.quirks ? ctx.quirks.resource(raw, schema) : raw;
+    const body = this.inbound(ctx, schema, raw);
     const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
@@ -257,7 +279,7 @@ export class ResourceService {
   /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */
   async replace(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest = {}): Promise<Representation> {
     const schema = this.schema(ctx, type);
-    const body = ctx.quirks ? ctx.quirks.resource(raw, schema, id) : raw;
+    const body = this.inbound(ctx, schema, raw, id);
     const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
@@ -326,6 +348,9 @@ export class ResourceService {
    */
   async patch(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
     const schema = this.schema(ctx, type);
+    // The limits hold on what the client sent, before the transaction; the normalisers need the
+    // stored resource, so they (and the full parse) run inside it.
+    checkPatchBody(raw, type === 'Group', { ...this.input, maxOperations: this.limits.patch.maxOperations, maxPathLength: this.limits.patch.maxLength, maxPathDepth: this.limits.patch.maxDepth });
     const result = await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
@@ -342,7 +367,7 @@ export class ResourceService {
           ...(all ? { all } : {}),
         };
       }
-      const outcome = applyPatch({ schema, id, data: current.data, ...(members ? { members } : {}) }, ops);
+      const outcome = applyPatch({ schema, id, data: current.data, maxValues: this.input.maxValues, ...(members ? { members } : {}) }, ops);
       this.note(ctx, outcome.notes);
       const password = takeWriteOnly(schema, outcome.data);
       const passwordHash = await this.passwordHashFor(ctx, password);

@@ -1,5 +1,5 @@
 /** Query parameters of list and search requests (RFC 7644 §3.4.2, §3.4.3). */
-import { invalidSyntax, invalidValue } from './errors.ts';
+import { invalidFilter, invalidSyntax, invalidValue } from './errors.ts';
 import { isObject, type Json } from './schema/validate.ts';
 import { SEARCH_REQUEST_URN } from './urns.ts';
 
@@ -13,6 +13,19 @@ export interface ListRequest {
   readonly attributes: string[];
   readonly excludedAttributes: string[];
 }
+
+/** What one list or search request may ask for (configured in src/config.ts). */
+export interface ListLimits {
+  /** Largest page; a larger `count` is capped to it (RFC 7644 §3.4.2.4). */
+  readonly maxResults: number;
+  readonly maxFilterLength: number;
+  /** Most names in `attributes` or in `excludedAttributes`. */
+  readonly maxAttributes: number;
+  /** Longest attribute path in `sortBy`, `attributes` and `excludedAttributes`. */
+  readonly maxNameLength: number;
+}
+
+export const DEFAULT_LIST_LIMITS: ListLimits = { maxResults: 1000, maxFilterLength: 4096, maxAttributes: 200, maxNameLength: 512 };
 
 const PARAMS = ['filter', 'sortBy', 'sortOrder', 'startIndex', 'count', 'attributes', 'excludedAttributes'] as const;
 type Param = (typeof PARAMS)[number];
@@ -36,13 +49,18 @@ function integer(v: unknown, name: string): number | undefined {
   return n;
 }
 
-function stringList(v: unknown, name: string): string[] {
+function stringList(v: unknown, name: string, limits: ListLimits): string[] {
   if (v === undefined || v === null) return [];
   const parts = Array.isArray(v) ? v : [v];
+  if (parts.length > limits.maxAttributes) throw invalidValue(`'${name}' names ${parts.length} attributes; the limit is ${limits.maxAttributes}`);
   const out: string[] = [];
   for (const p of parts) {
     if (typeof p !== 'string') throw invalidValue(`'${name}' must be a list of attribute names`);
     out.push(...p.split(',').map((s) => s.trim()).filter(Boolean));
+    if (out.length > limits.maxAttributes) throw invalidValue(`'${name}' names ${out.length} attributes or more; the limit is ${limits.maxAttributes}`);
+  }
+  for (const a of out) {
+    if (a.length > limits.maxNameLength) throw invalidValue(`'${name}' has a name of ${a.length} characters; the limit is ${limits.maxNameLength}`);
   }
   return out;
 }
@@ -53,7 +71,8 @@ function optionalString(v: unknown, name: string): string | undefined {
   return v;
 }
 
-function build(p: Partial<Record<Param, unknown>>, maxResults: number): ListRequest {
+function build(p: Partial<Record<Param, unknown>>, limits: ListLimits): ListRequest {
+  const maxResults = limits.maxResults;
   const sortOrder = optionalString(p.sortOrder, 'sortOrder');
   if (sortOrder !== undefined && !/^(ascending|descending)$/i.test(sortOrder)) {
     throw invalidValue(`'sortOrder' must be "ascending" or "descending", not ${JSON.stringify(sortOrder)}`);
@@ -62,33 +81,38 @@ function build(p: Partial<Record<Param, unknown>>, maxResults: number): ListRequ
   const startIndex = Math.max(1, integer(p.startIndex, 'startIndex') ?? 1);
   const count = Math.min(maxResults, Math.max(0, integer(p.count, 'count') ?? maxResults));
   const filter = optionalString(p.filter, 'filter');
+  // Checked here, before normalisers rewrite the filter or the parser reads it.
+  if (filter !== undefined && filter.length > limits.maxFilterLength) {
+    throw invalidFilter(`Invalid filter: it is ${filter.length} characters long; the limit is ${limits.maxFilterLength}`);
+  }
   const sortBy = optionalString(p.sortBy, 'sortBy')?.trim();
+  if (sortBy !== undefined && sortBy.length > limits.maxNameLength) throw invalidValue(`'sortBy' is ${sortBy.length} characters long; the limit is ${limits.maxNameLength}`);
   return {
     ...(filter !== undefined && filter.trim() !== '' ? { filter } : {}),
     ...(sortBy ? { sortBy } : {}),
     descending: sortOrder?.toLowerCase() === 'descending',
     startIndex,
     count,
-    attributes: stringList(p.attributes, 'attributes'),
-    excludedAttributes: stringList(p.excludedAttributes, 'excludedAttributes'),
+    attributes: stringList(p.attributes, 'attributes', limits),
+    excludedAttributes: stringList(p.excludedAttributes, 'excludedAttributes', limits),
   };
 }
 
 /** From the query string of a GET. */
-export function listRequestFromQuery(query: Json, maxResults: number): ListRequest {
+export function listRequestFromQuery(query: Json, limits: ListLimits): ListRequest {
   const p = pick(query, 'Query parameter');
   for (const [k, v] of Object.entries(p)) {
     if (Array.isArray(v)) throw invalidSyntax(`Query parameter '${k}' is given more than once`);
   }
-  return build(p, maxResults);
+  return build(p, limits);
 }
 
 /** From the body of a POST …/.search (RFC 7644 §3.4.3). */
-export function listRequestFromSearch(body: unknown, maxResults: number): ListRequest {
+export function listRequestFromSearch(body: unknown, limits: ListLimits): ListRequest {
   if (!isObject(body)) throw invalidSyntax('The search request must be a JSON object (a SearchRequest message)');
   const schemas = Object.entries(body).find(([k]) => k.toLowerCase() === 'schemas')?.[1];
   if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST_URN.toLowerCase())) {
     throw invalidSyntax(`The search request must carry "schemas": ["${SEARCH_REQUEST_URN}"]`);
   }
-  return build(pick(body, 'Search parameter'), maxResults);
+  return build(pick(body, 'Search parameter'), limits);
 }

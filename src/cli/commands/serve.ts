@@ -8,7 +8,14 @@ export function banner(running: Running): string {
   const base = `${running.origin}/scim/v2`;
   const lines = ['', 'scimd is listening.', '', `  SCIM base URL   ${base}`];
   const token = running.bootstrap.token;
-  if (token) {
+  if (token && running.bootstrap.tokenFromEnvironment) {
+    // Automated deployments capture stdout in their logs: the operator chose this token and has it.
+    lines.push(
+      '  Bearer token    the value of SCIMD_BOOTSTRAP_TOKEN',
+      '',
+      `  SCIM client '${DEFAULT_CLIENT}' in tenant '${DEFAULT_TENANT}' was created with that token; it is stored only as a hash.`,
+    );
+  } else if (token) {
     lines.push(
       `  Bearer token    ${token}`,
       '',

@@ -13,6 +13,8 @@ export interface RequestScim {
 declare module 'fastify' {
   interface FastifyRequest {
     scim?: RequestScim;
+    /** Bytes of the request body as received (set by the JSON parser). */
+    bodyBytes?: number;
     /** The response body as sent, for the request log. */
     sentPayload?: unknown;
   }

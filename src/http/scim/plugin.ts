@@ -4,7 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, notFound, notImplemented } from '../../scim/errors.ts';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from '../../scim/discovery.ts';
-import { listRequestFromQuery, listRequestFromSearch } from '../../scim/list.ts';
+import { listRequestFromQuery, listRequestFromSearch, type ListLimits } from '../../scim/list.ts';
+import { DEFAULT_REQUEST_LIMITS } from '../../scim/limits.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources.ts';
 import { sendScim } from '../media.ts';
@@ -19,8 +20,8 @@ const ENDPOINTS: readonly [string, ResourceTypeName][] = [
   ['Groups', 'Group'],
 ];
 
-function projectionOf(query: Record<string, unknown>, maxResults: number): ProjectionRequest {
-  const { attributes, excludedAttributes } = listRequestFromQuery(query, maxResults);
+function projectionOf(query: Record<string, unknown>, limits: ListLimits): ProjectionRequest {
+  const { attributes, excludedAttributes } = listRequestFromQuery(query, limits);
   return { attributes, excludedAttributes };
 }
 
@@ -34,7 +35,8 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
   return async function plugin(app: FastifyInstance): Promise<void> {
     const { resources } = services;
     const registryOf = (request: Req) => scimOf(request).ctx.model?.registry ?? services.registry;
-    const max = options.maxResults;
+    const l = options.limits ?? DEFAULT_REQUEST_LIMITS;
+    const max: ListLimits = { maxResults: options.maxResults, maxFilterLength: l.maxFilterLength, maxAttributes: l.maxAttributeNames, maxNameLength: l.maxNameLength };
 
     registerScimHooks(app, services, options, mount);
 
@@ -44,7 +46,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     };
     app.get('/ServiceProviderConfig', async (request: Req, reply) => {
       const bulk = { maxOperations: options.bulkMaxOperations, maxPayloadSize: options.bodyLimit };
-      return sendScim(reply, 200, serviceProviderConfig({ maxResults: max, bulk }, scimOf(request).ctx.baseUrl));
+      return sendScim(reply, 200, serviceProviderConfig({ maxResults: options.maxResults, bulk }, scimOf(request).ctx.baseUrl));
     });
     app.get('/ResourceTypes', async (request: Req, reply) => {
       noFilter(request);
@@ -113,8 +115,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
       throw notImplemented('/Me is not supported: a SCIM client of scimd acts for a tenant, not for a user');
     });
     app.post('/Bulk', async (request: Req, reply) => {
-      const length = Number(request.headers['content-length'] ?? 0);
-      return sendScim(reply, 200, await services.bulk.run(scimOf(request).ctx, request.body, Number.isFinite(length) ? length : 0));
+      return sendScim(reply, 200, await services.bulk.run(scimOf(request).ctx, request.body, request.bodyBytes ?? 0));
     });
   };
 }

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { ScimError } from '../errors.ts';
 import type { AttrPath, CompareOp, Filter, Literal } from './ast.ts';
 import { unusableText } from '../values.ts';
-import { parseFilter, type ParseLimits } from './parse.ts';
+import { parseAttrPath, parseFilter, parsePath, type ParseLimits } from './parse.ts';
 import { printFilter } from './print.ts';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -476,5 +476,21 @@ describe('printFilter / parseFilter round trip (property)', () => {
     assert.equal(printFilter(parseFilter('(a pr or b pr) and c pr')), '(a pr or b pr) and c pr');
     assert.equal(printFilter(parseFilter('a pr and (b pr and c pr)')), 'a pr and (b pr and c pr)');
     assert.equal(printFilter(parseFilter('emails[type EQ "work"] and not (x Gt 1e3)')), 'emails[type eq "work"] and not (x gt 1000)');
+  });
+});
+
+describe('parseFilter, parsePath, parseAttrPath: __proto__, constructor and prototype name no attribute', () => {
+  const refused = (fn: () => unknown, scimType: string) =>
+    assert.throws(fn, (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === scimType && /not (an attribute name|a valid)/.test(e.message));
+  for (const bad of ['constructor', 'Prototype', '__proto__', 'name.constructor', 'name.__PROTO__', `${CORE_USER}:constructor`, 'urn:x:__proto__:userName', 'emails[constructor eq "x"]']) {
+    it(`refuses ${bad} in a filter, a PATCH path and an attribute list`, () => {
+      refused(() => parseFilter(bad.includes('[') ? bad : `${bad} eq "x"`), 'invalidFilter');
+      refused(() => parsePath(bad), 'invalidPath');
+      if (!bad.includes('[')) refused(() => parseAttrPath(bad), 'invalidValue');
+    });
+  }
+  it('refuses them after a value filter too, and takes them as string values', () => {
+    refused(() => parsePath('emails[type eq "work"].constructor'), 'invalidPath');
+    assert.deepEqual(defined(parseFilter('userName eq "constructor"')), cmp('userName', 'eq', 'constructor'));
   });
 });

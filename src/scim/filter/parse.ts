@@ -4,6 +4,7 @@
  * Every error names the 1-based character position where parsing failed.
  */
 import { ScimError } from '../errors.ts';
+import { isReservedName } from '../json-guard.ts';
 import { unusableText } from '../values.ts';
 import { COMPARE_OPS, type AttrPath, type CompareOp, type Filter, type Literal, type PatchPath } from './ast.ts';
 
@@ -76,7 +77,10 @@ class Parser {
         // A number must not run into a word character ("12ab" is neither a number nor a name).
         // Checked on the character after the number: "1e+2" is a number though "+" is not a word character.
         if (m && !/[A-Za-z0-9_$:.-]/.test(s[p + m[0].length] ?? '')) {
-          out.push({ t: 'number', v: Number(m[0]), pos: p });
+          const v = Number(m[0]);
+          // 1e400 is Infinity to JavaScript and to neither database a comparable number.
+          if (!Number.isFinite(v)) throw this.error(`the number ${m[0].slice(0, 40)} is out of range`, p);
+          out.push({ t: 'number', v, pos: p });
           p += m[0].length;
           continue;
         }
@@ -256,6 +260,11 @@ class Parser {
     const parts = rest.split('.');
     if (parts.length > 2) throw this.error(`'${text}' has more than one sub-attribute level`, pos);
     const [name, sub] = parts as [string, string | undefined];
+    // `constructor`, `prototype` and `__proto__` name no SCIM attribute, in any casing and in any
+    // segment (a URN included): refused here so no lookup anywhere ever sees them.
+    for (const segment of [...(uri ?? '').split(':'), name, sub ?? '']) {
+      if (isReservedName(segment)) throw this.error(`'${segment}' is not an attribute name`, pos);
+    }
     // In URN-qualified paths the schema URN may itself end in something like "1.0"; leave that to the resolver.
     if (uri === undefined && (!NAME.test(name) || (sub !== undefined && !NAME.test(sub)))) {
       throw this.error(`'${text}' is not a valid attribute name`, pos);
@@ -281,7 +290,7 @@ class Parser {
       if (after.t === 'word' && after.v.startsWith('.')) {
         this.next();
         const sub = after.v.slice(1);
-        if (!NAME.test(sub)) throw this.error(`'${after.v}' is not a valid sub-attribute`, after.pos);
+        if (!NAME.test(sub) || isReservedName(sub)) throw this.error(`'${after.v}' is not a valid sub-attribute`, after.pos);
         result = { ...result, subAfterFilter: sub };
       }
     }

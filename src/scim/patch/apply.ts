@@ -146,6 +146,8 @@ export interface PatchInput {
   readonly id: string;
   readonly data: Json;
   readonly members?: MemberView;
+  /** Most values a multi-valued attribute may hold after the PATCH (members excepted: they are rows). */
+  readonly maxValues?: number;
 }
 
 /** Applies parsed operations in order. Throws ScimError on the first failing operation; the input is not modified. */
@@ -153,7 +155,7 @@ export function applyPatch(input: PatchInput, ops: readonly ParsedOp[]): PatchOu
   const notes: Notes = { ignored: [] };
   const data = structuredClone(input.data);
   const tracker = input.members ? new MemberTracker(input.members, input.id) : undefined;
-  const engine = new Engine(input.schema, data, tracker, notes);
+  const engine = new Engine(input.schema, data, tracker, notes, input.maxValues ?? Infinity);
   for (const op of ops) engine.apply(op);
   cleanup(data);
   try {
@@ -174,6 +176,7 @@ class Engine {
     private readonly data: Json,
     private readonly members: MemberTracker | undefined,
     private readonly notes: Notes,
+    private readonly maxValues: number,
   ) {}
 
   private where(op: ParsedOp): string {
@@ -259,6 +262,8 @@ class Engine {
       const added = incoming.filter((v) => !existing.has(canonical(v)));
       if (added.some((v) => isObject(v) && v.primary === true)) clearPrimary(current);
       container[def.name] = [...current, ...added];
+      const n = (container[def.name] as unknown[]).length;
+      if (n > this.maxValues) throw invalidValue(`'${def.name}' would have ${n} values; the limit is ${this.maxValues} values per attribute`);
       checkPrimary(def, container[def.name] as unknown[], def.name);
       return;
     }

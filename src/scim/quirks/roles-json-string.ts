@@ -1,8 +1,11 @@
+import { checkJsonText, DEFAULT_JSON_LIMITS } from '../json-guard.ts';
 import type { Normaliser } from './types.ts';
 import { getKey, isObject, keyOf, mapOperationValues, type Json } from './util.ts';
 
 function parseRoles(v: unknown, note: (m: string) => void): unknown {
   if (typeof v !== 'string') return v;
+  // The string is client JSON like any body: the same guard (depth, prototype keys, duplicates).
+  checkJsonText(v, DEFAULT_JSON_LIMITS, 'The roles value');
   try {
     const parsed: unknown = JSON.parse(v);
     if (Array.isArray(parsed) || isObject(parsed)) {

@@ -3,6 +3,7 @@
  * a tenant supplies it to `scimd schema add`. Missing characteristics take the RFC 7643 §2.2
  * defaults; anything malformed is refused with a message that names the attribute.
  */
+import { isReservedName } from '../json-guard.ts';
 import { ENTERPRISE_USER_URN, GROUP_URN, SCIMD_USER_URN, USER_URN } from '../urns.ts';
 import type { AttributeDef, AttributeType, Mutability, Returned, SchemaDef, Uniqueness } from './types.ts';
 
@@ -38,6 +39,8 @@ function attribute(raw: unknown, where: string, depth: number): AttributeDef {
   const r = raw as Raw;
   const name = r.name;
   if (typeof name !== 'string' || !NAME.test(name)) throw new SchemaDocumentError(`${where}: "name" must be an attribute name (a letter, then letters, digits, '-' or '_')`);
+  // Request bodies, filters and paths refuse these names (json-guard.ts), so no attribute may have one.
+  if (isReservedName(name)) throw new SchemaDocumentError(`${where}: "${name}" is reserved and cannot name an attribute`);
   const at = `${where} '${name}'`;
   const type = field(r, 'type', at, oneOf(TYPES), 'string', TYPES.join(', '));
   const def: AttributeDef = {

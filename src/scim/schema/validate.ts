@@ -46,6 +46,12 @@ function describe(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)}`.slice(0, 80);
 }
 
+/** An attribute whose value must never be repeated back (a password): errors name its type only. */
+function describeValue(def: AttributeDef, v: unknown): string {
+  if (def.returned !== 'never' && def.mutability !== 'writeOnly') return describe(v);
+  return Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v === 'object' ? 'an object' : `a ${typeof v}`;
+}
+
 /** Longest string value accepted (characters); binary values may be longer (certificates). */
 export const MAX_STRING_LENGTH = 8192;
 export const MAX_BINARY_LENGTH = 65536;
@@ -55,7 +61,7 @@ function scalar(def: AttributeDef, v: unknown, path: string): unknown {
   switch (def.type) {
     case 'string':
     case 'reference':
-      if (typeof v !== 'string') throw invalidValue(`'${path}' must be a string, not ${describe(v)}`);
+      if (typeof v !== 'string') throw invalidValue(`'${path}' must be a string, not ${describeValue(def, v)}`);
       if (v.length > MAX_STRING_LENGTH) throw invalidValue(`'${path}' is ${v.length} characters long; the limit is ${MAX_STRING_LENGTH}`);
       {
         const why = unusableText(v);
@@ -67,17 +73,17 @@ function scalar(def: AttributeDef, v: unknown, path: string): unknown {
       if (v.length > MAX_BINARY_LENGTH) throw invalidValue(`'${path}' is ${v.length} characters long; the limit is ${MAX_BINARY_LENGTH}`);
       return v === '' ? undefined : v;
     case 'boolean':
-      if (typeof v !== 'boolean') throw invalidValue(`'${path}' must be a boolean (true or false), not ${describe(v)}`);
+      if (typeof v !== 'boolean') throw invalidValue(`'${path}' must be a boolean (true or false), not ${describeValue(def, v)}`);
       return v;
     case 'integer':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalidValue(`'${path}' must be an integer, not ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalidValue(`'${path}' must be an integer, not ${describeValue(def, v)}`);
       return v;
     case 'decimal':
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidValue(`'${path}' must be a number, not ${describe(v)}`);
+      if (typeof v !== 'number' || !Number.isFinite(v)) throw invalidValue(`'${path}' must be a number, not ${describeValue(def, v)}`);
       return v;
     case 'dateTime': {
       const t = typeof v === 'string' ? normalizeDateTime(v) : undefined;
-      if (t === undefined) throw invalidValue(`'${path}' must be an xsd:dateTime such as "2024-01-31T12:00:00Z", not ${describe(v)}`);
+      if (t === undefined) throw invalidValue(`'${path}' must be an xsd:dateTime such as "2024-01-31T12:00:00Z", not ${describeValue(def, v)}`);
       return t;
     }
     case 'complex':

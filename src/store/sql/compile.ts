@@ -158,8 +158,19 @@ export class SqlCompiler {
       case 'const':
         return f.value ? '1=1' : '1=0';
       case 'and':
-      case 'or':
-        return `(${this.filter(f.left, type, element)} ${f.kind.toUpperCase()} ${this.filter(f.right, type, element)})`;
+      case 'or': {
+        // `a or b or c …` parses as a left-deep tree as deep as it is long; SQLite refuses
+        // expressions deeper than 1000. The chain is flattened and emitted balanced, so the depth
+        // is logarithmic in its length and the filter length limit is the only bound needed.
+        const terms: BoundFilter[] = [];
+        const stack: BoundFilter[] = [f];
+        while (stack.length) {
+          const x = stack.pop()!;
+          if (x.kind === f.kind) stack.push(x.right, x.left);
+          else terms.push(x);
+        }
+        return this.balanced(terms.map((t) => this.filter(t, type, element)), f.kind.toUpperCase());
+      }
       case 'not':
         // NULL (unknown) counts as false everywhere; NOT must not turn it into unknown again.
         return `(NOT COALESCE(${this.filter(f.filter, type, element)}, FALSE))`;
@@ -173,6 +184,12 @@ export class SqlCompiler {
         return `EXISTS (SELECT 1 FROM ${src.from} WHERE ${src.correlation} AND ${this.filter(f.filter, type, src)})`;
       }
     }
+  }
+
+  private balanced(parts: readonly string[], op: string): string {
+    if (parts.length === 1) return parts[0]!;
+    const mid = parts.length >> 1;
+    return `(${this.balanced(parts.slice(0, mid), op)} ${op} ${this.balanced(parts.slice(mid), op)})`;
   }
 
   private present(t: Target, type: ResourceTypeName, element?: Rows): string {
