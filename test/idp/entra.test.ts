@@ -358,6 +358,24 @@ describe('Microsoft Entra ID, default mode (client pinned to the entra profile)'
     assert.deepEqual(await memberIds(entra.call, groupId), [others[2]]);
   });
 
+  it('a value-list remove of 250 members in one operation removes just those (IDP-QUIRKS row 6: the rewritten path is split, never over the path limit)', async () => {
+    const big = await entra.call('POST', '/Groups', entraGroup(`Big_${randomUUID()}`, randomUUID()));
+    assert.equal(big.status, 201, big.text);
+    const ids: string[] = [];
+    for (let batch = 0; batch < 10; batch++) {
+      const created = await Promise.all(Array.from({ length: 30 }, () => entra.call('POST', '/Users', entraUser(`Bulk_${randomUUID()}`, randomUUID(), `Bulk_${randomUUID()}@testuser.com`))));
+      for (const r of created) {
+        assert.equal(r.status, 201, r.text);
+        ids.push(r.body.id);
+      }
+    }
+    const add = await entra.call('PATCH', `/Groups/${big.body.id}`, patchOp({ op: 'Add', path: 'members', value: ids.map((value) => ({ $ref: null, value })) }));
+    assertGroupPatched(add);
+    const remove = await entra.call('PATCH', `/Groups/${big.body.id}`, patchOp({ op: 'Remove', path: 'members', value: ids.slice(0, 250).map((value) => ({ $ref: null, value })) }));
+    assertGroupPatched(remove);
+    assert.deepEqual(await memberIds(entra.call, big.body.id), ids.slice(250).sort());
+  });
+
   it('Update Group [Non-member attributes]: Replace displayName answers 204 and keeps the members ([Tutorial] Update Group [Non-member attributes])', async () => {
     const renamed = `${randomUUID()}updatedDisplayName`;
     const r = await entra.call('PATCH', `/Groups/${groupId}`, patchOp({ op: 'Replace', path: 'displayName', value: renamed }));

@@ -15,7 +15,8 @@ import { applyPatch, parsePatchRequest } from '../patch/apply.ts';
 import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
-import { membersRemoveByValueList } from './members-remove-by-value-list.ts';
+import { membersRemoveByValueList, PATH_BUDGET } from './members-remove-by-value-list.ts';
+import { randomUUID } from 'node:crypto';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
@@ -112,6 +113,23 @@ describe('membersRemoveByValueList', () => {
     const { out, notes } = run(raw);
     assert.deepEqual(out, raw);
     assert.deepEqual(notes, []);
+  });
+
+  it('a long value list becomes several removes, each path within the budget, together removing exactly the listed members', () => {
+    const members = Array.from({ length: 600 }, () => randomUUID());
+    const gone = members.slice(0, 500);
+    const raw = patchOp({ op: 'remove', path: 'members', value: gone.map((value) => ({ value, $ref: null })) });
+    const { out, notes } = run(raw);
+    const ops = out.Operations as { op: string; path: string }[];
+    assert.ok(ops.length > 1, `${ops.length} operations`);
+    for (const op of ops) {
+      assert.equal(op.op, 'remove');
+      assert.ok(op.path.length <= PATH_BUDGET, `a path of ${op.path.length} characters`);
+    }
+    assert.deepEqual(notes, [`remove "members" with 500 value(s) read as ${ops.length} removes of members[value eq … or …]`]);
+    // The default path limits accept every generated path, and the members removed are exactly those listed.
+    assert.equal(parsePatchRequest(out, GROUP).length, ops.length);
+    assert.deepEqual(removedBy(out, members), [...gone].sort());
   });
 
   it('only touches Groups', () => {
