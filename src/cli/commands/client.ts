@@ -1,6 +1,7 @@
 import { parseDuration } from '../../provisioning/duration.ts';
 import { tokenState, type IssuedToken } from '../../provisioning/admin.ts';
 import { describeProfile, profileOf } from '../../provisioning/idp.ts';
+import { CLIENT_SETTINGS } from '../../provisioning/settings.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { UsageError } from '../args.ts';
@@ -110,10 +111,11 @@ const revoke: Command = {
 const set: Command = {
   name: 'client set',
   usage: 'scimd client set <tenant> <client> <key> <value>',
-  summary: "Change a client's IdP profile or switch one of its normalisers",
+  summary: "Change a client's IdP profile, switch one of its normalisers, or set name.formattedIncluded",
   help: `Keys:
   idp                  ${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
-  normaliser.<name>    on, off or default (see scimd normaliser list)`,
+  normaliser.<name>    on, off or default (see scimd normaliser list)
+${CLIENT_SETTINGS.map((c) => `  ${c.key.padEnd(21)}${c.values.join(', ')} or default (default ${c.fallback})\n      ${c.doc}`).join('\n')}`,
   options: [DATA_DIR],
   async run(ctx) {
     const [tenant, name, key, value] = positionals(ctx, 4, this.usage) as [string, string, string, string];

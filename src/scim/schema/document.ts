@@ -40,6 +40,7 @@ function attribute(raw: unknown, where: string, depth: number): AttributeDef {
   if (typeof name !== 'string' || !NAME.test(name)) throw new SchemaDocumentError(`${where}: "name" must be an attribute name (a letter, then letters, digits, '-' or '_')`);
   const at = `${where} '${name}'`;
   const type = field(r, 'type', at, oneOf(TYPES), 'string', TYPES.join(', '));
+  const mutability = field(r, 'mutability', at, oneOf(MUTABILITY), 'readWrite', MUTABILITY.join(', '));
   const def: AttributeDef = {
     name,
     type,
@@ -47,8 +48,9 @@ function attribute(raw: unknown, where: string, depth: number): AttributeDef {
     description: field(r, 'description', at, isString, '', 'a string'),
     required: field(r, 'required', at, isBool, false, 'true or false'),
     caseExact: field(r, 'caseExact', at, isBool, type === 'reference' || type === 'binary', 'true or false'),
-    mutability: field(r, 'mutability', at, oneOf(MUTABILITY), 'readWrite', MUTABILITY.join(', ')),
-    returned: field(r, 'returned', at, oneOf(RETURNED), 'default', RETURNED.join(', ')),
+    mutability,
+    // RFC 7643 §2.2: a writeOnly value "SHALL NOT be returned"; scimd discards such values.
+    returned: mutability === 'writeOnly' ? 'never' : field(r, 'returned', at, oneOf(RETURNED), 'default', RETURNED.join(', ')),
     uniqueness: field(r, 'uniqueness', at, oneOf(UNIQUENESS), 'none', UNIQUENESS.join(', ')),
     ...(r.canonicalValues !== undefined ? { canonicalValues: field(r, 'canonicalValues', at, isStrings, [], 'an array of strings') } : {}),
     ...(r.referenceTypes !== undefined ? { referenceTypes: field(r, 'referenceTypes', at, isStrings, [], 'an array of strings') } : {}),
