@@ -13,7 +13,7 @@ const MUTABILITY: readonly Mutability[] = ['readOnly', 'readWrite', 'immutable',
 const RETURNED: readonly Returned[] = ['always', 'never', 'default', 'request'];
 const UNIQUENESS: readonly Uniqueness[] = ['none', 'server', 'global'];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
-const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$/;
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$/i;
 const RESERVED = [USER_URN, GROUP_URN, ENTERPRISE_USER_URN, SCIMD_USER_URN].map((u) => u.toLowerCase());
 
 type Raw = Record<string, unknown>;
