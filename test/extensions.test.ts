@@ -431,6 +431,7 @@ describe('scimd schema add refuses bad schema files with a clear message', () =>
     const cases: [string, unknown, RegExp][] = [
       ['not JSON', '{ "id": ', /^scimd: \/.*bad\.json is not JSON: /],
       ['the core URN in capitals', { id: USER_SCHEMA.toUpperCase(), attributes: [{ name: 'a' }] }, /is a schema scimd already has/],
+      ["Wire's URN in capitals", { id: 'URN:WIRE:SCIM:SCHEMAS:PROFILE:1.0', attributes: [{ name: 'a' }] }, /urn:wire:scim:schemas:profile:1\.0 is built in/],
       ["Wire's built-in URN", { id: 'urn:wire:scim:schemas:profile:1.0', attributes: [{ name: 'a' }] }, /is built in: use 'scimd schema enable acme urn:wire:scim:schemas:profile:1\.0'/],
       ['complex in complex', { id: 'urn:example:x:1.0:User', attributes: [{ name: 'a', type: 'complex', subAttributes: [{ name: 'b', type: 'complex', subAttributes: [{ name: 'c' }] }] }] }, /'b': a sub-attribute cannot be complex \(RFC 7643 §2\.3\.8\)/],
     ];

@@ -24,6 +24,7 @@ import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
+import { quoted } from './policies.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 
@@ -186,7 +187,7 @@ export class ResourceService {
 
   private uniquenessError(e: unknown, data: Json): unknown {
     if (e instanceof UniqueViolation && e.attribute === 'userName') {
-      return uniqueness(`userName '${String(data.userName)}' is already taken in this tenant (userName is unique without regard to case)`);
+      return uniqueness(`userName ${quoted(String(data.userName))} is already taken in this tenant (userName is unique without regard to case)`);
     }
     return e;
   }

@@ -48,7 +48,8 @@ export class TenantAdmin {
       if (e instanceof SchemaDocumentError) throw new AdminError('invalid', e.message);
       throw e;
     }
-    if (BUILTIN_EXTENSIONS.has(schema.id)) throw new AdminError('invalid', `${schema.id} is built in: use 'scimd schema enable ${tenantName} ${schema.id}'`);
+    const builtin = [...BUILTIN_EXTENSIONS.keys()].find((u) => u.toLowerCase() === schema.id.toLowerCase());
+    if (builtin) throw new AdminError('invalid', `${builtin} is built in: use 'scimd schema enable ${tenantName} ${builtin}'`);
     const existing = await this.store.tenantSchemas(t.id);
     const sameUrn = existing.find((s) => s.urn.toLowerCase() === schema.id.toLowerCase());
     if (sameUrn && sameUrn.urn !== schema.id) throw new AdminError('invalid', `Tenant '${tenantName}' already has ${sameUrn.urn} (schema URNs are case-insensitive); spell it the same way to replace it`);
