@@ -927,6 +927,36 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'userNames across tenants: userNameTakenElsewhere (any tenant, or global ones only), userNamesHeldElsewhere',
+    async run(store, p) {
+      const [A, B, G] = [`${p}a`, `${p}b`, `${p}g`];
+      for (const t of [A, B, G]) await store.createTenant(tenantRec(t, `${p}-${t}`));
+      // userName.scope is mirrored into its own column by setTenantSettings, both ways.
+      await store.setTenantSettings(G, { 'userName.scope': 'global' });
+      await store.setTenantSettings(B, { 'userName.scope': 'global' });
+      await store.setTenantSettings(B, { 'userName.scope': 'tenant' });
+      const name = (s: string) => `${p}-${s}`;
+      await insert(store, A, userRes(`${p}u1`, name('Ann')));
+      await insert(store, A, userRes(`${p}u2`, name('zed')));
+      await insert(store, G, userRes(`${p}u3`, name('gus')));
+      await insert(store, B, userRes(`${p}u4`, name('ZED')));
+      await insert(store, B, groupRes(`${p}g1`, name('ann')));
+      const taken = (t: string, s: string, among: 'all' | 'global') => store.userNameTakenElsewhere(t, fold(name(s)), among);
+      const seen = {
+        annFromG: await taken(G, 'ann', 'all'),
+        annFromBAmongGlobal: await taken(B, 'ann', 'global'),
+        annFromA: await taken(A, 'ann', 'all'),
+        gusFromA: await taken(A, 'GUS', 'global'),
+        gusFromG: await taken(G, 'gus', 'all'),
+        nobody: await taken(A, 'nobody', 'all'),
+      };
+      assert.deepEqual(seen, { annFromG: true, annFromBAmongGlobal: false, annFromA: false, gusFromA: true, gusFromG: false, nobody: false }, 'folded names; groups never count');
+      const held = { a: await store.userNamesHeldElsewhere(A, 5), b: await store.userNamesHeldElsewhere(B, 5), g: await store.userNamesHeldElsewhere(G, 5) };
+      assert.deepEqual(held, { a: { names: [name('zed')], total: 1 }, b: { names: [name('ZED')], total: 1 }, g: { names: [], total: 0 } });
+      return { seen, held };
+    },
+  },
+  {
     name: 'writes outside a transaction are atomic one by one',
     async run(store, p) {
       const T = `${p}t`;

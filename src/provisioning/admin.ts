@@ -91,8 +91,20 @@ export class AdminService {
     const settings = { ...t.settings };
     if (value === 'default') delete settings[key];
     else settings[key] = value;
+    if (key === 'userName.scope' && value === 'global' && t.settings[key] !== 'global') await this.checkNoClash(t);
     await this.store.setTenantSettings(t.id, settings);
     return { ...t, settings };
+  }
+
+  /** A tenant can join the server-wide userName namespace only if none of its userNames is held elsewhere. */
+  private async checkNoClash(t: Tenant): Promise<void> {
+    const { names, total } = await this.store.userNamesHeldElsewhere(t.id, 5);
+    if (total === 0) return;
+    const shown = names.map((n) => `'${n}'`).join(', ');
+    throw new AdminError(
+      'invalid',
+      `Tenant '${t.name}' cannot have userName.scope = global: ${total} of its userNames ${total === 1 ? 'is' : 'are'} also held in other tenants (${shown}${total > names.length ? ', …' : ''}). Rename or remove them first.`,
+    );
   }
 
   private validate(check: () => void): void {

@@ -23,6 +23,8 @@ import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
+import { checkExtensionUniqueness } from './uniqueness.ts';
+import { quoted } from './policies.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
@@ -130,7 +132,10 @@ export class ResourceService {
       }
       return p;
     };
-    const userIds = resources.filter((r) => r.type === 'User' && proj('User').includes('groups')).map((r) => r.id);
+    // Role rules may test group membership (groups.display eq "Admins"), so with rules the groups
+    // are loaded even when the projection leaves them out of the answer.
+    const needGroups = (ctx.model?.roles.length ?? 0) > 0 || proj('User').includes('groups');
+    const userIds = resources.filter((r) => r.type === 'User' && needGroups).map((r) => r.id);
     const groups = userIds.length ? await repo.groupsOf(ctx.tenantId, userIds) : new Map();
     const out: Json[] = [];
     for (const r of resources) {
@@ -204,7 +209,7 @@ export class ResourceService {
 
   private uniquenessError(e: unknown, data: Json): unknown {
     if (e instanceof UniqueViolation && e.attribute === 'userName') {
-      return uniqueness(`userName '${String(data.userName)}' is already taken in this tenant (userName is unique without regard to case)`);
+      return uniqueness(`userName ${quoted(String(data.userName))} is already taken in this tenant (userName is unique without regard to case)`);
     }
     return e;
   }
@@ -234,6 +239,7 @@ export class ResourceService {
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, undefined, r.id);
+      await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, undefined, r.id);
       const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
       if (members?.length) {
         const types = await this.checkMembers(tx, ctx.tenantId, r.id, members);
@@ -306,6 +312,7 @@ export class ResourceService {
     checkImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
     if (current.type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, current.data, current.id);
+    await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
     if (members) {
       const types = await this.checkMembers(tx, ctx.tenantId, current.id, members);
@@ -373,6 +380,7 @@ export class ResourceService {
       const passwordHash = await this.passwordHashFor(ctx, password);
       cleanup(outcome.data);
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, outcome.data, current.data, id);
+      await checkExtensionUniqueness(tx, ctx.tenantId, schema, outcome.data, current.data, id);
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
@@ -461,13 +469,31 @@ export class ResourceService {
   }
 }
 
-/** Takes the writeOnly attributes (the password) out of a document; returns the password if given. */
+/**
+ * Takes the writeOnly attributes out of a document; returns the password if given. Write-only
+ * attributes of extension schemas (and write-only sub-attributes) are discarded: RFC 7643 §2.2
+ * says they are never returned, and scimd keeps no secret it cannot protect.
+ */
 function takeWriteOnly(schema: ResourceSchema, data: Json): string | undefined {
   let password: string | undefined;
   for (const a of schema.core.attributes) {
     if (a.mutability !== 'writeOnly') continue;
     if (a.name === 'password' && typeof data[a.name] === 'string') password = data[a.name] as string;
     delete data[a.name];
+  }
+  const strip = (attrs: readonly AttributeDef[], obj: Json) => {
+    for (const a of attrs) {
+      if (a.mutability === 'writeOnly') delete obj[a.name];
+      else if (a.subAttributes?.some((sub) => sub.mutability === 'writeOnly') && obj[a.name] !== undefined) {
+        for (const item of Array.isArray(obj[a.name]) ? (obj[a.name] as unknown[]) : [obj[a.name]]) if (isObject(item)) strip(a.subAttributes, item);
+      }
+    }
+  };
+  for (const ext of schema.extensions) {
+    const v = data[ext.id];
+    if (!isObject(v)) continue;
+    strip(ext.attributes, v);
+    if (Object.keys(v).length === 0) delete data[ext.id];
   }
   return password;
 }

@@ -21,14 +21,14 @@ export const TENANT_SETTINGS: readonly SettingSpec[] = [
     key: 'userName.policy',
     values: ['rfc', 'handle'],
     fallback: 'rfc',
-    doc: 'rfc: any non-empty userName; handle: 2–256 characters of a-z 0-9 _ . - and no capitals',
+    doc: 'rfc: any non-empty userName; handle: a Wire handle, 2 to 256 characters of a-z, 0-9, _ . and -, no capitals (anything else, non-ASCII included, is refused)',
     source: 'seed 000 (Wire handles)',
   },
   {
     key: 'userName.scope',
     values: ['tenant', 'global'],
     fallback: 'tenant',
-    doc: 'where userName must be unique (without regard to case): in the tenant, or across all tenants',
+    doc: 'where userName is unique (without regard to case). tenant: in the tenant; global: across all tenants (a global tenant cannot take a userName any other tenant holds, and no tenant can take one a global tenant holds)',
     source: 'seed 000 (Wire: unique across the entire Wire Cloud)',
   },
   {
@@ -56,7 +56,7 @@ export const TENANT_SETTINGS: readonly SettingSpec[] = [
     key: 'invitation.ttl',
     values: [],
     fallback: '7d',
-    doc: 'how long invitation and validation links work (30m, 48h, 7d …)',
+    doc: 'how long invitation and validation links work: a duration from 1m to 365d (30m, 48h, 7d …)',
     source: 'seed 000',
   },
   {
@@ -102,11 +102,16 @@ export const CLIENT_SETTINGS: readonly SettingSpec[] = [
 
 export class SettingError extends Error {}
 
+/** Bounds of duration settings: a link that dies in seconds, or lives for years, is a mistake. */
+const DURATION_MIN_MS = 60_000;
+const DURATION_MAX_MS = 365 * 86_400_000;
+
 export function checkTenantSetting(key: string, value: string): void {
   const spec = TENANT_SETTINGS.find((s) => s.key === key);
   if (!spec) throw new SettingError(`Unknown tenant setting '${key}'. Known: ${TENANT_SETTINGS.map((s) => s.key).join(', ')}`);
   if (spec.values.length === 0) {
-    if (!parseDuration(value)) throw new SettingError(`'${key}' takes a duration such as 30m, 48h or 7d, not '${value}'`);
+    const ms = parseDuration(value);
+    if (ms === undefined || ms < DURATION_MIN_MS || ms > DURATION_MAX_MS) throw new SettingError(`'${key}' takes a duration from 1m to 365d such as 30m, 48h or 7d, not '${value}'`);
     return;
   }
   if (!spec.values.includes(value)) throw new SettingError(`'${key}' takes ${spec.values.join(' or ')}, not '${value}'`);

@@ -9,6 +9,7 @@ import { ScimError } from '../scim/errors.ts';
 import { parseSchemaDocument, SchemaDocumentError } from '../scim/schema/document.ts';
 import { BUILTIN_EXTENSIONS } from '../scim/schema/wire.ts';
 import { searchForm } from '../scim/search-form.ts';
+import type { ResourceTypeName } from '../scim/schema/types.ts';
 import type { Mail, RoleRule, ScimdEvent, Store, TenantSchema, Tombstone } from '../store/types.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { AdminError } from './admin.ts';
@@ -33,7 +34,11 @@ export class TenantAdmin {
 
   // Extension schemas
 
-  /** Adds (or replaces) a custom extension schema from an RFC 7643 §7 JSON document. */
+  /**
+   * Adds (or replaces) a custom extension schema from an RFC 7643 §7 JSON document, then rewrites
+   * the search form of the tenant's resources of that type, so filters see values stored under
+   * the schema's URN (a schema removed and added again) with the new definition's case rules.
+   */
   async addSchema(tenantName: string, document: unknown, resourceType: 'User' | 'Group' = 'User'): Promise<TenantSchema> {
     const t = await this.tenant(tenantName);
     let schema;
@@ -43,19 +48,31 @@ export class TenantAdmin {
       if (e instanceof SchemaDocumentError) throw new AdminError('invalid', e.message);
       throw e;
     }
-    if (BUILTIN_EXTENSIONS.has(schema.id)) throw new AdminError('invalid', `${schema.id} is built in: use 'scimd schema enable ${tenantName} ${schema.id}'`);
+    const builtin = [...BUILTIN_EXTENSIONS.keys()].find((u) => u.toLowerCase() === schema.id.toLowerCase());
+    if (builtin) throw new AdminError('invalid', `${builtin} is built in: use 'scimd schema enable ${tenantName} ${builtin}'`);
+    const existing = await this.store.tenantSchemas(t.id);
+    const sameUrn = existing.find((s) => s.urn.toLowerCase() === schema.id.toLowerCase());
+    if (sameUrn && sameUrn.urn !== schema.id) throw new AdminError('invalid', `Tenant '${tenantName}' already has ${sameUrn.urn} (schema URNs are case-insensitive); spell it the same way to replace it`);
+    if (sameUrn && sameUrn.resourceType !== resourceType) throw new AdminError('invalid', `${schema.id} extends ${sameUrn.resourceType}s in tenant '${tenantName}'; remove it first to move it to ${resourceType}s`);
     const row: TenantSchema = { urn: schema.id, resourceType, definition: JSON.stringify(document), createdAt: this.now().toISOString() };
-    await this.checkRoles(t.id, [...(await this.store.tenantSchemas(t.id)).filter((s) => s.urn !== row.urn), row]);
+    await this.checkRoles(t.id, [...existing.filter((s) => s.urn !== row.urn), row]);
     await this.store.putTenantSchema(t.id, row);
+    await this.reindex(t.id, resourceType);
     return row;
   }
 
   async addSchemaFile(tenantName: string, file: string, resourceType: 'User' | 'Group' = 'User'): Promise<TenantSchema> {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new AdminError('invalid', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e)}`);
+    }
     let doc: unknown;
     try {
-      doc = JSON.parse(readFileSync(file, 'utf8'));
+      doc = JSON.parse(text);
     } catch (e) {
-      throw new AdminError('invalid', `Cannot read ${file} as JSON: ${e instanceof Error ? e.message : String(e)}`);
+      throw new AdminError('invalid', `${file} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
     return this.addSchema(tenantName, doc, resourceType);
   }
@@ -63,10 +80,11 @@ export class TenantAdmin {
   /** Turns on a schema scimd ships (e.g. Wire's urn:wire:scim:schemas:profile:1.0). */
   async enableSchema(tenantName: string, urn: string): Promise<TenantSchema> {
     const t = await this.tenant(tenantName);
-    const builtin = BUILTIN_EXTENSIONS.get(urn);
+    const builtin = [...BUILTIN_EXTENSIONS].find(([u]) => u.toLowerCase() === urn.toLowerCase());
     if (!builtin) throw new AdminError('not_found', `No built-in extension '${urn}'. Built in: ${[...BUILTIN_EXTENSIONS.keys()].join(', ')}`);
-    const row: TenantSchema = { urn, resourceType: builtin.resourceType, createdAt: this.now().toISOString() };
+    const row: TenantSchema = { urn: builtin[0], resourceType: builtin[1].resourceType, createdAt: this.now().toISOString() };
     await this.store.putTenantSchema(t.id, row);
+    await this.reindex(t.id, row.resourceType);
     return row;
   }
 
@@ -74,12 +92,50 @@ export class TenantAdmin {
     return this.store.tenantSchemas((await this.tenant(tenantName)).id);
   }
 
-  /** Removes an extension schema; stored values stay in the documents but are no longer served or writable. */
-  async removeSchema(tenantName: string, urn: string): Promise<void> {
+  /**
+   * Removes an extension schema. Its stored values stay in the documents, no longer served,
+   * filterable or writable, so adding the schema again brings them back; a PUT, which replaces
+   * the whole resource, drops them. With `purge` they are deleted at once.
+   */
+  async removeSchema(tenantName: string, urn: string, opts: { purge?: boolean } = {}): Promise<{ purged: number }> {
     const t = await this.tenant(tenantName);
-    const remaining = (await this.store.tenantSchemas(t.id)).filter((s) => s.urn !== urn);
-    await this.checkRoles(t.id, remaining);
-    if (!(await this.store.removeTenantSchema(t.id, urn))) throw new AdminError('not_found', `Tenant '${tenantName}' has no extension schema '${urn}'`);
+    const schemas = await this.store.tenantSchemas(t.id);
+    const row = schemas.find((s) => s.urn.toLowerCase() === urn.toLowerCase());
+    if (!row) throw new AdminError('not_found', `Tenant '${tenantName}' has no extension schema '${urn}'`);
+    await this.checkRoles(
+      t.id,
+      schemas.filter((s) => s !== row),
+    );
+    await this.store.removeTenantSchema(t.id, row.urn);
+    return { purged: await this.reindex(t.id, row.resourceType, opts.purge ? row.urn : undefined) };
+  }
+
+  /**
+   * Rewrites the search form of every resource of `type` in the tenant against its current
+   * schemas (and deletes the values stored under `purge`), a page per transaction so SCIM writes
+   * go on meanwhile. The version stays: what a client sees does not change.
+   */
+  private async reindex(tenantId: string, type: ResourceTypeName, purge?: string): Promise<number> {
+    const schema = buildRegistry(await this.store.tenantSchemas(tenantId)).resource(type);
+    const PAGE = 500;
+    let purged = 0;
+    for (let start = 1; ; start += PAGE) {
+      const { n, dropped } = await this.store.transaction(async (tx) => {
+        const page = await tx.queryResources(tenantId, { types: [type], startIndex: start, count: PAGE });
+        let dropped = 0;
+        for (const r of page.resources) {
+          const data = { ...r.data };
+          if (purge !== undefined && data[purge] !== undefined) {
+            delete data[purge];
+            dropped++;
+          }
+          await tx.updateResource(tenantId, { ...r, data }, r.version, searchForm(type === 'User' ? presentedUser(data) : data, schema));
+        }
+        return { n: page.resources.length, dropped };
+      });
+      purged += dropped;
+      if (n < PAGE) return purged;
+    }
   }
 
   // Role rules

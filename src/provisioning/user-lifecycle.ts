@@ -17,7 +17,7 @@ import type { Repo } from '../store/types.ts';
 import { issueLink } from './links.ts';
 import { invitationMail, validationMail } from './mail-templates.ts';
 import { parseDuration } from './duration.ts';
-import { applyUserPolicies, isEmailAddress, setting } from './policies.ts';
+import { applyUserPolicies, isEmailAddress, quoted, setting } from './policies.ts';
 import type { ScimContext } from './resources.ts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
@@ -59,30 +59,46 @@ export class UserLifecycle {
    * the stored document (undefined on create), whose server-owned attributes `data` already holds.
    */
   async prepare(tx: Repo, ctx: ScimContext, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string | undefined): Promise<void> {
-    applyUserPolicies(data, ctx.settings, ctx.clientSettings);
+    applyUserPolicies(data, ctx.settings, ctx.clientSettings, previous);
     for (const ext of schema.extensions) {
       const v = data[ext.id];
       const why = ext.check && isObject(v) ? ext.check(v) : undefined;
       if (why) throw invalidValue(`'${ext.id}': ${why}`);
     }
     const userName = typeof data.userName === 'string' ? data.userName : undefined;
-    if (userName && setting(ctx.settings, 'userName.scope', 'tenant') === 'global' && (previous === undefined || fold(String(previous.userName)) !== fold(userName))) {
-      await tx.lockKey(`userName:${fold(userName)}`);
-      if (await tx.userNameTakenElsewhere(ctx.tenantId, fold(userName))) {
-        throw uniqueness(`userName '${userName}' is already taken (userName.scope = global: unique across all tenants)`);
-      }
-    }
+    if (userName && (previous === undefined || fold(String(previous.userName)) !== fold(userName))) await this.checkGlobalUserName(tx, ctx, userName);
     const mode = setting(ctx.settings, 'externalId.mode', 'any');
     if (mode === 'samlNameId' && typeof data.externalId === 'string' && data.externalId !== previous?.externalId) {
+      // Serialises two creations with one NameID on PostgreSQL (SQLite writers are serial anyway).
+      await tx.lockKey(`externalId:${ctx.tenantId}:${data.externalId}`);
       const bound = bindFilter(parseFilter(`externalId eq ${JSON.stringify(data.externalId)}`), schema);
       const page = await tx.queryResources(ctx.tenantId, { types: ['User'], filters: new Map([['User', bound]]), startIndex: 1, count: 2 });
-      if (page.resources.some((r) => r.id !== id)) throw uniqueness(`externalId '${data.externalId}' (the SAML NameID) is already another user's (externalId.mode = samlNameId)`);
+      if (page.resources.some((r) => r.id !== id)) throw uniqueness(`externalId ${quoted(data.externalId)} (the SAML NameID) is already another user's in this tenant (externalId.mode = samlNameId)`);
     }
     if (mode === 'email' && previous === undefined) own(data).invitation = 'pending';
     if (setting(ctx.settings, 'emails.validate', 'false') === 'true') {
       const address = addressOf(data);
       if (address && address !== (previous && addressOf(previous))) own(data).emailVerified = false;
     }
+  }
+
+  /**
+   * userName.scope (seed 000, "unique across the entire Wire Cloud"): the userNames of tenants
+   * with scope global are unique across all tenants. Such a tenant cannot take a userName any
+   * other tenant holds, and no tenant can take one a global tenant holds, so the guarantee holds
+   * whichever tenant writes first. The detail says "taken" and nothing about the other tenant.
+   */
+  private async checkGlobalUserName(tx: Repo, ctx: ScimContext, userName: string): Promise<void> {
+    const global = setting(ctx.settings, 'userName.scope', 'tenant') === 'global';
+    const key = fold(userName);
+    // Both writers of one userName take this lock, so on PostgreSQL the second sees the first.
+    await tx.lockKey(`userName:${key}`);
+    if (!(await tx.userNameTakenElsewhere(ctx.tenantId, key, global ? 'all' : 'global'))) return;
+    throw uniqueness(
+      global
+        ? `userName ${quoted(userName)} is already taken (userName.scope = global: userNames are unique across all tenants, without regard to case)`
+        : `userName ${quoted(userName)} is already taken (it is reserved across all tenants by a tenant whose userName.scope is global)`,
+    );
   }
 
   /** After the user is written, still in the transaction: links and mail for what prepare() set up. */

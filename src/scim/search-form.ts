@@ -36,6 +36,8 @@ export function searchForm(data: Json, schema: ResourceSchema): Json {
       out[k] = inner;
       continue;
     }
+    // Values kept under an extension the tenant removed are not searchable (nor served).
+    if (k.toLowerCase().startsWith('urn:')) continue;
     const found = schema.coreOrCommon(k);
     out[k] = found ? foldValue(found.attr, v) : v;
   }

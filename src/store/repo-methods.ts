@@ -59,6 +59,7 @@ export const READ_METHODS = [
   'listMail',
   'events',
   'userNameTakenElsewhere',
+  'userNamesHeldElsewhere',
   'passwordHash',
 ] as const satisfies readonly (keyof Repo)[];
 

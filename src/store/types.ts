@@ -260,8 +260,13 @@ export interface Repo {
   events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]>;
 
   // Users: global userName uniqueness and password hashes.
-  /** True when another tenant has a user with this folded userName. */
-  userNameTakenElsewhere(tenantId: string, userNameFold: string): Promise<boolean>;
+  /**
+   * True when another tenant (`all`), or another tenant whose userName.scope is global (`global`),
+   * has a user with this folded userName.
+   */
+  userNameTakenElsewhere(tenantId: string, userNameFold: string, among: 'all' | 'global'): Promise<boolean>;
+  /** The tenant's userNames (up to `limit`, and how many in all) that another tenant's users also hold. */
+  userNamesHeldElsewhere(tenantId: string, limit: number): Promise<{ names: string[]; total: number }>;
   /** Serialises transactions that use the same key until commit (PostgreSQL advisory lock; SQLite already is serial). */
   lockKey(key: string): Promise<void>;
   setPasswordHash(tenantId: string, id: string, hash: string | null): Promise<void>;

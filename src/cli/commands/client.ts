@@ -1,6 +1,7 @@
 import { parseDuration } from '../../provisioning/duration.ts';
 import { tokenState, type IssuedToken } from '../../provisioning/admin.ts';
 import { describeProfile, profileOf } from '../../provisioning/idp.ts';
+import { CLIENT_SETTINGS } from '../../provisioning/settings.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { UsageError } from '../args.ts';
@@ -107,13 +108,17 @@ const revoke: Command = {
   },
 };
 
+/** Width of the key column in `client set --help`. */
+const KEY_WIDTH = Math.max(...['normaliser.<name>', ...CLIENT_SETTINGS.map((c) => c.key)].map((k) => k.length)) + 2;
+
 const set: Command = {
   name: 'client set',
   usage: 'scimd client set <tenant> <client> <key> <value>',
-  summary: "Change a client's IdP profile or switch one of its normalisers",
+  summary: "Change a client's IdP profile, switch one of its normalisers, or set name.formattedIncluded",
   help: `Keys:
-  idp                  ${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
-  normaliser.<name>    on, off or default (see scimd normaliser list)`,
+  ${'idp'.padEnd(KEY_WIDTH)}${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
+  ${'normaliser.<name>'.padEnd(KEY_WIDTH)}on, off or default (see scimd normaliser list)
+${CLIENT_SETTINGS.map((c) => `  ${c.key.padEnd(KEY_WIDTH)}${c.values.join(', ')} or default (default ${c.fallback})\n      ${c.doc}`).join('\n')}`,
   options: [DATA_DIR],
   async run(ctx) {
     const [tenant, name, key, value] = positionals(ctx, 4, this.usage) as [string, string, string, string];

@@ -63,14 +63,20 @@ const schemaList: Command = {
 
 const schemaRemove: Command = {
   name: 'schema remove',
-  usage: 'scimd schema remove <tenant> <urn>',
+  usage: 'scimd schema remove <tenant> <urn> [--purge]',
   summary: 'Remove an extension schema from a tenant',
-  help: 'Removes an extension schema. Values already stored stay in the documents but are no longer served or accepted.',
-  options: [DATA_DIR],
+  help: `Removes an extension schema: /Schemas and /ResourceTypes no longer list it, its attributes are
+no longer accepted, returned or filterable. Values already stored are kept (hidden), so adding the
+schema again brings them back; a PUT drops them from that resource. --purge deletes them at once.
+A role rule that uses the schema must be removed first.`,
+  options: [{ flag: 'purge', arg: '', help: 'also delete the values stored under the schema' }, DATA_DIR],
   async run(ctx) {
     const [tenant, urn] = args(ctx, 2, this.usage) as [string, string];
-    await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.removeSchema(tenant, urn));
-    ctx.out.result({ removed: urn }, () => `Removed ${urn} from tenant '${tenant}'.`);
+    const purge = ctx.args.flags.purge === true;
+    const r = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.removeSchema(tenant, urn, { purge }));
+    ctx.out.result({ removed: urn, ...(purge ? { purged: r.purged } : {}) }, () =>
+      purge ? `Removed ${urn} from tenant '${tenant}' and deleted its values from ${r.purged} resource(s).` : `Removed ${urn} from tenant '${tenant}'. Stored values are kept hidden (--purge deletes them).`,
+    );
     return 0;
   },
 };

@@ -43,13 +43,17 @@ const list: Command = {
 const show: Command = {
   name: 'tenant show',
   usage: 'scimd tenant show <name>',
-  summary: 'Show a tenant with its counts of users, groups and clients',
-  help: `Shows one tenant.`,
+  summary: 'Show a tenant with its counts of users, groups and clients, and its settings',
+  help: `Shows one tenant, with every setting (those not set show their default).`,
   options: [DATA_DIR],
   async run(ctx) {
     const n = name(ctx, this.usage);
     const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.summary(n));
-    ctx.out.result(t, () =>
+    // --json shows every setting with the value in force; `defaults` names those left at their default.
+    const settings: Record<string, string> = { ...t.settings };
+    for (const spec of TENANT_SETTINGS) settings[spec.key] ??= spec.fallback;
+    const defaults = TENANT_SETTINGS.filter((spec) => t.settings[spec.key] === undefined).map((spec) => spec.key);
+    ctx.out.result({ ...t, settings, defaults }, () =>
       table(
         ['FIELD', 'VALUE'],
         [
@@ -97,7 +101,8 @@ ${TENANT_SETTINGS.map((s) => `  ${s.key} = ${s.values.join('|') || '<duration>'}
     if (ctx.args.positionals.length !== 3) throw new UsageError(`Usage: ${this.usage}`);
     const [n, key, value] = ctx.args.positionals as [string, string, string];
     const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.setTenantSetting(n, key, value));
-    ctx.out.result(t, () => `Tenant '${t.name}': ${key} = ${t.settings[key] ?? `${value} (default)`}.`);
+    const fallback = TENANT_SETTINGS.find((spec) => spec.key === key)?.fallback ?? value;
+    ctx.out.result(t, () => `Tenant '${t.name}': ${key} = ${t.settings[key] ?? `${fallback} (default)`}.`);
     return 0;
   },
 };

@@ -150,6 +150,17 @@ export interface PatchInput {
   readonly maxValues?: number;
 }
 
+/** null, "" or [] (RFC 7643 §2.5: unassigned), or an object that sets some attribute to one of them. */
+function unassigning(v: unknown): boolean {
+  if (v === null || v === '' || (Array.isArray(v) && v.length === 0)) return true;
+  return typeof v === 'object' && !Array.isArray(v) && Object.values(v as object).some(unassigning);
+}
+
+/** Whether an operation takes a value away: a remove, or a replace that unassigns something. */
+function unassigns(op: ParsedOp): boolean {
+  return op.op === 'remove' || (op.op === 'replace' && unassigning(op.value));
+}
+
 /** Applies parsed operations in order. Throws ScimError on the first failing operation; the input is not modified. */
 export function applyPatch(input: PatchInput, ops: readonly ParsedOp[]): PatchOutcome {
   const notes: Notes = { ignored: [] };
@@ -161,8 +172,9 @@ export function applyPatch(input: PatchInput, ops: readonly ParsedOp[]): PatchOu
   try {
     checkRequired(data, input.schema);
   } catch (e) {
-    // RFC 7644 §3.5.2.2: taking away a required attribute is a mutability error.
-    if (e instanceof ScimError && e.scimType === 'invalidValue') throw mutability(`${e.message} and cannot be removed`);
+    // RFC 7644 §3.5.2.2: taking away a required attribute is a mutability error. Adding a value
+    // that lacks a required sub-attribute takes nothing away: that stays an invalidValue.
+    if (e instanceof ScimError && e.scimType === 'invalidValue' && ops.some(unassigns)) throw mutability(`${e.message} and cannot be removed`);
     throw e;
   }
   checkNotBlank(data, input.schema);

@@ -14,7 +14,7 @@ const MUTABILITY: readonly Mutability[] = ['readOnly', 'readWrite', 'immutable',
 const RETURNED: readonly Returned[] = ['always', 'never', 'default', 'request'];
 const UNIQUENESS: readonly Uniqueness[] = ['none', 'server', 'global'];
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,127}$/;
-const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$/;
+const URN = /^urn:[A-Za-z0-9][A-Za-z0-9-]{0,31}:[A-Za-z0-9()+,\-.:=@;$_!*'%/?#]+$/i;
 const RESERVED = [USER_URN, GROUP_URN, ENTERPRISE_USER_URN, SCIMD_USER_URN].map((u) => u.toLowerCase());
 
 type Raw = Record<string, unknown>;
@@ -43,6 +43,7 @@ function attribute(raw: unknown, where: string, depth: number): AttributeDef {
   if (isReservedName(name)) throw new SchemaDocumentError(`${where}: "${name}" is reserved and cannot name an attribute`);
   const at = `${where} '${name}'`;
   const type = field(r, 'type', at, oneOf(TYPES), 'string', TYPES.join(', '));
+  const mutability = field(r, 'mutability', at, oneOf(MUTABILITY), 'readWrite', MUTABILITY.join(', '));
   const def: AttributeDef = {
     name,
     type,
@@ -50,8 +51,9 @@ function attribute(raw: unknown, where: string, depth: number): AttributeDef {
     description: field(r, 'description', at, isString, '', 'a string'),
     required: field(r, 'required', at, isBool, false, 'true or false'),
     caseExact: field(r, 'caseExact', at, isBool, type === 'reference' || type === 'binary', 'true or false'),
-    mutability: field(r, 'mutability', at, oneOf(MUTABILITY), 'readWrite', MUTABILITY.join(', ')),
-    returned: field(r, 'returned', at, oneOf(RETURNED), 'default', RETURNED.join(', ')),
+    mutability,
+    // RFC 7643 §2.2: a writeOnly value "SHALL NOT be returned"; scimd discards such values.
+    returned: mutability === 'writeOnly' ? 'never' : field(r, 'returned', at, oneOf(RETURNED), 'default', RETURNED.join(', ')),
     uniqueness: field(r, 'uniqueness', at, oneOf(UNIQUENESS), 'none', UNIQUENESS.join(', ')),
     ...(r.canonicalValues !== undefined ? { canonicalValues: field(r, 'canonicalValues', at, isStrings, [], 'an array of strings') } : {}),
     ...(r.referenceTypes !== undefined ? { referenceTypes: field(r, 'referenceTypes', at, isStrings, [], 'an array of strings') } : {}),

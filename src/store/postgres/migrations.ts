@@ -167,4 +167,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_tenant ON events (tenant_id, seq);
   `,
+  `
+  -- userName.scope = global, kept beside the settings so the uniqueness check is one indexed join.
+  ALTER TABLE tenants ADD COLUMN user_names_global INTEGER NOT NULL DEFAULT 0;
+  UPDATE tenants SET user_names_global = 1 WHERE settings LIKE '%"userName.scope":"global"%';
+  `,
 ];

@@ -154,7 +154,8 @@ export class SqlRepo implements Repo {
   }
 
   async setTenantSettings(id: string, settings: Settings): Promise<void> {
-    await this.db.execute('UPDATE tenants SET settings = ? WHERE id = ?', [JSON.stringify(settings), id]);
+    // user_names_global mirrors userName.scope for the cross-tenant uniqueness check.
+    await this.db.execute('UPDATE tenants SET settings = ?, user_names_global = ? WHERE id = ?', [JSON.stringify(settings), settings['userName.scope'] === 'global' ? 1 : 0, id]);
   }
 
   // Clients
@@ -632,8 +633,20 @@ export class SqlRepo implements Repo {
 
   // Users
 
-  async userNameTakenElsewhere(tenantId: string, userNameFold: string): Promise<boolean> {
-    return (await this.one('SELECT 1 AS x FROM resources WHERE user_name_fold = ? AND tenant_id <> ? LIMIT 1', [userNameFold, tenantId])) !== undefined;
+  async userNameTakenElsewhere(tenantId: string, userNameFold: string, among: 'all' | 'global'): Promise<boolean> {
+    const sql =
+      among === 'all'
+        ? "SELECT 1 AS x FROM resources WHERE user_name_fold = ? AND tenant_id <> ? AND type = 'User' LIMIT 1"
+        : "SELECT 1 AS x FROM resources r JOIN tenants t ON t.id = r.tenant_id WHERE r.user_name_fold = ? AND r.tenant_id <> ? AND r.type = 'User' AND t.user_names_global = 1 LIMIT 1";
+    return (await this.one(sql, [userNameFold, tenantId])) !== undefined;
+  }
+
+  async userNamesHeldElsewhere(tenantId: string, limit: number): Promise<{ names: string[]; total: number }> {
+    const clash = `FROM resources r WHERE r.tenant_id = ? AND r.type = 'User'
+      AND EXISTS (SELECT 1 FROM resources o WHERE o.user_name_fold = r.user_name_fold AND o.tenant_id <> r.tenant_id AND o.type = 'User')`;
+    const count = await this.one(`SELECT COUNT(*) AS n ${clash}`, [tenantId]);
+    const rows = await this.db.query(`SELECT r.user_name ${clash} ORDER BY r.user_name_fold LIMIT ?`, [tenantId, limit]);
+    return { names: rows.map((r) => r.user_name as string), total: Number(count?.n ?? 0) };
   }
 
   async lockKey(key: string): Promise<void> {
