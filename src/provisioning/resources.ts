@@ -75,6 +75,11 @@ export function etagMatches(header: string, version: number): boolean {
   return tags.some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`);
 }
 
+/** What a write transaction left for after its commit. */
+interface Tally {
+  mail: number;
+}
+
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
 export class ResourceService {
@@ -85,8 +90,8 @@ export class ResourceService {
     private readonly registry: SchemaRegistry,
     private readonly limits: ServiceLimits,
     private readonly now: () => Date = () => new Date(),
-    /** Called after each write transaction commits (wakes the mail sender). */
-    private readonly afterCommit: () => void = () => undefined,
+    /** Called after a write transaction that queued mail commits (wakes the mail sender). */
+    private readonly mailQueued: () => void = () => undefined,
   ) {
     this.lifecycle = new UserLifecycle(now);
   }
@@ -200,12 +205,14 @@ export class ResourceService {
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
     const now = this.now().toISOString();
+    const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
+      tally.mail = 0;
       if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
           ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
-          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash);
+          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
           await this.followUps(tx, ctx, next.id);
           return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
         }
@@ -223,11 +230,11 @@ export class ResourceService {
         throw this.uniquenessError(e, data);
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
-      if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash);
+      if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
       await this.followUps(tx, ctx, r.id);
       return this.represent(tx, ctx, r, projection);
     });
-    this.afterCommit();
+    if (tally.mail) this.mailQueued();
     return result;
   }
 
@@ -242,8 +249,8 @@ export class ResourceService {
     return hashPassword(password);
   }
 
-  private async userWritten(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined, passwordHash: string | undefined): Promise<void> {
-    await this.lifecycle.written(tx, ctx, user, previous);
+  private async userWritten(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined, passwordHash: string | undefined, tally: Tally): Promise<void> {
+    tally.mail += await this.lifecycle.written(tx, ctx, user, previous);
     if (passwordHash !== undefined) await tx.setPasswordHash(ctx.tenantId, user.id, passwordHash);
   }
 
@@ -261,13 +268,15 @@ export class ResourceService {
     const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
+    const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
+      tally.mail = 0;
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
-      const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash);
+      const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash, tally);
       await this.followUps(tx, ctx, id);
       return this.represent(tx, ctx, next, projection);
     });
-    this.afterCommit();
+    if (tally.mail) this.mailQueued();
     return result;
   }
 
@@ -280,6 +289,7 @@ export class ResourceService {
     data: Json,
     members: { value: string; type?: string }[] | undefined,
     passwordHash: string | undefined,
+    tally: Tally,
   ): Promise<StoredResource> {
     checkImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
@@ -295,7 +305,7 @@ export class ResourceService {
     }
     const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
     const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
-    if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash);
+    if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
     return next;
   }
 
@@ -326,7 +336,9 @@ export class ResourceService {
    */
   async patch(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
     const schema = this.schema(ctx, type);
+    const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
+      tally.mail = 0;
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
       const ops = parsePatchRequest(body, schema, this.limits.patch);
@@ -351,11 +363,11 @@ export class ResourceService {
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
-      if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash);
+      if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
       if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
       return this.represent(tx, ctx, next, projection);
     });
-    this.afterCommit();
+    if (tally.mail) this.mailQueued();
     return result;
   }
 

@@ -15,6 +15,7 @@ import { AdminError } from './admin.ts';
 import { presentedUser } from './presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
 import { verifyPasswordHash } from './user-lifecycle.ts';
+import { outboxMailBody } from './mail-templates.ts';
 
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -145,7 +146,8 @@ export class TenantAdmin {
 
   async listMail(tenantName: string | undefined, pendingOnly: boolean, limit = 50): Promise<Mail[]> {
     const tenantId = tenantName ? (await this.tenant(tenantName)).id : undefined;
-    return this.store.listMail({ ...(tenantId ? { tenantId } : {}), pendingOnly, limit });
+    const mails = await this.store.listMail({ ...(tenantId ? { tenantId } : {}), pendingOnly, limit });
+    return mails.map((m) => (m.linkId ? { ...m, body: outboxMailBody(m.body, m.sentAt !== undefined) } : m));
   }
 
   async listEvents(tenantName: string | undefined, afterSeq = 0, limit = 100): Promise<ScimdEvent[]> {
