@@ -243,4 +243,19 @@ describe('invitations (externalId.mode = email)', () => {
     assert.equal((await s.running.services.tenantAdmin.listMail('wire', false, 1000)).length, before, 'nothing queued');
     assert.ok(!smtp.messages.some((m) => m.envelopeTo.includes('alice2@wire.example')));
   });
+
+  it('the process log never shows a link token, however the URL is spelled', async () => {
+    const { link } = await provision('leo');
+    const raw = tokenOf(link);
+    await send(link, 'GET');
+    await send(`${s.origin}//invitations/${raw}`, 'GET');
+    await send(`${s.origin}/%69nvitations/${raw}`, 'GET');
+    await send(`${s.origin}/INVITATIONS/${raw}?x=1`, 'GET');
+    await send(`${s.origin}/invitations%2F${raw}`, 'GET');
+    await send(link, 'POST');
+    const lines = logLines.filter((l) => /invitations/i.test(l));
+    assert.ok(lines.length >= 6, lines.join(''));
+    assert.ok(!logLines.some((l) => l.includes(raw)), logLines.filter((l) => l.includes(raw)).join(''));
+    assert.ok(lines.some((l) => l.includes('/invitations/[redacted]')), lines.join(''));
+  });
 });

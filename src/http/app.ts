@@ -1,15 +1,33 @@
 /** The Fastify application: parsers, error handling, request logging and the SCIM mounts. */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerErrorHandlers, sendError } from './errors.ts';
 import { ScimError } from '../scim/errors.ts';
 import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
 import { registerLinkPages } from './links.ts';
+import { LINK_PATHS } from '../provisioning/links.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
+
+/** A mailed link's token after its path, however the URL spells it (case, repeated or encoded slashes). */
+const LINK_TOKEN = `/(${LINK_PATHS.join('|')})(?:/|%2f)+[^/?#]+`;
+const HAS_LINK_TOKEN = new RegExp(LINK_TOKEN, 'i');
+const LINK_TOKENS = new RegExp(LINK_TOKEN, 'gi');
+
+/** The URL as the process log shows it: a mailed link's token never appears (it is a credential). */
+export function loggedUrl(request: Pick<FastifyRequest, 'url'>): string {
+  let decoded = request.url;
+  try {
+    decoded = decodeURIComponent(request.url);
+  } catch {
+    // Not valid percent-encoding: look at it as it came.
+  }
+  if (!HAS_LINK_TOKEN.test(decoded) && !HAS_LINK_TOKEN.test(request.url)) return request.url.slice(0, 500);
+  return decoded.replace(LINK_TOKENS, '/$1/[redacted]').replace(/\?.*$/s, '').slice(0, 500);
+}
 
 export function buildApp(services: Services, options: HttpOptions, logger: Logger | false): FastifyInstance {
   const app = Fastify({
@@ -30,8 +48,7 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   registerErrorHandlers(app, options.bodyLimit);
   // One line per request, without headers (tokens), bodies (passwords) or link tokens.
   app.addHook('onResponse', async (request, reply) => {
-    const url = request.url.slice(0, 500).replace(/^\/(invitations|email-validations)\/[^/?#]+/, '/$1/[redacted]');
-    request.log.info({ method: request.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
+    request.log.info({ method: request.method, url: loggedUrl(request), status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
   });
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
   // and SCIM routes must still refuse form bodies with 415.
