@@ -390,9 +390,14 @@ export class ResourceService {
   async delete(ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
+      const at = this.now().toISOString();
       if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
-        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: this.now().toISOString() });
+        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version });
+        // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
+        await tx.retireLinks(ctx.tenantId, id, undefined, at);
         ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+      } else if (type === 'User') {
+        await tx.deleteLinks(ctx.tenantId, id);
       }
       await tx.deleteResource(ctx.tenantId, type, id);
     });

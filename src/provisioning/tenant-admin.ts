@@ -16,6 +16,7 @@ import { presentedUser } from './presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
 import { verifyPasswordHash } from './user-lifecycle.ts';
 import { outboxMailBody } from './mail-templates.ts';
+import { fold } from '../scim/values.ts';
 
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -123,7 +124,10 @@ export class TenantAdmin {
     return this.store.listTombstones((await this.tenant(tenantName)).id);
   }
 
-  /** Brings a tombstoned user back under its id (a new version), if its userName is still free. */
+  /**
+   * Brings a tombstoned user back under its id, with the next version (so an ETag from before the
+   * deletion never matches), if its userName is still free. Group memberships are not restored.
+   */
   async restoreUser(tenantName: string, id: string): Promise<Tombstone> {
     const t = await this.tenant(tenantName);
     const schema = (await this.models.forTenant(t)).registry.resource('User');
@@ -131,10 +135,16 @@ export class TenantAdmin {
       const stone = await tx.takeTombstone(t.id, id);
       if (!stone) throw new AdminError('not_found', `Tenant '${tenantName}' has no deleted user '${id}'`);
       const now = this.now().toISOString();
+      const userName = String(stone.data.userName);
+      const taken = () => new AdminError('exists', `Cannot restore '${userName}' (${id}): another user has taken the userName '${userName}' since it was deleted. Rename or delete that user, then restore again; the tombstone is kept.`);
+      if (t.settings['userName.scope'] === 'global') {
+        await tx.lockKey(`userName:${fold(userName)}`);
+        if (await tx.userNameTakenElsewhere(t.id, fold(userName))) throw taken();
+      }
       try {
-        await tx.insertResource(t.id, { id, type: stone.type, version: 1, created: stone.created, lastModified: now, data: stone.data }, searchForm(presentedUser(stone.data), schema));
+        await tx.insertResource(t.id, { id, type: stone.type, version: (stone.version ?? 0) + 1, created: stone.created, lastModified: now, data: stone.data }, searchForm(presentedUser(stone.data), schema));
       } catch (e) {
-        if (e instanceof UniqueViolation) throw new AdminError('exists', `userName '${String(stone.data.userName)}' has been taken since; rename the other user first`);
+        if (e instanceof UniqueViolation) throw taken();
         throw e;
       }
       await tx.appendEvent({ tenantId: t.id, type: 'user.restored', resourceId: id, at: now, data: { userName: String(stone.data.userName) } });
