@@ -7,6 +7,7 @@ import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
 import { registerLinkPages } from './links.ts';
 import { LINK_PATHS } from '../provisioning/links.ts';
+import { redactUrl } from '../provisioning/redact.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
@@ -17,7 +18,7 @@ const LINK_TOKEN = `/(${LINK_PATHS.join('|')})(?:/|%2f)+[^/?#]+`;
 const HAS_LINK_TOKEN = new RegExp(LINK_TOKEN, 'i');
 const LINK_TOKENS = new RegExp(LINK_TOKEN, 'gi');
 
-/** The URL as the process log shows it: a mailed link's token never appears (it is a credential). */
+/** The URL as the process log shows it: a mailed link's token never appears (it is a credential), nor a filter's password. */
 export function loggedUrl(request: Pick<FastifyRequest, 'url'>): string {
   let decoded = request.url;
   try {
@@ -25,7 +26,7 @@ export function loggedUrl(request: Pick<FastifyRequest, 'url'>): string {
   } catch {
     // Not valid percent-encoding: look at it as it came.
   }
-  if (!HAS_LINK_TOKEN.test(decoded) && !HAS_LINK_TOKEN.test(request.url)) return request.url.slice(0, 500);
+  if (!HAS_LINK_TOKEN.test(decoded) && !HAS_LINK_TOKEN.test(request.url)) return redactUrl(request.url).slice(0, 500);
   return decoded.replace(LINK_TOKENS, '/$1/[redacted]').replace(/\?.*$/s, '').slice(0, 500);
 }
 

@@ -5,6 +5,34 @@
 const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
 export const REDACTED = '[redacted]';
 
+/** RFC 7644 §3.4.2.2 string literals: "…" with JSON escapes. */
+const STRING_LITERAL = /"(?:[^"\\]|\\.)*"/g;
+
+/**
+ * A filter that compares a secret attribute (`password eq "…"`) would carry the secret itself:
+ * every string literal in it is replaced. Other filters are kept as they are.
+ */
+export function redactFilter(filter: string): string {
+  return SECRET_KEY.test(filter) ? filter.replace(STRING_LITERAL, `"${REDACTED}"`) : filter;
+}
+
+/** A request URL for a log: a query that names a secret attribute has its string literals replaced. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const raw = url.slice(q + 1);
+  if (!SECRET_KEY.test(raw) && !/%/.test(raw)) return url;
+  let query: string;
+  try {
+    query = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    // Undecodable, so its literals cannot be told apart: all of it goes if it names a secret.
+    return SECRET_KEY.test(raw) ? `${url.slice(0, q)}?${REDACTED}` : url;
+  }
+  if (!SECRET_KEY.test(query)) return url;
+  return `${url.slice(0, q)}?${encodeURI(redactFilter(query))}`;
+}
+
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value !== null && typeof value === 'object') {
@@ -12,7 +40,11 @@ export function redact(value: unknown): unknown {
     // A PATCH operation names its attribute in "path": {"op":"replace","path":"password","value":"…"}.
     const path = Object.entries(value).find(([k]) => k.toLowerCase() === 'path')?.[1];
     const secretPath = typeof path === 'string' && SECRET_KEY.test(path);
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value') ? REDACTED : redact(v);
+    for (const [k, v] of Object.entries(value)) {
+      if (SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value')) out[k] = REDACTED;
+      else if (k.toLowerCase() === 'filter' && typeof v === 'string') out[k] = redactFilter(v);
+      else out[k] = redact(v);
+    }
     return out;
   }
   return value;

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { observeClient, profileOf } from '../../provisioning/idp.ts';
-import { redactedText } from '../../provisioning/redact.ts';
+import { redactedText, redactUrl } from '../../provisioning/redact.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
 import type { HttpOptions, Services } from '../services.ts';
@@ -71,7 +71,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     log.record({
       at: new Date().toISOString(),
       method: request.method,
-      path: request.url.slice(0, 2000),
+      path: redactUrl(request.url).slice(0, 2000),
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
       notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? [])],
