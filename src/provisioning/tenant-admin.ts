@@ -2,6 +2,7 @@
  * Admin operations on what a tenant's SCIM surface holds: extension schemas, role rules,
  * tombstones, the mail outbox, the event log, and password checks for host applications.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bindFilter } from '../scim/filter/bind.ts';
 import { parseFilter } from '../scim/filter/parse.ts';
@@ -14,9 +15,12 @@ import { UniqueViolation } from '../store/types.ts';
 import { AdminError } from './admin.ts';
 import { presentedUser } from './presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
-import { verifyPasswordHash } from './user-lifecycle.ts';
+import { hashPassword, verifyPasswordHash } from './user-lifecycle.ts';
 import { outboxMailBody } from './mail-templates.ts';
 import { fold } from '../scim/values.ts';
+
+/** The hash a password is checked against when the user has none (see verifyPassword). */
+let decoy: Promise<string> | undefined;
 
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -167,10 +171,18 @@ export class TenantAdmin {
 
   // Passwords (passwords = hash)
 
-  /** For host applications that sign users in with the password their IdP provisioned. */
+  /**
+   * For host applications that sign users in with the password their IdP provisioned: the user's
+   * id when `password` is theirs, else undefined. A userName without a stored password costs one
+   * scrypt too, so the time taken does not tell which userNames exist.
+   */
   async verifyPassword(tenantName: string, userName: string, password: string): Promise<string | undefined> {
     const t = await this.tenant(tenantName);
     const row = await this.store.passwordHash(t.id, userName);
-    return row && (await verifyPasswordHash(password, row.hash)) ? row.id : undefined;
+    if (!row) {
+      await verifyPasswordHash(password, await (decoy ??= hashPassword(randomBytes(16).toString('hex'))));
+      return undefined;
+    }
+    return (await verifyPasswordHash(password, row.hash)) ? row.id : undefined;
   }
 }
