@@ -34,13 +34,14 @@ export interface ServiceOptions {
   readonly onBackgroundError?: (e: unknown) => void;
   /** The clock (tests move it to expire links). */
   readonly now?: () => Date;
-  /** How often the mail sender looks at the outbox (default 1 s), and its first retry delay (default 5 s). */
+  /** How often the mail sender looks at the outbox (default 1 s), its first retry delay (default 5 s, doubling) and attempts (default 10). */
   readonly mailPollMs?: number;
   readonly mailRetryMs?: number;
+  readonly mailMaxAttempts?: number;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration. */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs'>;
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -51,6 +52,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
       from: opts.mailFrom ?? 'scimd <scimd@localhost>',
       ...(opts.mailPollMs ? { pollMs: opts.mailPollMs } : {}),
       ...(opts.mailRetryMs ? { retryBaseMs: opts.mailRetryMs } : {}),
+      ...(opts.mailMaxAttempts ? { maxAttempts: opts.mailMaxAttempts } : {}),
       ...(opts.now ? { now: opts.now } : {}),
     },
     opts.mailLog,
