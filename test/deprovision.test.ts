@@ -86,6 +86,25 @@ describe('deprovision.delete', () => {
     await assert.rejects(s.running.services.tenantAdmin.restoreUser('crm', id), /Tenant 'crm' has no deleted user/);
   });
 
+  it('a restored user keeps its password hash (passwords = hash); listings never show it', async () => {
+    await s.running.services.admin.setTenantSetting('crm', 'passwords', 'hash');
+    try {
+      const idp = call(crm);
+      const u = await idp('POST', '/Users', user('pat', { password: 'Restore-Me-Pa55!' }));
+      assert.equal(await s.running.services.tenantAdmin.verifyPassword('crm', 'pat', 'Restore-Me-Pa55!'), u.body.id);
+      assert.equal((await idp('DELETE', `/Users/${u.body.id}`)).status, 204);
+      assert.equal(await s.running.services.tenantAdmin.verifyPassword('crm', 'pat', 'Restore-Me-Pa55!'), undefined, 'a deleted user cannot sign in');
+      const listed = await s.running.services.tenantAdmin.listTombstones('crm');
+      assert.ok(listed.some((t) => t.id === u.body.id));
+      assert.ok(!JSON.stringify(listed).includes('scrypt$'), 'no hash in the listing');
+      const restored = await s.running.services.tenantAdmin.restoreUser('crm', u.body.id);
+      assert.ok(!JSON.stringify(restored).includes('scrypt$'));
+      assert.equal(await s.running.services.tenantAdmin.verifyPassword('crm', 'pat', 'Restore-Me-Pa55!'), u.body.id);
+    } finally {
+      await s.running.services.admin.setTenantSetting('crm', 'passwords', 'discard');
+    }
+  });
+
   it('with userName.scope = global, a restore also refuses a userName another tenant took', async () => {
     await s.running.services.admin.setTenantSetting('crm', 'userName.scope', 'global');
     try {

@@ -392,7 +392,8 @@ export class ResourceService {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const at = this.now().toISOString();
       if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
-        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version });
+        const password = await tx.passwordHash(ctx.tenantId, String(current.data.userName));
+        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version, ...(password ? { passwordHash: password.hash } : {}) });
         // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
         await tx.retireLinks(ctx.tenantId, id, undefined, at);
         ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');

@@ -22,6 +22,9 @@ import { fold } from '../scim/values.ts';
 /** The hash a password is checked against when the user has none (see verifyPassword). */
 let decoy: Promise<string> | undefined;
 
+/** What admins see of a tombstone: everything but the password hash it keeps for a restore. */
+const withoutHash = ({ passwordHash: _, ...t }: Tombstone): Tombstone => t;
+
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
 export class TenantAdmin {
@@ -125,7 +128,7 @@ export class TenantAdmin {
   // Tombstones
 
   async listTombstones(tenantName: string): Promise<Tombstone[]> {
-    return this.store.listTombstones((await this.tenant(tenantName)).id);
+    return (await this.store.listTombstones((await this.tenant(tenantName)).id)).map(withoutHash);
   }
 
   /**
@@ -151,8 +154,9 @@ export class TenantAdmin {
         if (e instanceof UniqueViolation) throw taken();
         throw e;
       }
+      if (stone.passwordHash) await tx.setPasswordHash(t.id, id, stone.passwordHash);
       await tx.appendEvent({ tenantId: t.id, type: 'user.restored', resourceId: id, at: now, data: { userName: String(stone.data.userName) } });
-      return stone;
+      return withoutHash(stone);
     });
   }
 

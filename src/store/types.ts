@@ -47,6 +47,8 @@ export interface Tombstone {
   readonly deletedAt: string;
   /** The version the resource had when deleted (absent on tombstones from before it was kept). */
   readonly version?: number;
+  /** The user's password hash (passwords = hash), restored with it. */
+  readonly passwordHash?: string;
 }
 
 /**

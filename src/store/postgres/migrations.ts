@@ -176,7 +176,9 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE mail_outbox ADD COLUMN link_id TEXT;
   -- Mail that will not be sent: its link was retired, or every attempt failed (reason in last_error).
   ALTER TABLE mail_outbox ADD COLUMN dropped_at TEXT;
-  -- A restored user continues its version sequence, so an old ETag never matches again.
+  -- A restored user continues its version sequence, so an old ETag never matches again, and
+  -- keeps its password hash (passwords = hash).
   ALTER TABLE tombstones ADD COLUMN version INTEGER;
+  ALTER TABLE tombstones ADD COLUMN password_hash TEXT;
   `,
 ];

@@ -517,7 +517,7 @@ export class SqlRepo implements Repo {
 
   async putTombstone(tenantId: string, t: Tombstone): Promise<void> {
     await this.db.execute('DELETE FROM tombstones WHERE tenant_id = ? AND id = ?', [tenantId, t.id]);
-    await this.db.execute('INSERT INTO tombstones (tenant_id, id, type, data, created, deleted_at, version) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    await this.db.execute('INSERT INTO tombstones (tenant_id, id, type, data, created, deleted_at, version, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       tenantId,
       t.id,
       t.type,
@@ -525,6 +525,7 @@ export class SqlRepo implements Repo {
       t.created,
       t.deletedAt,
       t.version ?? null,
+      t.passwordHash ?? null,
     ]);
   }
 
@@ -536,6 +537,7 @@ export class SqlRepo implements Repo {
       created: r.created as string,
       deletedAt: r.deleted_at as string,
       ...(r.version === null || r.version === undefined ? {} : { version: Number(r.version) }),
+      ...(opt(r.password_hash) ? { passwordHash: r.password_hash as string } : {}),
     };
   }
 
