@@ -185,6 +185,29 @@ describe('mail', () => {
     }
   });
 
+  it('a write that queues no mail leaves the outbox alone (the sender wakes only for mail)', async () => {
+    const s = await server(smtp.url, { mailPollMs: 3_600_000 });
+    dirs.push(s.dir);
+    const store = s.running.services.store;
+    const claim = store.claimMail.bind(store);
+    let claims = 0;
+    store.claimMail = (...args) => {
+      claims++;
+      return claim(...args);
+    };
+    try {
+      await s.running.services.admin.setTenantSetting('acme', 'externalId.mode', 'any');
+      for (let i = 0; i < 5; i++) assert.equal((await s.post(user(`quiet${i}`))).status, 201);
+      assert.equal(claims, 0, 'no outbox query for writes without mail');
+      await s.running.services.admin.setTenantSetting('acme', 'externalId.mode', 'email');
+      assert.equal((await s.post(invitee('loud'))).status, 201);
+      await smtp.waitForMail((m) => m.envelopeTo.includes('loud@acme.example'));
+      assert.ok(claims >= 1, 'the mail woke the sender');
+    } finally {
+      await s.running.close();
+    }
+  });
+
   it('mail whose link was retired before it went out is not sent (a resend replaced it)', async () => {
     const s = await server(smtp.url);
     dirs.push(s.dir);
