@@ -243,6 +243,11 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   };
 }
 
+/** --public-url / SCIMD_PUBLIC_URL alone, for admin commands that build links. */
+export function resolvePublicUrl(flags: Flags, env: Env): string | undefined {
+  return pick(SETTINGS.publicUrl, flags, env);
+}
+
 function databaseUrlOf(flags: Flags, env: Env): string | undefined {
   return pick(SETTINGS.databaseUrl, flags, env);
 }

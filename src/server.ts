@@ -33,12 +33,32 @@ export interface ServiceOptions {
   readonly limits?: Partial<RequestLimits>;
   /** Where failures of background work (the request log) are reported. */
   readonly onBackgroundError?: (e: unknown) => void;
+  /** The clock (tests move it to expire links). */
+  readonly now?: () => Date;
+  /** How often the mail sender looks at the outbox (default 1 s), its first retry delay (default 5 s, doubling) and attempts (default 10). */
+  readonly mailPollMs?: number;
+  readonly mailRetryMs?: number;
+  readonly mailMaxAttempts?: number;
 }
+
+/** Service options a test (or an embedding host app) may set beside the configuration. */
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
-  const mail = new MailSender(store, { ...(opts.smtpUrl ? { smtpUrl: opts.smtpUrl } : {}), from: opts.mailFrom ?? 'scimd <scimd@localhost>' }, opts.mailLog);
-  const kick = () => mail.kick();
+  const mail = new MailSender(
+    store,
+    {
+      ...(opts.smtpUrl ? { smtpUrl: opts.smtpUrl } : {}),
+      from: opts.mailFrom ?? 'scimd <scimd@localhost>',
+      ...(opts.mailPollMs ? { pollMs: opts.mailPollMs } : {}),
+      ...(opts.mailRetryMs ? { retryBaseMs: opts.mailRetryMs } : {}),
+      ...(opts.mailMaxAttempts ? { maxAttempts: opts.mailMaxAttempts } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+    },
+    opts.mailLog,
+  );
+  const queued = () => mail.queued();
   const models = new TenantModels(store);
   const l = { ...DEFAULT_REQUEST_LIMITS, ...opts.limits };
   const filter = { maxLength: l.maxFilterLength, maxDepth: l.maxFilterDepth };
@@ -46,17 +66,17 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     store,
     registry,
     { maxResults: opts.maxResults, filter, patch: { ...filter, maxOperations: l.patchMaxOperations }, maxMembers: l.maxMembers, maxValues: l.maxValues },
-    undefined,
-    kick,
+    opts.now,
+    queued,
   );
   return {
     models,
     mail,
-    links: new LinkService(store, models, undefined, kick),
+    links: new LinkService(store, models, opts.now, queued),
     store,
     registry,
     admin: new AdminService(store),
-    tenantAdmin: new TenantAdmin(store, models),
+    tenantAdmin: new TenantAdmin(store, models, opts.now),
     auth: new Authenticator(store),
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
@@ -130,7 +150,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /** Opens the data directory, bootstraps, and listens. */
-export async function startServer(config: Config, logger: Logger | false = createLogger(config)): Promise<Running> {
+export async function startServer(config: Config, logger: Logger | false = createLogger(config), tuning: ServiceTuning = {}): Promise<Running> {
   const store = await openStore(config, (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined));
   try {
     const services = createServices(store, {
@@ -144,6 +164,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
+      ...tuning,
     });
     services.mail.start();
     const app = buildApp(

@@ -29,7 +29,7 @@ function page(reply: FastifyReply, status: number, title: string, body: string):
 
 const GONE: Record<string, string> = {
   unknown: 'This link is not valid. Ask your administrator for a new one.',
-  used: 'This link has already been used.',
+  used: 'This link has already been used, or a newer link has replaced it.',
   expired: 'This link has expired. Ask your administrator to send a new one.',
 };
 

@@ -15,7 +15,11 @@ describe('loggableUrl', () => {
   });
 
   it('cuts link tokens out of mailed-link paths and bounds the length', () => {
-    assert.equal(loggableUrl('/invitations/tok123?x=1', 500), '/invitations/[redacted]?x=1');
+    assert.equal(loggableUrl('/invitations/tok123?x=1', 500), '/invitations/[redacted]');
+    for (const url of ['//invitations/tok123', '/Invitations/tok123', '/%69nvitations/tok123', '/invitations%2Ftok123', '/invitations//tok123/accept', '/email-validations/tok123?next=tok123']) {
+      assert.ok(!loggableUrl(url, 500).includes('tok123'), url);
+    }
+    assert.ok(!loggableUrl('/scim/v2/Users?filter=password%20eq%20%22se%ZZcret%22', 500).includes('cret'), 'an undecodable value naming a secret goes too');
     assert.equal(loggableUrl(`/scim/v2/Users?x=${'a'.repeat(100)}`, 20).length, 20);
     assert.equal(loggableUrl('/scim/v2/Users?bad=%E0%A4%A', 500), '/scim/v2/Users?bad=%E0%A4%A');
   });

@@ -10,7 +10,7 @@ import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { SCIMD_USER_URN } from '../scim/urns.ts';
 import type { Store, UserLink } from '../store/types.ts';
-import { issueLink, lookupLink, type LinkState } from './links.ts';
+import { createLink, lookupLink, mintToken, type LinkState } from './links.ts';
 import { invitationMail } from './mail-templates.ts';
 import { presentedUser } from './presentation.ts';
 import { searchForm } from '../scim/search-form.ts';
@@ -18,6 +18,7 @@ import type { TenantModels } from './tenant-model.ts';
 import { parseDuration } from './duration.ts';
 import { hashToken } from './tokens.ts';
 import { AdminError } from './admin.ts';
+import { isEmailAddress } from './policies.ts';
 
 export interface LinkOutcome {
   readonly state: LinkState | 'done';
@@ -27,12 +28,20 @@ export interface LinkOutcome {
 
 const EVENTS: Record<UserLink['kind'], string> = { invitation: 'user.invitation.accepted', validation: 'user.email.verified' };
 
+export interface ResendResult {
+  readonly email: string;
+  /** Only when the link was printed instead of mailed (`--print`). */
+  readonly url?: string;
+  readonly expiresAt?: string;
+}
+
 export class LinkService {
   constructor(
     private readonly store: Store,
     private readonly models: TenantModels,
     private readonly now: () => Date = () => new Date(),
-    private readonly afterCommit: () => void = () => undefined,
+    /** Called after a transaction that queued mail commits (wakes the mail sender). */
+    private readonly mailQueued: () => void = () => undefined,
   ) {}
 
   /** What a GET of the link shows, without using it. */
@@ -44,7 +53,7 @@ export class LinkService {
 
   /** Uses the link: accepts the invitation or confirms the address. */
   async follow(kind: UserLink['kind'], token: string): Promise<LinkOutcome> {
-    const outcome = await this.store.transaction(async (tx): Promise<LinkOutcome> => {
+    return this.store.transaction(async (tx): Promise<LinkOutcome> => {
       const now = this.now();
       const { state, link } = await lookupLink(tx, token, kind, now);
       if (state !== 'valid' || !link) return { state };
@@ -62,13 +71,18 @@ export class LinkService {
       await tx.appendEvent({ tenantId: link.tenantId, type: EVENTS[kind], resourceId: user.id, at: now.toISOString(), data: { email: link.email, userName: String(user.data.userName) } });
       return { state: 'done', tenantName: tenant.name, email: link.email };
     });
-    this.afterCommit();
-    return outcome;
   }
 
-  /** A new invitation for a user whose invitation is still pending (`scimd invitation resend`). */
-  async resendInvitation(tenantName: string, userName: string, origin: string): Promise<{ email: string; expiresAt: string }> {
-    const result = await this.store.transaction(async (tx) => {
+  /**
+   * A new invitation for a user whose invitation is still pending (`scimd invitation resend`):
+   * earlier links, and invitation mail not sent yet, stop working. The link points at `origin`,
+   * else where the user's last invitation pointed. With `print` the link is returned instead of
+   * mailed, for deployments without SMTP.
+   */
+  async resendInvitation(tenantName: string, userName: string, opts: { origin?: string; print?: boolean } = {}): Promise<ResendResult> {
+    let queued = false;
+    const result = await this.store.transaction(async (tx): Promise<ResendResult> => {
+      queued = false;
       const tenant = await tx.tenantByName(tenantName);
       if (!tenant) throw new AdminError('not_found', `No tenant named '${tenantName}'`);
       const schema = (await this.models.forTenant(tenant)).registry.resource('User');
@@ -78,13 +92,22 @@ export class LinkService {
       const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
       if (mine.invitation !== 'pending') throw new AdminError('invalid', `User '${userName}' has no pending invitation`);
       const email = typeof user.data.externalId === 'string' ? user.data.externalId : '';
+      if (!isEmailAddress(email)) throw new AdminError('invalid', `User '${userName}' has no email address to invite (externalId '${email}')`);
+      const origin = opts.origin ?? (await tx.latestLink(tenant.id, user.id, 'invitation'))?.origin;
+      if (!origin) throw new AdminError('invalid', `No earlier invitation says where links point: pass --public-url`);
       const ttlMs = parseDuration(tenant.settings['invitation.ttl'] ?? '7d') ?? 7 * 86_400_000;
-      const link = await issueLink(tx, { tenantId: tenant.id, userId: user.id, kind: 'invitation', email, origin, ttlMs, now: this.now() });
+      const now = this.now();
+      const linkId = await createLink(tx, { tenantId: tenant.id, userId: user.id, kind: 'invitation', email, origin, ttlMs, now });
+      if (opts.print) {
+        const issued = (await mintToken(tx, linkId, now))!;
+        return { email, url: issued.url, expiresAt: issued.expiresAt };
+      }
       const displayName = typeof user.data.displayName === 'string' ? user.data.displayName : undefined;
-      await tx.enqueueMail({ tenantId: tenant.id, recipient: email, ...invitationMail(tenant.name, displayName, link.url, link.expiresAt), createdAt: this.now().toISOString() });
-      return { email, expiresAt: link.expiresAt };
+      await tx.enqueueMail({ tenantId: tenant.id, recipient: email, ...invitationMail(tenant.name, displayName), linkId, createdAt: now.toISOString() });
+      queued = true;
+      return { email };
     });
-    this.afterCommit();
+    if (queued) this.mailQueued();
     return result;
   }
 }

@@ -1,11 +1,14 @@
 /**
  * Sends the mail outbox after commit: nodemailer over SMTP, with retries and back-off. Without
  * SMTP configured, mail stays in the outbox (`scimd mail list`) and a log line says so; it is never
- * dropped. A mail failure never fails the SCIM request that caused it. Several processes may send
- * from one outbox: each claims its mails first.
+ * dropped silently. A mail failure never fails the SCIM request that caused it: the request only
+ * queued the mail, in its own transaction. Several processes may send from one outbox: each claims
+ * its mails first.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Mail, Store } from '../store/types.ts';
+import { mintToken } from './links.ts';
+import { renderMailBody } from './mail-templates.ts';
 
 export interface MailOptions {
   /** smtp://user:pass@host:port or smtps://…; none keeps mail in the outbox. */
@@ -13,7 +16,10 @@ export interface MailOptions {
   readonly from: string;
   /** How often the outbox is looked at when nothing wakes the sender. */
   readonly pollMs?: number;
+  /** The wait after the first failed attempt; it doubles with each further one. */
+  readonly retryBaseMs?: number;
   readonly maxAttempts?: number;
+  readonly now?: () => Date;
 }
 
 export interface MailLog {
@@ -23,50 +29,57 @@ export interface MailLog {
 
 const BATCH = 20;
 const CLAIM_MS = 60_000;
+/** How long close() waits for a send in progress (an SMTP server that stalls must not stall shutdown). */
+const CLOSE_WAIT_MS = 5_000;
+// nodemailer waits up to 2 min to connect and 10 min on a silent socket; a stalled relay should
+// instead fail the attempt soon and leave the mail for a retry.
+const SMTP_TIMEOUTS = { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 60_000 };
 
-/** 5 s, 10 s, 20 s … up to an hour between attempts. */
-export function backoffMs(attempts: number): number {
-  return Math.min(3_600_000, 5_000 * 2 ** Math.max(0, attempts - 1));
+/** 5 s, 10 s, 20 s … (from `baseMs`) up to an hour between attempts. */
+export function backoffMs(attempts: number, baseMs = 5_000): number {
+  return Math.min(3_600_000, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
 export class MailSender {
   private readonly transport: Transporter | undefined;
+  private readonly now: () => Date;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private wake = false;
   private closed = false;
-  private warnedNoSmtp = false;
 
   constructor(
     private readonly store: Store,
     private readonly options: MailOptions,
     private readonly log: MailLog = { info: () => undefined, warn: () => undefined },
   ) {
-    this.transport = options.smtpUrl ? nodemailer.createTransport(options.smtpUrl) : undefined;
+    this.transport = options.smtpUrl ? nodemailer.createTransport({ url: options.smtpUrl, ...SMTP_TIMEOUTS }) : undefined;
+    this.now = options.now ?? (() => new Date());
   }
 
   get configured(): boolean {
     return this.transport !== undefined;
   }
 
-  /** Starts looking at the outbox every pollMs. */
+  /** Starts looking at the outbox every pollMs (for retries, and mail other processes queued). */
   start(): void {
-    if (this.timer || this.closed) return;
+    if (this.timer || this.closed || !this.transport) return;
     this.timer = setInterval(() => this.kick(), this.options.pollMs ?? 1000);
     this.timer.unref();
   }
 
-  /** Looks at the outbox soon (after a commit that may have queued mail). */
-  kick(): void {
-    if (this.closed) return;
+  /** A transaction that queued mail committed: send it now (or say where it stays). */
+  queued(): void {
     if (!this.transport) {
-      if (!this.warnedNoSmtp) {
-        this.warnedNoSmtp = true;
-        this.log.warn('no SMTP configured (SCIMD_SMTP_URL): mail is kept in the outbox; see scimd mail list');
-      }
+      this.log.warn('mail kept in the outbox: no SMTP server is configured (SCIMD_SMTP_URL); scimd mail list shows it');
       return;
     }
-    if (this.wake) return;
+    this.kick();
+  }
+
+  /** Looks at the outbox soon. */
+  kick(): void {
+    if (this.closed || !this.transport || this.wake) return;
     this.wake = true;
     this.running = this.running.then(async () => {
       this.wake = false;
@@ -78,27 +91,42 @@ export class MailSender {
   async sendDue(): Promise<number> {
     if (!this.transport) return 0;
     let sent = 0;
-    for (;;) {
-      const now = new Date();
+    while (!this.closed) {
+      const now = this.now();
       const batch = await this.store.claimMail(now.toISOString(), new Date(now.getTime() + CLAIM_MS).toISOString(), BATCH);
-      if (batch.length === 0) return sent;
-      for (const m of batch) if (await this.sendOne(m)) sent++;
+      if (batch.length === 0) break;
+      for (const m of batch) if (!this.closed && (await this.sendOne(m))) sent++;
     }
+    return sent;
+  }
+
+  /** The text to send; undefined when the mail's link was retired (the mail is dropped). */
+  private async textOf(m: Mail): Promise<string | undefined> {
+    if (!m.linkId) return m.body;
+    const issued = await this.store.transaction((tx) => mintToken(tx, m.linkId!, this.now()));
+    return issued && renderMailBody(m.body, issued.url, issued.expiresAt);
   }
 
   private async sendOne(m: Mail): Promise<boolean> {
     try {
-      await this.transport!.sendMail({ from: this.options.from, to: m.recipient, subject: m.subject, text: m.body });
-      await this.store.markMailSent(m.id!, new Date().toISOString());
+      const text = await this.textOf(m);
+      if (text === undefined) {
+        await this.store.dropMail(m.id!, 'not sent: its link was retired first (accepted, replaced by a newer one, or the user was deleted)', this.now().toISOString());
+        this.log.info(`mail #${m.id} to ${m.recipient} not sent: its link was retired first`);
+        return false;
+      }
+      await this.transport!.sendMail({ from: this.options.from, to: m.recipient, subject: m.subject, text });
+      await this.store.markMailSent(m.id!, this.now().toISOString());
       this.log.info(`mail #${m.id} sent to ${m.recipient}`);
       return true;
     } catch (e) {
       const attempts = (m.attempts ?? 0) + 1;
       const max = this.options.maxAttempts ?? 10;
-      // After the last attempt the mail stays unsent and due in a year: visible in `scimd mail list`.
-      const next = attempts >= max ? new Date(Date.now() + 365 * 86_400_000) : new Date(Date.now() + backoffMs(attempts));
-      await this.store.markMailFailed(m.id!, e instanceof Error ? e.message : String(e), next.toISOString()).catch(() => undefined);
-      this.log.warn(`mail #${m.id} to ${m.recipient} failed (attempt ${attempts} of ${max}): ${e instanceof Error ? e.message : String(e)}`);
+      const why = e instanceof Error ? e.message : String(e);
+      await this.store.markMailFailed(m.id!, why, new Date(this.now().getTime() + backoffMs(attempts, this.options.retryBaseMs)).toISOString()).catch(() => undefined);
+      // After the last attempt the mail stays in the outbox, unsent, with the reason: `scimd mail list`.
+      if (attempts >= max) await this.store.dropMail(m.id!, `gave up after ${attempts} attempts: ${why}`, this.now().toISOString()).catch(() => undefined);
+      this.log.warn(`mail #${m.id} to ${m.recipient} failed (attempt ${attempts} of ${max}${attempts >= max ? ', giving up' : ''}): ${why}`);
       return false;
     }
   }
@@ -106,7 +134,9 @@ export class MailSender {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
     this.transport?.close();
   }
 }

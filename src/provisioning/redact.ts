@@ -5,6 +5,21 @@
 export const SECRET_KEY = /pass(word)?|secret|token|authorization|api[-_]?key|credential/i;
 export const REDACTED = '[redacted]';
 
+/**
+ * The value of each comparison in a filter: a string literal with JSON escapes, or a bare word
+ * (some IdPs leave values unquoted: IDP-QUIRKS, unquotedFilterValues).
+ */
+const COMPARED_VALUE = /\b(eq|ne|co|sw|ew|gt|lt|ge|le)(\s+)("(?:[^"\\]|\\.)*"|[^\s()[\]"]+)/gi;
+
+/**
+ * A filter that compares a secret attribute (`password eq "…"`) would carry the secret itself:
+ * the value of every comparison in it is replaced, so the log keeps its shape and no value.
+ * Other filters are kept as they are.
+ */
+export function redactFilter(filter: string): string {
+  return SECRET_KEY.test(filter) ? filter.replace(COMPARED_VALUE, `$1$2"${REDACTED}"`) : filter;
+}
+
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (value !== null && typeof value === 'object') {
@@ -13,9 +28,9 @@ export function redact(value: unknown): unknown {
     const path = Object.entries(value).find(([k]) => k.toLowerCase() === 'path')?.[1];
     const secretPath = typeof path === 'string' && SECRET_KEY.test(path);
     for (const [k, v] of Object.entries(value)) {
-      // A SearchRequest filter on a secret (`password eq "…"`, refused, but sent) holds the secret.
-      const secretFilter = k.toLowerCase() === 'filter' && typeof v === 'string' && SECRET_KEY.test(v);
-      out[k] = SECRET_KEY.test(k) || secretFilter || (secretPath && k.toLowerCase() === 'value') ? REDACTED : redact(v);
+      if (SECRET_KEY.test(k) || (secretPath && k.toLowerCase() === 'value')) out[k] = REDACTED;
+      else if (k.toLowerCase() === 'filter' && typeof v === 'string') out[k] = redactFilter(v);
+      else out[k] = redact(v);
     }
     return out;
   }

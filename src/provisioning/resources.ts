@@ -82,6 +82,11 @@ export function etagMatches(header: string, version: number): boolean {
   return tags.some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`);
 }
 
+/** What a write transaction left for after its commit. */
+interface Tally {
+  mail: number;
+}
+
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
 export class ResourceService {
@@ -92,8 +97,8 @@ export class ResourceService {
     private readonly registry: SchemaRegistry,
     private readonly limits: ServiceLimits,
     private readonly now: () => Date = () => new Date(),
-    /** Called after each write transaction commits (wakes the mail sender). */
-    private readonly afterCommit: () => void = () => undefined,
+    /** Called after a write transaction that queued mail commits (wakes the mail sender). */
+    private readonly mailQueued: () => void = () => undefined,
   ) {
     this.lifecycle = new UserLifecycle(now);
   }
@@ -227,12 +232,14 @@ export class ResourceService {
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
     const now = this.now().toISOString();
+    const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
+      tally.mail = 0;
       if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
           ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
-          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash);
+          const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
           await this.followUps(tx, ctx, next.id);
           return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
         }
@@ -251,11 +258,11 @@ export class ResourceService {
         throw this.uniquenessError(e, data);
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
-      if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash);
+      if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
       await this.followUps(tx, ctx, r.id);
       return this.represent(tx, ctx, r, projection);
     });
-    this.afterCommit();
+    if (tally.mail) this.mailQueued();
     return result;
   }
 
@@ -270,8 +277,8 @@ export class ResourceService {
     return hashPassword(password);
   }
 
-  private async userWritten(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined, passwordHash: string | undefined): Promise<void> {
-    await this.lifecycle.written(tx, ctx, user, previous);
+  private async userWritten(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined, passwordHash: string | undefined, tally: Tally): Promise<void> {
+    tally.mail += await this.lifecycle.written(tx, ctx, user, previous);
     if (passwordHash !== undefined) await tx.setPasswordHash(ctx.tenantId, user.id, passwordHash);
   }
 
@@ -289,13 +296,15 @@ export class ResourceService {
     const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
+    const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
+      tally.mail = 0;
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
-      const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash);
+      const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash, tally);
       await this.followUps(tx, ctx, id);
       return this.represent(tx, ctx, next, projection);
     });
-    this.afterCommit();
+    if (tally.mail) this.mailQueued();
     return result;
   }
 
@@ -308,6 +317,7 @@ export class ResourceService {
     data: Json,
     members: { value: string; type?: string }[] | undefined,
     passwordHash: string | undefined,
+    tally: Tally,
   ): Promise<StoredResource> {
     checkImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
@@ -324,7 +334,7 @@ export class ResourceService {
     }
     const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
     const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
-    if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash);
+    if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
     return next;
   }
 
@@ -358,7 +368,9 @@ export class ResourceService {
     // The limits hold on what the client sent, before the transaction; the normalisers need the
     // stored resource, so they (and the full parse) run inside it.
     checkPatchBody(raw, type === 'Group', { ...this.input, maxOperations: this.limits.patch.maxOperations, maxPathLength: this.limits.patch.maxLength, maxPathDepth: this.limits.patch.maxDepth });
+    const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
+      tally.mail = 0;
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
       const ops = parsePatchRequest(body, schema, this.limits.patch);
@@ -384,11 +396,11 @@ export class ResourceService {
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
-      if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash);
+      if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
       if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
       return this.represent(tx, ctx, next, projection);
     });
-    this.afterCommit();
+    if (tally.mail) this.mailQueued();
     return result;
   }
 
@@ -411,9 +423,15 @@ export class ResourceService {
   async delete(ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
     await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
+      const at = this.now().toISOString();
       if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
-        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: this.now().toISOString() });
+        const password = await tx.passwordHash(ctx.tenantId, String(current.data.userName));
+        await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version, ...(password ? { passwordHash: password.hash } : {}) });
+        // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
+        await tx.retireLinks(ctx.tenantId, id, undefined, at);
         ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+      } else if (type === 'User') {
+        await tx.deleteLinks(ctx.tenantId, id);
       }
       await tx.deleteResource(ctx.tenantId, type, id);
     });

@@ -2,6 +2,7 @@
  * Admin operations on what a tenant's SCIM surface holds: extension schemas, role rules,
  * tombstones, the mail outbox, the event log, and password checks for host applications.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { bindFilter } from '../scim/filter/bind.ts';
 import { parseFilter } from '../scim/filter/parse.ts';
@@ -15,7 +16,15 @@ import { UniqueViolation } from '../store/types.ts';
 import { AdminError } from './admin.ts';
 import { presentedUser } from './presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
-import { verifyPasswordHash } from './user-lifecycle.ts';
+import { hashPassword, verifyPasswordHash } from './user-lifecycle.ts';
+import { outboxMailBody } from './mail-templates.ts';
+import { fold } from '../scim/values.ts';
+
+/** The hash a password is checked against when the user has none (see verifyPassword). */
+let decoy: Promise<string> | undefined;
+
+/** What admins see of a tombstone: everything but the password hash it keeps for a restore. */
+const withoutHash = ({ passwordHash: _, ...t }: Tombstone): Tombstone => t;
 
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -175,10 +184,13 @@ export class TenantAdmin {
   // Tombstones
 
   async listTombstones(tenantName: string): Promise<Tombstone[]> {
-    return this.store.listTombstones((await this.tenant(tenantName)).id);
+    return (await this.store.listTombstones((await this.tenant(tenantName)).id)).map(withoutHash);
   }
 
-  /** Brings a tombstoned user back under its id (a new version), if its userName is still free. */
+  /**
+   * Brings a tombstoned user back under its id, with the next version (so an ETag from before the
+   * deletion never matches), if its userName is still free. Group memberships are not restored.
+   */
   async restoreUser(tenantName: string, id: string): Promise<Tombstone> {
     const t = await this.tenant(tenantName);
     const schema = (await this.models.forTenant(t)).registry.resource('User');
@@ -186,14 +198,21 @@ export class TenantAdmin {
       const stone = await tx.takeTombstone(t.id, id);
       if (!stone) throw new AdminError('not_found', `Tenant '${tenantName}' has no deleted user '${id}'`);
       const now = this.now().toISOString();
+      const userName = String(stone.data.userName);
+      const taken = () => new AdminError('exists', `Cannot restore '${userName}' (${id}): another user has taken the userName '${userName}' since it was deleted. Rename or delete that user, then restore again; the tombstone is kept.`);
+      // The userName.scope rule of a write (user-lifecycle.ts): a global tenant's names are unique
+      // everywhere, and no tenant takes a name a global tenant holds.
+      await tx.lockKey(`userName:${fold(userName)}`);
+      if (await tx.userNameTakenElsewhere(t.id, fold(userName), t.settings['userName.scope'] === 'global' ? 'all' : 'global')) throw taken();
       try {
-        await tx.insertResource(t.id, { id, type: stone.type, version: 1, created: stone.created, lastModified: now, data: stone.data }, searchForm(presentedUser(stone.data), schema));
+        await tx.insertResource(t.id, { id, type: stone.type, version: (stone.version ?? 0) + 1, created: stone.created, lastModified: now, data: stone.data }, searchForm(presentedUser(stone.data), schema));
       } catch (e) {
-        if (e instanceof UniqueViolation) throw new AdminError('exists', `userName '${String(stone.data.userName)}' has been taken since; rename the other user first`);
+        if (e instanceof UniqueViolation) throw taken();
         throw e;
       }
+      if (stone.passwordHash) await tx.setPasswordHash(t.id, id, stone.passwordHash);
       await tx.appendEvent({ tenantId: t.id, type: 'user.restored', resourceId: id, at: now, data: { userName: String(stone.data.userName) } });
-      return stone;
+      return withoutHash(stone);
     });
   }
 
@@ -201,7 +220,8 @@ export class TenantAdmin {
 
   async listMail(tenantName: string | undefined, pendingOnly: boolean, limit = 50): Promise<Mail[]> {
     const tenantId = tenantName ? (await this.tenant(tenantName)).id : undefined;
-    return this.store.listMail({ ...(tenantId ? { tenantId } : {}), pendingOnly, limit });
+    const mails = await this.store.listMail({ ...(tenantId ? { tenantId } : {}), pendingOnly, limit });
+    return mails.map((m) => (m.linkId ? { ...m, body: outboxMailBody(m.body, m.sentAt !== undefined) } : m));
   }
 
   async listEvents(tenantName: string | undefined, afterSeq = 0, limit = 100): Promise<ScimdEvent[]> {
@@ -211,10 +231,18 @@ export class TenantAdmin {
 
   // Passwords (passwords = hash)
 
-  /** For host applications that sign users in with the password their IdP provisioned. */
+  /**
+   * For host applications that sign users in with the password their IdP provisioned: the user's
+   * id when `password` is theirs, else undefined. A userName without a stored password costs one
+   * scrypt too, so the time taken does not tell which userNames exist.
+   */
   async verifyPassword(tenantName: string, userName: string, password: string): Promise<string | undefined> {
     const t = await this.tenant(tenantName);
     const row = await this.store.passwordHash(t.id, userName);
-    return row && (await verifyPasswordHash(password, row.hash)) ? row.id : undefined;
+    if (!row) {
+      await verifyPasswordHash(password, await (decoy ??= hashPassword(randomBytes(16).toString('hex'))));
+      return undefined;
+    }
+    return (await verifyPasswordHash(password, row.hash)) ? row.id : undefined;
   }
 }

@@ -14,7 +14,7 @@ import { SCIMD_USER_URN } from '../scim/urns.ts';
 import { invalidValue, uniqueness } from '../scim/errors.ts';
 import { fold } from '../scim/values.ts';
 import type { Repo } from '../store/types.ts';
-import { issueLink } from './links.ts';
+import { createLink, DEFAULT_LINK_ORIGIN } from './links.ts';
 import { invitationMail, validationMail } from './mail-templates.ts';
 import { parseDuration } from './duration.ts';
 import { applyUserPolicies, isEmailAddress, quoted, setting } from './policies.ts';
@@ -75,7 +75,8 @@ export class UserLifecycle {
       const page = await tx.queryResources(ctx.tenantId, { types: ['User'], filters: new Map([['User', bound]]), startIndex: 1, count: 2 });
       if (page.resources.some((r) => r.id !== id)) throw uniqueness(`externalId ${quoted(data.externalId)} (the SAML NameID) is already another user's in this tenant (externalId.mode = samlNameId)`);
     }
-    if (mode === 'email' && previous === undefined) own(data).invitation = 'pending';
+    // The address is unproven until the invitation sent to it is accepted.
+    if (mode === 'email' && previous === undefined) Object.assign(own(data), { invitation: 'pending', emailVerified: false });
     if (setting(ctx.settings, 'emails.validate', 'false') === 'true') {
       const address = addressOf(data);
       if (address && address !== (previous && addressOf(previous))) own(data).emailVerified = false;
@@ -101,27 +102,35 @@ export class UserLifecycle {
     );
   }
 
-  /** After the user is written, still in the transaction: links and mail for what prepare() set up. */
-  async written(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined): Promise<void> {
-    const origin = ctx.origin ?? 'http://127.0.0.1:8080';
+  /**
+   * After the user is written, still in the transaction: links and mail for what prepare() set up.
+   * The mail is queued in the outbox with the change and sent after commit (mail.ts), so a
+   * request that fails sends nothing. Returns how many mails it queued.
+   */
+  async written(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined): Promise<number> {
+    const origin = ctx.origin ?? DEFAULT_LINK_ORIGIN;
     const tenantName = ctx.tenantName ?? 'your organisation';
     const ttlMs = parseDuration(setting(ctx.settings, 'invitation.ttl', '7d')) ?? 7 * 86_400_000;
     const displayName = typeof user.data.displayName === 'string' ? user.data.displayName : undefined;
     const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
     const now = this.now();
+    let invited: string | undefined;
+    let queued = 0;
     if (setting(ctx.settings, 'externalId.mode', 'any') === 'email' && previous === undefined && mine.invitation === 'pending') {
-      const email = String(user.data.externalId);
-      const link = await issueLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'invitation', email, origin, ttlMs, now });
-      const mail = invitationMail(tenantName, displayName, link.url, link.expiresAt);
-      await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: email, ...mail, createdAt: now.toISOString() });
-      ctx.notes?.push(`invitation mailed to ${email}; the user stays inactive until it is accepted`);
+      invited = String(user.data.externalId);
+      const linkId = await createLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'invitation', email: invited, origin, ttlMs, now });
+      await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: invited, ...invitationMail(tenantName, displayName), linkId, createdAt: now.toISOString() });
+      ctx.notes?.push(`invitation to ${invited} queued (sent after commit); the user stays inactive until it is accepted`);
+      queued++;
     }
     const address = addressOf(user.data);
-    if (address && mine.emailVerified === false && address !== (previous && addressOf(previous))) {
-      const link = await issueLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'validation', email: address, origin, ttlMs, now });
-      const mail = validationMail(tenantName, displayName, link.url, link.expiresAt);
-      await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: address, ...mail, createdAt: now.toISOString() });
-      ctx.notes?.push(`email validation mailed to ${address}`);
+    // Accepting an invitation proves the address it went to, so that address needs no second mail.
+    if (address && address !== invited && mine.emailVerified === false && address !== (previous && addressOf(previous))) {
+      const linkId = await createLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'validation', email: address, origin, ttlMs, now });
+      await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: address, ...validationMail(tenantName, displayName), linkId, createdAt: now.toISOString() });
+      ctx.notes?.push(`email validation to ${address} queued (sent after commit)`);
+      queued++;
     }
+    return queued;
   }
 }

@@ -45,10 +45,19 @@ export interface Tombstone {
   readonly data: Json;
   readonly created: string;
   readonly deletedAt: string;
+  /** The version the resource had when deleted (absent on tombstones from before it was kept). */
+  readonly version?: number;
+  /** The user's password hash (passwords = hash), restored with it. */
+  readonly passwordHash?: string;
 }
 
-/** A single-use link sent by mail. Only the hash of its token is stored. */
+/**
+ * A single-use link sent by mail. Only the hash of its token is stored; the token itself is
+ * minted when the mail is sent (see provisioning/links.ts), so the database never holds one.
+ */
 export interface UserLink {
+  /** Stable id (the hash changes each time a token is minted). Absent on rows from before it existed. */
+  readonly id?: string;
   readonly hash: string;
   readonly tenantId: string;
   readonly userId: string;
@@ -57,6 +66,8 @@ export interface UserLink {
   readonly createdAt: string;
   readonly expiresAt: string;
   readonly usedAt?: string;
+  /** scheme://host[:port] the link's URL points at. */
+  readonly origin?: string;
 }
 
 export interface Mail {
@@ -64,10 +75,15 @@ export interface Mail {
   readonly tenantId: string;
   readonly recipient: string;
   readonly subject: string;
+  /** With placeholders for the link and its expiry when `linkId` is set (provisioning/mail-templates.ts). */
   readonly body: string;
   readonly createdAt: string;
+  /** The link the mail carries; its token is minted when the mail is sent. */
+  readonly linkId?: string;
   readonly attempts?: number;
   readonly sentAt?: string;
+  /** Set when the mail will not be sent (its link was retired, or every attempt failed); lastError says why. */
+  readonly droppedAt?: string;
   readonly lastError?: string;
 }
 
@@ -242,10 +258,17 @@ export interface Repo {
   // Links sent by mail.
   createLink(link: UserLink): Promise<void>;
   linkByHash(hash: string): Promise<UserLink | undefined>;
+  linkById(id: string): Promise<UserLink | undefined>;
+  /** The user's most recent link of that kind, used or not. */
+  latestLink(tenantId: string, userId: string, kind: UserLink['kind']): Promise<UserLink | undefined>;
+  /** Gives an unused link a new token hash and validity; false when the link is used (or gone). */
+  reissueLink(id: string, hash: string, createdAt: string, expiresAt: string): Promise<boolean>;
   /** Marks a link used; false when it was used already. */
   useLink(hash: string, at: string): Promise<boolean>;
-  /** Marks every unused link of that kind for the user as used (a new one replaces them). */
-  retireLinks(tenantId: string, userId: string, kind: UserLink['kind'], at: string): Promise<void>;
+  /** Marks every unused link of that kind (both kinds when absent) for the user as used (a new one replaces them). */
+  retireLinks(tenantId: string, userId: string, kind: UserLink['kind'] | undefined, at: string): Promise<void>;
+  /** Removes the user's links (the user is gone). */
+  deleteLinks(tenantId: string, userId: string): Promise<void>;
 
   // Mail outbox.
   enqueueMail(m: Mail): Promise<void>;
@@ -253,6 +276,8 @@ export interface Repo {
   claimMail(now: string, until: string, limit: number): Promise<Mail[]>;
   markMailSent(id: number, at: string): Promise<void>;
   markMailFailed(id: number, error: string, nextAttemptAt: string): Promise<void>;
+  /** Gives up on a mail: it stays listed, with `reason`, and is never claimed again. */
+  dropMail(id: number, reason: string, at: string): Promise<void>;
   listMail(q: { tenantId?: string; pendingOnly?: boolean; limit: number }): Promise<Mail[]>;
 
   // Event log.

@@ -15,17 +15,17 @@ export interface CliExit {
   readonly stderr: string;
 }
 
-/** The test runner's environment without any SCIMD_* variable, so the command sees only its flags. */
-function environment(): NodeJS.ProcessEnv {
+/** The test runner's environment without any SCIMD_* variable but those of `extra`, so the command sees only what the test gives it. */
+function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
-  return env;
+  return { ...env, ...extra };
 }
 
-/** `scimd <args…>`; `--data-dir` is appended when `dataDir` is given. */
-export function scimdCli(args: readonly string[], dataDir?: string): Promise<CliExit> {
+/** `scimd <args…>`; `--data-dir` is appended when `dataDir` is given; `env` adds SCIMD_* variables. */
+export function scimdCli(args: readonly string[], dataDir?: string, env: Record<string, string> = {}): Promise<CliExit> {
   const argv = dataDir === undefined ? args : [...args, '--data-dir', dataDir];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...argv], { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...argv], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -2,8 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { resolveConfig, type Config } from '../../src/config.ts';
-import { startServer, type Running } from '../../src/server.ts';
+import { startServer, type Running, type ServiceTuning } from '../../src/server.ts';
 
 export interface Reply {
   readonly status: number;
@@ -47,10 +48,12 @@ export async function send(url: string, method: string, body?: unknown, headers:
   return { status: res.status, headers: res.headers, body: parsed, text };
 }
 
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** `tuning` sets what configuration does not: a clock, the mail sender's poll and retry delays. */
+export async function startTestServer(overrides: Partial<Config> = {}, tuning: ServiceTuning & { logger?: Logger } = {}): Promise<TestServer> {
   const dataDir = tempDir();
   const config: Config = { ...resolveConfig({}, {}), host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides };
-  const running = await startServer(config, false);
+  const { logger, ...serviceTuning } = tuning;
+  const running = await startServer(config, logger ?? false, serviceTuning);
   const token = running.bootstrap.token!;
   const base = `${running.origin}/scim/v2`;
   return {

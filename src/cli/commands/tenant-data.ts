@@ -1,9 +1,19 @@
 /** Commands on what a tenant holds beyond users and groups: schemas, roles, tombstones, invitations, mail, events. */
-import { resolveConfig } from '../../config.ts';
+import { resolvePublicUrl } from '../../config.ts';
 import { UsageError } from '../args.ts';
 import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../../scim/urns.ts';
+import type { Mail } from '../../store/types.ts';
+
+/** sent, dropped (never to be sent, with the reason), or pending (with failed attempts so far). */
+function mailState(m: Mail): string {
+  if (m.sentAt) return `sent ${m.sentAt}`;
+  if (m.droppedAt) return `dropped ${m.droppedAt}: ${m.lastError ?? ''}`;
+  return m.lastError ? `pending, ${m.attempts} failed attempts, last: ${m.lastError}` : 'pending';
+}
 
 function args(ctx: CommandContext, n: number, usage: string): string[] {
   if (ctx.args.positionals.length !== n) throw new UsageError(`Usage: ${usage}`);
@@ -151,24 +161,38 @@ const userRestore: Command = {
   async run(ctx) {
     const [tenant, id] = args(ctx, 2, this.usage) as [string, string];
     const t = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.restoreUser(tenant, id));
-    ctx.out.result({ id: t.id, userName: t.data.userName }, () => `Restored user '${String(t.data.userName)}' (${t.id}).`);
+    const pending = isObject(t.data[SCIMD_USER_URN]) && (t.data[SCIMD_USER_URN] as Json).invitation === 'pending';
+    ctx.out.result({ id: t.id, userName: t.data.userName }, () =>
+      `Restored user '${String(t.data.userName)}' (${t.id}).${pending ? `\nIts invitation is still pending and its old links no longer work: scimd invitation resend ${tenant} ${String(t.data.userName)}` : ''}`,
+    );
     return 0;
   },
 };
 
 const invitationResend: Command = {
   name: 'invitation resend',
-  usage: 'scimd invitation resend <tenant> <userName> [--public-url https://…]',
+  usage: 'scimd invitation resend <tenant> <userName> [--public-url https://…] [--print]',
   summary: 'Mail a new invitation to a user whose invitation is pending',
-  help: `Issues a new invitation link (older ones stop working) and mails it. Links point at
---public-url (env SCIMD_PUBLIC_URL), else http://127.0.0.1:<port>.`,
-  options: [{ flag: 'public-url', arg: '<url>', help: 'origin of the links (env SCIMD_PUBLIC_URL)' }, DATA_DIR],
+  help: `Issues a new invitation link and queues a mail with it; older links, and invitation mail not
+sent yet, stop working. The running server sends the mail (it looks at the outbox every second);
+the link's validity (invitation.ttl) starts when it does. Links point at --public-url (env
+SCIMD_PUBLIC_URL), else where the user's last invitation pointed. --print prints the link
+instead of mailing it, to hand it over yourself (deployments without SMTP).`,
+  options: [
+    { flag: 'public-url', arg: '<url>', help: 'origin of the links (env SCIMD_PUBLIC_URL)' },
+    { flag: 'print', arg: '', help: 'print the link instead of mailing it' },
+    DATA_DIR,
+  ],
   async run(ctx) {
     const [tenant, userName] = args(ctx, 2, this.usage) as [string, string];
-    const config = resolveConfig(ctx.args.flags, ctx.env);
-    const origin = config.publicUrl ?? `http://127.0.0.1:${config.port}`;
-    const r = await withServices(ctx.args.flags, ctx.env, (sv) => sv.links.resendInvitation(tenant, userName, origin));
-    ctx.out.result(r, () => `Invitation for '${userName}' queued to ${r.email}; it expires at ${r.expiresAt}. See scimd mail list.`);
+    const origin = resolvePublicUrl(ctx.args.flags, ctx.env);
+    const print = ctx.args.flags.print === true;
+    const r = await withServices(ctx.args.flags, ctx.env, (sv) => sv.links.resendInvitation(tenant, userName, { ...(origin ? { origin } : {}), print }));
+    ctx.out.result(r, () =>
+      r.url
+        ? `Invitation link for '${userName}' <${r.email}> (works once, until ${r.expiresAt}):\n  ${r.url}`
+        : `Invitation for '${userName}' queued to ${r.email}; earlier links no longer work. See scimd mail list.`,
+    );
     return 0;
   },
 };
@@ -177,15 +201,17 @@ const mailList: Command = {
   name: 'mail list',
   usage: 'scimd mail list [<tenant>] [--pending]',
   summary: 'List the mail outbox (all mail when no SMTP server is configured)',
-  help: 'Lists mail scimd sent or still has to send, newest first. Without SCIMD_SMTP_URL every mail stays here.',
-  options: [{ flag: 'pending', arg: '', help: 'only mail not sent yet' }, DATA_DIR],
+  help: `Lists mail scimd sent, still has to send, or dropped (with the reason), newest first. Without
+SCIMD_SMTP_URL every mail waits here until an SMTP server is configured. Links are not shown: the
+token in a link exists only in the mail that is sent (scimd stores its hash).`,
+  options: [{ flag: 'pending', arg: '', help: 'only mail still to be sent' }, DATA_DIR],
   async run(ctx) {
     if (ctx.args.positionals.length > 1) throw new UsageError(`Usage: ${this.usage}`);
     const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listMail(ctx.args.positionals[0], ctx.args.flags.pending === true));
     ctx.out.result(list, () =>
       list.length === 0
         ? '(no mail)'
-        : list.map((m) => `#${m.id} ${m.createdAt} to ${m.recipient} ${m.sentAt ? `sent ${m.sentAt}` : `not sent${m.lastError ? ` (${m.attempts} attempts: ${m.lastError})` : ''}`}\n  ${m.subject}\n\n${m.body.replace(/^/gm, '    ')}\n`).join('\n'),
+        : list.map((m) => `#${m.id} ${m.createdAt} to ${m.recipient}: ${mailState(m)}\n  ${m.subject}\n\n${m.body.replace(/^/gm, '    ')}\n`).join('\n'),
     );
     return 0;
   },

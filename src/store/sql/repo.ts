@@ -41,6 +41,7 @@ function tenantFromRow(r: Row): Tenant {
 
 function linkFromRow(r: Row): UserLink {
   return {
+    ...(opt(r.id) ? { id: r.id as string } : {}),
     hash: r.hash as string,
     tenantId: r.tenant_id as string,
     userId: r.user_id as string,
@@ -49,6 +50,7 @@ function linkFromRow(r: Row): UserLink {
     createdAt: r.created_at as string,
     expiresAt: r.expires_at as string,
     ...(opt(r.used_at) ? { usedAt: r.used_at as string } : {}),
+    ...(opt(r.origin) ? { origin: r.origin as string } : {}),
   };
 }
 
@@ -61,7 +63,9 @@ function mailFromRow(r: Row): Mail {
     body: r.body as string,
     createdAt: r.created_at as string,
     attempts: Number(r.attempts),
+    ...(opt(r.link_id) ? { linkId: r.link_id as string } : {}),
     ...(opt(r.sent_at) ? { sentAt: r.sent_at as string } : {}),
+    ...(opt(r.dropped_at) ? { droppedAt: r.dropped_at as string } : {}),
     ...(opt(r.last_error) ? { lastError: r.last_error as string } : {}),
   };
 }
@@ -514,18 +518,28 @@ export class SqlRepo implements Repo {
 
   async putTombstone(tenantId: string, t: Tombstone): Promise<void> {
     await this.db.execute('DELETE FROM tombstones WHERE tenant_id = ? AND id = ?', [tenantId, t.id]);
-    await this.db.execute('INSERT INTO tombstones (tenant_id, id, type, data, created, deleted_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    await this.db.execute('INSERT INTO tombstones (tenant_id, id, type, data, created, deleted_at, version, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
       tenantId,
       t.id,
       t.type,
       JSON.stringify(t.data),
       t.created,
       t.deletedAt,
+      t.version ?? null,
+      t.passwordHash ?? null,
     ]);
   }
 
   private tombstoneFromRow(r: Row): Tombstone {
-    return { id: r.id as string, type: r.type as ResourceTypeName, data: json(r.data) as Json, created: r.created as string, deletedAt: r.deleted_at as string };
+    return {
+      id: r.id as string,
+      type: r.type as ResourceTypeName,
+      data: json(r.data) as Json,
+      created: r.created as string,
+      deletedAt: r.deleted_at as string,
+      ...(r.version === null || r.version === undefined ? {} : { version: Number(r.version) }),
+      ...(opt(r.password_hash) ? { passwordHash: r.password_hash as string } : {}),
+    };
   }
 
   async listTombstones(tenantId: string): Promise<Tombstone[]> {
@@ -542,7 +556,9 @@ export class SqlRepo implements Repo {
   // Links
 
   async createLink(l: UserLink): Promise<void> {
-    await this.db.execute('INSERT INTO user_links (hash, tenant_id, user_id, kind, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    await this.db.execute('INSERT INTO user_links (id, origin, hash, tenant_id, user_id, kind, email, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)', [
+      l.id ?? null,
+      l.origin ?? null,
       l.hash,
       l.tenantId,
       l.userId,
@@ -558,19 +574,39 @@ export class SqlRepo implements Repo {
     return r && linkFromRow(r);
   }
 
+  async linkById(id: string): Promise<UserLink | undefined> {
+    const r = await this.one('SELECT * FROM user_links WHERE id = ?', [id]);
+    return r && linkFromRow(r);
+  }
+
+  async latestLink(tenantId: string, userId: string, kind: UserLink['kind']): Promise<UserLink | undefined> {
+    const r = await this.one('SELECT * FROM user_links WHERE tenant_id = ? AND user_id = ? AND kind = ? ORDER BY created_at DESC LIMIT 1', [tenantId, userId, kind]);
+    return r && linkFromRow(r);
+  }
+
+  async reissueLink(id: string, hash: string, createdAt: string, expiresAt: string): Promise<boolean> {
+    return (await this.db.execute('UPDATE user_links SET hash = ?, created_at = ?, expires_at = ? WHERE id = ? AND used_at IS NULL', [hash, createdAt, expiresAt, id])) > 0;
+  }
+
+  async deleteLinks(tenantId: string, userId: string): Promise<void> {
+    await this.db.execute('DELETE FROM user_links WHERE tenant_id = ? AND user_id = ?', [tenantId, userId]);
+  }
+
   async useLink(hash: string, at: string): Promise<boolean> {
     return (await this.db.execute('UPDATE user_links SET used_at = ? WHERE hash = ? AND used_at IS NULL', [at, hash])) > 0;
   }
 
-  async retireLinks(tenantId: string, userId: string, kind: UserLink['kind'], at: string): Promise<void> {
-    await this.db.execute('UPDATE user_links SET used_at = ? WHERE tenant_id = ? AND user_id = ? AND kind = ? AND used_at IS NULL', [at, tenantId, userId, kind]);
+  async retireLinks(tenantId: string, userId: string, kind: UserLink['kind'] | undefined, at: string): Promise<void> {
+    const k = kind ?? null;
+    await this.db.execute('UPDATE user_links SET used_at = ? WHERE tenant_id = ? AND user_id = ? AND (CAST(? AS TEXT) IS NULL OR kind = ?) AND used_at IS NULL', [at, tenantId, userId, k, k]);
   }
 
   // Mail
 
   async enqueueMail(m: Mail): Promise<void> {
-    await this.db.execute('INSERT INTO mail_outbox (tenant_id, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)', [
+    await this.db.execute('INSERT INTO mail_outbox (tenant_id, link_id, recipient, subject, body, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       m.tenantId,
+      m.linkId ?? null,
       m.recipient,
       m.subject,
       m.body,
@@ -584,8 +620,8 @@ export class SqlRepo implements Repo {
     // another sender claimed meanwhile, so no mail is sent twice.
     const rows = await this.db.query(
       `UPDATE mail_outbox SET claimed_until = ?
-       WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?)
-         AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
+       WHERE id IN (SELECT id FROM mail_outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY id LIMIT ?)
+         AND sent_at IS NULL AND dropped_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?)
        RETURNING *`,
       [until, now, now, limit, now],
     );
@@ -600,10 +636,14 @@ export class SqlRepo implements Repo {
     await this.db.execute('UPDATE mail_outbox SET attempts = attempts + 1, claimed_until = NULL, last_error = ?, next_attempt_at = ? WHERE id = ?', [error.slice(0, 500), nextAttemptAt, id]);
   }
 
+  async dropMail(id: number, reason: string, at: string): Promise<void> {
+    await this.db.execute('UPDATE mail_outbox SET dropped_at = ?, claimed_until = NULL, last_error = ? WHERE id = ?', [at, reason.slice(0, 500), id]);
+  }
+
   async listMail(q: { tenantId?: string; pendingOnly?: boolean; limit: number }): Promise<Mail[]> {
     const t = q.tenantId ?? null;
     const rows = await this.db.query(
-      `SELECT * FROM mail_outbox WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (? = 0 OR sent_at IS NULL) ORDER BY id DESC LIMIT ?`,
+      `SELECT * FROM mail_outbox WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (? = 0 OR (sent_at IS NULL AND dropped_at IS NULL)) ORDER BY id DESC LIMIT ?`,
       [t, t, q.pendingOnly ? 1 : 0, q.limit],
     );
     return rows.map(mailFromRow);

@@ -182,4 +182,18 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE tenants ADD COLUMN user_names_global INTEGER NOT NULL DEFAULT 0;
   UPDATE tenants SET user_names_global = 1 WHERE settings LIKE '%"userName.scope":"global"%';
   `,
+  `
+  -- Mailed links get their token only when the mail is sent, so no token is ever stored (only
+  -- hashes): the outbox refers to the link, which keeps the origin its URL points at.
+  ALTER TABLE user_links ADD COLUMN id TEXT;
+  ALTER TABLE user_links ADD COLUMN origin TEXT;
+  CREATE UNIQUE INDEX user_links_id ON user_links (id);
+  ALTER TABLE mail_outbox ADD COLUMN link_id TEXT;
+  -- Mail that will not be sent: its link was retired, or every attempt failed (reason in last_error).
+  ALTER TABLE mail_outbox ADD COLUMN dropped_at TEXT;
+  -- A restored user continues its version sequence, so an old ETag never matches again, and
+  -- keeps its password hash (passwords = hash).
+  ALTER TABLE tombstones ADD COLUMN version INTEGER;
+  ALTER TABLE tombstones ADD COLUMN password_hash TEXT;
+  `,
 ];
