@@ -11,11 +11,10 @@
  * integrations (deactivation and group membership by PUT). Okta never sends DELETE /Users.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { RequestLogEntry } from '../../src/store/types.ts';
 import { ERROR_SCHEMA, GROUP_SCHEMA, patch as patchOp, startTestServer, USER_SCHEMA, type Reply, type TestServer } from '../helpers/server.ts';
-import { dataFiles, LIST_RESPONSE, memberIds } from '../helpers/idp.ts';
+import { assertNoSecrets, LIST_RESPONSE, memberIds } from '../helpers/idp.ts';
 
 const USER_AGENT = 'Okta SCIM Client 1.0.0';
 /** [Okta § Create the User]: Okta sends a random password even when password sync is off. */
@@ -367,19 +366,6 @@ describe('Okta: the provisioning request log of the run', () => {
     assert.ok(create.notes.some((n) => n.startsWith('userGroupsMembership:')), create.notes.join(' | '));
     assert.ok((create.requestBody ?? '').includes('"password":"[redacted]"'), create.requestBody);
 
-    const secrets = [...passwords, token, s.token];
-    for (const row of rows) {
-      for (const secret of secrets) {
-        for (const field of [row.requestBody, row.responseBody, row.path, ...row.notes]) {
-          assert.ok(!(field ?? '').includes(secret), `log row ${row.method} ${row.path} holds a secret`);
-        }
-      }
-    }
-    const files = dataFiles(s.dataDir);
-    assert.ok(files.length > 0, 'the data directory holds the SQLite files');
-    for (const file of files) {
-      const bytes = readFileSync(file);
-      for (const secret of secrets) assert.ok(!bytes.includes(secret), `${file} holds a secret`);
-    }
+    assertNoSecrets(s, rows, [...passwords, token, s.token]);
   });
 });
