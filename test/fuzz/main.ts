@@ -22,6 +22,8 @@ if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(cases) || cases < 1) {
 const replay = `npm run fuzz -- --seed ${seed} --cases ${cases}${values.only ? ` --only ${JSON.stringify(values.only)}` : ''}`;
 console.log(`fuzz: seed ${seed}, ${cases} cases (replay: ${replay})`);
 
+/** The failure and its cause (fast-check puts the property's own error there). */
+const describe = (e: unknown): string => (e instanceof Error ? `${e.message}${e.cause ? `\ncause: ${describe(e.cause)}` : ''}` : String(e));
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n)}… (${s.length - n} more characters)` : s);
 
 const server = await startFuzzServer();
@@ -37,7 +39,7 @@ try {
       if (values.explain) console.log(`${outcomesText()}\n`);
     } catch (e) {
       failed = true;
-      console.log(`FAIL  ${runsOf(p, cases).toString().padStart(6)} cases  ${p.name}\n${clip(e instanceof Error ? e.message : String(e), 4000)}\n`);
+      console.log(`FAIL  ${runsOf(p, cases).toString().padStart(6)} cases  ${p.name}\n${clip(describe(e), 4000)}\n`);
     }
   }
   const problems = server.problems();

@@ -246,7 +246,7 @@ export const PROPERTIES: readonly FuzzProperty[] = [
     weight: 3,
     async run({ target, fixture }, params) {
       await fc.assert(
-        fc.asyncProperty(userBodyArb(fixture), fc.option(fc.constantFrom(...fixture.userIds), { nil: undefined, freq: 1 }), async (body, putId) => {
+        fc.asyncProperty(userBodyArb(fixture), fc.option(fc.constantFrom(...fixture.userIds), { nil: undefined, freq: 2 }), async (body, putId) => {
           if (putId === undefined) await createLeavesNothingOnError(target, '/Users', body);
           else await writeLeavesNothingOnError(target, 'PUT', `/Users/${putId}`, body);
         }),
@@ -259,7 +259,7 @@ export const PROPERTIES: readonly FuzzProperty[] = [
     weight: 2,
     async run({ target, fixture }, params) {
       await fc.assert(
-        fc.asyncProperty(groupBodyArb(fixture), fc.option(fc.constantFrom(...fixture.groupIds), { nil: undefined, freq: 1 }), async (body, putId) => {
+        fc.asyncProperty(groupBodyArb(fixture), fc.option(fc.constantFrom(...fixture.groupIds), { nil: undefined, freq: 2 }), async (body, putId) => {
           if (putId === undefined) await createLeavesNothingOnError(target, '/Groups', body);
           else await writeLeavesNothingOnError(target, 'PUT', `/Groups/${putId}`, body);
         }),
