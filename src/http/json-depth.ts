@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidSyntax } from '../scim/errors.ts';
 
-export const MAX_JSON_DEPTH = 64;
+export const MAX_JSON_DEPTH = 32;
 
 /** True when `value` nests arrays and objects deeper than `max` levels. Iterative: any depth is safe. */
 export function nestedDeeperThan(value: unknown, max: number): boolean {
