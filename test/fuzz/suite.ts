@@ -19,6 +19,9 @@ import { bulkBodyArb, fuzzedPathOpArb, groupBodyArb, listQueryArb, MEDIA_TYPES, 
 import { checked, percentEncode, probe, queryString, outcomesText, outcomeTally, statusTally, tallyText, type Exchange, type Target } from './exchange.ts';
 import { anyFilterArb, anyPatchPathArb, rawTextArb } from './grammar.ts';
 
+/** The server runs with the default body limit (RFC 7644 §3.7.4 maxPayloadSize, 413 above it). */
+const DEFAULT_BODY_LIMIT = 1_048_576;
+
 export interface FuzzContext {
   readonly target: Target;
   readonly fixture: Fixture;
@@ -98,9 +101,17 @@ async function writeLeavesNothingOnError(target: Target, method: string, path: s
   const before = await checked(target, 'GET', path);
   assert.equal(before.status, 200, before.text);
   const x = await probe(target, method, path, body, headers);
-  if (x.status >= 400) {
+  if (x.status >= 400 || x.closedEarly) {
     const after = await checked(target, 'GET', path);
     assert.deepEqual(after.body, before.body, `a failed ${method} changes nothing: ${x.status} ${x.text.slice(0, 300)}`);
+  }
+  const ifMatch = headers['if-match'];
+  if (ifMatch !== undefined) {
+    // RFC 7644 §3.14 with weak comparison (RFC 9110 §8.8.3.2): `*` or a listed tag of the current version.
+    const current = String(before.body.meta.version).replace(/^W\//, '');
+    const matches = ifMatch.split(',').some((t) => t.trim() === '*' || t.trim().replace(/^W\//, '') === current);
+    if (x.status === 412) assert.ok(!matches, `If-Match ${ifMatch} names the current version ${before.body.meta.version}, yet 412`);
+    if (x.status >= 200 && x.status < 300) assert.ok(matches, `If-Match ${ifMatch} does not name the current version ${before.body.meta.version}, yet ${x.status}`);
   }
   return x;
 }
@@ -118,6 +129,24 @@ async function createLeavesNothingOnError(target: Target, endpoint: string, body
   assert.equal(after, before + (x.status === 201 ? 1 : 0), `POST ${endpoint} → ${x.status}: resources counted ${before} then ${after}`);
   return x;
 }
+
+/** What fetch lets through in a header value: no control characters but tab. */
+const headerSafe = (h: string): string => [...h].filter((c) => c === '\t' || (c >= ' ' && c !== '\u007f')).join('');
+
+/** Authorization headers: the right token mangled, other schemes, garbage (RFC 6750 §2.1). */
+function authorizationArb(token: string): fc.Arbitrary<string> {
+  return fc.oneof(
+    fc.constantFrom('', 'Bearer', 'Bearer ', `bearer ${token}x`, `Bearer ${token.slice(0, -1)}`, `Basic ${Buffer.from('a:b').toString('base64')}`, `Bearer  ${token} x`, 'Bearer scimd_'),
+    fc.string({ unit: 'binary-ascii', maxLength: 60 }).map((t) => `Bearer ${t}`),
+    fc.string({ unit: 'binary-ascii', maxLength: 60 }),
+  ).map(headerSafe);
+}
+
+/** If-Match values: the likely versions, `*`, lists, and garbage (RFC 9110 §13.1.1). */
+const ifMatchArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('W/"1"', 'W/"2"', '"1"', '*', 'W/"1", W/"2"', 'W/"', 'W/""', 'W/"99999999999999999999"', 'W/"-1"', ''),
+  fc.string({ unit: 'binary-ascii', maxLength: 30 }).map(headerSafe),
+);
 
 /** parse → print → parse gives the same tree, and print is a fixed point. */
 function assertStable<T>(text: string, parse: (s: string) => T, print: (t: T) => string, kind: string): boolean {
@@ -189,7 +218,7 @@ export const PROPERTIES: readonly FuzzProperty[] = [
     },
   },
   {
-    name: 'GET with raw bytes in the query string and in the resource id',
+    name: 'GET with raw bytes in the query string and in the resource id, and fuzzed Authorization and If-None-Match headers',
     weight: 1,
     async run({ target }, params) {
       await fc.assert(
@@ -198,9 +227,14 @@ export const PROPERTIES: readonly FuzzProperty[] = [
           fc.uint8Array({ maxLength: 40 }),
           rawTextArb,
           fc.boolean(),
-          async (endpoint, bytes, text, asId) => {
+          fc.option(authorizationArb(target.token), { nil: undefined, freq: 3 }),
+          async (endpoint, bytes, text, asId, authorization) => {
             const path = asId || endpoint.endsWith('/') ? `${endpoint.replace(/\/$/, '')}/${percentEncode(bytes)}?filter=${percentEncode(text)}` : `${endpoint}?filter=${percentEncode(bytes)}&${percentEncode(text)}=1`;
-            await probe(target, 'GET', path);
+            const x = await probe(target, 'GET', path, undefined, authorization === undefined ? {} : { authorization, 'if-none-match': authorization });
+            // A wrong token sees nothing: 401, unless the URL itself is broken (400 before routing).
+            if (authorization !== undefined && authorization !== `Bearer ${target.token}`) {
+              assert.ok(x.status === 401 || (x.status === 400 && x.body.detail === 'The URL is not valid'), `a wrong token gets ${x.status}: ${x.text}`);
+            }
           },
         ),
         params,
@@ -232,12 +266,12 @@ export const PROPERTIES: readonly FuzzProperty[] = [
     },
   },
   {
-    name: 'PATCH with fuzzed PatchOp bodies: all or nothing',
+    name: 'PATCH with fuzzed PatchOp bodies and If-Match headers: all or nothing, 412 exactly when the version is not named',
     weight: 3,
     async run({ target, fixture }, params) {
       await fc.assert(
-        fc.asyncProperty(typedArb(fixture, (type) => fc.tuple(fc.constantFrom(...resourcePaths(fixture, type)), patchBodyArb(type, fixture))), async ([, [path, body]]) => {
-          await writeLeavesNothingOnError(target, 'PATCH', path, body);
+        fc.asyncProperty(typedArb(fixture, (type) => fc.tuple(fc.constantFrom(...resourcePaths(fixture, type)), patchBodyArb(type, fixture))), fc.option(ifMatchArb, { nil: undefined, freq: 4 }), async ([, [path, body]], ifMatch) => {
+          await writeLeavesNothingOnError(target, 'PATCH', path, body, ifMatch === undefined ? {} : { 'if-match': ifMatch });
         }),
         params,
       );
@@ -301,9 +335,15 @@ export const PROPERTIES: readonly FuzzProperty[] = [
         fc.asyncProperty(fc.constantFrom(...endpoints), rawBodyArb(fixture), fc.constantFrom(...MEDIA_TYPES), async ([method, path], raw, type) => {
           const headers: Record<string, string> = type ? { 'content-type': type } : {};
           const body = raw.bytes;
-          if (method === 'PUT' || method === 'PATCH') await writeLeavesNothingOnError(target, method, path, body, headers);
-          else if (path === '/Users' || path === '/Groups') await createLeavesNothingOnError(target, path, body, headers);
-          else await probe(target, method, path, body, headers);
+          const over = body.length > DEFAULT_BODY_LIMIT;
+          let x: Exchange;
+          if (method === 'PUT' || method === 'PATCH') x = await writeLeavesNothingOnError(target, method, path, body, headers);
+          else if (path === '/Users' || path === '/Groups') x = await createLeavesNothingOnError(target, path, body, headers);
+          else x = await probe(target, method, path, body, headers);
+          // Too large: 413, unless the media type was refused first (415); or the server closed the
+          // upload before the client could read that answer. Only then may the answer be missing.
+          assert.ok(!x.closedEarly || over, `the server closed the connection on a body of ${body.length} bytes`);
+          if (over && !x.closedEarly) assert.ok(x.status === 413 || (x.status === 415 && !/^application\/(scim\+)?json$/.test(type)), `a body of ${body.length} bytes as ${type}: ${x.status} ${x.text.slice(0, 200)}`);
         }),
         params,
       );
