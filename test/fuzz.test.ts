@@ -21,9 +21,7 @@ describe('fuzz: no 5xx, SCIM error bodies, answers within 1 s, failed writes cha
     server = await startFuzzServer();
     ctx = { target: server.target, fixture: await createFixture(server.target) };
   });
-  after(async () => {
-    await server?.serving.stop();
-  });
+  after(() => server?.dispose());
 
   PROPERTIES.forEach((p, i) => {
     it(p.name, async (t) => {

@@ -16,6 +16,8 @@ export interface FuzzServer {
   problems(): string[];
   /** SIGTERM; asserts a clean exit and removes the data directory. */
   stop(): Promise<void>;
+  /** For `after` hooks: kills scimd if it still runs and removes the data directory. */
+  dispose(): Promise<void>;
 }
 
 /** pino levels: 50 error, 60 fatal. */
@@ -24,7 +26,7 @@ const PROBLEM = /"level":(5\d|6\d)|request log write failed|unhandled/;
 export async function startFuzzServer(): Promise<FuzzServer> {
   const dataDir = tempDir('scimd-fuzz-');
   const token = `fuzz-${randomBytes(24).toString('base64url')}`;
-  // warn: error lines (an unhandled error) and background failures show; requests do not.
+  // serveProcess logs at warn: error lines (an unhandled error) and background failures show; requests do not.
   const serving = await serveProcess(['--data-dir', dataDir], { SCIMD_BOOTSTRAP_TOKEN: token });
   return {
     target: { base: serving.base, token },
@@ -34,6 +36,10 @@ export async function startFuzzServer(): Promise<FuzzServer> {
       const exit = await serving.stop();
       rmSync(dataDir, { recursive: true, force: true });
       assert.equal(exit.code, 0, `scimd exits 0 after SIGTERM (${exit.code ?? exit.signal})\n${serving.stderr()}`);
+    },
+    async dispose() {
+      if (serving.child.exitCode === null && serving.child.signalCode === null) await serving.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
