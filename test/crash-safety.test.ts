@@ -13,7 +13,8 @@ import { crashTest, sqliteHarness } from './helpers/crash.ts';
 
 const token = () => `crash-${randomBytes(24).toString('base64url')}`;
 
-describe('crash safety on SQLite: SIGKILL under 100 concurrent writers, restart, every acknowledged write is there', () => {
+// The two run at once: they share nothing but the machine.
+describe('crash safety on SQLite: SIGKILL under 100 concurrent writers, restart, every acknowledged write is there', { concurrency: true }, () => {
   it('synchronous=FULL (the default), killed twice', async (t) => {
     const tk = token();
     await crashTest(sqliteHarness('FULL', tk), tk, 2, t);
