@@ -12,7 +12,8 @@
  * (f) a group created with a member the other replica deletes at once: 201 or 400, never a 500.
  *
  * No response anywhere may be a 5xx, and afterwards the request log in the database holds none.
- * (a) also runs against a single process on SQLite, which must give the same answer.
+ * (a) and (b) are shared with test/concurrency-sqlite.test.ts (test/helpers/races.ts), which runs
+ * them against one process on SQLite.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,13 +23,13 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { memberAddRace, PARALLEL, statusCounts, uniquenessRace, type Endpoint } from './helpers/races.ts';
 import { ERROR_SCHEMA, PATCH_OP, group, send, tempDir, user, type Reply } from './helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRY = 'src/cli/entry.ts';
 /** Generous: how long to wait for a banner or an exit. */
 const WAIT_MS = 30_000;
-const PARALLEL = 50;
 /** The last line of the banner: once it is out, the whole banner is. */
 const BANNER_END = /If the IdP appends \/v2 itself, give \S+\n/;
 
@@ -74,10 +75,8 @@ interface Exit {
   readonly stderr: string;
 }
 
-interface Replica {
-  readonly name: string;
-  /** SCIM base URL from the banner. */
-  readonly base: string;
+/** A running replica: name and SCIM base URL (from the banner), and more. */
+interface Replica extends Endpoint {
   readonly banner: string;
   stderr(): string;
   /** SIGTERM, then the exit. */
@@ -144,7 +143,7 @@ interface Sent {
 const sent: Sent[] = [];
 
 function client(token: string) {
-  return async (r: Replica, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+  return async (r: Endpoint, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
     const reply = await send(`${r.base}${path}`, method, body, { authorization: `Bearer ${token}`, ...headers });
     sent.push({ replica: r.name, what: `${method} ${path}`, reply });
     return reply;
@@ -156,49 +155,6 @@ const describeReply = (s: Sent) => `${s.replica} ${s.what} → ${s.reply.status}
 function assertNo5xx(replies: readonly Sent[], what: string): void {
   const bad = replies.filter((s) => s.reply.status >= 500);
   assert.deepEqual(bad.map(describeReply), [], `${what}: no 5xx`);
-}
-
-const statusCounts = (replies: readonly Reply[]) => {
-  const out: Record<number, number> = {};
-  for (const r of replies) out[r.status] = (out[r.status] ?? 0) + 1;
-  return out;
-};
-
-/** `name` with the case of its n-th letter chosen by bit n of `i` (different `i`, different spelling). */
-function mixedCase(name: string, i: number): string {
-  let bit = 0;
-  return [...name].map((ch) => (ch.toLowerCase() === ch.toUpperCase() ? ch : (i >> bit++) & 1 ? ch.toUpperCase() : ch.toLowerCase())).join('');
-}
-
-/**
- * (a) on any deployment: 50 parallel POSTs of one userName in 50 case variants, spread round-robin
- * over `replicas`; exactly one 201, the rest 409 uniqueness, and one stored user.
- */
-async function uniquenessRace(replicas: readonly Replica[], token: string): Promise<{ statuses: Record<number, number>; stored: number }> {
-  const call = client(token);
-  const name = 'race.condition.user';
-  const variants = Array.from({ length: PARALLEL }, (_, i) => mixedCase(name, i + 1));
-  assert.equal(new Set(variants).size, PARALLEL, 'fifty different spellings');
-  const replies = await Promise.all(variants.map((v, i) => call(replicas[i % replicas.length]!, 'POST', '/Users', user(v))));
-  const statuses = statusCounts(replies);
-  const created = replies.filter((r) => r.status === 201);
-  assert.equal(created.length, 1, `exactly one 201, got ${JSON.stringify(statuses)}`);
-  for (const r of replies.filter((x) => x.status !== 201)) {
-    assert.equal(r.status, 409, r.text);
-    assert.deepEqual(r.body.schemas, [ERROR_SCHEMA]);
-    assert.equal(r.body.scimType, 'uniqueness', r.text);
-  }
-  // Every replica finds exactly the one stored user, whichever spelling it is asked with.
-  const found = await Promise.all(
-    replicas.map((r, i) => call(r, 'GET', `/Users?filter=${encodeURIComponent(`userName eq "${mixedCase(name, 1000 + i)}"`)}`)),
-  );
-  for (const f of found) {
-    assert.equal(f.status, 200, f.text);
-    assert.equal(f.body.totalResults, 1, f.text);
-    assert.equal(f.body.Resources[0].id, created[0]!.body.id);
-  }
-  const all = await call(replicas[0]!, 'GET', '/Users?count=0');
-  return { statuses, stored: all.body.totalResults as number };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,33 +206,15 @@ describe('two scimd replicas on one PostgreSQL database', () => {
   });
 
   it('(a) 50 parallel POSTs of one userName in mixed case: one 201, 49 × 409 uniqueness, one row', async () => {
-    const result = await uniquenessRace([a, b], token);
+    const result = await uniquenessRace([a, b], call);
     assert.deepEqual(result, { statuses: { 201: 1, 409: PARALLEL - 1 }, stored: 1 });
     raceResult = result;
   });
 
   it('(b) 50 parallel single-member PATCH adds to one group: all 50 members, no 5xx', async () => {
-    const made = await Promise.all(Array.from({ length: PARALLEL }, (_, i) => call(i % 2 ? b : a, 'POST', '/Users', user(`member-${i}`))));
-    for (const r of made) assert.equal(r.status, 201, r.text);
-    const ids = made.map((r) => r.body.id as string);
-    const g = await call(a, 'POST', '/Groups', group('Everyone'));
-    assert.equal(g.status, 201, g.text);
-
-    const replies = await Promise.all(
-      ids.map((id, i) => call(i % 2 ? b : a, 'PATCH', `/Groups/${g.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] })),
-    );
-    for (const r of replies) assert.ok(r.status === 200 || r.status === 204, `PATCH: ${r.status} ${r.text}`);
-
-    for (const r of [a, b]) {
-      const got = await call(r, 'GET', `/Groups/${g.body.id}`);
-      assert.equal(got.status, 200, got.text);
-      assert.deepEqual(new Set((got.body.members as { value: string }[]).map((m) => m.value)), new Set(ids), `${r.name}: every member`);
-      assert.equal(got.body.members.length, PARALLEL, `${r.name}: no duplicates`);
-      // Each PATCH changed the group, so each moved its version by exactly one.
-      assert.equal(got.body.meta.version, `W/"${1 + PARALLEL}"`, `${r.name}: one version step per PATCH`);
-    }
-    const viaFilter = await call(b, 'GET', `/Groups?filter=${encodeURIComponent(`members.value eq "${ids[PARALLEL - 1]}"`)}`);
-    assert.equal(viaFilter.body.totalResults, 1);
+    const { groupId, memberIds } = await memberAddRace([a, b], call);
+    const viaFilter = await call(b, 'GET', `/Groups?filter=${encodeURIComponent(`members.value eq "${memberIds[PARALLEL - 1]}"`)}`);
+    assert.deepEqual(viaFilter.body.Resources.map((r: { id: string }) => r.id), [groupId]);
   });
 
   it('(c) the same If-Match sent to both replicas at once: exactly one success and one 412', async () => {
@@ -420,22 +358,6 @@ describe('two scimd replicas on one PostgreSQL database', () => {
       if (raceResult) assert.ok((byStatus[409] ?? 0) >= PARALLEL - 1, `the 409s of (a) are logged: ${JSON.stringify(byStatus)}`);
     } finally {
       await c.end();
-    }
-  });
-});
-
-describe('one scimd process on SQLite', () => {
-  it('(a) gives the same answer: one 201, 49 × 409 uniqueness, one row, no 5xx', async () => {
-    const token = `single-${randomBytes(24).toString('base64url')}`;
-    const first = sent.length;
-    const s = await serve('sqlite', { SCIMD_BOOTSTRAP_TOKEN: token });
-    try {
-      const result = await uniquenessRace([s], token);
-      assert.deepEqual(result, { statuses: { 201: 1, 409: PARALLEL - 1 }, stored: 1 });
-      assertNo5xx(sent.slice(first), 'SQLite');
-    } finally {
-      const e = await s.stop();
-      assert.equal(e.code, 0, e.stderr);
     }
   });
 });

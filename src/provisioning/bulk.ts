@@ -4,7 +4,7 @@
  * resolved in dependency order, circular references between new groups resolved by creating
  * first and adding the members afterwards (§3.7.1), and `failOnErrors` honoured.
  */
-import { invalidSyntax, invalidValue, payloadTooLarge, ScimError } from '../scim/errors.ts';
+import { conflict, invalidSyntax, invalidValue, payloadTooLarge, ScimError } from '../scim/errors.ts';
 import type { ResourceTypeName } from '../scim/schema/types.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../scim/urns.ts';
@@ -215,7 +215,7 @@ export class BulkService {
         const refs = references([op.target, op.data]);
         const unknown = [...refs].filter((r) => !seenBulkIds.has(r) || failed.has(r));
         if (unknown.length > 0) {
-          record(op, errorOutcome(op, new ScimError(409, 'invalidValue', `bulkId '${unknown[0]}' cannot be resolved: no successful POST in this request defines it`)));
+          record(op, errorOutcome(op, conflict(`bulkId '${unknown[0]}' cannot be resolved: no successful POST in this request defines it`)));
           progressed = true;
           continue;
         }
@@ -231,7 +231,7 @@ export class BulkService {
       const breaker = pending.find((op) => op.method === 'POST' && op.type === 'Group' && isObject(op.data) && this.onlyMemberRefs(op.data, created));
       if (!breaker) {
         for (const op of pending) {
-          record(op, errorOutcome(op, new ScimError(409, 'invalidValue', 'Circular bulkId references that scimd cannot resolve (only group members may refer to each other in a cycle)')));
+          record(op, errorOutcome(op, conflict('Circular bulkId references that scimd cannot resolve (only group members may refer to each other in a cycle)')));
         }
         break;
       }

@@ -1,7 +1,16 @@
 import type { Filter, Literal, PatchPath } from './ast.ts';
 
-/** Prints a literal as RFC 7644 compValue (JSON). */
+/**
+ * Prints a literal as RFC 7644 compValue (JSON), so that it parses back to the same value:
+ * JSON.stringify would print -0 as 0 and an infinite number (what `1e999` parses to) as null,
+ * which means "not present".
+ */
 export function printLiteral(v: Literal): string {
+  if (typeof v === 'number') {
+    if (Object.is(v, -0)) return '-0';
+    if (v === Infinity) return '1e999';
+    if (v === -Infinity) return '-1e999';
+  }
   return JSON.stringify(v);
 }
 
