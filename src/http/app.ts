@@ -1,6 +1,5 @@
 /** The Fastify application: parsers, error handling, request logging and the SCIM mounts. */
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { registerJsonDepthCheck } from './json-depth.ts';
 import type { Logger } from 'pino';
 import { registerErrorHandlers, sendError } from './errors.ts';
 import { ScimError } from '../scim/errors.ts';
@@ -57,7 +56,6 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined));
     registerLinkPages(scope, services);
   });
-  registerJsonDepthCheck(app);
   for (const mount of SCIM_MOUNTS) app.register(scimRoutes(services, options, mount), { prefix: mount });
   return app;
 }
