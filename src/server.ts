@@ -4,6 +4,7 @@ import pino, { type Logger } from 'pino';
 import { databaseFile, type Config, type StorageConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { Services } from './http/services.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
 import { AdminService } from './provisioning/admin.ts';
 import { Authenticator } from './provisioning/auth.ts';
 import { BulkService } from './provisioning/bulk.ts';
@@ -19,6 +20,8 @@ import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
 import { openPostgresStore } from './store/postgres/store.ts';
 import type { Store } from './store/types.ts';
+import type { ListenerOptions } from './http/listener.ts';
+import { loadTls, type TlsMaterial } from './tls.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
@@ -32,6 +35,8 @@ export interface ServiceOptions {
   readonly requestLogRows?: number;
   /** Where failures of background work (the request log) are reported. */
   readonly onBackgroundError?: (e: unknown) => void;
+  /** Request budgets per client and per address; the defaults where absent. */
+  readonly rateLimits?: RateLimits;
 }
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
@@ -46,6 +51,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     links: new LinkService(store, models, undefined, kick),
     store,
     registry,
+    rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
     admin: new AdminService(store),
     tenantAdmin: new TenantAdmin(store, models),
     auth: new Authenticator(store),
@@ -106,7 +112,24 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /** Opens the data directory, bootstraps, and listens. */
+/** The per-client and per-address request budgets of a configuration (a rate of 0 is no limit). */
+export function rateLimitsOf(config: Pick<Config, 'rateLimit' | 'rateLimitBurst' | 'unauthenticatedRateLimit' | 'unauthenticatedRateLimitBurst'>): RateLimits {
+  return {
+    ...(config.rateLimit > 0 ? { client: { rate: config.rateLimit, burst: config.rateLimitBurst } } : {}),
+    ...(config.unauthenticatedRateLimit > 0 ? { unauthenticated: { rate: config.unauthenticatedRateLimit, burst: config.unauthenticatedRateLimitBurst } } : {}),
+  };
+}
+
+export function listenerOf(config: Config, tls: TlsMaterial | undefined): ListenerOptions {
+  return {
+    timeouts: { headersMs: config.headersTimeout, requestMs: config.requestTimeout, keepAliveMs: config.keepAliveTimeout, socketMs: config.socketTimeout },
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+  };
+}
+
 export async function startServer(config: Config, logger: Logger | false = createLogger(config)): Promise<Running> {
+  // Before anything is opened: a bad certificate is a configuration error (exit code 2).
+  const tls = loadTls(config);
   const store = await openStore(config, (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined));
   try {
     const services = createServices(store, {
@@ -115,19 +138,24 @@ export async function startServer(config: Config, logger: Logger | false = creat
       bodyLimit: config.bodyLimit,
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
+      rateLimits: rateLimitsOf(config),
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
     });
     services.mail.start();
-    const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
+    const app = buildApp(services, { maxResults: config.maxResults, bodyLimit: config.bodyLimit, bulkMaxOperations: config.bulkMaxOperations, trustProxy: config.trustProxy, listener: listenerOf(config, tls), ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }, logger);
     await app.listen({ host: config.host, port: config.port });
     // Only once listening: a start that cannot listen must not create a first token it never shows.
     const boot = await bootstrap(services, config.bootstrapToken).catch(async (e: unknown) => {
       await app.close();
       throw e;
     });
+    if (logger && tls) {
+      logger.info({ subject: tls.subject, validTo: tls.validTo }, 'HTTPS (TLS 1.2 and later)');
+      if (Date.parse(tls.validTo) < Date.now()) logger.warn({ validTo: tls.validTo }, 'the TLS certificate has expired: clients will refuse it');
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -135,7 +163,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
     return {
       app,
       services,
-      origin: `http://${shownHost}:${port}`,
+      origin: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
       bootstrap: boot,
       async close() {
         if (closed) return;

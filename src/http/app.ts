@@ -6,26 +6,33 @@ import { ScimError } from '../scim/errors.ts';
 import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
 import { registerLinkPages } from './links.ts';
+import { registerGracefulClose, serverOptions } from './listener.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
 
 export function buildApp(services: Services, options: HttpOptions, logger: Logger | false): FastifyInstance {
+  const listener = options.listener ?? {};
   const app = Fastify({
+    ...serverOptions(listener),
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy ?? false,
     // Fastify's two lines per request are replaced by one (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // registerGracefulClose answers requests during a shutdown, with a SCIM error body.
+    return503OnClosing: false,
     // Path segments are ids, URNs or names: nothing legitimate is longer.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300 },
     // Malformed URLs (bad percent-encoding, overlong segments) get SCIM error bodies too.
     frameworkErrors: (err: { statusCode?: number; code?: string }, _request: unknown, reply: Parameters<typeof sendError>[0]) =>
       sendError(reply, new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid')),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  registerSecurityHeaders(app, { tls: listener.tls !== undefined });
+  registerGracefulClose(app, listener);
   registerJsonParsers(app);
   registerErrorHandlers(app, options.bodyLimit);
   // One line per request, without headers (tokens), bodies (passwords) or link tokens.

@@ -9,6 +9,8 @@ import type { TenantAdmin } from '../provisioning/tenant-admin.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { Store } from '../store/types.ts';
+import type { ListenerOptions } from './listener.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /** Everything the HTTP layer calls into. */
 export interface Services {
@@ -23,6 +25,8 @@ export interface Services {
   readonly links: LinkService;
   readonly tenantAdmin: TenantAdmin;
   readonly registry: SchemaRegistry;
+  /** Per-client and per-address request budgets (in this process). */
+  readonly rateLimiter: RateLimiter;
 }
 
 export interface HttpOptions {
@@ -32,4 +36,6 @@ export interface HttpOptions {
   readonly bodyLimit: number;
   readonly bulkMaxOperations: number;
   readonly trustProxy?: boolean;
+  /** Timeouts and TLS of the listener; plain HTTP with the default timeouts where absent. */
+  readonly listener?: ListenerOptions;
 }

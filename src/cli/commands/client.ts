@@ -110,10 +110,13 @@ const revoke: Command = {
 const set: Command = {
   name: 'client set',
   usage: 'scimd client set <tenant> <client> <key> <value>',
-  summary: "Change a client's IdP profile or switch one of its normalisers",
+  summary: "Change a client's IdP profile, normalisers or rate limit",
   help: `Keys:
   idp                  ${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
-  normaliser.<name>    on, off or default (see scimd normaliser list)`,
+  normaliser.<name>    on, off or default (see scimd normaliser list)
+  rateLimit            requests per second (1-100000), off, or default (the --rate-limit of scimd serve)
+  rateLimit.burst      requests at once after a quiet spell, or default (twice rateLimit)
+A running server reads a client's settings on its next request.`,
   options: [DATA_DIR],
   async run(ctx) {
     const [tenant, name, key, value] = positionals(ctx, 4, this.usage) as [string, string, string, string];

@@ -1,5 +1,5 @@
 /**
- * The hooks every SCIM request passes: authentication, the client's IdP profile and normalisers,
+ * The hooks every SCIM request passes: authentication and rate limits, the client's IdP profile and normalisers,
  * and one provisioning-log row once the response has gone.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -7,6 +7,7 @@ import { observeClient, profileOf } from '../../provisioning/idp.ts';
 import { redactedText } from '../../provisioning/redact.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
+import { ScimError } from '../../scim/errors.ts';
 import type { HttpOptions, Services } from '../services.ts';
 
 export function header(request: FastifyRequest, name: string): string | undefined {
@@ -15,12 +16,21 @@ export function header(request: FastifyRequest, name: string): string | undefine
 }
 
 export function registerScimHooks(app: FastifyInstance, services: Services, options: HttpOptions, mount: string): void {
+  const limiter = services.rateLimiter;
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const tenantParam = (request.params as { tenant?: string }).tenant;
-    const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam);
+    const refused = limiter.checkAddress(request.ip);
+    if (refused) throw refused;
+    const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam).catch((e: unknown) => {
+      if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
+      throw e;
+    });
     const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
     request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl: `${origin.replace(/\/+$/, '')}${path}` } };
+    // After authentication, so the request is counted against its own client (and logged as its).
+    const over = limiter.admitClient(auth.client);
+    if (over) throw over;
   });
 
   // After the body is parsed: recognise the IdP, and give the request its normalisers.
