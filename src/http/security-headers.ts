@@ -4,6 +4,7 @@
  * console later).
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 /**
@@ -12,12 +13,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
  */
 export const HSTS = 'max-age=31536000';
 
-/** On every response: no content sniffing (SCIM JSON is never to be read as HTML), and HSTS under TLS. */
+/**
+ * On every response: no content sniffing (SCIM JSON is never to be read as HTML), and HSTS under
+ * TLS. Set on the raw response before Fastify sees the request, so that answers Fastify gives
+ * without running hooks (an invalid URL, an overlong path segment) carry them too.
+ */
 export function registerSecurityHeaders(app: FastifyInstance, options: { readonly tls: boolean }): void {
-  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', ...(options.tls ? { 'strict-transport-security': HSTS } : {}) };
-  app.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    reply.headers(headers);
-    done();
+  const hsts = options.tls;
+  app.server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    response.setHeader('x-content-type-options', 'nosniff');
+    if (hsts) response.setHeader('strict-transport-security', HSTS);
   });
 }
 
