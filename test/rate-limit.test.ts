@@ -72,6 +72,21 @@ describe('per-client rate limit', () => {
     assert.ok(rows.some((r) => r.clientName === 'idp' && r.tenantName === 'other' && r.path.endsWith('/ServiceProviderConfig')), 'logged with tenant and client');
   });
 
+  it('a flood of refusals writes about one request-log row per second, each saying how many it left out', async () => {
+    const token = (await s.running.services.admin.createClient('other', 'flooder')).token;
+    await s.running.services.admin.setClientSetting('other', 'flooder', 'rateLimit.burst', '1');
+    const started = Date.now();
+    const got = await statuses(s, 60, token, '/Users?count=0');
+    const elapsedS = (Date.now() - started) / 1000;
+    const refused = got.filter((c) => c === 429).length;
+    assert.ok(refused >= 50, `refused ${refused}`);
+    await s.running.services.requestLog.flush();
+    const rows = (await s.running.services.store.requestLog({ minStatus: 429, maxStatus: 429, limit: 1000 })).filter((r) => r.clientName === 'flooder');
+    assert.ok(rows.length >= 1 && rows.length <= Math.ceil(elapsedS) + 1, `${rows.length} rows for ${refused} refusals in ${elapsedS} s`);
+    const noted = rows.flatMap((r) => r.notes).join(' ');
+    if (rows.length > 1) assert.match(noted, /rateLimit: \d+ more refused requests of this client or address were not logged/);
+  });
+
   it("a client's rateLimit setting overrides the server's, and takes effect on the next request", async () => {
     const { admin } = s.running.services;
     const token = (await admin.createClient('other', 'own-limit')).token;

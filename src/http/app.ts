@@ -37,6 +37,7 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   registerErrorHandlers(app, options.bodyLimit);
   // One line per request, without headers (tokens), bodies (passwords) or link tokens.
   app.addHook('onResponse', async (request, reply) => {
+    if (request.unlogged) return;
     const url = request.url.slice(0, 500).replace(/^\/(invitations|email-validations)\/[^/?#]+/, '/$1/[redacted]');
     request.log.info({ method: request.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
   });

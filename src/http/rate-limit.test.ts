@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ERROR_URN } from '../scim/errors.ts';
+import { hashToken } from '../provisioning/tokens.ts';
 import { addressKey, clientLimit, DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limit.ts';
 
 function clock() {
@@ -8,7 +9,7 @@ function clock() {
   return { now: () => t, advance: (ms: number) => void (t += ms) };
 }
 
-const client = (id: string, settings: Record<string, string> = {}) => ({ id, name: `client-${id}`, settings });
+const client = (id: string, settings: Record<string, string> = {}) => ({ id, name: `client-${id}`, tenantId: 't1', createdAt: '', settings });
 
 describe('clientLimit: a client setting overrides the default', () => {
   const fallback = { rate: 50, burst: 100 };
@@ -45,8 +46,8 @@ describe('RateLimiter', () => {
     const c = clock();
     const limiter = new RateLimiter({ client: { rate: 2, burst: 3 } }, c.now);
     const a = client('a');
-    for (let i = 0; i < 3; i++) assert.equal(limiter.admitClient(a), undefined, `request ${i + 1} of the burst`);
-    const e = limiter.admitClient(a);
+    for (let i = 0; i < 3; i++) assert.equal(limiter.admitClient({ client: a }), undefined, `request ${i + 1} of the burst`);
+    const e = limiter.admitClient({ client: a })?.error;
     assert.ok(e);
     assert.equal(e.status, 429);
     assert.equal(e.headers['retry-after'], '1');
@@ -60,35 +61,35 @@ describe('RateLimiter', () => {
     const c = clock();
     const limiter = new RateLimiter({ client: { rate: 1, burst: 1 } }, c.now);
     const a = client('a');
-    assert.equal(limiter.admitClient(a), undefined);
-    const e = limiter.admitClient(a);
+    assert.equal(limiter.admitClient({ client: a }), undefined);
+    const e = limiter.admitClient({ client: a })?.error;
     assert.ok(e);
     c.advance(Number(e.headers['retry-after']) * 1000);
-    assert.equal(limiter.admitClient(a), undefined);
+    assert.equal(limiter.admitClient({ client: a }), undefined);
   });
 
   it('one client limited, another (same tenant or not) is not', () => {
     const c = clock();
     const limiter = new RateLimiter({ client: { rate: 1, burst: 2 } }, c.now);
     const flood = client('flood');
-    for (let i = 0; i < 50; i++) limiter.admitClient(flood);
-    assert.ok(limiter.admitClient(flood));
-    assert.equal(limiter.admitClient(client('calm')), undefined);
-    assert.equal(limiter.admitClient(client('calm')), undefined);
+    for (let i = 0; i < 50; i++) limiter.admitClient({ client: flood });
+    assert.ok(limiter.admitClient({ client: flood }));
+    assert.equal(limiter.admitClient({ client: client('calm') }), undefined);
+    assert.equal(limiter.admitClient({ client: client('calm') }), undefined);
   });
 
   it("a client's own rateLimit setting is read on each request", () => {
     const c = clock();
     const limiter = new RateLimiter({ client: { rate: 1, burst: 1 } }, c.now);
-    assert.equal(limiter.admitClient(client('a')), undefined);
-    assert.ok(limiter.admitClient(client('a')));
-    for (let i = 0; i < 100; i++) assert.equal(limiter.admitClient(client('a', { rateLimit: 'off' })), undefined);
+    assert.equal(limiter.admitClient({ client: client('a') }), undefined);
+    assert.ok(limiter.admitClient({ client: client('a') }));
+    for (let i = 0; i < 100; i++) assert.equal(limiter.admitClient({ client: client('a', { rateLimit: 'off' }) }), undefined);
   });
 
   it('no limits: everything is admitted', () => {
     const limiter = new RateLimiter({});
     for (let i = 0; i < 1000; i++) {
-      assert.equal(limiter.admitClient(client('a')), undefined);
+      assert.equal(limiter.admitClient({ client: client('a') }), undefined);
       limiter.authenticationFailed('192.0.2.1');
       assert.equal(limiter.checkAddress('192.0.2.1'), undefined);
     }
@@ -102,7 +103,7 @@ describe('RateLimiter', () => {
       assert.equal(limiter.checkAddress(ip), undefined);
       limiter.authenticationFailed(ip);
     }
-    const e = limiter.checkAddress(ip);
+    const e = limiter.checkAddress(ip)?.error;
     assert.ok(e);
     assert.equal(e.status, 429);
     assert.equal(e.headers['retry-after'], '1');
@@ -114,5 +115,51 @@ describe('RateLimiter', () => {
   it('checking an address takes nothing from it: only failures count', () => {
     const limiter = new RateLimiter({ unauthenticated: { rate: 1, burst: 1 } }, clock().now);
     for (let i = 0; i < 100; i++) assert.equal(limiter.checkAddress('192.0.2.1'), undefined);
+  });
+});
+
+describe('RateLimiter: early refusal and log sampling', () => {
+  const auth = (id: string, tenant = 'acme', settings: Record<string, string> = {}) => ({
+    client: { id, name: `client-${id}`, tenantId: 't1', createdAt: '', settings },
+    tenant: { id: 't1', name: tenant, status: 'active' as const, createdAt: '', settings: {} },
+    token: { id: `tok-${id}`, tenantId: 't1', clientId: id, hash: hashToken(`secret-${id}`), prefix: 'x', createdAt: '' },
+  });
+
+  it('a known token whose client has no token left is refused before authentication; nothing is ever admitted early', () => {
+    const c = clock();
+    const limiter = new RateLimiter({ client: { rate: 1, burst: 2 } }, c.now);
+    const a = auth('a');
+    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined, 'unknown token: full authentication');
+    assert.equal(limiter.admitClient(a), undefined);
+    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined, 'a token is left: full authentication');
+    assert.equal(limiter.admitClient(a), undefined);
+    const early = limiter.refuseEarly('Bearer secret-a', undefined);
+    assert.ok(early);
+    assert.equal(early.refusal.error.status, 429);
+    assert.equal(early.auth.client.name, 'client-a', 'logged under its client');
+    assert.equal(limiter.refuseEarly('Bearer secret-a', 'other-tenant'), undefined, 'another tenant in the URL: authenticate() answers 401');
+    assert.equal(limiter.refuseEarly('Bearer secret-b', undefined), undefined);
+    assert.equal(limiter.refuseEarly(undefined, undefined), undefined);
+    c.advance(1000);
+    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined, 'refilled: full authentication again');
+  });
+
+  it('a client whose setting is rateLimit off is never refused early', () => {
+    const limiter = new RateLimiter({ client: { rate: 1, burst: 1 } }, clock().now);
+    const a = auth('a', 'acme', { rateLimit: 'off' });
+    for (let i = 0; i < 10; i++) assert.equal(limiter.admitClient(a), undefined);
+    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined);
+  });
+
+  it('logs the first refusal per key each second, and says how many it left out', () => {
+    const c = clock();
+    const limiter = new RateLimiter({}, c.now);
+    assert.equal(limiter.sampleRefusal('client:a'), 0, 'the first is logged');
+    for (let i = 0; i < 5; i++) assert.equal(limiter.sampleRefusal('client:a'), undefined);
+    assert.equal(limiter.sampleRefusal('client:b'), 0, 'keys are independent');
+    c.advance(999);
+    assert.equal(limiter.sampleRefusal('client:a'), undefined);
+    c.advance(1);
+    assert.equal(limiter.sampleRefusal('client:a'), 6, 'a second later: logged, with the 6 left out');
   });
 });

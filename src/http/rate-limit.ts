@@ -4,6 +4,8 @@
  * Buckets live in this process: with several replicas behind a load balancer, each replica
  * enforces the limit on its own share of the traffic.
  */
+import type { AuthContext } from '../provisioning/auth.ts';
+import { hashToken, MAX_TOKEN_LENGTH } from '../provisioning/tokens.ts';
 import { ScimError } from '../scim/errors.ts';
 import type { ScimClient } from '../store/types.ts';
 import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';
@@ -64,14 +66,30 @@ export function addressKey(ip: string): string {
     .join(':')}::/64`;
 }
 
+/** A refused request, and the key its refusal counts under (for sampling the request log). */
+export interface Refusal {
+  readonly error: ScimError;
+  readonly key: string;
+}
+
+/** How many token hashes the early-refusal path remembers. */
+const MAX_KNOWN_TOKENS = 10_000;
+/** At most one refused request per key is written to the request log per this many ms. */
+const LOG_REFUSALS_EVERY_MS = 1000;
+
 export class RateLimiter {
   private readonly clients: TokenBuckets;
   private readonly addresses: TokenBuckets;
+  /** Token hash → the last successful authentication with it. */
+  private readonly known = new Map<string, AuthContext>();
+  private readonly logged = new Map<string, { at: number; unlogged: number }>();
+  private readonly now: Clock;
 
   constructor(
     readonly limits: RateLimits = DEFAULT_RATE_LIMITS,
-    clock?: Clock,
+    clock: Clock = () => performance.now(),
   ) {
+    this.now = clock;
     this.clients = new TokenBuckets(clock);
     this.addresses = new TokenBuckets(clock);
   }
@@ -80,10 +98,11 @@ export class RateLimiter {
    * Before authentication: an address that has spent its allowance of failed authentications is
    * refused without its token being looked at, so guessing gets no faster by sending more.
    */
-  checkAddress(ip: string): ScimError | undefined {
+  checkAddress(ip: string): Refusal | undefined {
     const limit = this.limits.unauthenticated;
     if (!limit) return undefined;
-    return refusal(this.addresses.check(addressKey(ip), limit), 'Too many requests without a valid bearer token from this address.');
+    const key = addressKey(ip);
+    return refusal(this.addresses.check(key, limit), `address:${key}`, 'Too many requests without a valid bearer token from this address.');
   }
 
   /** A request from `ip` failed authentication. */
@@ -92,14 +111,69 @@ export class RateLimiter {
     if (limit) this.addresses.take(addressKey(ip), limit);
   }
 
+  /**
+   * Before authentication: a token that recently authenticated, whose client has no token left in
+   * its bucket, is refused without a database lookup, so a flood costs scimd (and so the other
+   * tenants) as little as possible. Never admits anything: admission needs authenticate(). The
+   * price: a token revoked in the last seconds of a flood gets 429 rather than 401 until its
+   * client's bucket refills.
+   */
+  refuseEarly(authorization: string | undefined, tenantName: string | undefined): { refusal: Refusal; auth: AuthContext } | undefined {
+    if (this.known.size === 0 || authorization === undefined) return undefined;
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+    if (!m || m[1]!.length > MAX_TOKEN_LENGTH) return undefined;
+    const auth = this.known.get(hashToken(m[1]!));
+    if (!auth || (tenantName !== undefined && tenantName !== auth.tenant.name)) return undefined;
+    const limit = clientLimit(auth.client, this.limits.client);
+    if (!limit) return undefined;
+    const r = refusal(this.clients.check(auth.client.id, limit), `client:${auth.client.id}`, overLimit(auth.client, limit));
+    return r && { refusal: r, auth };
+  }
+
   /** After authentication: one token from the client's bucket, or a 429. */
-  admitClient(client: Pick<ScimClient, 'id' | 'name' | 'settings'>): ScimError | undefined {
+  admitClient(auth: Pick<AuthContext, 'client'> & Partial<AuthContext>): Refusal | undefined {
+    const { client } = auth;
+    if (auth.token && auth.tenant) {
+      if (this.known.size >= MAX_KNOWN_TOKENS) this.known.clear();
+      this.known.set(auth.token.hash, auth as AuthContext);
+    }
     const limit = clientLimit(client, this.limits.client);
     if (!limit) return undefined;
-    return refusal(this.clients.take(client.id, limit), `Too many requests: SCIM client '${client.name}' may send ${limit.rate} requests per second (bursts of ${limit.burst}).`);
+    return refusal(this.clients.take(client.id, limit), `client:${client.id}`, overLimit(client, limit));
+  }
+
+  /**
+   * Whether a refused request goes into the request log: the first of each second per client (or
+   * address) does, with the number left out before it, so a flood neither writes thousands of
+   * rows a second nor pushes the real requests out of the log's retention.
+   * Undefined: leave it out; a number: log it, noting that many left out.
+   */
+  sampleRefusal(key: string): number | undefined {
+    const now = this.now();
+    const seen = this.logged.get(key);
+    if (seen && now - seen.at < LOG_REFUSALS_EVERY_MS) {
+      seen.unlogged++;
+      return undefined;
+    }
+    if (this.logged.size >= MAX_KNOWN_TOKENS) this.logged.clear();
+    this.logged.set(key, { at: now, unlogged: 0 });
+    return seen?.unlogged ?? 0;
   }
 }
 
-function refusal(v: Verdict, detail: string): ScimError | undefined {
-  return v.ok ? undefined : tooManyRequests(detail, v.retryAfterSeconds);
+function overLimit(client: Pick<ScimClient, 'name'>, limit: BucketLimit): string {
+  return `Too many requests: SCIM client '${client.name}' may send ${limit.rate} requests per second (bursts of ${limit.burst}).`;
+}
+
+function refusal(v: Verdict, key: string, detail: string): Refusal | undefined {
+  return v.ok ? undefined : { error: tooManyRequests(detail, v.retryAfterSeconds), key };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A request refused for its rate that sampling leaves out of the request log and the process log. */
+    unlogged?: boolean;
+    /** On a logged refusal: how many refusals under its key were left out since the last logged one. */
+    refusalsNotLogged?: number;
+  }
 }

@@ -8,6 +8,7 @@ import { redactedText } from '../../provisioning/redact.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
 import { ScimError } from '../../scim/errors.ts';
+import type { Refusal } from '../rate-limit.ts';
 import type { HttpOptions, Services } from '../services.ts';
 
 export function header(request: FastifyRequest, name: string): string | undefined {
@@ -19,18 +20,31 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
   const limiter = services.rateLimiter;
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const tenantParam = (request.params as { tenant?: string }).tenant;
-    const refused = limiter.checkAddress(request.ip);
-    if (refused) throw refused;
-    const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam).catch((e: unknown) => {
+    const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
+    const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
+    const baseUrl = `${origin.replace(/\/+$/, '')}${path}`;
+    const refuse = (r: Refusal): never => {
+      const earlier = limiter.sampleRefusal(r.key);
+      if (earlier === undefined) request.unlogged = true;
+      else request.refusalsNotLogged = earlier;
+      throw r.error;
+    };
+    const authorization = header(request, 'authorization');
+    const early = limiter.refuseEarly(authorization, tenantParam);
+    if (early) {
+      request.scim = { auth: early.auth, ctx: { tenantId: early.auth.tenant.id, baseUrl } };
+      refuse(early.refusal);
+    }
+    const address = limiter.checkAddress(request.ip);
+    if (address) refuse(address);
+    const auth = await services.auth.authenticate(authorization, tenantParam).catch((e: unknown) => {
       if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
       throw e;
     });
-    const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
-    const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
-    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl: `${origin.replace(/\/+$/, '')}${path}` } };
+    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
     // After authentication, so the request is counted against its own client (and logged as its).
-    const over = limiter.admitClient(auth.client);
-    if (over) throw over;
+    const over = limiter.admitClient(auth);
+    if (over) refuse(over);
   });
 
   // After the body is parsed: recognise the IdP, and give the request its normalisers.
@@ -67,6 +81,8 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const log = services.requestLog;
     const scim = request.scim;
+    if (request.unlogged) return;
+    const unlogged = request.refusalsNotLogged ?? 0;
     let scimType: string | undefined;
     if (reply.statusCode >= 400 && typeof request.sentPayload === 'string') {
       try {
@@ -84,7 +100,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       path: request.url.slice(0, 2000),
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
-      notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? [])],
+      notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? []), ...(unlogged ? [`rateLimit: ${unlogged} more refused requests of this client or address were not logged`] : [])],
       ...(scimType ? { scimType } : {}),
       ...(scim ? { tenantId: scim.auth.tenant.id, tenantName: scim.auth.tenant.name, clientId: scim.auth.client.id, clientName: scim.auth.client.name } : {}),
       ...(scim?.profile ? { idp: scim.profile.profile } : {}),
