@@ -40,6 +40,8 @@ export interface Config {
   /** Failed authentications per second per client address (0: unlimited), and the burst. */
   readonly unauthenticatedRateLimit: number;
   readonly unauthenticatedRateLimitBurst: number;
+  /** Milliseconds a refused request is held before its 429 is sent. */
+  readonly rateLimitHold: number;
   /** Milliseconds: to receive request headers, the whole request, between keep-alive requests, of socket silence. */
   readonly headersTimeout: number;
   readonly requestTimeout: number;
@@ -207,6 +209,10 @@ export const SETTINGS = {
     flag: 'unauthenticated-rate-limit-burst', arg: '<n>', doc: 'failed authentications one address may have at once',
     env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT_BURST', fallback: 20, parse: integer(1, 1_000_000),
   },
+  rateLimitHold: {
+    flag: 'rate-limit-hold', arg: '<duration>', doc: 'how long a refused request waits before its 429 goes out (slows floods from clients that wait for answers); 0 for at once',
+    env: 'SCIMD_RATE_LIMIT_HOLD', fallback: 1000, shown: '1s', parse: (raw: string, source: string) => (/^\s*0\s*$/.test(raw) ? 0 : duration(1, 60_000)(raw, source)),
+  },
   headersTimeout: {
     flag: 'headers-timeout', arg: '<duration>', doc: 'time a client has to send the request headers (408 after it)',
     env: 'SCIMD_HEADERS_TIMEOUT', fallback: 10_000, shown: '10s', parse: duration(100, 600_000),
@@ -273,6 +279,7 @@ function trafficConfig(flags: Flags, env: Env, cwd: string) {
     rateLimitBurst: pick(SETTINGS.rateLimitBurst, flags, env),
     unauthenticatedRateLimit: pick(SETTINGS.unauthenticatedRateLimit, flags, env),
     unauthenticatedRateLimitBurst: pick(SETTINGS.unauthenticatedRateLimitBurst, flags, env),
+    rateLimitHold: pick(SETTINGS.rateLimitHold, flags, env),
     headersTimeout,
     requestTimeout,
     keepAliveTimeout: pick(SETTINGS.keepAliveTimeout, flags, env),

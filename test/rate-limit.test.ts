@@ -36,7 +36,7 @@ describe('per-client rate limit', () => {
 
   before(async () => {
     // 1 request/s sustained, bursts of 5: a few sequential requests exhaust it.
-    s = await startTestServer({ rateLimit: 1, rateLimitBurst: 5, unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3 });
+    s = await startTestServer({ rateLimit: 1, rateLimitBurst: 5, unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
     otherTenant = await s.tenant('other');
     sameTenant = (await s.running.services.admin.createClient('default', 'second')).token;
   });
@@ -128,7 +128,7 @@ describe('per-client rate limit', () => {
 describe('per-address limit on failed authentication', () => {
   let s: TestServer;
   before(async () => {
-    s = await startTestServer({ unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3 });
+    s = await startTestServer({ unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
   });
   after(() => s.close());
 
@@ -148,7 +148,7 @@ describe('per-address limit on failed authentication', () => {
   });
 
   it('valid tokens do not spend the address budget', async () => {
-    const fresh = await startTestServer({ unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 2 });
+    const fresh = await startTestServer({ unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 2, rateLimitHold: 0 });
     try {
       for (let i = 0; i < 30; i++) assert.equal((await fresh.request('GET', '/Users?count=0')).status, 200);
     } finally {
@@ -157,13 +157,34 @@ describe('per-address limit on failed authentication', () => {
   });
 
   it('unknown invitation links spend the same budget', async () => {
-    const fresh = await startTestServer({ unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 2 });
+    const fresh = await startTestServer({ unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 2, rateLimitHold: 0 });
     try {
       const got: number[] = [];
       for (let i = 0; i < 4; i++) got.push((await send(`${fresh.origin}/invitations/guess-${i}`, 'GET')).status);
       assert.deepEqual(got, [404, 404, 429, 429]);
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('holding refusals', () => {
+  it('a refused request is answered only after --rate-limit-hold; other clients are answered meanwhile', async () => {
+    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitHold: 400 });
+    try {
+      const other = await s.tenant('other');
+      assert.equal((await s.request('GET', '/Users?count=0')).status, 200);
+      const started = Date.now();
+      const refused = s.request('GET', '/Users?count=0').then((r) => ({ r, ms: Date.now() - started }));
+      // While that refusal is held, another tenant's client is served.
+      const meanwhile = await s.request('GET', '/Users?count=0', undefined, { authorization: `Bearer ${other}` });
+      assert.equal(meanwhile.status, 200);
+      const { r, ms } = await refused;
+      assertTooMany(r);
+      assert.ok(ms >= 350, `held ${ms} ms`);
+      assert.equal(s.running.services.rateLimiter.held, 0);
+    } finally {
+      await s.close();
     }
   });
 });

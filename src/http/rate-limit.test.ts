@@ -39,7 +39,7 @@ describe('addressKey', () => {
 
 describe('RateLimiter', () => {
   it('the defaults: 50/s with a burst of 100 per client, 5/s with a burst of 20 per address', () => {
-    assert.deepEqual(DEFAULT_RATE_LIMITS, { client: { rate: 50, burst: 100 }, unauthenticated: { rate: 5, burst: 20 } });
+    assert.deepEqual(DEFAULT_RATE_LIMITS, { client: { rate: 50, burst: 100 }, unauthenticated: { rate: 5, burst: 20 }, holdMs: 1000 });
   });
 
   it('a client past its burst gets 429 with an integer Retry-After and a SCIM error body without scimType', () => {
@@ -161,5 +161,44 @@ describe('RateLimiter: early refusal and log sampling', () => {
     assert.equal(limiter.sampleRefusal('client:a'), undefined);
     c.advance(1);
     assert.equal(limiter.sampleRefusal('client:a'), 6, 'a second later: logged, with the 6 left out');
+  });
+});
+
+describe('RateLimiter: holding refusals', () => {
+  /** A sleep the test releases by hand. */
+  function manualSleep() {
+    const waiting: { ms: number; release: () => void }[] = [];
+    return { waiting, sleep: (ms: number) => new Promise<void>((release) => waiting.push({ ms, release })) };
+  }
+
+  it('holds for holdMs; 0 or absent means at once', async () => {
+    const m = manualSleep();
+    const limiter = new RateLimiter({ holdMs: 1000 }, clock().now, m.sleep);
+    let done = false;
+    const p = limiter.hold().then(() => (done = true));
+    await Promise.resolve();
+    assert.equal(m.waiting[0]?.ms, 1000);
+    assert.equal(limiter.held, 1);
+    assert.equal(done, false);
+    m.waiting[0]!.release();
+    await p;
+    assert.equal(limiter.held, 0);
+    const none = manualSleep();
+    await new RateLimiter({ holdMs: 0 }, clock().now, none.sleep).hold();
+    await new RateLimiter({}, clock().now, none.sleep).hold();
+    assert.equal(none.waiting.length, 0);
+  });
+
+  it('past 1,024 held at once, refusals go out at once', async () => {
+    const m = manualSleep();
+    const limiter = new RateLimiter({ holdMs: 1000 }, clock().now, m.sleep);
+    const held = Array.from({ length: 1024 }, () => limiter.hold());
+    await Promise.resolve();
+    assert.equal(limiter.held, 1024);
+    await limiter.hold(); // resolves without a sleep
+    assert.equal(m.waiting.length, 1024);
+    for (const w of m.waiting) w.release();
+    await Promise.all(held);
+    assert.equal(limiter.held, 0);
   });
 });

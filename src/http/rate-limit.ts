@@ -15,7 +15,19 @@ export interface RateLimits {
   readonly client?: BucketLimit;
   /** Per client address, charged by each request that fails authentication; absent: unlimited. */
   readonly unauthenticated?: BucketLimit;
+  /** Milliseconds a refused request is held before its 429 goes out; absent or 0: at once. */
+  readonly holdMs?: number;
 }
+
+/**
+ * A refusal answered at once invites the next request at once: a client that waits for each
+ * answer (as IdPs do, with a few connections) would spend scimd's whole CPU on 429s and slow
+ * every other tenant down. Held for a second — no longer than the Retry-After it carries — each
+ * of its connections sends at most one request a second. A held request costs a timer, nothing
+ * else; past MAX_HELD held at once, refusals go out at once.
+ */
+export const DEFAULT_HOLD_MS = 1000;
+const MAX_HELD = 1024;
 
 /**
  * Entra ID documents that it sends up to 25 requests/s per tenant: 50/s is twice that, so a
@@ -26,6 +38,7 @@ export interface RateLimits {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   client: { rate: 50, burst: 100 },
   unauthenticated: { rate: 5, burst: 20 },
+  holdMs: DEFAULT_HOLD_MS,
 };
 
 /** RFC 6585 §4: 429 Too Many Requests with Retry-After. RFC 7644 §3.12 defines no scimType for it. */
@@ -85,9 +98,12 @@ export class RateLimiter {
   private readonly logged = new Map<string, { at: number; unlogged: number }>();
   private readonly now: Clock;
 
+  private heldNow = 0;
+
   constructor(
     readonly limits: RateLimits = DEFAULT_RATE_LIMITS,
     clock: Clock = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   ) {
     this.now = clock;
     this.clients = new TokenBuckets(clock);
@@ -140,6 +156,23 @@ export class RateLimiter {
     const limit = clientLimit(client, this.limits.client);
     if (!limit) return undefined;
     return refusal(this.clients.take(client.id, limit), `client:${client.id}`, overLimit(client, limit));
+  }
+
+  /** Waits holdMs before a refusal is sent (see DEFAULT_HOLD_MS); at once when too many wait already. */
+  async hold(): Promise<void> {
+    const ms = this.limits.holdMs ?? 0;
+    if (ms <= 0 || this.heldNow >= MAX_HELD) return;
+    this.heldNow++;
+    try {
+      await this.sleep(ms);
+    } finally {
+      this.heldNow--;
+    }
+  }
+
+  /** Refusals being held right now. */
+  get held(): number {
+    return this.heldNow;
   }
 
   /**

@@ -23,20 +23,21 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
     const baseUrl = `${origin.replace(/\/+$/, '')}${path}`;
-    const refuse = (r: Refusal): never => {
+    const refuse = async (r: Refusal): Promise<never> => {
       const earlier = limiter.sampleRefusal(r.key);
       if (earlier === undefined) request.unlogged = true;
       else request.refusalsNotLogged = earlier;
+      await limiter.hold();
       throw r.error;
     };
     const authorization = header(request, 'authorization');
     const early = limiter.refuseEarly(authorization, tenantParam);
     if (early) {
       request.scim = { auth: early.auth, ctx: { tenantId: early.auth.tenant.id, baseUrl } };
-      refuse(early.refusal);
+      await refuse(early.refusal);
     }
     const address = limiter.checkAddress(request.ip);
-    if (address) refuse(address);
+    if (address) await refuse(address);
     const auth = await services.auth.authenticate(authorization, tenantParam).catch((e: unknown) => {
       if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
       throw e;
@@ -44,7 +45,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
-    if (over) refuse(over);
+    if (over) await refuse(over);
   });
 
   // After the body is parsed: recognise the IdP, and give the request its normalisers.
