@@ -2,7 +2,7 @@
  * Tenant isolation under a flood (issue 6, item 2): does one SCIM client's flood raise another
  * tenant's p99 latency? A SPEED claim, so it is measured here, not asserted in tests.
  *
- *   node --import tsx scripts/bench-isolation.ts [--seconds 10] [--rounds 3] [--concurrency 16] [--json out.json]
+ *   node --import tsx scripts/bench-isolation.ts [--seconds 10] [--rounds 3] [--concurrency 16] [--json out.json] [-- <scimd serve flags>]
  *
  * Three processes: scimd (default settings: durable SQLite, info logging, rate limit 50/s with a
  * burst of 100), a flooder (this script with `flood`, many keep-alive connections as fast as they
@@ -77,6 +77,8 @@ interface Options {
   readonly rounds: number;
   readonly concurrency: number;
   readonly json?: string;
+  /** Extra `scimd serve` flags, e.g. --client-concurrency 1. */
+  readonly serve: readonly string[];
 }
 
 function options(argv: readonly string[]): Options {
@@ -85,7 +87,14 @@ function options(argv: readonly string[]): Options {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const json = get('json');
-  return { seconds: Number(get('seconds') ?? 10), rounds: Number(get('rounds') ?? 3), concurrency: Number(get('concurrency') ?? 16), ...(json ? { json } : {}) };
+  const dash = argv.indexOf('--');
+  return {
+    seconds: Number(get('seconds') ?? 10),
+    rounds: Number(get('rounds') ?? 3),
+    concurrency: Number(get('concurrency') ?? 16),
+    ...(json ? { json } : {}),
+    serve: dash >= 0 ? argv.slice(dash + 1) : [],
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -102,12 +111,12 @@ function scimdCli(dataDir: string, args: string[]): string {
   return execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args, '--data-dir', dataDir], { cwd: ROOT, encoding: 'utf8' });
 }
 
-async function startScimd(dataDir: string, port: number): Promise<ChildProcess> {
+async function startScimd(dataDir: string, port: number, extra: readonly string[]): Promise<ChildProcess> {
   const log = openSync(join(dataDir, 'scimd.log'), 'a');
   const env: NodeJS.ProcessEnv = { ...process.env, SCIMD_BOOTSTRAP_TOKEN: FLOOD_TOKEN };
   for (const k of Object.keys(env)) if (k.startsWith('SCIMD_') && k !== 'SCIMD_BOOTSTRAP_TOKEN') delete env[k];
   delete env.NODE_ENV;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', String(port), '--data-dir', dataDir], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', String(port), '--data-dir', dataDir, ...extra], { cwd: ROOT, env, stdio: ['ignore', log, log] });
   closeSync(log);
   const agent = new Agent({ keepAlive: false });
   for (let i = 0; i < 600; i++) {
@@ -182,7 +191,7 @@ export interface IsolationResult {
 export async function runIsolation(o: Options): Promise<IsolationResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scimd-bench-isolation-'));
   const port = await freePort();
-  const scimd = await startScimd(dataDir, port);
+  const scimd = await startScimd(dataDir, port, o.serve);
   const phases: Record<'quiet' | 'limited' | 'unlimited', Phase> = {
     quiet: { latencies: [], errors: 0, flood: {}, floodSeconds: 0 },
     limited: { latencies: [], errors: 0, flood: {}, floodSeconds: 0 },
@@ -250,7 +259,7 @@ function report(r: IsolationResult): string {
   const row = (name: string, p: IsolationResult['phases']['quiet']) =>
     `| ${name} | ${p.n} | ${p.errors} | ${p.p50.toFixed(1)} | ${p.p99.toFixed(1)} | ${p.max.toFixed(1)} | ${p.floodPerSecond ? Math.round(p.floodPerSecond) : '—'} | ${p.floodPerSecond ? `${(p.flood429Share * 100).toFixed(1)} %` : '—'} |`;
   return [
-    `Tenant isolation under a flood (${r.machine}; ${r.options.rounds} rounds × ${r.options.seconds} s per phase, flooder concurrency ${r.options.concurrency}, victim ${VICTIM_RATE} req/s)`,
+    `Tenant isolation under a flood (${r.machine}; ${r.options.rounds} rounds × ${r.options.seconds} s per phase, flooder concurrency ${r.options.concurrency}, victim ${VICTIM_RATE} req/s${r.options.serve.length ? `, scimd serve ${r.options.serve.join(' ')}` : ''})`,
     '',
     '| phase | victim requests | victim errors | p50 ms | p99 ms | max ms | flood req/s | flood 429 share |',
     '|---|---|---|---|---|---|---|---|',

@@ -40,6 +40,8 @@ export interface Config {
   /** Failed authentications per second per client address (0: unlimited), and the burst. */
   readonly unauthenticatedRateLimit: number;
   readonly unauthenticatedRateLimitBurst: number;
+  /** Requests of one SCIM client worked on at once (0: no limit). */
+  readonly clientConcurrency: number;
   /** Milliseconds a refused request is held before its 429 is sent. */
   readonly rateLimitHold: number;
   /** Milliseconds: to receive request headers, the whole request, between keep-alive requests, of socket silence. */
@@ -209,6 +211,10 @@ export const SETTINGS = {
     flag: 'unauthenticated-rate-limit-burst', arg: '<n>', doc: 'failed authentications one address may have at once',
     env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT_BURST', fallback: 20, parse: integer(1, 1_000_000),
   },
+  clientConcurrency: {
+    flag: 'client-concurrency', arg: '<n|off>', doc: "requests of one SCIM client worked on at once; more wait their turn, so one client's burst cannot slow the others",
+    env: 'SCIMD_CLIENT_CONCURRENCY', fallback: 4, parse: rate(10_000),
+  },
   rateLimitHold: {
     flag: 'rate-limit-hold', arg: '<duration>', doc: 'how long a refused request waits before its 429 goes out (slows floods from clients that wait for answers); 0 for at once',
     env: 'SCIMD_RATE_LIMIT_HOLD', fallback: 1000, shown: '1s', parse: (raw: string, source: string) => (/^\s*0\s*$/.test(raw) ? 0 : duration(1, 60_000)(raw, source)),
@@ -280,6 +286,7 @@ function trafficConfig(flags: Flags, env: Env, cwd: string) {
     unauthenticatedRateLimit: pick(SETTINGS.unauthenticatedRateLimit, flags, env),
     unauthenticatedRateLimitBurst: pick(SETTINGS.unauthenticatedRateLimitBurst, flags, env),
     rateLimitHold: pick(SETTINGS.rateLimitHold, flags, env),
+    clientConcurrency: pick(SETTINGS.clientConcurrency, flags, env),
     headersTimeout,
     requestTimeout,
     keepAliveTimeout: pick(SETTINGS.keepAliveTimeout, flags, env),

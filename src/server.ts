@@ -5,6 +5,7 @@ import { databaseFile, type Config, type StorageConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { Services } from './http/services.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
+import { ClientGates } from './http/client-gates.ts';
 import { AdminService } from './provisioning/admin.ts';
 import { Authenticator } from './provisioning/auth.ts';
 import { BulkService } from './provisioning/bulk.ts';
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   readonly onBackgroundError?: (e: unknown) => void;
   /** Request budgets per client and per address; the defaults where absent. */
   readonly rateLimits?: RateLimits;
+  /** Requests of one client worked on at once (0: no limit). */
+  readonly clientConcurrency?: number;
 }
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
@@ -52,6 +55,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     store,
     registry,
     rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
+    clientGates: new ClientGates(opts.clientConcurrency ?? DEFAULT_CLIENT_CONCURRENCY),
     admin: new AdminService(store),
     tenantAdmin: new TenantAdmin(store, models),
     auth: new Authenticator(store),
@@ -79,6 +83,9 @@ export interface BootstrapResult {
   /** True when SCIMD_BOOTSTRAP_TOKEN was set but the database already had tenants. */
   readonly bootstrapTokenIgnored: boolean;
 }
+
+/** See src/http/client-gates.ts and the README (Operating scimd). */
+export const DEFAULT_CLIENT_CONCURRENCY = 4;
 
 export const DEFAULT_TENANT = 'default';
 export const DEFAULT_CLIENT = 'default';
@@ -140,6 +147,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
       rateLimits: rateLimitsOf(config),
+      clientConcurrency: config.clientConcurrency,
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,

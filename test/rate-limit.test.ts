@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { connect } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { AdminError } from '../src/provisioning/admin.ts';
 import { ERROR_SCHEMA, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
@@ -170,7 +171,7 @@ describe('per-address limit on failed authentication', () => {
 
 describe('holding refusals', () => {
   it('a refused request is answered only after --rate-limit-hold; other clients are answered meanwhile', async () => {
-    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitHold: 400 });
+    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitHold: 800 });
     try {
       const other = await s.tenant('other');
       assert.equal((await s.request('GET', '/Users?count=0')).status, 200);
@@ -181,8 +182,45 @@ describe('holding refusals', () => {
       assert.equal(meanwhile.status, 200);
       const { r, ms } = await refused;
       assertTooMany(r);
-      assert.ok(ms >= 350, `held ${ms} ms`);
+      assert.ok(ms >= 350, `held ${ms} ms (at least half of 800)`);
       assert.equal(s.running.services.rateLimiter.held, 0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('per-client concurrency (fair sharing)', () => {
+  it("requests beyond a client's concurrency wait their turn; other clients are served meanwhile; a closed connection gives its turn back", async () => {
+    const s = await startTestServer({ clientConcurrency: 1 });
+    try {
+      const other = await s.tenant('other');
+      const tenant = (await s.running.services.store.listTenants()).find((t) => t.name === 'default')!;
+      const clientId = (await s.running.services.store.clientByName(tenant.id, 'default'))!.id;
+      const gates = s.running.services.clientGates;
+      // Client default's only turn, held by a request whose body never comes.
+      const port = Number(new URL(s.origin).port);
+      const slow = connect(port, '127.0.0.1');
+      slow.on('error', () => undefined);
+      slow.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{`);
+      for (let i = 0; gates.state(clientId).active === 0; i++) {
+        assert.ok(i < 200, 'the slow request never started');
+        await delay(10);
+      }
+      const queued = s.request('GET', '/Users?count=0');
+      for (let i = 0; gates.state(clientId).waiting === 0; i++) {
+        assert.ok(i < 200, 'the second request never queued');
+        await delay(10);
+      }
+      // Another tenant's client is not behind them.
+      const meanwhile = await s.request('GET', '/Users?count=0', undefined, { authorization: `Bearer ${other}` });
+      assert.equal(meanwhile.status, 200);
+      assert.deepEqual(gates.state(clientId), { active: 1, waiting: 1 }, 'still waiting');
+      // The slow client goes away: its turn passes on.
+      slow.destroy();
+      assert.equal((await queued).status, 200);
+      for (let i = 0; gates.state(clientId).active > 0 && i < 200; i++) await delay(10);
+      assert.deepEqual(gates.state(clientId), { active: 0, waiting: 0 }, 'every turn given back');
     } finally {
       await s.close();
     }

@@ -171,13 +171,14 @@ describe('RateLimiter: holding refusals', () => {
     return { waiting, sleep: (ms: number) => new Promise<void>((release) => waiting.push({ ms, release })) };
   }
 
-  it('holds for holdMs; 0 or absent means at once', async () => {
+  it('holds for between half and all of holdMs; 0 or absent means at once', async () => {
     const m = manualSleep();
     const limiter = new RateLimiter({ holdMs: 1000 }, clock().now, m.sleep);
     let done = false;
     const p = limiter.hold().then(() => (done = true));
     await Promise.resolve();
-    assert.equal(m.waiting[0]?.ms, 1000);
+    const ms = m.waiting[0]?.ms ?? 0;
+    assert.ok(ms >= 500 && ms <= 1000, `held ${ms} ms`);
     assert.equal(limiter.held, 1);
     assert.equal(done, false);
     m.waiting[0]!.release();

@@ -15,7 +15,7 @@ export interface RateLimits {
   readonly client?: BucketLimit;
   /** Per client address, charged by each request that fails authentication; absent: unlimited. */
   readonly unauthenticated?: BucketLimit;
-  /** Milliseconds a refused request is held before its 429 goes out; absent or 0: at once. */
+  /** Milliseconds (at most) a refused request is held before its 429 goes out; absent or 0: at once. */
   readonly holdMs?: number;
 }
 
@@ -158,13 +158,15 @@ export class RateLimiter {
     return refusal(this.clients.take(client.id, limit), `client:${client.id}`, overLimit(client, limit));
   }
 
-  /** Waits holdMs before a refusal is sent (see DEFAULT_HOLD_MS); at once when too many wait already. */
+  /** Waits up to holdMs before a refusal is sent (see DEFAULT_HOLD_MS); at once when too many wait already. */
   async hold(): Promise<void> {
     const ms = this.limits.holdMs ?? 0;
     if (ms <= 0 || this.heldNow >= MAX_HELD) return;
     this.heldNow++;
     try {
-      await this.sleep(ms);
+      // Between half and all of holdMs: refusals held together would otherwise come back
+      // together, as one burst, every holdMs.
+      await this.sleep(Math.round(ms * (0.5 + Math.random() / 2)));
     } finally {
       this.heldNow--;
     }

@@ -9,6 +9,7 @@ import type { TenantAdmin } from '../provisioning/tenant-admin.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { Store } from '../store/types.ts';
+import type { ClientGates } from './client-gates.ts';
 import type { ListenerOptions } from './listener.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
@@ -27,6 +28,8 @@ export interface Services {
   readonly registry: SchemaRegistry;
   /** Per-client and per-address request budgets (in this process). */
   readonly rateLimiter: RateLimiter;
+  /** How many requests of one client are worked on at once. */
+  readonly clientGates: ClientGates;
 }
 
 export interface HttpOptions {

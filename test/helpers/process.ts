@@ -27,8 +27,9 @@ export function killAll(): void {
 export async function serveProcess(args: readonly string[], env: Record<string, string> = {}, waitMs = 30_000): Promise<Serving> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     cwd: ROOT,
-    // Rate limits are off unless the test sets them: tests of other features send as fast as they can.
-    env: { ...process.env, NODE_ENV: 'test', SCIMD_RATE_LIMIT: 'off', SCIMD_UNAUTHENTICATED_RATE_LIMIT: 'off', ...env },
+    // Rate limits and the per-client concurrency bound are off unless the test sets them: tests of
+    // other features send as fast and as many at once as they like.
+    env: { ...process.env, NODE_ENV: 'test', SCIMD_RATE_LIMIT: 'off', SCIMD_UNAUTHENTICATED_RATE_LIMIT: 'off', SCIMD_CLIENT_CONCURRENCY: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -49,9 +49,20 @@ export async function send(url: string, method: string, body?: unknown, headers:
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  // Tests of other features send requests as fast as they can: rate limits are off unless a test
-  // asks for them (test/rate-limit.test.ts does).
-  const config: Config = { ...resolveConfig({}, {}), host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', synchronous: 'NORMAL', rateLimit: 0, unauthenticatedRateLimit: 0, ...overrides };
+  // Tests of other features send requests as fast and as many at once as they like: rate limits
+  // and the per-client concurrency bound are off unless a test asks for them (test/rate-limit.test.ts).
+  const config: Config = {
+    ...resolveConfig({}, {}),
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    logLevel: 'silent',
+    synchronous: 'NORMAL',
+    rateLimit: 0,
+    unauthenticatedRateLimit: 0,
+    clientConcurrency: 0,
+    ...overrides,
+  };
   const running = await startServer(config, false);
   const token = running.bootstrap.token!;
   const base = `${running.origin}/scim/v2`;

@@ -2,7 +2,7 @@
  * The hooks every SCIM request passes: authentication and rate limits, the client's IdP profile and normalisers,
  * and one provisioning-log row once the response has gone.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeClient, profileOf } from '../../provisioning/idp.ts';
 import { redactedText } from '../../provisioning/redact.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
@@ -18,7 +18,7 @@ export function header(request: FastifyRequest, name: string): string | undefine
 
 export function registerScimHooks(app: FastifyInstance, services: Services, options: HttpOptions, mount: string): void {
   const limiter = services.rateLimiter;
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const tenantParam = (request.params as { tenant?: string }).tenant;
     const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
@@ -46,6 +46,16 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await refuse(over);
+    // Then wait for one of the client's turns (fair sharing between clients), given back when
+    // the response is done — or the connection gone, even while still waiting.
+    let leave: (() => void) | undefined;
+    let closed = false;
+    reply.raw.once('close', () => {
+      closed = true;
+      leave?.();
+    });
+    leave = await services.clientGates.enter(auth.client.id);
+    if (closed) leave();
   });
 
   // After the body is parsed: recognise the IdP, and give the request its normalisers.
