@@ -48,6 +48,8 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     if (over) await refuse(over);
     // Then wait for one of the client's turns (fair sharing between clients), given back when
     // the response is done — or the connection gone, even while still waiting.
+    // Not const: the close listener may run before the turn is given (and must see `undefined`).
+    // eslint-disable-next-line prefer-const
     let leave: (() => void) | undefined;
     let closed = false;
     reply.raw.once('close', () => {
