@@ -2,23 +2,24 @@
  * Tenant isolation under a flood (issue 6, item 2): does one SCIM client's flood raise another
  * tenant's p99 latency? A SPEED claim, so it is measured here, not asserted in tests.
  *
- *   node --import tsx scripts/bench-isolation.ts [--seconds 10] [--rounds 3] [--concurrency 16] [--json out.json] [-- <scimd serve flags>]
+ *   node --import tsx scripts/bench-isolation.ts [--seconds 60] [--slice 3] [--concurrency 16] [--json out.json] [-- <scimd serve flags>]
  *
  * Three processes: scimd (default settings: durable SQLite, info logging, rate limit 50/s with a
- * burst of 100), a flooder (this script with `flood`, many keep-alive connections as fast as they
+ * burst of 100), a flooder (this script with `flood`: many keep-alive connections as fast as they
  * go, on tenant `default`), and the victim (this process: one keep-alive connection at a steady
- * 40 requests/s — under its limit — alternating GET by id and `userName eq`, on tenant `victim`).
- * Phases, repeated for --rounds and interleaved so that drift of a shared machine hits all alike:
- *   quiet      the victim alone
- *   limited    the victim while the flooder floods under the default rate limit (mostly 429s)
- *   unlimited  the same flood with the flooder's client set to `rateLimit off` (for contrast)
+ * 40 requests/s, under its limit, alternating GET by id and `userName eq`, on tenant `victim`).
+ * The victim runs throughout; the flood is switched on and off every --slice seconds, and each
+ * victim request counts for the state the flood was in (a second after each switch is left out,
+ * while held refusals drain), so that the noise of a shared machine falls on both alike.
+ *   quiet vs limited    the flooder under the default rate limit (mostly 429s), --seconds of each
+ *   quiet vs unlimited  the same flood with the flooder's client set to `rateLimit off`, for contrast
  * The figure the issue asks for is p99(limited) / p99(quiet); target ≤ 1.20.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,27 +55,43 @@ function call(agent: Agent, port: number, method: string, path: string, token: s
 async function flood(port: number, concurrency: number): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const counts: Record<string, number> = {};
+  let on = false;
   let stopping = false;
-  process.on('SIGTERM', () => (stopping = true));
+  let onSince = 0;
+  let onMs = 0;
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    for (const cmd of d.split('\n')) {
+      if (cmd === 'on' && !on) [on, onSince] = [true, Date.now()];
+      if (cmd === 'off' && on) [on, onMs] = [false, onMs + Date.now() - onSince];
+      if (cmd === 'report') process.stdout.write(`${JSON.stringify({ counts, seconds: (onMs + (on ? Date.now() - onSince : 0)) / 1000 })}\n`);
+      if (cmd === 'exit') stopping = true;
+    }
+  });
   const worker = async (w: number) => {
     for (let i = 0; !stopping; i++) {
+      if (!on) {
+        await new Promise((r) => setTimeout(r, 20));
+        continue;
+      }
       const path = `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "flood-${(w * 7919 + i) % USERS}"`)}`;
       const r = await call(agent, port, 'GET', path, FLOOD_TOKEN).catch(() => ({ status: 0, body: '' }));
       counts[r.status] = (counts[r.status] ?? 0) + 1;
     }
   };
-  const started = Date.now();
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)));
-  process.stdout.write(`${JSON.stringify({ counts, seconds: (Date.now() - started) / 1000 })}\n`);
   agent.destroy();
+  process.stdin.destroy();
 }
 
 // ---------------------------------------------------------------------------------------------
 // The run.
 
 interface Options {
+  /** Seconds of each state (quiet, flooded) per comparison. */
   readonly seconds: number;
-  readonly rounds: number;
+  /** Seconds between switching the flood on and off. */
+  readonly slice: number;
   readonly concurrency: number;
   readonly json?: string;
   /** Extra `scimd serve` flags, e.g. --client-concurrency 1. */
@@ -89,8 +106,8 @@ function options(argv: readonly string[]): Options {
   const json = get('json');
   const dash = argv.indexOf('--');
   return {
-    seconds: Number(get('seconds') ?? 10),
-    rounds: Number(get('rounds') ?? 3),
+    seconds: Number(get('seconds') ?? 60),
+    slice: Number(get('slice') ?? 3),
     concurrency: Number(get('concurrency') ?? 16),
     ...(json ? { json } : {}),
     serve: dash >= 0 ? argv.slice(dash + 1) : [],
@@ -144,27 +161,49 @@ async function seed(port: number, token: string, prefix: string): Promise<string
   return ids;
 }
 
-/** The victim: VICTIM_RATE requests/s on one keep-alive connection for `seconds`; latencies in ms. */
-async function victim(port: number, token: string, ids: readonly string[], seconds: number): Promise<{ latencies: number[]; errors: number }> {
+const SETTLE_MS = 1000;
+
+/**
+ * The victim, VICTIM_RATE requests/s on one keep-alive connection, for as long as the flood takes
+ * `slices` switches of `sliceMs`; each latency (ms) is filed under the flood's state.
+ */
+async function comparison(port: number, token: string, ids: readonly string[], flooder: ChildProcess, sliceMs: number, slices: number): Promise<{ quiet: Phase; flooded: Phase }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const latencies: number[] = [];
-  let errors = 0;
+  const out = { quiet: { latencies: [] as number[], errors: 0 }, flooded: { latencies: [] as number[], errors: 0 } };
+  let flooded = false;
+  let switched = performance.now();
+  let done = false;
+  const toggles = (async () => {
+    for (let i = 0; i < slices; i++) {
+      await new Promise((r) => setTimeout(r, sliceMs));
+      flooded = !flooded;
+      switched = performance.now();
+      flooder.stdin!.write(flooded ? 'on\n' : 'off\n');
+    }
+    done = true;
+  })();
   const interval = 1000 / VICTIM_RATE;
   const start = performance.now();
-  for (let i = 0; performance.now() - start < seconds * 1000; i++) {
-    // Open loop: each request is due at its slot, so a slow answer cannot hide later ones.
+  for (let i = 0; !done; i++) {
+    // Open loop: each request is due at its slot, and its latency counts from then, so a stall
+    // counts for every request it delays.
     const due = start + i * interval;
     const wait = due - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const state: boolean = flooded;
+    const settled = performance.now() - switched > SETTLE_MS;
     const path = i % 2 ? `/scim/v2/Users/${ids[i % ids.length]}` : `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "victim-${i % USERS}"`)}`;
-    const t = performance.now();
     const r = await call(agent, port, 'GET', path, token).catch(() => ({ status: 0, body: '' }));
-    // Latency from when the request was due, so that queueing behind a stall counts.
-    latencies.push(performance.now() - Math.min(t, Math.max(due, start)));
-    if (r.status !== 200) errors++;
+    const ms = performance.now() - due;
+    // Filed only when the flood stayed in one state for the whole request.
+    if (!settled || state !== flooded) continue;
+    const p = state ? out.flooded : out.quiet;
+    p.latencies.push(ms);
+    if (r.status !== 200) p.errors++;
   }
+  await toggles;
   agent.destroy();
-  return { latencies, errors };
+  return out;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -175,99 +214,88 @@ function quantile(sorted: readonly number[], q: number): number {
 interface Phase {
   latencies: number[];
   errors: number;
-  flood: Record<string, number>;
-  floodSeconds: number;
+}
+
+interface Summary {
+  readonly n: number;
+  readonly errors: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
 }
 
 export interface IsolationResult {
   readonly machine: string;
   readonly options: Options;
-  readonly phases: Record<'quiet' | 'limited' | 'unlimited', { n: number; errors: number; p50: number; p99: number; max: number; floodPerSecond: number; flood429Share: number }>;
-  /** p99 of the victim under the rate-limited flood over its p99 alone. */
-  readonly ratio: number;
-  readonly ratioUnlimited: number;
+  readonly limited: { readonly quiet: Summary; readonly flooded: Summary; readonly flood: Record<string, number>; readonly floodPerSecond: number };
+  readonly unlimited: { readonly quiet: Summary; readonly flooded: Summary; readonly flood: Record<string, number>; readonly floodPerSecond: number };
+}
+
+function summary(p: Phase): Summary {
+  const sorted = [...p.latencies].sort((a, b) => a - b);
+  return { n: sorted.length, errors: p.errors, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted.at(-1) ?? NaN };
+}
+
+async function floodReport(flooder: ChildProcess): Promise<{ counts: Record<string, number>; seconds: number }> {
+  return new Promise((resolve) => {
+    flooder.stdout!.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()) as { counts: Record<string, number>; seconds: number }));
+    flooder.stdin!.write('report\n');
+  });
 }
 
 export async function runIsolation(o: Options): Promise<IsolationResult> {
   const dataDir = mkdtempSync(join(tmpdir(), 'scimd-bench-isolation-'));
   const port = await freePort();
   const scimd = await startScimd(dataDir, port, o.serve);
-  const phases: Record<'quiet' | 'limited' | 'unlimited', Phase> = {
-    quiet: { latencies: [], errors: 0, flood: {}, floodSeconds: 0 },
-    limited: { latencies: [], errors: 0, flood: {}, floodSeconds: 0 },
-    unlimited: { latencies: [], errors: 0, flood: {}, floodSeconds: 0 },
-  };
+  const slices = 2 * Math.max(1, Math.round(o.seconds / o.slice));
+  const results: Partial<Record<'limited' | 'unlimited', IsolationResult['limited']>> = {};
   try {
     scimdCli(dataDir, ['tenant', 'create', 'victim']);
     const victimToken = (JSON.parse(scimdCli(dataDir, ['client', 'create', 'victim', 'idp', '--json'])) as { token: string }).token;
     await seed(port, FLOOD_TOKEN, 'flood');
     const ids = await seed(port, victimToken, 'victim');
-    await victim(port, victimToken, ids, 2); // warm-up
-    for (let round = 0; round < o.rounds; round++) {
-      for (const phase of ['quiet', 'limited', 'unlimited'] as const) {
-        scimdCli(dataDir, ['client', 'set', 'default', 'default', 'rateLimit', phase === 'unlimited' ? 'off' : 'default']);
-        const flooder = phase === 'quiet' ? undefined : spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'flood', String(port), String(o.concurrency)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-        let out = '';
-        flooder?.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-        if (flooder) await new Promise((r) => setTimeout(r, 1500)); // the flood is under way (and past the burst)
-        const v = await victim(port, victimToken, ids, o.seconds);
-        const p = phases[phase];
-        p.latencies.push(...v.latencies);
-        p.errors += v.errors;
-        if (flooder) {
-          flooder.kill('SIGTERM');
-          await new Promise((r) => flooder.once('exit', r));
-          const f = JSON.parse(out) as { counts: Record<string, number>; seconds: number };
-          for (const [k, n] of Object.entries(f.counts)) p.flood[k] = (p.flood[k] ?? 0) + n;
-          p.floodSeconds += f.seconds;
-        }
-        process.stderr.write(`round ${round + 1} ${phase}: victim p99 ${quantile([...v.latencies].sort((a, b) => a - b), 0.99).toFixed(1)} ms\n`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+    for (const mode of ['limited', 'unlimited'] as const) {
+      scimdCli(dataDir, ['client', 'set', 'default', 'default', 'rateLimit', mode === 'unlimited' ? 'off' : 'default']);
+      const flooder = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'flood', String(port), String(o.concurrency)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+      await new Promise((r) => setTimeout(r, 1000)); // the flooder is up
+      const c = await comparison(port, victimToken, ids, flooder, o.slice * 1000, mode === 'limited' ? slices : Math.max(2, Math.round(slices / 3)));
+      const f = await floodReport(flooder);
+      flooder.stdin!.write('exit\n');
+      await new Promise((r) => flooder.once('exit', r));
+      const total = Object.values(f.counts).reduce((a, b) => a + b, 0);
+      results[mode] = { quiet: summary(c.quiet), flooded: summary(c.flooded), flood: f.counts, floodPerSecond: f.seconds ? total / f.seconds : 0 };
+      process.stderr.write(`${mode}: victim p99 quiet ${results[mode]!.quiet.p99.toFixed(1)} ms, flooded ${results[mode]!.flooded.p99.toFixed(1)} ms\n`);
     }
   } finally {
     scimd.kill('SIGTERM');
     await new Promise((r) => scimd.once('exit', r));
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const summary = (p: Phase) => {
-    const sorted = [...p.latencies].sort((a, b) => a - b);
-    const total = Object.values(p.flood).reduce((a, b) => a + b, 0);
-    return {
-      n: sorted.length,
-      errors: p.errors,
-      p50: quantile(sorted, 0.5),
-      p99: quantile(sorted, 0.99),
-      max: sorted.at(-1) ?? NaN,
-      floodPerSecond: p.floodSeconds ? total / p.floodSeconds : 0,
-      flood429Share: total ? (p.flood['429'] ?? 0) / total : 0,
-    };
-  };
-  const result = {
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  return {
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} at the end`,
     options: o,
-    phases: { quiet: summary(phases.quiet), limited: summary(phases.limited), unlimited: summary(phases.unlimited) },
-    ratio: 0,
-    ratioUnlimited: 0,
+    limited: results.limited!,
+    unlimited: results.unlimited!,
   };
-  result.ratio = result.phases.limited.p99 / result.phases.quiet.p99;
-  result.ratioUnlimited = result.phases.unlimited.p99 / result.phases.quiet.p99;
-  return result;
 }
 
 function report(r: IsolationResult): string {
-  const row = (name: string, p: IsolationResult['phases']['quiet']) =>
-    `| ${name} | ${p.n} | ${p.errors} | ${p.p50.toFixed(1)} | ${p.p99.toFixed(1)} | ${p.max.toFixed(1)} | ${p.floodPerSecond ? Math.round(p.floodPerSecond) : '—'} | ${p.floodPerSecond ? `${(p.flood429Share * 100).toFixed(1)} %` : '—'} |`;
+  const row = (name: string, p: Summary) => `| ${name} | ${p.n} | ${p.errors} | ${p.p50.toFixed(1)} | ${p.p99.toFixed(1)} | ${p.max.toFixed(1)} |`;
+  const share = (c: Record<string, number>) => {
+    const total = Object.values(c).reduce((a, b) => a + b, 0);
+    return total ? `${(((c['429'] ?? 0) / total) * 100).toFixed(1)} %` : '—';
+  };
   return [
-    `Tenant isolation under a flood (${r.machine}; ${r.options.rounds} rounds × ${r.options.seconds} s per phase, flooder concurrency ${r.options.concurrency}, victim ${VICTIM_RATE} req/s${r.options.serve.length ? `, scimd serve ${r.options.serve.join(' ')}` : ''})`,
+    `Tenant isolation under a flood (${r.machine}; victim ${VICTIM_RATE} req/s, flood switched every ${r.options.slice} s, flooder concurrency ${r.options.concurrency}${r.options.serve.length ? `, scimd serve ${r.options.serve.join(' ')}` : ''})`,
     '',
-    '| phase | victim requests | victim errors | p50 ms | p99 ms | max ms | flood req/s | flood 429 share |',
-    '|---|---|---|---|---|---|---|---|',
-    row('quiet (victim alone)', r.phases.quiet),
-    row('flood, rate-limited (default 50/s)', r.phases.limited),
-    row('flood, flooder unlimited', r.phases.unlimited),
+    '| victim, while | requests | errors | p50 ms | p99 ms | max ms |',
+    '|---|---|---|---|---|---|',
+    row('no flood', r.limited.quiet),
+    row(`another tenant floods, rate-limited (${Math.round(r.limited.floodPerSecond)} req/s, ${share(r.limited.flood)} 429)`, r.limited.flooded),
+    row('no flood', r.unlimited.quiet),
+    row(`another tenant floods, unlimited (${Math.round(r.unlimited.floodPerSecond)} req/s)`, r.unlimited.flooded),
     '',
-    `victim p99 under the rate-limited flood: ${r.ratio.toFixed(2)}× its p99 alone (target ≤ 1.20); unlimited flood: ${r.ratioUnlimited.toFixed(2)}×`,
+    `victim p99 under the rate-limited flood: ${(r.limited.flooded.p99 / r.limited.quiet.p99).toFixed(2)}× its p99 without (target ≤ 1.20); under the unlimited flood: ${(r.unlimited.flooded.p99 / r.unlimited.quiet.p99).toFixed(2)}×`,
   ].join('\n');
 }
 
