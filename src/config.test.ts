@@ -62,6 +62,28 @@ const CASES: readonly Case[] = [
   { key: 'databasePoolSize', flag: 'database-pool-size', env: 'SCIMD_DATABASE_POOL_SIZE', flagValue: '5', envValue: '7', fromFlag: 5, fromEnv: 7, fallback: 10 },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'SCIMD_TRUST_PROXY', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: false },
   { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },
+  { key: 'rateLimit', flag: 'rate-limit', env: 'SCIMD_RATE_LIMIT', flagValue: 'off', envValue: '200', fromFlag: 0, fromEnv: 200, fallback: 50 },
+  { key: 'rateLimitBurst', flag: 'rate-limit-burst', env: 'SCIMD_RATE_LIMIT_BURST', flagValue: '10', envValue: '400', fromFlag: 10, fromEnv: 400, fallback: 100 },
+  { key: 'unauthenticatedRateLimit', flag: 'unauthenticated-rate-limit', env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT', flagValue: '1', envValue: 'OFF', fromFlag: 1, fromEnv: 0, fallback: 5 },
+  {
+    key: 'unauthenticatedRateLimitBurst',
+    flag: 'unauthenticated-rate-limit-burst',
+    env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT_BURST',
+    flagValue: '3',
+    envValue: '50',
+    fromFlag: 3,
+    fromEnv: 50,
+    fallback: 20,
+  },
+  { key: 'clientConcurrency', flag: 'client-concurrency', env: 'SCIMD_CLIENT_CONCURRENCY', flagValue: 'off', envValue: '16', fromFlag: 0, fromEnv: 16, fallback: 4 },
+  { key: 'rateLimitHold', flag: 'rate-limit-hold', env: 'SCIMD_RATE_LIMIT_HOLD', flagValue: '0', envValue: '250ms', fromFlag: 0, fromEnv: 250, fallback: 1000 },
+  { key: 'headersTimeout', flag: 'headers-timeout', env: 'SCIMD_HEADERS_TIMEOUT', flagValue: '500ms', envValue: '2', fromFlag: 500, fromEnv: 2000, fallback: 10_000 },
+  { key: 'requestTimeout', flag: 'request-timeout', env: 'SCIMD_REQUEST_TIMEOUT', flagValue: '1m', envValue: '45s', fromFlag: 60_000, fromEnv: 45_000, fallback: 30_000 },
+  { key: 'keepAliveTimeout', flag: 'keep-alive-timeout', env: 'SCIMD_KEEP_ALIVE_TIMEOUT', flagValue: '5s', envValue: '90s', fromFlag: 5000, fromEnv: 90_000, fallback: 65_000 },
+  { key: 'socketTimeout', flag: 'socket-timeout', env: 'SCIMD_SOCKET_TIMEOUT', flagValue: '30s', envValue: '10m', fromFlag: 30_000, fromEnv: 600_000, fallback: 120_000 },
+  { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: 'SCIMD_SHUTDOWN_TIMEOUT', flagValue: '2s', envValue: '1m', fromFlag: 2000, fromEnv: 60_000, fallback: 25_000 },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'SCIMD_TLS_CERT', flagValue: '/etc/scimd/a.pem', envValue: 'b.pem', fromFlag: resolve('/etc/scimd/a.pem'), fromEnv: resolve(CWD, 'b.pem'), fallback: undefined },
+  { key: 'tlsKey', flag: 'tls-key', env: 'SCIMD_TLS_KEY', flagValue: '/etc/scimd/a.key', envValue: 'b.key', fromFlag: resolve('/etc/scimd/a.key'), fromEnv: resolve(CWD, 'b.key'), fallback: undefined },
 ];
 
 const config = (flags: Flags = {}, env: Env = {}) => resolveConfig(flags, env, CWD);
@@ -155,6 +177,18 @@ describe('resolveConfig: invalid values throw a ConfigError naming the flag or v
     ['max-header-bytes', 'SCIMD_MAX_HEADER_BYTES', '1000'],
     ['trust-proxy', 'SCIMD_TRUST_PROXY', 'maybe'],
     ['sqlite-synchronous', 'SCIMD_SQLITE_SYNCHRONOUS', 'OFF'],
+    ['rate-limit', 'SCIMD_RATE_LIMIT', 'fast'],
+    ['rate-limit', 'SCIMD_RATE_LIMIT', '-5'],
+    ['rate-limit-burst', 'SCIMD_RATE_LIMIT_BURST', '0'],
+    ['unauthenticated-rate-limit', 'SCIMD_UNAUTHENTICATED_RATE_LIMIT', '1.5'],
+    ['rate-limit-hold', 'SCIMD_RATE_LIMIT_HOLD', '2m'],
+    ['client-concurrency', 'SCIMD_CLIENT_CONCURRENCY', 'many'],
+    ['headers-timeout', 'SCIMD_HEADERS_TIMEOUT', '10 seconds'],
+    ['headers-timeout', 'SCIMD_HEADERS_TIMEOUT', '0'],
+    ['request-timeout', 'SCIMD_REQUEST_TIMEOUT', '2h'],
+    ['keep-alive-timeout', 'SCIMD_KEEP_ALIVE_TIMEOUT', '50ms'],
+    ['shutdown-timeout', 'SCIMD_SHUTDOWN_TIMEOUT', 'soon'],
+    ['tls-cert', 'SCIMD_TLS_CERT', ' '],
   ];
   for (const [flag, env, value] of invalid) {
     it(`--${flag} '${value}' and ${env}='${value}'`, () => {
@@ -198,5 +232,13 @@ describe('resolveConfig: the data directory', () => {
   it('keeps an absolute --data-dir as it is', () => {
     const abs = resolve('/tmp/scimd-abs');
     assert.equal(config({ 'data-dir': abs }).dataDir, abs);
+  });
+});
+
+describe('resolveConfig: timeouts', () => {
+  it('refuses a headers timeout longer than the request timeout, which includes the headers', () => {
+    assertConfigError({ 'headers-timeout': '40s' }, {}, '--headers-timeout');
+    assertConfigError({ 'headers-timeout': '5s', 'request-timeout': '4s' }, {}, '--request-timeout');
+    assert.equal(config({ 'headers-timeout': '4s', 'request-timeout': '4s' }).headersTimeout, 4000);
   });
 });

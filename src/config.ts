@@ -3,6 +3,7 @@
  * Invalid values raise ConfigError, which the CLI prints and exits with code 2.
  */
 import { resolve } from 'node:path';
+import { parseDuration } from './provisioning/duration.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -50,6 +51,26 @@ export interface Config {
   readonly databasePoolSize: number;
   readonly smtpUrl?: string;
   readonly mailFrom: string;
+  /** Requests per second each SCIM client may send (0: unlimited), and its burst. */
+  readonly rateLimit: number;
+  readonly rateLimitBurst: number;
+  /** Failed authentications per second per client address (0: unlimited), and the burst. */
+  readonly unauthenticatedRateLimit: number;
+  readonly unauthenticatedRateLimitBurst: number;
+  /** Requests of one SCIM client worked on at once (0: no limit). */
+  readonly clientConcurrency: number;
+  /** Milliseconds a refused request is held before its 429 is sent. */
+  readonly rateLimitHold: number;
+  /** Milliseconds: to receive request headers, the whole request, between keep-alive requests, of socket silence. */
+  readonly headersTimeout: number;
+  readonly requestTimeout: number;
+  readonly keepAliveTimeout: number;
+  readonly socketTimeout: number;
+  /** Milliseconds a graceful shutdown may take before scimd exits non-zero. */
+  readonly shutdownTimeout: number;
+  /** PEM files of an HTTPS listener (both or neither). */
+  readonly tlsCert?: string;
+  readonly tlsKey?: string;
 }
 
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
@@ -64,6 +85,8 @@ interface Setting<T> {
   /** Placeholder and one-line description, for `scimd serve --help`. */
   readonly arg: string;
   readonly doc: string;
+  /** The default as `--help` shows it, where String(fallback) would mislead. */
+  readonly shown?: string;
 }
 
 function pick<T>(s: Setting<T>, flags: Flags, env: Env): T {
@@ -82,6 +105,21 @@ const integer = (min: number, max: number) => (raw: string, source: string) => {
 };
 
 const text = (raw: string) => raw;
+
+/** A request rate: an integer, or `off` (0) for no limit. */
+const rate = (max: number) => (raw: string, source: string) => (/^\s*off\s*$/i.test(raw) ? 0 : integer(0, max)(raw, source));
+
+/** A duration such as 500ms, 10s or 2m (a bare number is seconds), in milliseconds. */
+const duration = (minMs: number, maxMs: number) => (raw: string, source: string) => {
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms < minMs || ms > maxMs) throw new ConfigError(`Invalid ${source} '${raw}': expected a duration from ${minMs}ms to ${maxMs / 1000}s, such as 500ms, 10s or 2m`);
+  return ms;
+};
+
+const filePath = (raw: string, source: string) => {
+  if (raw.trim() === '') throw new ConfigError(`Invalid ${source}: expected a file path`);
+  return raw;
+};
 
 export const SETTINGS = {
   host: {
@@ -202,6 +240,49 @@ export const SETTINGS = {
       return v;
     },
   },
+  rateLimit: {
+    flag: 'rate-limit', arg: '<n|off>', doc: 'requests per second each SCIM client may send (429 above it; per process); off for no limit',
+    env: 'SCIMD_RATE_LIMIT', fallback: 50, parse: rate(100_000),
+  },
+  rateLimitBurst: { flag: 'rate-limit-burst', arg: '<n>', doc: 'requests a SCIM client may send at once after a quiet spell', env: 'SCIMD_RATE_LIMIT_BURST', fallback: 100, parse: integer(1, 1_000_000) },
+  unauthenticatedRateLimit: {
+    flag: 'unauthenticated-rate-limit', arg: '<n|off>', doc: 'requests per second with a missing or invalid token from one address (IPv6: one /64)',
+    env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT', fallback: 5, parse: rate(100_000),
+  },
+  unauthenticatedRateLimitBurst: {
+    flag: 'unauthenticated-rate-limit-burst', arg: '<n>', doc: 'failed authentications one address may have at once',
+    env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT_BURST', fallback: 20, parse: integer(1, 1_000_000),
+  },
+  clientConcurrency: {
+    flag: 'client-concurrency', arg: '<n|off>', doc: "requests of one SCIM client worked on at once; more wait their turn, so one client's burst cannot slow the others",
+    env: 'SCIMD_CLIENT_CONCURRENCY', fallback: 4, parse: rate(10_000),
+  },
+  rateLimitHold: {
+    flag: 'rate-limit-hold', arg: '<duration>', doc: 'how long a refused request waits before its 429 goes out (slows floods from clients that wait for answers); 0 for at once',
+    env: 'SCIMD_RATE_LIMIT_HOLD', fallback: 1000, shown: '1s', parse: (raw: string, source: string) => (/^\s*0\s*$/.test(raw) ? 0 : duration(1, 60_000)(raw, source)),
+  },
+  headersTimeout: {
+    flag: 'headers-timeout', arg: '<duration>', doc: 'time a client has to send the request headers (408 after it)',
+    env: 'SCIMD_HEADERS_TIMEOUT', fallback: 10_000, shown: '10s', parse: duration(100, 600_000),
+  },
+  requestTimeout: {
+    flag: 'request-timeout', arg: '<duration>', doc: 'time a client has to send the whole request, headers and body (408 after it)',
+    env: 'SCIMD_REQUEST_TIMEOUT', fallback: 30_000, shown: '30s', parse: duration(100, 3_600_000),
+  },
+  keepAliveTimeout: {
+    flag: 'keep-alive-timeout', arg: '<duration>', doc: 'how long an idle keep-alive connection stays open',
+    env: 'SCIMD_KEEP_ALIVE_TIMEOUT', fallback: 65_000, shown: '65s', parse: duration(100, 3_600_000),
+  },
+  socketTimeout: {
+    flag: 'socket-timeout', arg: '<duration>', doc: 'a connection on which nothing moves for this long is closed',
+    env: 'SCIMD_SOCKET_TIMEOUT', fallback: 120_000, shown: '120s', parse: duration(100, 3_600_000),
+  },
+  shutdownTimeout: {
+    flag: 'shutdown-timeout', arg: '<duration>', doc: 'on SIGTERM/SIGINT, how long in-flight requests may take before scimd exits with code 1',
+    env: 'SCIMD_SHUTDOWN_TIMEOUT', fallback: 25_000, shown: '25s', parse: duration(100, 3_600_000),
+  },
+  tlsCert: { flag: 'tls-cert', arg: '<file>', doc: 'PEM certificate (chain) of an HTTPS listener; needs --tls-key', env: 'SCIMD_TLS_CERT', fallback: undefined as string | undefined, parse: filePath },
+  tlsKey: { flag: 'tls-key', arg: '<file>', doc: 'PEM private key of the HTTPS listener; needs --tls-cert', env: 'SCIMD_TLS_KEY', fallback: undefined as string | undefined, parse: filePath },
 } satisfies Record<string, Setting<unknown>>;
 
 export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
@@ -240,6 +321,31 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     databasePoolSize: pick(SETTINGS.databasePoolSize, flags, env),
     ...(pick(SETTINGS.smtpUrl, flags, env) ? { smtpUrl: pick(SETTINGS.smtpUrl, flags, env)! } : {}),
     mailFrom: pick(SETTINGS.mailFrom, flags, env),
+    ...trafficConfig(flags, env, cwd),
+  };
+}
+
+/** Rate limits, timeouts and TLS. The TLS files are read (and checked) when the server starts. */
+function trafficConfig(flags: Flags, env: Env, cwd: string) {
+  const headersTimeout = pick(SETTINGS.headersTimeout, flags, env);
+  const requestTimeout = pick(SETTINGS.requestTimeout, flags, env);
+  if (headersTimeout > requestTimeout) throw new ConfigError(`Invalid --headers-timeout (${headersTimeout}ms): it must not exceed --request-timeout (${requestTimeout}ms), which includes the headers`);
+  const tlsCert = pick(SETTINGS.tlsCert, flags, env);
+  const tlsKey = pick(SETTINGS.tlsKey, flags, env);
+  return {
+    rateLimit: pick(SETTINGS.rateLimit, flags, env),
+    rateLimitBurst: pick(SETTINGS.rateLimitBurst, flags, env),
+    unauthenticatedRateLimit: pick(SETTINGS.unauthenticatedRateLimit, flags, env),
+    unauthenticatedRateLimitBurst: pick(SETTINGS.unauthenticatedRateLimitBurst, flags, env),
+    rateLimitHold: pick(SETTINGS.rateLimitHold, flags, env),
+    clientConcurrency: pick(SETTINGS.clientConcurrency, flags, env),
+    headersTimeout,
+    requestTimeout,
+    keepAliveTimeout: pick(SETTINGS.keepAliveTimeout, flags, env),
+    socketTimeout: pick(SETTINGS.socketTimeout, flags, env),
+    shutdownTimeout: pick(SETTINGS.shutdownTimeout, flags, env),
+    ...(tlsCert ? { tlsCert: resolve(cwd, tlsCert) } : {}),
+    ...(tlsKey ? { tlsKey: resolve(cwd, tlsKey) } : {}),
   };
 }
 

@@ -4,6 +4,8 @@ import pino, { type Logger } from 'pino';
 import { databaseFile, type Config, type StorageConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { Services } from './http/services.ts';
+import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
+import { ClientGates } from './http/client-gates.ts';
 import { AdminService } from './provisioning/admin.ts';
 import { Authenticator } from './provisioning/auth.ts';
 import { BulkService } from './provisioning/bulk.ts';
@@ -18,6 +20,8 @@ import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
 import { openPostgresStore } from './store/postgres/store.ts';
 import type { Store } from './store/types.ts';
+import type { ListenerOptions } from './http/listener.ts';
+import { loadTls, type TlsMaterial } from './tls.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
@@ -39,6 +43,10 @@ export interface ServiceOptions {
   readonly mailPollMs?: number;
   readonly mailRetryMs?: number;
   readonly mailMaxAttempts?: number;
+  /** Request budgets per client and per address; the defaults where absent. */
+  readonly rateLimits?: RateLimits;
+  /** Requests of one client worked on at once (0: no limit). */
+  readonly clientConcurrency?: number;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration. */
@@ -75,6 +83,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     links: new LinkService(store, models, opts.now, queued),
     store,
     registry,
+    rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
+    clientGates: new ClientGates(opts.clientConcurrency ?? DEFAULT_CLIENT_CONCURRENCY),
     admin: new AdminService(store),
     tenantAdmin: new TenantAdmin(store, models, opts.now),
     auth: new Authenticator(store),
@@ -104,6 +114,9 @@ export interface BootstrapResult {
   /** True when SCIMD_BOOTSTRAP_TOKEN was set but the database already had tenants. */
   readonly bootstrapTokenIgnored: boolean;
 }
+
+/** See src/http/client-gates.ts and the README (Operating scimd). */
+export const DEFAULT_CLIENT_CONCURRENCY = 4;
 
 export const DEFAULT_TENANT = 'default';
 export const DEFAULT_CLIENT = 'default';
@@ -150,7 +163,25 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /** Opens the data directory, bootstraps, and listens. */
+/** The per-client and per-address request budgets of a configuration (a rate of 0 is no limit). */
+export function rateLimitsOf(config: Pick<Config, 'rateLimit' | 'rateLimitBurst' | 'unauthenticatedRateLimit' | 'unauthenticatedRateLimitBurst' | 'rateLimitHold'>): RateLimits {
+  return {
+    holdMs: config.rateLimitHold,
+    ...(config.rateLimit > 0 ? { client: { rate: config.rateLimit, burst: config.rateLimitBurst } } : {}),
+    ...(config.unauthenticatedRateLimit > 0 ? { unauthenticated: { rate: config.unauthenticatedRateLimit, burst: config.unauthenticatedRateLimitBurst } } : {}),
+  };
+}
+
+export function listenerOf(config: Config, tls: TlsMaterial | undefined): ListenerOptions {
+  return {
+    timeouts: { headersMs: config.headersTimeout, requestMs: config.requestTimeout, keepAliveMs: config.keepAliveTimeout, socketMs: config.socketTimeout },
+    ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}),
+  };
+}
+
 export async function startServer(config: Config, logger: Logger | false = createLogger(config), tuning: ServiceTuning = {}): Promise<Running> {
+  // Before anything is opened: a bad certificate is a configuration error (exit code 2).
+  const tls = loadTls(config);
   const store = await openStore(config, (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined));
   try {
     const services = createServices(store, {
@@ -160,6 +191,8 @@ export async function startServer(config: Config, logger: Logger | false = creat
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
       limits: requestLimitsOf(config),
+      rateLimits: rateLimitsOf(config),
+      clientConcurrency: config.clientConcurrency,
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
@@ -174,6 +207,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         bodyLimit: config.bodyLimit,
         bulkMaxOperations: config.bulkMaxOperations,
         trustProxy: config.trustProxy,
+        listener: listenerOf(config, tls),
         limits: requestLimitsOf(config),
         maxUrlLength: config.maxUrlLength,
         maxHeaderBytes: config.maxHeaderBytes,
@@ -187,6 +221,10 @@ export async function startServer(config: Config, logger: Logger | false = creat
       await app.close();
       throw e;
     });
+    if (logger && tls) {
+      logger.info({ subject: tls.subject, validTo: tls.validTo }, 'HTTPS (TLS 1.2 and later)');
+      if (Date.parse(tls.validTo) < Date.now()) logger.warn({ validTo: tls.validTo }, 'the TLS certificate has expired: clients will refuse it');
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -194,7 +232,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
     return {
       app,
       services,
-      origin: `http://${shownHost}:${port}`,
+      origin: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
       bootstrap: boot,
       async close() {
         if (closed) return;

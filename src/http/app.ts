@@ -9,6 +9,8 @@ import { registerLinkPages } from './links.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { loggableUrl } from './log-url.ts';
 import { DEFAULT_REQUEST_LIMITS } from '../scim/limits.ts';
+import { registerGracefulClose, serverOptions } from './listener.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
@@ -21,10 +23,10 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   const limits = options.limits ?? DEFAULT_REQUEST_LIMITS;
   const maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH;
   const maxHeaderBytes = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+  const listener = options.listener ?? {};
   const app = Fastify({
-    // Node's own limit on the request line plus headers (431 above it). An HTTPS server takes
-    // the same option among its TLS options.
-    http: { maxHeaderSize: maxHeaderBytes },
+    // Node's own limit on the request line plus headers (431 above it), over HTTP and HTTPS alike.
+    ...serverOptions({ ...listener, maxHeaderBytes }),
     clientErrorHandler: clientErrorHandler(maxHeaderBytes, logger ? (code) => logger.debug({ code }, 'client error') : undefined),
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
@@ -32,13 +34,16 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     trustProxy: options.trustProxy ?? false,
     // Fastify's two lines per request are replaced by one (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // registerGracefulClose answers requests during a shutdown, with a SCIM error body.
+    return503OnClosing: false,
     // Path segments are ids, URNs or names: nothing legitimate is longer.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300 },
     // Malformed URLs (bad percent-encoding, overlong segments) get SCIM error bodies too.
     frameworkErrors: (err: { statusCode?: number; code?: string }, _request: unknown, reply: Parameters<typeof sendError>[0]) =>
       sendError(reply, new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid')),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  registerSecurityHeaders(app, { tls: listener.tls !== undefined });
+  registerGracefulClose(app, listener);
   registerJsonParsers(app, { maxDepth: limits.maxJsonDepth, maxKeyLength: limits.maxNameLength });
   registerErrorHandlers(app, options.bodyLimit);
   // Before authentication or routing do any work. RFC 9110 §15.5.15: 414 URI Too Long.
@@ -47,6 +52,7 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   });
   // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the query.
   app.addHook('onResponse', async (request, reply) => {
+    if (request.unlogged) return;
     const url = loggableUrl(request.url, 500);
     request.log.info({ method: request.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
   });

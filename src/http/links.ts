@@ -2,28 +2,24 @@
  * The pages behind mailed links: GET shows what the link does, POST does it (so mail scanners
  * that fetch links do not accept invitations). Plain HTML, no script, no third-party anything.
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LinkOutcome } from '../provisioning/link-service.ts';
+import { registerPageHeaders } from './security-headers.ts';
 import type { Services } from './services.ts';
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
+const STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}button{font:inherit;padding:.5rem 1.25rem;border-radius:.375rem;border:1px solid #246;background:#246;color:#fff;cursor:pointer}';
+
+/** The security headers (CSP, no-referrer, no-store, no frames) come from registerPageHeaders. */
 function page(reply: FastifyReply, status: number, title: string, body: string): FastifyReply {
   return reply
     .code(status)
-    .headers({
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      // The token is in the URL: it must not leak through Referer, frames or caches.
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-    })
+    .header('content-type', 'text/html; charset=utf-8')
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escape(title)}</title>` +
-        '<style>body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}button{font:inherit;padding:.5rem 1.25rem;border-radius:.375rem;border:1px solid #246;background:#246;color:#fff;cursor:pointer}</style>' +
-        `</head><body><h1>${escape(title)}</h1>${body}</body></html>`,
+        `<style>${STYLE}</style></head><body><h1>${escape(title)}</h1>${body}</body></html>`,
     );
 }
 
@@ -62,14 +58,27 @@ const KINDS: readonly Kind[] = [
 ];
 
 export function registerLinkPages(app: FastifyInstance, services: Services): void {
+  registerPageHeaders(app, { inlineStyles: [STYLE] });
+  // Link tokens can be guessed at like bearer tokens: unknown ones draw on the same per-address budget.
+  const limiter = services.rateLimiter;
+  const guarded = async <T extends LinkOutcome>(request: FastifyRequest, look: () => Promise<T>): Promise<T> => {
+    const refused = limiter.checkAddress(request.ip);
+    if (refused) {
+      await limiter.hold();
+      throw refused.error;
+    }
+    const o = await look();
+    if (o.state === 'unknown') limiter.authenticationFailed(request.ip);
+    return o;
+  };
   for (const k of KINDS) {
     app.get<{ Params: { token: string } }>(k.path, async (request, reply) => {
-      const o = await services.links.inspect(k.kind, request.params.token);
+      const o = await guarded(request, () => services.links.inspect(k.kind, request.params.token));
       if (o.state !== 'valid') return page(reply, o.state === 'unknown' ? 404 : 410, k.title(o), `<p>${GONE[o.state]}</p>`);
       return page(reply, 200, k.title(o), `<p>${k.prompt(o)}</p><form method="post"><button type="submit">${k.action}</button></form>`);
     });
     app.post<{ Params: { token: string } }>(k.path, async (request, reply) => {
-      const o = await services.links.follow(k.kind, request.params.token);
+      const o = await guarded(request, () => services.links.follow(k.kind, request.params.token));
       if (o.state !== 'done') return page(reply, o.state === 'unknown' ? 404 : 410, k.title(o), `<p>${GONE[o.state]}</p>`);
       return page(reply, 200, k.title(o), `<p>${k.done(o)}</p>`);
     });

@@ -10,6 +10,9 @@ import type { ResourceService } from '../provisioning/resources.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { RequestLimits } from '../scim/limits.ts';
 import type { Store } from '../store/types.ts';
+import type { ClientGates } from './client-gates.ts';
+import type { ListenerOptions } from './listener.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /** Everything the HTTP layer calls into. */
 export interface Services {
@@ -24,6 +27,10 @@ export interface Services {
   readonly links: LinkService;
   readonly tenantAdmin: TenantAdmin;
   readonly registry: SchemaRegistry;
+  /** Per-client and per-address request budgets (in this process). */
+  readonly rateLimiter: RateLimiter;
+  /** How many requests of one client are worked on at once. */
+  readonly clientGates: ClientGates;
 }
 
 export interface HttpOptions {
@@ -39,4 +46,6 @@ export interface HttpOptions {
   readonly maxUrlLength?: number;
   /** Largest request line plus headers, in bytes (431 above it). */
   readonly maxHeaderBytes?: number;
+  /** Timeouts and TLS of the listener; plain HTTP with the default timeouts where absent. */
+  readonly listener?: ListenerOptions;
 }

@@ -172,6 +172,11 @@ export class BulkService {
     };
 
     const execute = async (op: Operation, data: unknown): Promise<void> => {
+      // Each operation is a request of its own (RFC 7644 §3.7 promises no atomicity): let the
+      // event loop serve other clients, timers and signals between them. On SQLite every store
+      // call completes synchronously, so without this a 1,000-operation Bulk froze the process
+      // (every tenant's requests, and SIGTERM) for its whole duration.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const target = op.target === undefined ? undefined : (substitute(op.target, created) as string);
       try {
         let rep: Written | undefined;

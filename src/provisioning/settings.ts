@@ -129,7 +129,21 @@ export function checkClientSetting(key: string, value: string): void {
     if (!['on', 'off', 'default'].includes(value)) throw new SettingError(`'${key}' takes on, off or default, not '${value}'`);
     return;
   }
+  if (key === 'rateLimit' || key === 'rateLimit.burst') return checkRateLimitSetting(key, value);
   const spec = CLIENT_SETTINGS.find((s) => s.key === key);
-  if (!spec) throw new SettingError(`Unknown client setting '${key}'. Known: idp, normaliser.<name>${CLIENT_SETTINGS.map((s) => `, ${s.key}`).join('')}`);
+  if (!spec) throw new SettingError(`Unknown client setting '${key}'. Known: idp, normaliser.<name>, rateLimit, rateLimit.burst${CLIENT_SETTINGS.map((s) => `, ${s.key}`).join('')}`);
   if (!spec.values.includes(value) && value !== 'default') throw new SettingError(`'${key}' takes ${spec.values.join(' or ')}, not '${value}'`);
+}
+
+/**
+ * `rateLimit`: requests per second this client may send (or `off`), overriding --rate-limit;
+ * `rateLimit.burst`: how many it may send at once after a quiet spell (default twice its rate).
+ */
+function checkRateLimitSetting(key: 'rateLimit' | 'rateLimit.burst', value: string): void {
+  if (value === 'default' || (key === 'rateLimit' && value === 'off')) return;
+  const max = key === 'rateLimit' ? 100_000 : 1_000_000;
+  const n = /^\d{1,7}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) {
+    throw new SettingError(key === 'rateLimit' ? `'rateLimit' takes requests per second from 1 to ${max}, off or default, not '${value}'` : `'rateLimit.burst' takes a number of requests from 1 to ${max} or default, not '${value}'`);
+  }
 }

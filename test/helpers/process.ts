@@ -3,7 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BANNER = /SCIM base URL\s+(http:\/\/[^\s]+\/scim\/v2)\n/;
+const BANNER = /SCIM base URL\s+(https?:\/\/[^\s]+\/scim\/v2)\n/;
 const READY = /If the IdP appends \/v2 itself, give \S+\n/;
 
 export interface Serving {
@@ -27,7 +27,9 @@ export function killAll(): void {
 export async function serveProcess(args: readonly string[], env: Record<string, string> = {}, waitMs = 30_000): Promise<Serving> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', '0', '--log-level', 'warn', ...args], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', ...env },
+    // Rate limits and the per-client concurrency bound are off unless the test sets them: tests of
+    // other features send as fast and as many at once as they like.
+    env: { ...process.env, NODE_ENV: 'test', SCIMD_RATE_LIMIT: 'off', SCIMD_UNAUTHENTICATED_RATE_LIMIT: 'off', SCIMD_CLIENT_CONCURRENCY: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

@@ -51,7 +51,20 @@ export async function send(url: string, method: string, body?: unknown, headers:
 /** `tuning` sets what configuration does not: a clock, the mail sender's poll and retry delays. */
 export async function startTestServer(overrides: Partial<Config> = {}, tuning: ServiceTuning & { logger?: Logger } = {}): Promise<TestServer> {
   const dataDir = tempDir();
-  const config: Config = { ...resolveConfig({}, {}), host: '127.0.0.1', port: 0, dataDir, logLevel: 'silent', synchronous: 'NORMAL', ...overrides };
+  // Tests of other features send requests as fast and as many at once as they like: rate limits
+  // and the per-client concurrency bound are off unless a test asks for them (test/rate-limit.test.ts).
+  const config: Config = {
+    ...resolveConfig({}, {}),
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    logLevel: 'silent',
+    synchronous: 'NORMAL',
+    rateLimit: 0,
+    unauthenticatedRateLimit: 0,
+    clientConcurrency: 0,
+    ...overrides,
+  };
   const { logger, ...serviceTuning } = tuning;
   const running = await startServer(config, logger ?? false, serviceTuning);
   const token = running.bootstrap.token!;

@@ -114,11 +114,14 @@ const KEY_WIDTH = Math.max(...['normaliser.<name>', ...CLIENT_SETTINGS.map((c) =
 const set: Command = {
   name: 'client set',
   usage: 'scimd client set <tenant> <client> <key> <value>',
-  summary: "Change a client's IdP profile, switch one of its normalisers, or set name.formattedIncluded",
+  summary: "Change a client's IdP profile, normalisers, rate limit or name.formattedIncluded",
   help: `Keys:
   ${'idp'.padEnd(KEY_WIDTH)}${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
   ${'normaliser.<name>'.padEnd(KEY_WIDTH)}on, off or default (see scimd normaliser list)
-${CLIENT_SETTINGS.map((c) => `  ${c.key.padEnd(KEY_WIDTH)}${c.values.join(', ')} or default (default ${c.fallback})\n      ${c.doc}`).join('\n')}`,
+  ${'rateLimit'.padEnd(KEY_WIDTH)}requests per second (1-100000), off, or default (the --rate-limit of scimd serve)
+  ${'rateLimit.burst'.padEnd(KEY_WIDTH)}requests at once after a quiet spell, or default (twice rateLimit)
+${CLIENT_SETTINGS.map((c) => `  ${c.key.padEnd(KEY_WIDTH)}${c.values.join(', ')} or default (default ${c.fallback})\n      ${c.doc}`).join('\n')}
+A running server reads a client's settings on its next request.`,
   options: [DATA_DIR],
   async run(ctx) {
     const [tenant, name, key, value] = positionals(ctx, 4, this.usage) as [string, string, string, string];

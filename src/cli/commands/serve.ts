@@ -14,6 +14,9 @@ export function banner(running: Running): string {
       '  Bearer token    the value of SCIMD_BOOTSTRAP_TOKEN',
       '',
       `  SCIM client '${DEFAULT_CLIENT}' in tenant '${DEFAULT_TENANT}' was created with that token; it is stored only as a hash.`,
+      '',
+      'Try it (in a shell that has the variable):',
+      `  curl -H "Authorization: Bearer $SCIMD_BOOTSTRAP_TOKEN" ${base}/Users`,
     );
   } else if (token) {
     lines.push(
@@ -54,23 +57,61 @@ export const serve: Command = {
 On the first start with an empty database it creates tenant 'default' with SCIM client
 'default' and prints its token once. Each option is a flag, else its environment variable,
 else the default. Environment only: SCIMD_BOOTSTRAP_TOKEN, the token of client 'default' on
-the first start (for automated deployments).`,
+the first start (for automated deployments).
+With --tls-cert and --tls-key it serves HTTPS (TLS 1.2 and later) with HSTS. SIGTERM or SIGINT
+stops it gracefully: in-flight requests finish, then it exits 0 (1 past --shutdown-timeout).`,
   json: false,
-  options: Object.values(SETTINGS).map((s) => ({ flag: s.flag, arg: s.arg, help: `${s.doc} (${s.env}${s.fallback === undefined ? '' : `, default ${String(s.fallback)}`})` })),
+  options: Object.values(SETTINGS).map((s) => ({ flag: s.flag, arg: s.arg, help: `${s.doc} (${s.env}${s.fallback === undefined ? '' : `, default ${'shown' in s ? s.shown : String(s.fallback)}`})` })),
   async run(ctx) {
     if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
     const config = resolveConfig(ctx.args.flags, ctx.env);
     const running = await startServer(config);
     process.stdout.write(banner(running));
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        running.close().then(resolve, resolve);
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-    });
-    return 0;
+    return untilSignalled(running, config.shutdownTimeout);
   },
 };
+
+/**
+ * Serves until SIGTERM or SIGINT, then shuts down gracefully: no new connections, in-flight
+ * requests finish, the request log and the mail outbox are flushed, the store is closed. Resolves
+ * to the exit code: 0 when all that finished within `timeoutMs`; past it, scimd says so and exits 1.
+ * A second signal exits 1 at once.
+ */
+export function untilSignalled(running: Running, timeoutMs: number): Promise<number> {
+  const log = running.app.log;
+  const seconds = `${timeoutMs / 1000} s`;
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.error(`${signal} again: exiting without waiting for in-flight requests`);
+        process.exit(1);
+      }
+      stopping = true;
+      const started = Date.now();
+      log.info(`${signal}: shutting down, finishing in-flight requests (at most ${seconds})`);
+      const deadline = setTimeout(() => {
+        log.error(`shutdown did not finish within ${seconds}: exiting with requests still in flight`);
+        process.exit(1);
+      }, timeoutMs);
+      const finish = (code: number) => {
+        clearTimeout(deadline);
+        // Everything is closed; should a stray handle keep the process alive, it must not linger.
+        setTimeout(() => process.exit(code), 2000).unref();
+        resolve(code);
+      };
+      running.close().then(
+        () => {
+          log.info(`shut down in ${Date.now() - started} ms`);
+          finish(0);
+        },
+        (e: unknown) => {
+          log.error({ err: e }, 'shutdown failed');
+          finish(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,13 +1,15 @@
 /**
- * The hooks every SCIM request passes: authentication, the client's IdP profile and normalisers,
+ * The hooks every SCIM request passes: authentication and rate limits, the client's IdP profile and normalisers,
  * and one provisioning-log row once the response has gone.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeClient, profileOf } from '../../provisioning/idp.ts';
 import { redactedText } from '../../provisioning/redact.ts';
 import { loggableUrl } from '../log-url.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
+import { ScimError } from '../../scim/errors.ts';
+import type { Refusal } from '../rate-limit.ts';
 import type { HttpOptions, Services } from '../services.ts';
 
 export function header(request: FastifyRequest, name: string): string | undefined {
@@ -16,12 +18,47 @@ export function header(request: FastifyRequest, name: string): string | undefine
 }
 
 export function registerScimHooks(app: FastifyInstance, services: Services, options: HttpOptions, mount: string): void {
-  app.addHook('onRequest', async (request: FastifyRequest) => {
+  const limiter = services.rateLimiter;
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const tenantParam = (request.params as { tenant?: string }).tenant;
-    const auth = await services.auth.authenticate(header(request, 'authorization'), tenantParam);
     const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
-    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl: `${origin.replace(/\/+$/, '')}${path}` } };
+    const baseUrl = `${origin.replace(/\/+$/, '')}${path}`;
+    const refuse = async (r: Refusal): Promise<never> => {
+      const earlier = limiter.sampleRefusal(r.key);
+      if (earlier === undefined) request.unlogged = true;
+      else request.refusalsNotLogged = earlier;
+      await limiter.hold();
+      throw r.error;
+    };
+    const authorization = header(request, 'authorization');
+    const early = limiter.refuseEarly(authorization, tenantParam);
+    if (early) {
+      request.scim = { auth: early.auth, ctx: { tenantId: early.auth.tenant.id, baseUrl } };
+      await refuse(early.refusal);
+    }
+    const address = limiter.checkAddress(request.ip);
+    if (address) await refuse(address);
+    const auth = await services.auth.authenticate(authorization, tenantParam).catch((e: unknown) => {
+      if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
+      throw e;
+    });
+    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
+    // After authentication, so the request is counted against its own client (and logged as its).
+    const over = limiter.admitClient(auth);
+    if (over) await refuse(over);
+    // Then wait for one of the client's turns (fair sharing between clients), given back when
+    // the response is done — or the connection gone, even while still waiting.
+    // Not const: the close listener may run before the turn is given (and must see `undefined`).
+    // eslint-disable-next-line prefer-const
+    let leave: (() => void) | undefined;
+    let closed = false;
+    reply.raw.once('close', () => {
+      closed = true;
+      leave?.();
+    });
+    leave = await services.clientGates.enter(auth.client.id);
+    if (closed) leave();
   });
 
   // After the body is parsed: recognise the IdP, and give the request its normalisers.
@@ -58,6 +95,8 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const log = services.requestLog;
     const scim = request.scim;
+    if (request.unlogged) return;
+    const unlogged = request.refusalsNotLogged ?? 0;
     let scimType: string | undefined;
     if (reply.statusCode >= 400 && typeof request.sentPayload === 'string') {
       try {
@@ -75,7 +114,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       path: loggableUrl(request.url, 2000),
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
-      notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? [])],
+      notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? []), ...(unlogged ? [`rateLimit: ${unlogged} more refused requests of this client or address were not logged`] : [])],
       ...(scimType ? { scimType } : {}),
       ...(scim ? { tenantId: scim.auth.tenant.id, tenantName: scim.auth.tenant.name, clientId: scim.auth.client.id, clientName: scim.auth.client.name } : {}),
       ...(scim?.profile ? { idp: scim.profile.profile } : {}),

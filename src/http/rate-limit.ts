@@ -1,0 +1,214 @@
+/**
+ * Per-client rate limiting of SCIM requests, and a stricter per-address limit on requests that
+ * fail authentication (so a token-guessing flood costs scimd little and learns nothing faster).
+ * Buckets live in this process: with several replicas behind a load balancer, each replica
+ * enforces the limit on its own share of the traffic.
+ */
+import type { AuthContext } from '../provisioning/auth.ts';
+import { hashToken, MAX_TOKEN_LENGTH } from '../provisioning/tokens.ts';
+import { ScimError } from '../scim/errors.ts';
+import type { ScimClient } from '../store/types.ts';
+import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';
+
+export interface RateLimits {
+  /** Every SCIM client's limit unless its settings say otherwise; absent: unlimited. */
+  readonly client?: BucketLimit;
+  /** Per client address, charged by each request that fails authentication; absent: unlimited. */
+  readonly unauthenticated?: BucketLimit;
+  /** Milliseconds (at most) a refused request is held before its 429 goes out; absent or 0: at once. */
+  readonly holdMs?: number;
+}
+
+/**
+ * A refusal answered at once invites the next request at once: a client that waits for each
+ * answer (as IdPs do, with a few connections) would spend scimd's whole CPU on 429s and slow
+ * every other tenant down. Held for a second — no longer than the Retry-After it carries — each
+ * of its connections sends at most one request a second. A held request costs a timer, nothing
+ * else; past MAX_HELD held at once, refusals go out at once.
+ */
+export const DEFAULT_HOLD_MS = 1000;
+const MAX_HELD = 1024;
+
+/**
+ * Entra ID documents that it sends up to 25 requests/s per tenant: 50/s is twice that, so a
+ * conforming IdP (and its retries) never meets the limit, and a burst of 100 absorbs the first
+ * seconds of a full synchronisation. No legitimate client fails authentication more than a few
+ * times a second, so 5/s with a burst of 20 bounds a guessing flood without troubling one.
+ */
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  client: { rate: 50, burst: 100 },
+  unauthenticated: { rate: 5, burst: 20 },
+  holdMs: DEFAULT_HOLD_MS,
+};
+
+/** RFC 6585 §4: 429 Too Many Requests with Retry-After. RFC 7644 §3.12 defines no scimType for it. */
+export function tooManyRequests(detail: string, retryAfterSeconds: number): ScimError {
+  return new ScimError(429, undefined, `${detail} Retry after ${retryAfterSeconds} s.`, { 'retry-after': String(retryAfterSeconds) });
+}
+
+/**
+ * A client's own limit from its settings (`rateLimit`, `rateLimit.burst`), else the default.
+ * `rateLimit off` means unlimited; a rate without a burst gets a burst of twice the rate.
+ */
+export function clientLimit(client: Pick<ScimClient, 'settings'>, fallback: BucketLimit | undefined): BucketLimit | undefined {
+  const rate = client.settings['rateLimit'];
+  const burst = client.settings['rateLimit.burst'];
+  if (rate === 'off') return undefined;
+  if (rate === undefined && burst === undefined) return fallback;
+  const r = rate !== undefined ? Number(rate) : (fallback ?? DEFAULT_RATE_LIMITS.client!).rate;
+  // A client's own rate brings its own burst; a burst alone keeps the default rate.
+  const b = burst !== undefined ? Number(burst) : rate !== undefined ? 2 * r : (fallback ?? DEFAULT_RATE_LIMITS.client!).burst;
+  return { rate: r, burst: Math.max(1, b) };
+}
+
+/**
+ * The key an address is limited under. An IPv6 host usually owns a whole /64, so that is the
+ * unit; IPv4-mapped IPv6 addresses count as their IPv4 address.
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail = ''] = ip.split('::', 2);
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
+}
+
+/** A refused request, and the key its refusal counts under (for sampling the request log). */
+export interface Refusal {
+  readonly error: ScimError;
+  readonly key: string;
+}
+
+/** How many token hashes the early-refusal path remembers. */
+const MAX_KNOWN_TOKENS = 10_000;
+/** At most one refused request per key is written to the request log per this many ms. */
+const LOG_REFUSALS_EVERY_MS = 1000;
+
+export class RateLimiter {
+  private readonly clients: TokenBuckets;
+  private readonly addresses: TokenBuckets;
+  /** Token hash → the last successful authentication with it. */
+  private readonly known = new Map<string, AuthContext>();
+  private readonly logged = new Map<string, { at: number; unlogged: number }>();
+  private readonly now: Clock;
+
+  private heldNow = 0;
+
+  constructor(
+    readonly limits: RateLimits = DEFAULT_RATE_LIMITS,
+    clock: Clock = () => performance.now(),
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {
+    this.now = clock;
+    this.clients = new TokenBuckets(clock);
+    this.addresses = new TokenBuckets(clock);
+  }
+
+  /**
+   * Before authentication: an address that has spent its allowance of failed authentications is
+   * refused without its token being looked at, so guessing gets no faster by sending more.
+   */
+  checkAddress(ip: string): Refusal | undefined {
+    const limit = this.limits.unauthenticated;
+    if (!limit) return undefined;
+    const key = addressKey(ip);
+    return refusal(this.addresses.check(key, limit), `address:${key}`, 'Too many requests without a valid bearer token from this address.');
+  }
+
+  /** A request from `ip` failed authentication. */
+  authenticationFailed(ip: string): void {
+    const limit = this.limits.unauthenticated;
+    if (limit) this.addresses.take(addressKey(ip), limit);
+  }
+
+  /**
+   * Before authentication: a token that recently authenticated, whose client has no token left in
+   * its bucket, is refused without a database lookup, so a flood costs scimd (and so the other
+   * tenants) as little as possible. Never admits anything: admission needs authenticate(). The
+   * price: a token revoked in the last seconds of a flood gets 429 rather than 401 until its
+   * client's bucket refills.
+   */
+  refuseEarly(authorization: string | undefined, tenantName: string | undefined): { refusal: Refusal; auth: AuthContext } | undefined {
+    if (this.known.size === 0 || authorization === undefined) return undefined;
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+    if (!m || m[1]!.length > MAX_TOKEN_LENGTH) return undefined;
+    const auth = this.known.get(hashToken(m[1]!));
+    if (!auth || (tenantName !== undefined && tenantName !== auth.tenant.name)) return undefined;
+    const limit = clientLimit(auth.client, this.limits.client);
+    if (!limit) return undefined;
+    const r = refusal(this.clients.check(auth.client.id, limit), `client:${auth.client.id}`, overLimit(auth.client, limit));
+    return r && { refusal: r, auth };
+  }
+
+  /** After authentication: one token from the client's bucket, or a 429. */
+  admitClient(auth: Pick<AuthContext, 'client'> & Partial<AuthContext>): Refusal | undefined {
+    const { client } = auth;
+    if (auth.token && auth.tenant) {
+      if (this.known.size >= MAX_KNOWN_TOKENS) this.known.clear();
+      this.known.set(auth.token.hash, auth as AuthContext);
+    }
+    const limit = clientLimit(client, this.limits.client);
+    if (!limit) return undefined;
+    return refusal(this.clients.take(client.id, limit), `client:${client.id}`, overLimit(client, limit));
+  }
+
+  /** Waits up to holdMs before a refusal is sent (see DEFAULT_HOLD_MS); at once when too many wait already. */
+  async hold(): Promise<void> {
+    const ms = this.limits.holdMs ?? 0;
+    if (ms <= 0 || this.heldNow >= MAX_HELD) return;
+    this.heldNow++;
+    try {
+      // Between half and all of holdMs: refusals held together would otherwise come back
+      // together, as one burst, every holdMs.
+      await this.sleep(Math.round(ms * (0.5 + Math.random() / 2)));
+    } finally {
+      this.heldNow--;
+    }
+  }
+
+  /** Refusals being held right now. */
+  get held(): number {
+    return this.heldNow;
+  }
+
+  /**
+   * Whether a refused request goes into the request log: the first of each second per client (or
+   * address) does, with the number left out before it, so a flood neither writes thousands of
+   * rows a second nor pushes the real requests out of the log's retention.
+   * Undefined: leave it out; a number: log it, noting that many left out.
+   */
+  sampleRefusal(key: string): number | undefined {
+    const now = this.now();
+    const seen = this.logged.get(key);
+    if (seen && now - seen.at < LOG_REFUSALS_EVERY_MS) {
+      seen.unlogged++;
+      return undefined;
+    }
+    if (this.logged.size >= MAX_KNOWN_TOKENS) this.logged.clear();
+    this.logged.set(key, { at: now, unlogged: 0 });
+    return seen?.unlogged ?? 0;
+  }
+}
+
+function overLimit(client: Pick<ScimClient, 'name'>, limit: BucketLimit): string {
+  return `Too many requests: SCIM client '${client.name}' may send ${limit.rate} requests per second (bursts of ${limit.burst}).`;
+}
+
+function refusal(v: Verdict, key: string, detail: string): Refusal | undefined {
+  return v.ok ? undefined : { error: tooManyRequests(detail, v.retryAfterSeconds), key };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A request refused for its rate that sampling leaves out of the request log and the process log. */
+    unlogged?: boolean;
+    /** On a logged refusal: how many refusals under its key were left out since the last logged one. */
+    refusalsNotLogged?: number;
+  }
+}
