@@ -1,12 +1,12 @@
 /**
- * The embedded SQLite store: one writer connection (serialised by a mutex, so an async
- * transaction never interleaves with another) and one reader connection (WAL lets it read the
- * last commit while a write is under way). Reads outside a transaction use the reader; writes
- * outside a transaction run in one of their own.
+ * The embedded SQLite store: one writer connection, whose transactions run one after another and
+ * are committed in groups (group-commit.ts: one fsync for the transactions that queued up together,
+ * each atomic on its own), and one reader connection (WAL lets it read the last commit while a
+ * write is under way). Reads outside a transaction use the reader; writes outside a transaction
+ * run in one of their own.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Mutex } from '../mutex.ts';
 import { routedRepo } from '../repo-methods.ts';
 import type { Repo, Store } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
@@ -14,6 +14,7 @@ import { openConnection, type Connection, type SqliteOptions } from './connectio
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqlRepo } from '../sql/repo.ts';
 import { SqliteDriver } from './driver.ts';
+import { GroupCommitter } from './group-commit.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -55,7 +56,6 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   }
   const writeRepo = new SqlRepo(new SqliteDriver(writer));
   const readRepo = reader === writer ? writeRepo : new SqlRepo(new SqliteDriver(reader));
-  const mutex = new Mutex();
   let closed = false;
 
   /**
@@ -76,28 +76,20 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     }
   }
 
+  const committer = new GroupCommitter(writer, writeRepo as Repo, { begin, mapError: mapSqliteError });
+
   function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
-    return mutex.run(async () => {
-      if (closed) throw new StoreUnavailable('store is closed');
-      await begin();
-      try {
-        const result = await fn(writeRepo);
-        writer.exec('COMMIT');
-        return result;
-      } catch (e) {
-        if (writer.inTransaction) writer.exec('ROLLBACK');
-        throw mapSqliteError(e);
-      }
-    });
+    if (closed) return Promise.reject(new StoreUnavailable('store is closed'));
+    return committer.run(fn);
   }
 
   async function close(): Promise<void> {
-    await mutex.run(async () => {
-      if (closed) return;
-      closed = true;
-      if (reader !== writer) reader!.close();
-      writer.close();
-    });
+    if (closed) return;
+    closed = true;
+    // Transactions asked for before close() still run and commit.
+    await committer.idle();
+    if (reader !== writer) reader!.close();
+    writer.close();
   }
 
   return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close };
