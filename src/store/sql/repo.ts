@@ -383,26 +383,69 @@ export class SqlRepo implements Repo {
     }
   }
 
+  /**
+   * Direct and nested memberships, walked level by level from the users up. One indexed probe
+   * answers a user in no group; a recursive CTE would need temporary B-trees (UNION, GROUP BY,
+   * ORDER BY) even for an empty answer, which made it the dearest statement of a GET.
+   */
   async groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>> {
     const out = new Map<string, GroupMembership[]>();
+    // Direct memberships: user id → group seqs.
+    const direct = new Map<string, Set<number>>();
     for (const part of chunks([...new Set(userIds)], 500)) {
       const rows = await this.db.query(
-        `WITH RECURSIVE anc(user_seq, seq, direct) AS (
-           SELECT gm.member_seq, gm.group_seq, 1 FROM group_members gm
-             WHERE gm.member_seq IN (SELECT seq FROM resources WHERE tenant_id = ? AND id IN (${marks(part.length)}))
-           UNION
-           SELECT anc.user_seq, gm.group_seq, 0 FROM group_members gm JOIN anc ON gm.member_seq = anc.seq)
-         SELECT u.id AS user_id, g.id AS group_id, g.display_name AS display, MAX(anc.direct) AS direct, g.seq AS group_seq
-         FROM anc JOIN resources g ON g.seq = anc.seq JOIN resources u ON u.seq = anc.user_seq
-         GROUP BY u.id, g.id, g.display_name, g.seq ORDER BY g.seq`,
+        `SELECT r.id, gm.group_seq FROM resources r JOIN group_members gm ON gm.member_seq = r.seq WHERE r.tenant_id = ? AND r.id IN (${marks(part.length)})`,
         [tenantId, ...part],
       );
       for (const r of rows) {
-        const list = out.get(r.user_id as string) ?? [];
-        const g: GroupMembership = { value: r.group_id as string, type: Number(r.direct) ? 'direct' : 'indirect' };
-        list.push(r.display === null ? g : { ...g, display: r.display as string });
-        out.set(r.user_id as string, list);
+        const set = direct.get(r.id as string) ?? new Set<number>();
+        set.add(Number(r.group_seq));
+        direct.set(r.id as string, set);
       }
+    }
+    if (direct.size === 0) return out;
+    // The groups above them, level by level (memberships never cross tenants); cycles end the walk.
+    const parents = new Map<number, number[]>();
+    let frontier = [...new Set([...direct.values()].flatMap((s) => [...s]))];
+    const known = new Set<number>(frontier);
+    while (frontier.length) {
+      const next: number[] = [];
+      for (const part of chunks(frontier, 500)) {
+        const rows = await this.db.query(`SELECT member_seq, group_seq FROM group_members WHERE member_seq IN (${marks(part.length)})`, part);
+        for (const r of rows) {
+          const child = Number(r.member_seq);
+          const parent = Number(r.group_seq);
+          parents.set(child, [...(parents.get(child) ?? []), parent]);
+          if (!known.has(parent)) {
+            known.add(parent);
+            next.push(parent);
+          }
+        }
+      }
+      frontier = next;
+    }
+    const groups = new Map<number, { id: string; display: string | null }>();
+    for (const part of chunks([...known], 500)) {
+      const rows = await this.db.query(`SELECT seq, id, display_name FROM resources WHERE seq IN (${marks(part.length)})`, part);
+      for (const r of rows) groups.set(Number(r.seq), { id: r.id as string, display: (r.display_name as string | null) ?? null });
+    }
+    for (const [userId, mine] of direct) {
+      const reached = new Set<number>();
+      const stack = [...mine];
+      while (stack.length) {
+        const g = stack.pop()!;
+        if (reached.has(g)) continue;
+        reached.add(g);
+        stack.push(...(parents.get(g) ?? []));
+      }
+      const list: GroupMembership[] = [];
+      for (const seq of [...reached].sort((a, b) => a - b)) {
+        const g = groups.get(seq);
+        if (!g) continue;
+        const m: GroupMembership = { value: g.id, type: mine.has(seq) ? 'direct' : 'indirect' };
+        list.push(g.display === null ? m : { ...m, display: g.display });
+      }
+      out.set(userId, list);
     }
     return out;
   }
