@@ -276,7 +276,19 @@ export interface Repo {
   requestLogEntry(id: number): Promise<RequestLogEntry | undefined>;
 }
 
+/**
+ * What a cache of authentication data compares to know whether it may be stale: `stamp` changes as
+ * soon as a write of this process to tenants, clients, tokens, tenant schemas or role rules has
+ * committed. `crossProcess` says whether it also changes at once when another process (the CLI,
+ * another replica) commits such a write; where it does not, caches must bound their age by time.
+ */
+export interface AuthStamp {
+  readonly stamp: string;
+  readonly crossProcess: boolean;
+}
+
 export interface Store extends Repo {
+  authStamp(): AuthStamp;
   /** Runs `fn` in one serialisable transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
   close(): Promise<void>;

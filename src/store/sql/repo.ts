@@ -123,6 +123,13 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 export class SqlRepo implements Repo {
+  /**
+   * Set by every write that can change how a request authenticates or what its tenant looks like
+   * (tenants, clients, tokens, tenant schemas, role rules). The store reads and clears it when the
+   * transaction has committed, so caches learn of the change only once it is visible to readers.
+   */
+  touchedAuth = false;
+
   constructor(private readonly db: Driver) {}
 
   private async one(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
@@ -132,6 +139,7 @@ export class SqlRepo implements Repo {
   // Tenants
 
   async createTenant(t: Tenant): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('INSERT INTO tenants (id, name, status, created_at, settings) VALUES (?, ?, ?, ?, ?)', [t.id, t.name, t.status, t.createdAt, JSON.stringify(t.settings)]);
   }
 
@@ -150,16 +158,19 @@ export class SqlRepo implements Repo {
   }
 
   async setTenantStatus(id: string, status: TenantStatus): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tenants SET status = ? WHERE id = ?', [status, id]);
   }
 
   async setTenantSettings(id: string, settings: Settings): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tenants SET settings = ? WHERE id = ?', [JSON.stringify(settings), id]);
   }
 
   // Clients
 
   async createClient(c: ScimClient): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('INSERT INTO scim_clients (id, tenant_id, name, created_at, idp, settings) VALUES (?, ?, ?, ?, ?, ?)', [
       c.id,
       c.tenantId,
@@ -185,10 +196,12 @@ export class SqlRepo implements Repo {
   }
 
   async revokeClient(id: string, at: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE scim_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
   }
 
   async updateClient(id: string, changes: { idp?: string | null; detectedIdp?: string | null; detectedReason?: string | null; settings?: Settings }): Promise<void> {
+    this.touchedAuth = true;
     const columns: [keyof typeof changes, string][] = [
       ['idp', 'idp'],
       ['detectedIdp', 'detected_idp'],
@@ -209,6 +222,7 @@ export class SqlRepo implements Repo {
   // Tokens
 
   async createToken(t: TokenRecord): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('INSERT INTO tokens (id, tenant_id, client_id, hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       t.id,
       t.tenantId,
@@ -236,6 +250,7 @@ export class SqlRepo implements Repo {
   }
 
   async expireTokens(clientId: string, at: string, exceptId: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tokens SET expires_at = ? WHERE client_id = ? AND id <> ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)', [
       at,
       clientId,
@@ -245,6 +260,7 @@ export class SqlRepo implements Repo {
   }
 
   async revokeTokens(clientId: string, at: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL', [at, clientId]);
   }
 
@@ -518,6 +534,7 @@ export class SqlRepo implements Repo {
   }
 
   async putTenantSchema(tenantId: string, t: TenantSchema): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('DELETE FROM tenant_schemas WHERE tenant_id = ? AND urn = ?', [tenantId, t.urn]);
     await this.db.execute('INSERT INTO tenant_schemas (tenant_id, urn, resource_type, definition, created_at) VALUES (?, ?, ?, ?, ?)', [
       tenantId,
@@ -530,6 +547,7 @@ export class SqlRepo implements Repo {
   }
 
   async removeTenantSchema(tenantId: string, urn: string): Promise<boolean> {
+    this.touchedAuth = true;
     const n = await this.db.execute('DELETE FROM tenant_schemas WHERE tenant_id = ? AND urn = ?', [tenantId, urn]);
     if (n > 0) await this.bumpSchemaVersion(tenantId);
     return n > 0;
@@ -541,12 +559,14 @@ export class SqlRepo implements Repo {
   }
 
   async putRoleRule(tenantId: string, rule: RoleRule, at: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('DELETE FROM role_rules WHERE tenant_id = ? AND role = ?', [tenantId, rule.role]);
     await this.db.execute('INSERT INTO role_rules (tenant_id, role, filter, created_at) VALUES (?, ?, ?, ?)', [tenantId, rule.role, rule.filter, at]);
     await this.bumpSchemaVersion(tenantId);
   }
 
   async removeRoleRule(tenantId: string, role: string): Promise<boolean> {
+    this.touchedAuth = true;
     const n = await this.db.execute('DELETE FROM role_rules WHERE tenant_id = ? AND role = ?', [tenantId, role]);
     if (n > 0) await this.bumpSchemaVersion(tenantId);
     return n > 0;

@@ -24,6 +24,8 @@ export interface GroupCommitOptions {
   readonly mapError: (e: unknown) => unknown;
   readonly maxBatch?: number;
   readonly maxBatchMs?: number;
+  /** Called when a batch has ended (committed or not), before any of its callers hears of it. */
+  readonly afterBatch?: () => void;
 }
 
 interface Job<R> {
@@ -78,11 +80,30 @@ export class GroupCommitter<R> {
   }
 
   private async batch(jobs: Job<R>[]): Promise<void> {
+    // Callers hear of the outcome only after afterBatch has run.
+    const settle: (() => void)[] = [];
+    let unexpected: unknown;
+    const queued = this.queue.length;
+    try {
+      await this.runBatch(jobs, settle);
+    } catch (e) {
+      // Only a failed ROLLBACK gets here: every job of the batch that has no outcome yet fails.
+      unexpected = this.opts.mapError(e);
+      const requeued = new Set(this.queue.slice(0, this.queue.length - queued));
+      for (const j of jobs) if (!requeued.has(j)) settle.push(() => j.reject(unexpected));
+    } finally {
+      this.opts.afterBatch?.();
+      // A promise settles once; jobs with an outcome already ignore the late rejection above.
+      for (const s of settle) s();
+    }
+  }
+
+  private async runBatch(jobs: Job<R>[], settle: (() => void)[]): Promise<void> {
     const { db, opts } = this;
     try {
       await opts.begin();
     } catch (e) {
-      for (const j of jobs) j.reject(opts.mapError(e));
+      for (const j of jobs) settle.push(() => j.reject(opts.mapError(e)));
       return;
     }
     const started = performance.now();
@@ -101,13 +122,13 @@ export class GroupCommitter<R> {
         done.push({ job, value });
       } catch (e) {
         if (db.inTransaction && this.rollbackTo()) {
-          job.reject(opts.mapError(e));
+          settle.push(() => job.reject(opts.mapError(e)));
           continue;
         }
         // SQLite gave up the whole transaction: nothing of this batch is stored.
         const err = opts.mapError(e);
-        job.reject(err);
-        for (const d of done) d.job.reject(err);
+        settle.push(() => job.reject(err));
+        for (const d of done) settle.push(() => d.job.reject(err));
         if (db.inTransaction) db.exec('ROLLBACK');
         this.queue.unshift(...jobs.slice(i + 1));
         return;
@@ -119,14 +140,14 @@ export class GroupCommitter<R> {
     } catch (e) {
       if (db.inTransaction) db.exec('ROLLBACK');
       const err = opts.mapError(e);
-      for (const d of done) d.job.reject(err);
+      for (const d of done) settle.push(() => d.job.reject(err));
       return;
     }
     if (done.length) {
       this.stats.commits++;
       this.stats.transactions += done.length;
     }
-    for (const d of done) d.job.resolve(d.value);
+    for (const d of done) settle.push(() => d.job.resolve(d.value));
   }
 
   /** Undoes the current savepoint; false when that failed too. */

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { routedRepo } from '../repo-methods.ts';
-import type { Repo, Store } from '../types.ts';
+import type { AuthStamp, Repo, Store } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
@@ -76,7 +76,20 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     }
   }
 
-  const committer = new GroupCommitter(writer, writeRepo as Repo, { begin, mapError: mapSqliteError });
+  // Writes of this process to authentication data, counted once committed (see AuthStamp). Other
+  // processes' commits show in the writer's data_version, which only they change.
+  let authCommits = 0;
+  const afterBatch = () => {
+    if (!writeRepo.touchedAuth) return;
+    writeRepo.touchedAuth = false;
+    authCommits++;
+  };
+  const committer = new GroupCommitter(writer, writeRepo as Repo, { begin, mapError: mapSqliteError, afterBatch });
+  const dataVersion = writer.prepare('PRAGMA data_version').pluck();
+  const authStamp = (): AuthStamp => {
+    if (closed) return { stamp: `closed.${authCommits}`, crossProcess: true };
+    return { stamp: `${String(dataVersion.get())}.${authCommits}`, crossProcess: true };
+  };
 
   function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new StoreUnavailable('store is closed'));
@@ -92,5 +105,5 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     writer.close();
   }
 
-  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close };
+  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp };
 }
