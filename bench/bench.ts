@@ -124,6 +124,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       dataDir,
       token,
       fromSource: opts.fromSource,
+      ...(opts.entry ? { entry: opts.entry } : {}),
       ...(database.url ? { databaseUrl: database.url } : {}),
       ...(opts.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', opts.profile] } : {}),
     });

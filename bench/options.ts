@@ -21,6 +21,8 @@ export interface BenchOptions {
   /** Machine-readable result. */
   readonly json?: string;
   readonly fromSource: boolean;
+  /** The scimd CLI entry to run instead of bin/scimd.js (another build, to compare two). */
+  readonly entry?: string;
   /** Directory for a CPU profile of scimd (node --cpu-prof). */
   readonly profile?: string;
   /** Only these phases (by name), for profiling one path. */
@@ -43,6 +45,7 @@ export const USAGE = `npm run bench [-- options]
   --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick)
   --json <file>           write the result as JSON
   --source                run scimd from src/ through tsx instead of dist/
+  --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (get, filter, list, post, patch, put, delete, lookup-big, group)
   --keep                  keep the temporary data directory
@@ -72,6 +75,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       out: { type: 'string' },
       json: { type: 'string' },
       source: { type: 'boolean' },
+      entry: { type: 'string' },
       profile: { type: 'string' },
       only: { type: 'string' },
       keep: { type: 'boolean' },
@@ -102,6 +106,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ...(out ? { out } : {}),
     ...(values.json ? { json: values.json } : {}),
     fromSource: values.source ?? false,
+    ...(values.entry ? { entry: values.entry } : {}),
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
     keep: values.keep ?? false,

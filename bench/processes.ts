@@ -44,6 +44,8 @@ export interface ScimdOptions {
   readonly databaseUrl?: string;
   /** Run the TypeScript sources through tsx instead of the build in dist/. */
   readonly fromSource: boolean;
+  /** A scimd CLI entry to run instead of bin/scimd.js. */
+  readonly entry?: string;
   /** Node flags for scimd, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
 }
@@ -52,7 +54,7 @@ export interface ScimdOptions {
 export async function startScimd(opts: ScimdOptions): Promise<Child & { logFile: string }> {
   const logFile = join(opts.dataDir, 'scimd.log');
   const out = openSync(logFile, 'a');
-  const entry = opts.fromSource ? ['--import', 'tsx', 'src/cli/entry.ts'] : ['bin/scimd.js'];
+  const entry = opts.fromSource ? ['--import', 'tsx', 'src/cli/entry.ts'] : [opts.entry ?? 'bin/scimd.js'];
   const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, SCIMD_BOOTSTRAP_TOKEN: opts.token };
   delete env.NODE_ENV;
