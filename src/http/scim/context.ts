@@ -15,6 +15,8 @@ declare module 'fastify' {
     scim?: RequestScim;
     /** The response body as sent, for the request log. */
     sentPayload?: unknown;
+    /** The JSON text scimd itself made of the response body (sendScim, sendError). */
+    sentJson?: string;
   }
 }
 

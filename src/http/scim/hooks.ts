@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { observeClient, profileOf } from '../../provisioning/idp.ts';
-import { redactedText } from '../../provisioning/redact.ts';
+import { redactedJsonText, redactedText } from '../../provisioning/redact.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
 import type { HttpOptions, Services } from '../services.ts';
@@ -58,16 +58,18 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const log = services.requestLog;
     const scim = request.scim;
     let scimType: string | undefined;
-    if (reply.statusCode >= 400 && typeof request.sentPayload === 'string') {
+    const sent = request.sentPayload;
+    if (reply.statusCode >= 400 && typeof sent === 'string') {
       try {
-        scimType = (JSON.parse(request.sentPayload) as { scimType?: string }).scimType;
+        scimType = (JSON.parse(sent) as { scimType?: string }).scimType;
       } catch {
         scimType = undefined;
       }
     }
     const max = log.options.maxBodyChars;
     const requestBody = redactedText(request.body, max);
-    const responseBody = redactedText(request.sentPayload, max);
+    // What scimd serialised itself needs no parsing to be redacted; anything else does.
+    const responseBody = typeof sent === 'string' && sent === request.sentJson ? redactedJsonText(sent, max) : redactedText(sent, max);
     log.record({
       at: new Date().toISOString(),
       method: request.method,
