@@ -468,12 +468,12 @@ export class SqlRepo implements Repo {
 
   // Request log
 
+  /** Rows go in 50 to a statement: a batch of the log is written in a few statements, not one per entry. */
   async appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
-    for (const e of entries) {
-      await this.db.execute(
-        `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
+    for (const part of chunks(entries, 50)) {
+      const params: unknown[] = [];
+      for (const e of part) {
+        params.push(
           e.at,
           e.tenantId ?? null,
           e.tenantName ?? null,
@@ -488,7 +488,13 @@ export class SqlRepo implements Repo {
           JSON.stringify(e.notes),
           e.requestBody ?? null,
           e.responseBody ?? null,
-        ],
+        );
+      }
+      const row = `(${marks(14)})`;
+      await this.db.execute(
+        `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
+         VALUES ${Array.from({ length: part.length }, () => row).join(', ')}`,
+        params,
       );
     }
   }
