@@ -13,9 +13,10 @@ export interface RequestScim {
 declare module 'fastify' {
   interface FastifyRequest {
     scim?: RequestScim;
-    /** The response body as sent, for the request log. */
-    sentPayload?: unknown;
-    /** The JSON text scimd itself made of the response body (sendScim, sendError). */
+    /**
+     * The response body as sent, for the request log: every SCIM answer with a body goes through
+     * sendScim or sendError, which note the JSON text they made (no onSend hook needed).
+     */
     sentJson?: string;
   }
 }

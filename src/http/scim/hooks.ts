@@ -49,17 +49,12 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     };
   });
 
-  app.addHook('onSend', async (request: FastifyRequest, _reply, payload: unknown) => {
-    request.sentPayload = payload;
-    return payload;
-  });
-
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const log = services.requestLog;
     const scim = request.scim;
     let scimType: string | undefined;
-    const sent = request.sentPayload;
-    if (reply.statusCode >= 400 && typeof sent === 'string') {
+    const sent = request.sentJson;
+    if (reply.statusCode >= 400 && sent !== undefined) {
       try {
         scimType = (JSON.parse(sent) as { scimType?: string }).scimType;
       } catch {
@@ -68,8 +63,8 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     }
     const max = log.options.maxBodyChars;
     const requestBody = redactedText(request.body, max);
-    // What scimd serialised itself needs no parsing to be redacted; anything else does.
-    const responseBody = typeof sent === 'string' && sent === request.sentJson ? redactedJsonText(sent, max) : redactedText(sent, max);
+    // What scimd serialised itself needs no parsing to be redacted.
+    const responseBody = sent === undefined ? undefined : redactedJsonText(sent, max);
     log.record({
       at: new Date().toISOString(),
       method: request.method,

@@ -85,10 +85,17 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     authCommits++;
   };
   const committer = new GroupCommitter(writer, writeRepo as Repo, { begin, mapError: mapSqliteError, afterBatch });
+  // PRAGMA data_version starts a read transaction (two lock syscalls), so its value is reused for
+  // the rest of the event-loop turn: another process's commit is seen from the next turn on.
   const dataVersion = writer.prepare('PRAGMA data_version').pluck();
+  let seenVersion: string | undefined;
   const authStamp = (): AuthStamp => {
     if (closed) return { stamp: `closed.${authCommits}`, crossProcess: true };
-    return { stamp: `${String(dataVersion.get())}.${authCommits}`, crossProcess: true };
+    if (seenVersion === undefined) {
+      seenVersion = String(dataVersion.get());
+      setImmediate(() => (seenVersion = undefined));
+    }
+    return { stamp: `${seenVersion}.${authCommits}`, crossProcess: true };
   };
 
   function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
