@@ -277,9 +277,27 @@ export class SqlRepo implements Repo {
     return r?.seq;
   }
 
+  /**
+   * The resource's rows in `resource_values`. On an update only the rows that differ are deleted
+   * or inserted: most updates (a PATCH of displayName, an `active` flip) leave the emails alone, and
+   * a read is cheaper than rewriting the rows and their two indexes.
+   */
   private async writeValues(tenantId: string, seq: unknown, r: StoredResource, replace: boolean): Promise<void> {
-    if (replace) await this.db.execute('DELETE FROM resource_values WHERE resource_seq = ?', [seq]);
-    for (const v of indexedValues(r.type, r.data)) {
+    const wanted = indexedValues(r.type, r.data);
+    const stale: { attr: string; value: string }[] = [];
+    let fresh = wanted;
+    if (replace) {
+      const key = (v: { attr: string; value: string }) => `${v.attr}\u0000${v.value}`;
+      const have = (await this.db.query('SELECT attr, value_fold FROM resource_values WHERE resource_seq = ?', [seq])).map((row) => ({ attr: row.attr as string, value: row.value_fold as string }));
+      const haveKeys = new Set(have.map(key));
+      const wantedKeys = new Set(wanted.map(key));
+      fresh = wanted.filter((v) => !haveKeys.has(key(v)));
+      for (const v of have) if (!wantedKeys.has(key(v))) stale.push(v);
+    }
+    for (const v of stale) {
+      await this.db.execute('DELETE FROM resource_values WHERE resource_seq = ? AND attr = ? AND value_fold = ?', [seq, v.attr, v.value]);
+    }
+    for (const v of fresh) {
       await this.db.execute('INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES (?, ?, ?, ?)', [seq, tenantId, v.attr, v.value]);
     }
   }
