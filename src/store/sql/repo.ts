@@ -361,11 +361,22 @@ export class SqlRepo implements Repo {
     return (await this.db.execute('DELETE FROM resources WHERE tenant_id = ? AND id = ? AND type = ?', [tenantId, id, type])) > 0;
   }
 
+  /**
+   * The page, and the total without a COUNT where the page already tells it: a page that is not
+   * full and not empty ends the result (total = offset + its length), and an empty first page means
+   * none. A lookup by userName or externalId, the commonest search of all, is then one statement.
+   */
   async queryResources(tenantId: string, q: ResourceQuery): Promise<ResourcePage> {
     const c = compileSearch(this.db.dialect, tenantId, q);
-    const total = Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n);
-    const resources = q.count > 0 && total > 0 ? (await this.db.queryCompiled(c.pageSql, c.pageParams)).map(resourceFromRow) : [];
-    return { total, resources };
+    const offset = Math.max(0, q.startIndex - 1);
+    if (q.count > 0) {
+      const resources = (await this.db.queryCompiled(c.pageSql, c.pageParams)).map(resourceFromRow);
+      if ((resources.length > 0 && resources.length < q.count) || (resources.length === 0 && offset === 0)) return { total: offset + resources.length, resources };
+      // Two statements, two snapshots: a total never smaller than what the page shows.
+      const total = Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n);
+      return { total: resources.length ? Math.max(total, offset + resources.length) : total, resources };
+    }
+    return { total: Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n), resources: [] };
   }
 
   // Membership
