@@ -24,6 +24,7 @@ import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { UniqueViolation } from '../store/types.ts';
+import { knownInNoGroup } from '../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 
 export interface ScimContext {
@@ -98,7 +99,11 @@ export class ResourceService {
 
   // Rendering
 
-  private async render(repo: Repo, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest): Promise<Json[]> {
+  /**
+   * `readOnly`: the resources were just read and nothing has written since, so the store's hints
+   * hold (a write use case may have changed memberships after its read, and passes false).
+   */
+  private async render(repo: Repo, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false): Promise<Json[]> {
     const projections = new Map<ResourceTypeName, Projection>();
     const proj = (type: ResourceTypeName) => {
       let p = projections.get(type);
@@ -108,7 +113,8 @@ export class ResourceService {
       }
       return p;
     };
-    const userIds = resources.filter((r) => r.type === 'User' && proj('User').includes('groups')).map((r) => r.id);
+    // A user the store read as a member of no group has no User.groups to look up.
+    const userIds = resources.filter((r) => r.type === 'User' && proj('User').includes('groups') && !(readOnly && knownInNoGroup(r))).map((r) => r.id);
     const groups = userIds.length ? await repo.groupsOf(ctx.tenantId, userIds) : new Map();
     const out: Json[] = [];
     for (const r of resources) {
@@ -126,8 +132,8 @@ export class ResourceService {
     return `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
   }
 
-  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest): Promise<Representation> {
-    const [resource] = await this.render(repo, ctx, [r], projection);
+  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, readOnly = false): Promise<Representation> {
+    const [resource] = await this.render(repo, ctx, [r], projection, readOnly);
     return { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
   }
 
@@ -251,7 +257,7 @@ export class ResourceService {
   async get(ctx: ScimContext, type: ResourceTypeName, id: string, projection: ProjectionRequest = {}): Promise<Representation> {
     const r = await this.store.getResource(ctx.tenantId, type, id);
     if (!r) throw notFound(`${type} ${id} not found`);
-    return this.represent(this.store, ctx, r, projection);
+    return this.represent(this.store, ctx, r, projection, true);
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */
@@ -425,7 +431,7 @@ export class ResourceService {
       startIndex: req.startIndex,
       count: req.count,
     });
-    const resources = await this.render(this.store, ctx, page.resources, req);
+    const resources = await this.render(this.store, ctx, page.resources, req, true);
     return {
       schemas: [LIST_RESPONSE_URN],
       totalResults: page.total,

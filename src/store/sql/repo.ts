@@ -9,7 +9,8 @@ import type { Json } from '../../scim/schema/validate.ts';
 import type { Mail, MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, RoleRule, ScimClient, ScimdEvent, Settings, Tenant, TenantSchema, TenantStatus, Tombstone, TokenRecord, UserLink } from '../types.ts';
 import { UniqueViolation } from '../types.ts';
 import { indexedValues, keyColumns } from './columns.ts';
-import { compileSearch } from './compile.ts';
+import { compileSearch, RESOURCE_COLUMNS } from './compile.ts';
+import { markInNoGroup } from '../hints.ts';
 import { fold } from '../../scim/values.ts';
 import type { Driver, Row } from './driver.ts';
 
@@ -18,7 +19,7 @@ const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v
 const settingsOf = (v: unknown): Settings => (v === null || v === undefined ? {} : (json(v) as Settings));
 
 function resourceFromRow(row: Row): StoredResource {
-  return {
+  const r: StoredResource = {
     id: row.id as string,
     type: row.type as ResourceTypeName,
     version: Number(row.version),
@@ -26,6 +27,8 @@ function resourceFromRow(row: Row): StoredResource {
     lastModified: row.last_modified as string,
     data: json(row.data) as Json,
   };
+  // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+  return row.in_group === 0 || row.in_group === false ? markInNoGroup(r) : r;
 }
 
 function tenantFromRow(r: Row): Tenant {
@@ -325,7 +328,7 @@ export class SqlRepo implements Repo {
 
   async getResource(tenantId: string, type: ResourceTypeName, id: string, opts: { lock?: boolean } = {}): Promise<StoredResource | undefined> {
     const lock = opts.lock ? this.db.forUpdate : '';
-    const r = await this.one(`SELECT id, type, version, created, last_modified, data FROM resources WHERE tenant_id = ? AND id = ? AND type = ?${lock}`, [tenantId, id, type]);
+    const r = await this.one(`SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.id = ? AND r.type = ?${lock}`, [tenantId, id, type]);
     return r && resourceFromRow(r);
   }
 
