@@ -211,6 +211,8 @@ export interface Repo {
   // Resources: every call is scoped by tenant. `search` is the resource's search form
   // (scim/search-form.ts): filters and sorts run against it.
   insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void>;
+  /** Many insertResource calls at once, in few statements (bulk loads): all are written or, on an error, none in a transaction. */
+  insertResources(tenantId: string, items: readonly { readonly resource: StoredResource; readonly search: Json }[]): Promise<void>;
   /** In a transaction, `lock` holds the row until commit (PostgreSQL: FOR NO KEY UPDATE), so read → write is safe across processes. */
   getResource(tenantId: string, type: ResourceTypeName, id: string, opts?: { lock?: boolean }): Promise<StoredResource | undefined>;
   /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. Without `search` the stored search form is kept. */

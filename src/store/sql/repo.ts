@@ -326,6 +326,31 @@ export class SqlRepo implements Repo {
     await this.writeValues(tenantId, rows[0]!.seq, r, false);
   }
 
+  /** 100 resources per INSERT … RETURNING, then their resource_values rows 250 to a statement. */
+  async insertResources(tenantId: string, items: readonly { readonly resource: StoredResource; readonly search: Json }[]): Promise<void> {
+    for (const part of chunks(items, 100)) {
+      const params: unknown[] = [];
+      for (const { resource: r, search } of part) {
+        const k = keyColumns(r.type, r.data);
+        params.push(tenantId, r.id, r.type, r.version, r.created, r.lastModified, k.user_name, k.user_name_fold, k.external_id, k.display_name, k.display_name_fold, this.db.json(r.data), this.db.json(search));
+      }
+      const row = `(${marks(13)})`;
+      const rows = await this.uniqueGuard(() =>
+        this.db.query(
+          `INSERT INTO resources (tenant_id, id, type, version, created, last_modified, user_name, user_name_fold, external_id, display_name, display_name_fold, data, search)
+           VALUES ${part.map(() => row).join(', ')} RETURNING seq, id`,
+          params,
+        ),
+      );
+      const seqOf = new Map(rows.map((r) => [r.id as string, r.seq]));
+      const values: unknown[][] = [];
+      for (const { resource: r } of part) for (const v of indexedValues(r.type, r.data)) values.push([seqOf.get(r.id), tenantId, v.attr, v.value]);
+      for (const vpart of chunks(values, 250)) {
+        await this.db.execute(`INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES ${vpart.map(() => '(?, ?, ?, ?)').join(', ')}`, vpart.flat());
+      }
+    }
+  }
+
   async getResource(tenantId: string, type: ResourceTypeName, id: string, opts: { lock?: boolean } = {}): Promise<StoredResource | undefined> {
     const lock = opts.lock ? this.db.forUpdate : '';
     const r = await this.one(`SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.id = ? AND r.type = ?${lock}`, [tenantId, id, type]);
