@@ -192,9 +192,10 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         usersStored: stored,
       };
       phases.push(result);
+      const f = (v: number | null, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
       log(
-        `${label.padEnd(40)} ${Math.round(result.opsPerSec).toString().padStart(7)} ops/s  p50 ${result.p50Ms.toFixed(2)} ms  p99 ${result.p99Ms.toFixed(2)} ms  ` +
-          `${(result.ratio * 100).toFixed(1)} % of ceiling  scimd ${Math.round(result.serverCpuUsPerOp)} µs CPU/op${r.errors ? `  ${r.errors} ERRORS: ${r.errorSamples[0]}` : ''}`,
+        `${label.padEnd(40)} ${f(result.opsPerSec, 0).padStart(7)} ops/s  p50 ${f(result.p50Ms, 2)} ms  p99 ${f(result.p99Ms, 2)} ms  ` +
+          `${f(result.ratio * 100, 1)} % of ceiling  scimd ${f(result.serverCpuUsPerOp, 0)} µs CPU/op${r.errors ? `  ${r.errors} ERRORS: ${r.errorSamples[0]}` : ''}`,
       );
       return r;
     };

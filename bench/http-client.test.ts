@@ -86,4 +86,23 @@ describe('runLoad', () => {
       server.close();
     }
   });
+
+  it('measures at least one operation, and warms up on at most a tenth of once-only values', async () => {
+    const server = createServer((_req, res) => setTimeout(() => res.writeHead(204).end(), 20));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const base = { host: '127.0.0.1', port, request: { method: 'DELETE', path: '/x/{0}' }, expect: [204] };
+      const slow = await runLoad({ ...base, connections: 1, warmupMs: 0, durationMs: 0, values: [['a']] });
+      assert.ok(slow.ops >= 1, 'a phase shorter than one answer still measures one');
+      assert.ok(slow.elapsedMs > 0 && slow.opsPerSec > 0);
+      const values = Array.from({ length: 20 }, (_, i) => [String(i)]);
+      const once = await runLoad({ ...base, connections: 1, warmupMs: 60_000, durationMs: 60_000, values, once: true });
+      assert.equal(once.warmupOps + once.ops, 20);
+      assert.ok(once.warmupOps <= 2, `warm-up took ${once.warmupOps} of 20 values`);
+    } finally {
+      server.close();
+    }
+  });
 });
+

@@ -28,6 +28,8 @@ export interface LoadSpec {
   readonly expect: readonly number[];
   /** Collect the last path segment of each successful answer's Location header (created ids). */
   readonly collectLocation?: boolean;
+  /** The phase goes on past its duration until this many operations were measured (default 1). */
+  readonly minOps?: number;
 }
 
 export interface LoadResult {
@@ -96,9 +98,12 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   let next = 0;
   let warmupOps = 0;
   const start = performance.now();
-  const measureFrom = start + spec.warmupMs;
+  let measureFrom = start + spec.warmupMs;
   const deadline = measureFrom + spec.durationMs;
-  let lastEnd = measureFrom;
+  // A phase that uses each value once spends at most a tenth of them warming up.
+  const warmupLimit = spec.once ? Math.floor(values.length / 10) : Infinity;
+  const minOps = spec.minOps ?? 1;
+  let lastEnd = 0;
   let cpuAtMeasure: NodeJS.CpuUsage | undefined;
   const cpuTimer = setTimeout(() => (cpuAtMeasure = process.cpuUsage()), spec.warmupMs);
 
@@ -129,9 +134,14 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
     const conn = new Connection(spec.host, spec.port);
     try {
       for (;;) {
-        if (performance.now() >= deadline) return;
+        if (performance.now() >= deadline && latencies.length >= minOps) return;
         const n = next++;
         if (n >= limit) return;
+        if (n === warmupLimit && performance.now() < measureFrom) {
+          measureFrom = performance.now();
+          clearTimeout(cpuTimer);
+          cpuAtMeasure = process.cpuUsage();
+        }
         const req = build(n);
         const t0 = performance.now();
         let res: ParsedResponse | Error;
@@ -150,7 +160,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   await Promise.all(Array.from({ length: spec.connections }, worker));
   clearTimeout(cpuTimer);
   const cpu = process.cpuUsage(cpuAtMeasure);
-  const elapsedMs = Math.max(0, lastEnd - measureFrom);
+  const elapsedMs = latencies.length ? Math.max(0, lastEnd - measureFrom) : 0;
   return {
     ops: latencies.length,
     elapsedMs,
