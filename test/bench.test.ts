@@ -31,7 +31,7 @@ describe('npm run bench -- --quick', () => {
     const json = join(dir, 'result.json');
     const md = join(dir, 'BENCHMARKS.md');
     const sizes = ['--users', '100', '--million', '400', '--group-sizes', '10,100'];
-    const times = ['--duration', '0.1', '--warmup', '0.02', '--ceiling', '0.05', '--connections', '4'];
+    const times = ['--duration', '0.05', '--warmup', '0.01', '--ceiling', '0.03', '--connections', '4'];
     const { code, out } = await runBench(['--quick', '--source', ...sizes, ...times, '--json', json, '--out', md]);
     assert.equal(code, 0, out);
 
