@@ -14,12 +14,14 @@ import { PATCH_URN, userBody, userId, userName } from './data.ts';
 import type { LoadResult, LoadSpec, RequestTemplate } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { BenchOptions } from './options.ts';
-import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startScimd } from './processes.ts';
+import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReference, startScimd, type Child } from './processes.ts';
 import { seedGroup, seedUsers } from './seed.ts';
 import { meanOf, ratio } from './stats.ts';
 
 export interface PhaseResult {
   readonly name: string;
+  /** A reference server's phase (Fastify alone, Fastify with one SQLite read), not scimd's. */
+  readonly reference?: boolean;
   readonly label: string;
   readonly ops: number;
   /** Operations in the warm-up before the measured window. */
@@ -150,6 +152,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     let stored = 0;
     await seed(`${opts.users.toLocaleString('en')} users`, opts.users, () => seedUsers(store!, tenant.id, 0, opts.users, seedOpts));
     stored = opts.users;
+    // The reference server reads the users just seeded (SQLite only: it opens the file read-only).
+    const reference = await startReference(database.url ? undefined : join(dataDir, 'scimd.db'), tenant.id);
+    children.push(reference);
 
     const ceilingSamples: CeilingSample[] = [];
     const phases: PhaseResult[] = [];
@@ -166,17 +171,24 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
 
     const headers = { authorization: `Bearer ${token}`, 'user-agent': 'scimd-bench', 'content-type': 'application/scim+json' };
     const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
-    const phase = async (name: string, label: string, request: RequestTemplate, spec: Partial<LoadSpec> & { expect: readonly number[] }): Promise<LoadResult | undefined> => {
+    const phase = async (
+      name: string,
+      label: string,
+      request: RequestTemplate,
+      spec: Partial<LoadSpec> & { expect: readonly number[] },
+      server: Child = scimd,
+    ): Promise<LoadResult | undefined> => {
       if (!wanted(name)) return undefined;
-      const cpu0 = procStat(scimd.pid).cpuMs;
-      const r = await loadgen.run({ ...base(scimd.port), warmupMs: opts.warmupMs, durationMs: opts.durationMs, ...spec, request: { ...request, headers } });
-      const cpu1 = procStat(scimd.pid).cpuMs;
+      const cpu0 = procStat(server.pid).cpuMs;
+      const r = await loadgen.run({ ...base(server.port), warmupMs: opts.warmupMs, durationMs: opts.durationMs, ...spec, request: { ...request, headers } });
+      const cpu1 = procStat(server.pid).cpuMs;
       const before = lastCeiling;
       lastCeiling = await sampleCeiling();
       const ceiling = meanOf([before, lastCeiling]);
       const result: PhaseResult = {
         name,
         label,
+        ...(server === scimd ? {} : { reference: true }),
         ops: r.ops,
         warmupOps: r.warmupOps,
         opsPerSec: r.opsPerSec,
@@ -195,12 +207,14 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       const f = (v: number | null, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
       log(
         `${label.padEnd(40)} ${f(result.opsPerSec, 0).padStart(7)} ops/s  p50 ${f(result.p50Ms, 2)} ms  p99 ${f(result.p99Ms, 2)} ms  ` +
-          `${f(result.ratio * 100, 1)} % of ceiling  scimd ${f(result.serverCpuUsPerOp, 0)} µs CPU/op${r.errors ? `  ${r.errors} ERRORS: ${r.errorSamples[0]}` : ''}`,
+          `${f(result.ratio * 100, 1)} % of ceiling  server ${f(result.serverCpuUsPerOp, 0)} µs CPU/op${r.errors ? `  ${r.errors} ERRORS: ${r.errorSamples[0]}` : ''}`,
       );
       return r;
     };
 
     const small = shuffled(range(0, opts.users), 7);
+    await phase('ref-fastify', 'reference: Fastify, a fixed JSON document', { method: 'GET', path: '/fixed' }, { expect: [200] }, reference);
+    if (!database.url) await phase('ref-sqlite', 'reference: Fastify + one SQLite read by id', { method: 'GET', path: '/read/{0}' }, { values: small.map((i) => [userId(i)]), expect: [200] }, reference);
     const eq = (i: number) => encodeURIComponent(`userName eq "${userName(i)}"`);
     await phase('get', 'GET /Users/{id}', { method: 'GET', path: '/scim/v2/Users/{0}' }, { values: small.map((i) => [userId(i)]), expect: [200] });
     await phase('filter', `GET /Users?filter=userName eq … (${opts.users.toLocaleString('en')} users)`, { method: 'GET', path: '/scim/v2/Users?filter={0}' }, { values: small.map((i) => [eq(i)]), expect: [200] });

@@ -47,7 +47,8 @@ export const USAGE = `npm run bench [-- options]
   --source                run scimd from src/ through tsx instead of dist/
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
-  --only <a,b,…>          run only these phases (get, filter, list, post, patch, put, delete, lookup-big, group)
+  --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
+                          lookup-big, group)
   --keep                  keep the temporary data directory
 `;
 

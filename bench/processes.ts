@@ -70,11 +70,20 @@ export async function startScimd(opts: ScimdOptions): Promise<Child & { logFile:
 }
 
 /** Starts the bare node:http ceiling server. */
-export async function startCeiling(): Promise<Child> {
-  const child = spawn(process.execPath, [join(ROOT, 'bench', 'ceiling-server.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function startCeiling(): Promise<Child> {
+  return startListening('the ceiling server', [join(ROOT, 'bench', 'ceiling-server.mjs')]);
+}
+
+/** Starts the Fastify reference server (reference-server.mjs); with a database file it also reads users from it. */
+export function startReference(dbFile?: string, tenantId?: string): Promise<Child> {
+  return startListening('the reference server', [join(ROOT, 'bench', 'reference-server.mjs'), ...(dbFile && tenantId ? [dbFile, tenantId] : [])]);
+}
+
+async function startListening(what: string, args: readonly string[]): Promise<Child> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  const port = await waitFor('the ceiling server', () => {
+  const port = await waitFor(what, () => {
     const m = /listening (\d+)/.exec(out);
     return m ? Number(m[1]) : undefined;
   }, child, 20_000, () => out);

@@ -65,7 +65,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
   return out;
 }
 
-const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'scimd CPU µs/op', 'errors'];
+const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'server CPU µs/op', 'errors'];
 
 function phaseRow(p: PhaseResult): string[] {
   return [p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), String(p.errors)];
@@ -124,7 +124,11 @@ scimd runs as its own process (\`scimd serve\`, log level \`info\`), the load ge
 the ceiling — a bare \`node:http\` server answering a fixed ${'~'}170-byte JSON document — as a third, all on
 this machine. A phase's share of the ceiling is its ops/s over the mean of the ceiling samples taken
 right before and right after it, so a machine that gets busier or quieter during the run moves both.
-"scimd CPU µs/op" is scimd's user + system CPU time over the phase divided by its operations.
+"server CPU µs/op" is the server process's user + system CPU time over the phase divided by its
+operations. Two reference rows sit between the ceiling and scimd: Fastify (scimd's framework)
+answering a fixed document, and Fastify answering with one user read by id from scimd's SQLite file
+(one indexed SELECT, JSON parse and serialise; no authentication, request log or SCIM rules) —
+what the framework and a single database read cost on this machine before scimd does anything.
 
 ## Results
 

@@ -38,7 +38,7 @@ describe('npm run bench -- --quick', () => {
     const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
     assert.deepEqual(
       result.phases.map((p) => p.name),
-      ['get', 'filter', 'list', 'post', 'patch', 'put', 'delete', 'lookup-big', 'group-10', 'group-100'],
+      ['ref-fastify', 'ref-sqlite', 'get', 'filter', 'list', 'post', 'patch', 'put', 'delete', 'lookup-big', 'group-10', 'group-100'],
     );
     for (const p of result.phases) {
       assert.equal(p.errors, 0, `${p.label}: ${p.errorSamples.join('; ')}`);
@@ -49,6 +49,10 @@ describe('npm run bench -- --quick', () => {
       assert.ok(p.p50Ms <= p.p99Ms && p.p99Ms <= p.maxMs, `${p.label}: p50 ≤ p99 ≤ max`);
       assert.ok(Math.abs(p.ratio - p.opsPerSec / p.ceilingOpsPerSec) < 1e-9, `${p.label}: ratio is ops/s over the ceiling`);
     }
+    assert.deepEqual(
+      result.phases.filter((p) => p.reference).map((p) => p.name),
+      ['ref-fastify', 'ref-sqlite'],
+    );
     assert.equal(result.phases.find((p) => p.name === 'filter')!.usersStored, 100);
     assert.equal(result.phases.find((p) => p.name === 'lookup-big')!.usersStored, 400);
     // The DELETE phase removes users the POST phase created, each at most once, and all answer 204.
