@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ on Node's built-in runner (TypeScript via tsx).
+// Runs every *.test.ts under src/, bench/ and test/ on Node's built-in runner (TypeScript via tsx).
 // Node 20 has no glob support in `node --test`, so the files are listed here.
 // Extra arguments are passed through as file filters: `npm run test:unit -- filter`.
 import { readdirSync, statSync } from 'node:fs';
@@ -20,7 +20,7 @@ function walk(dir, out) {
   return out;
 }
 
-const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'test'), [])]
+const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'bench'), []), ...walk(join(root, 'test'), [])]
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
   .sort();
 if (files.length === 0) {

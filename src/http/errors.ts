@@ -30,10 +30,12 @@ export function toScimError(err: unknown, bodyLimit: number, bulk = false): Scim
 }
 
 export function sendError(reply: FastifyReply, err: ScimError): FastifyReply {
+  const text = JSON.stringify(err.toBody());
+  reply.request.sentJson = text;
   return reply
     .code(err.status)
     .headers({ ...err.headers, 'content-type': SCIM_CONTENT_TYPE })
-    .send(JSON.stringify(err.toBody()));
+    .send(text);
 }
 
 export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): void {

@@ -51,5 +51,8 @@ export function registerJsonParsers(app: FastifyInstance, limits: JsonLimits): v
 }
 
 export function sendScim(reply: FastifyReply, status: number, body: unknown): FastifyReply {
-  return reply.code(status).header('content-type', SCIM_CONTENT_TYPE).send(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  // The request log may trust this text to be JSON.stringify's (redact.ts redactedJsonText).
+  reply.request.sentJson = text;
+  return reply.code(status).header('content-type', SCIM_CONTENT_TYPE).send(text);
 }

@@ -1,6 +1,6 @@
 /** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
 import { forbidden, unauthorized } from '../scim/errors.ts';
-import type { Repo, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
+import type { AuthStamp, Repo, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
 
 export interface AuthContext {
@@ -12,11 +12,31 @@ export interface AuthContext {
 /** How often `last_used_at` is written for one token: a read must not become a write every time. */
 const TOUCH_INTERVAL_MS = 60_000;
 
+/**
+ * How long a token's looked-up record, client and tenant may be reused. Where the store reports
+ * other processes' changes at once (SQLite), entries live until the store's stamp changes and this
+ * long at most; elsewhere (PostgreSQL replicas) they live `SHARED_TTL_MS`, which bounds how late a
+ * revocation made on another replica or through the CLI takes effect.
+ */
+const EXACT_TTL_MS = 60_000;
+export const SHARED_TTL_MS = 1_000;
+const MAX_CACHED = 10_000;
+
+interface Cached {
+  readonly stamp: string;
+  readonly until: number;
+  readonly record: TokenRecord;
+  readonly client: ScimClient | undefined;
+  readonly tenant: Tenant | undefined;
+}
+
 export class Authenticator {
   private readonly touched = new Map<string, number>();
+  /** Looked-up tokens by hash. Only tokens that exist are kept, so random tokens cannot fill it. */
+  private readonly cache = new Map<string, Cached>();
 
   constructor(
-    private readonly store: Repo,
+    private readonly store: Repo & { authStamp?: () => AuthStamp },
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -30,13 +50,13 @@ export class Authenticator {
     const token = m[1]!;
     if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('The bearer token is not valid');
     const hash = hashToken(token);
-    const record = await this.store.tokenByHash(hash);
+    const now = this.now();
+    const { record, client, tenant } = await this.lookup(hash, now.getTime());
     // The lookup is by hash, so timing reveals nothing about the token; the comparison is the usual belt and braces.
     if (!record || !hashesEqual(record.hash, hash)) throw unauthorized('The bearer token is not valid');
-    const now = this.now();
+    // Revocation, expiry and tenant state are checked on every request, cached or not.
     if (record.revokedAt) throw unauthorized('The bearer token has been revoked');
     if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw unauthorized('The bearer token has expired');
-    const [client, tenant] = await Promise.all([this.store.clientById(record.clientId), this.store.tenantById(record.tenantId)]);
     if (!client || client.revokedAt) throw unauthorized('The SCIM client of this token has been revoked');
     if (!tenant) throw unauthorized('The bearer token is not valid');
     if (tenantName !== undefined && tenant.name !== tenantName) throw unauthorized('The bearer token is not valid for this tenant');
@@ -45,6 +65,22 @@ export class Authenticator {
     if (tenant.settings['scim.enabled'] === 'false') throw forbidden(`SCIM is disabled for tenant '${tenant.name}' (scim.enabled = false); its data is kept`);
     this.touch(record.id, now);
     return { tenant, client, token: record };
+  }
+
+  /** The token, its client and its tenant: from the cache while the store says nothing changed, else from the store. */
+  private async lookup(hash: string, now: number): Promise<{ record?: TokenRecord; client?: ScimClient; tenant?: Tenant }> {
+    const stamp = this.store.authStamp?.();
+    const hit = this.cache.get(hash);
+    if (stamp && hit && hit.stamp === stamp.stamp && now < hit.until) return hit;
+    const record = await this.store.tokenByHash(hash);
+    if (!record) return {};
+    const [client, tenant] = await Promise.all([this.store.clientById(record.clientId), this.store.tenantById(record.tenantId)]);
+    if (stamp) {
+      if (this.cache.size >= MAX_CACHED) this.cache.clear();
+      // Stamped before the lookup: a change committed meanwhile moves the stamp, so this entry is not reused.
+      this.cache.set(hash, { stamp: stamp.stamp, until: now + (stamp.crossProcess ? EXACT_TTL_MS : SHARED_TTL_MS), record, client, tenant });
+    }
+    return { record, client, tenant };
   }
 
   private touch(tokenId: string, now: Date): void {

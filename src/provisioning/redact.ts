@@ -37,18 +37,36 @@ export function redact(value: unknown): unknown {
   return value;
 }
 
-/** The redacted JSON text of a body (parsed or raw), at most `max` characters. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…[truncated ${text.length - max} characters]` : text;
+}
+
+/**
+ * The redacted form of a JSON text that JSON.stringify produced. Every key and every string of such
+ * a text appears in it literally (it escapes only quotes, backslashes, control characters and lone
+ * surrogates, none of which SECRET_KEY looks for), so a text in which SECRET_KEY matches nowhere
+ * has no key or PATCH path to redact and is kept as it is, without being parsed and rebuilt.
+ */
+export function redactedJsonText(text: string, max: number): string | undefined {
+  if (text === '') return undefined;
+  if (!SECRET_KEY.test(text)) return cut(text, max);
+  return cut(JSON.stringify(redact(JSON.parse(text))), max);
+}
+
+/** The redacted JSON text of a body (parsed, or raw text from elsewhere), at most `max` characters. */
 export function redactedText(body: unknown, max: number): string | undefined {
   if (body === undefined || body === null || body === '') return undefined;
-  let parsed = body;
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    let parsed: unknown;
     try {
       parsed = JSON.parse(String(body));
     } catch {
       // Not JSON (a parse error answer, say): keep nothing that could hold a secret.
       return '[not JSON]';
     }
+    return cut(JSON.stringify(redact(parsed)), max);
   }
-  const text = JSON.stringify(redact(parsed));
-  return text.length > max ? `${text.slice(0, max)}…[truncated ${text.length - max} characters]` : text;
+  // A parsed body: its own JSON text is what JSON.stringify makes of it.
+  const text = JSON.stringify(body);
+  return text === undefined ? undefined : redactedJsonText(text, max);
 }

@@ -26,6 +26,7 @@ import { setUserGroups } from './memberships.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { quoted } from './policies.ts';
 import { UniqueViolation } from '../store/types.ts';
+import { knownInNoGroup } from '../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
 
@@ -127,7 +128,11 @@ export class ResourceService {
 
   // Rendering
 
-  private async render(repo: Repo, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest): Promise<Json[]> {
+  /**
+   * `readOnly`: the resources were just read and nothing has written since, so the store's hints
+   * hold (a write use case may have changed memberships after its read, and passes false).
+   */
+  private async render(repo: Repo, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false): Promise<Json[]> {
     const projections = new Map<ResourceTypeName, Projection>();
     const proj = (type: ResourceTypeName) => {
       let p = projections.get(type);
@@ -138,9 +143,10 @@ export class ResourceService {
       return p;
     };
     // Role rules may test group membership (groups.display eq "Admins"), so with rules the groups
-    // are loaded even when the projection leaves them out of the answer.
+    // are loaded even when the projection leaves them out of the answer. A user the store read as a
+    // member of no group has no User.groups to look up.
     const needGroups = (ctx.model?.roles.length ?? 0) > 0 || proj('User').includes('groups');
-    const userIds = resources.filter((r) => r.type === 'User' && needGroups).map((r) => r.id);
+    const userIds = resources.filter((r) => r.type === 'User' && needGroups && !(readOnly && knownInNoGroup(r))).map((r) => r.id);
     const groups = userIds.length ? await repo.groupsOf(ctx.tenantId, userIds) : new Map();
     const out: Json[] = [];
     for (const r of resources) {
@@ -158,8 +164,8 @@ export class ResourceService {
     return `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
   }
 
-  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest): Promise<Representation> {
-    const [resource] = await this.render(repo, ctx, [r], projection);
+  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, readOnly = false): Promise<Representation> {
+    const [resource] = await this.render(repo, ctx, [r], projection, readOnly);
     return { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
   }
 
@@ -286,7 +292,7 @@ export class ResourceService {
   async get(ctx: ScimContext, type: ResourceTypeName, id: string, projection: ProjectionRequest = {}): Promise<Representation> {
     const r = await this.store.getResource(ctx.tenantId, type, id);
     if (!r) throw notFound(`${type} ${id} not found`);
-    return this.represent(this.store, ctx, r, projection);
+    return this.represent(this.store, ctx, r, projection, true);
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */
@@ -476,7 +482,7 @@ export class ResourceService {
       startIndex: req.startIndex,
       count: req.count,
     });
-    const resources = await this.render(this.store, ctx, page.resources, req);
+    const resources = await this.render(this.store, ctx, page.resources, req, true);
     return {
       schemas: [LIST_RESPONSE_URN],
       totalResults: page.total,

@@ -13,6 +13,7 @@ export const WRITE_METHODS = [
   'revokeTokens',
   'touchToken',
   'insertResource',
+  'insertResources',
   'updateResource',
   'deleteResource',
   'applyMemberDelta',

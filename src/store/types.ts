@@ -227,6 +227,8 @@ export interface Repo {
   // Resources: every call is scoped by tenant. `search` is the resource's search form
   // (scim/search-form.ts): filters and sorts run against it.
   insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void>;
+  /** Many insertResource calls at once, in few statements (bulk loads): all are written or, on an error, none in a transaction. */
+  insertResources(tenantId: string, items: readonly { readonly resource: StoredResource; readonly search: Json }[]): Promise<void>;
   /** In a transaction, `lock` holds the row until commit (PostgreSQL: FOR NO KEY UPDATE), so read → write is safe across processes. */
   getResource(tenantId: string, type: ResourceTypeName, id: string, opts?: { lock?: boolean }): Promise<StoredResource | undefined>;
   /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. Without `search` the stored search form is kept. */
@@ -306,7 +308,19 @@ export interface Repo {
   requestLogEntry(id: number): Promise<RequestLogEntry | undefined>;
 }
 
+/**
+ * What a cache of authentication data compares to know whether it may be stale: `stamp` changes as
+ * soon as a write of this process to tenants, clients, tokens, tenant schemas or role rules has
+ * committed. `crossProcess` says whether it also changes at once when another process (the CLI,
+ * another replica) commits such a write; where it does not, caches must bound their age by time.
+ */
+export interface AuthStamp {
+  readonly stamp: string;
+  readonly crossProcess: boolean;
+}
+
 export interface Store extends Repo {
+  authStamp(): AuthStamp;
   /** Runs `fn` in one serialisable transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
   close(): Promise<void>;

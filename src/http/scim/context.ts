@@ -15,8 +15,11 @@ declare module 'fastify' {
     scim?: RequestScim;
     /** Bytes of the request body as received (set by the JSON parser). */
     bodyBytes?: number;
-    /** The response body as sent, for the request log. */
-    sentPayload?: unknown;
+    /**
+     * The response body as sent, for the request log: every SCIM answer with a body goes through
+     * sendScim or sendError, which note the JSON text they made (no onSend hook needed).
+     */
+    sentJson?: string;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeClient, profileOf } from '../../provisioning/idp.ts';
-import { redactedText } from '../../provisioning/redact.ts';
+import { redactedJsonText, redactedText } from '../../provisioning/redact.ts';
 import { loggableUrl } from '../log-url.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
@@ -87,27 +87,24 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     };
   });
 
-  app.addHook('onSend', async (request: FastifyRequest, _reply, payload: unknown) => {
-    request.sentPayload = payload;
-    return payload;
-  });
-
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const log = services.requestLog;
     const scim = request.scim;
     if (request.unlogged) return;
     const unlogged = request.refusalsNotLogged ?? 0;
     let scimType: string | undefined;
-    if (reply.statusCode >= 400 && typeof request.sentPayload === 'string') {
+    const sent = request.sentJson;
+    if (reply.statusCode >= 400 && sent !== undefined) {
       try {
-        scimType = (JSON.parse(request.sentPayload) as { scimType?: string }).scimType;
+        scimType = (JSON.parse(sent) as { scimType?: string }).scimType;
       } catch {
         scimType = undefined;
       }
     }
     const max = log.options.maxBodyChars;
     const requestBody = redactedText(request.body, max);
-    const responseBody = redactedText(request.sentPayload, max);
+    // What scimd serialised itself needs no parsing to be redacted.
+    const responseBody = sent === undefined ? undefined : redactedJsonText(sent, max);
     log.record({
       at: new Date().toISOString(),
       method: request.method,

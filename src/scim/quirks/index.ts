@@ -48,15 +48,25 @@ export function onByDefault(n: Normaliser, profile: IdpProfile): boolean {
   return n.profiles === 'all' || n.profiles.includes(profile);
 }
 
+const NO_SETTINGS: Readonly<Record<string, string>> = Object.freeze({});
+/** Per settings object (a client's, reused while it is cached) and profile: computed once. */
+const chosen = new WeakMap<object, Map<IdpProfile, readonly Normaliser[]>>();
+
 /**
  * The normalisers for a client: its profile's defaults, then its own `normaliser.<name>` settings
  * ("on"/"off"), which win.
  */
-export function normalisersFor(profile: IdpProfile, settings: Readonly<Record<string, string>> = {}): Normaliser[] {
-  return NORMALISERS.filter((n) => {
+export function normalisersFor(profile: IdpProfile, settings: Readonly<Record<string, string>> = NO_SETTINGS): readonly Normaliser[] {
+  let byProfile = chosen.get(settings);
+  const hit = byProfile?.get(profile);
+  if (hit) return hit;
+  const list = NORMALISERS.filter((n) => {
     const override = settings[`normaliser.${n.name}`];
     if (override === 'on') return true;
     if (override === 'off') return false;
     return onByDefault(n, profile);
   });
+  if (!byProfile) chosen.set(settings, (byProfile = new Map()));
+  byProfile.set(profile, list);
+  return list;
 }

@@ -26,7 +26,8 @@ export class QuirkRun {
 
   /** A POST or PUT body (`resourceId` set for PUT). */
   resource(body: unknown, schema: ResourceSchema, resourceId?: string): unknown {
-    if (!isObject(body)) return body;
+    // The copy is for the normalisers to change freely; without any, the body is left as it is.
+    if (!isObject(body) || !this.normalisers.some((n) => n.resource)) return body;
     let out: Json = structuredClone(body);
     for (const n of this.normalisers) if (n.resource) out = n.resource(out, this.context(n, schema, resourceId));
     return out;
@@ -34,7 +35,7 @@ export class QuirkRun {
 
   /** A PatchOp body, with the stored resource it applies to. */
   patch(body: unknown, schema: ResourceSchema, resourceId: string, current: Json): unknown {
-    if (!isObject(body)) return body;
+    if (!isObject(body) || !this.normalisers.some((n) => n.patch)) return body;
     // Operations that are not objects are malformed: leave the whole message to the core to refuse.
     const ops = Object.entries(body).find(([k]) => k.toLowerCase() === 'operations')?.[1];
     if (Array.isArray(ops) && ops.some((op) => !isObject(op))) return body;

@@ -75,6 +75,9 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   }
   const readRepo = new SqlRepo(new PgDriver(pool));
   let closed = false;
+  // This process's committed writes to authentication data. Other replicas' writes do not show here:
+  // caches bound their age by time (AuthStamp.crossProcess false).
+  let authCommits = 0;
 
   async function attempt<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -84,10 +87,12 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       throw mapPgError(e);
     }
     let broken: Error | undefined;
+    const repo = new SqlRepo(new PgDriver(client));
     try {
       await client.query('BEGIN');
-      const result = await fn(new SqlRepo(new PgDriver(client)));
+      const result = await fn(repo);
       await client.query('COMMIT');
+      if (repo.touchedAuth) authCommits++;
       return result;
     } catch (e) {
       try {
@@ -120,5 +125,5 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     await pool.end();
   }
 
-  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close };
+  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, authStamp: () => ({ stamp: String(authCommits), crossProcess: false }) };
 }

@@ -36,7 +36,8 @@ const insensitive = (a: AttributeDef) => (a.type === 'string' || a.type === 'ref
 const isMembers = (ref: AttrRef, type: ResourceTypeName) => type === 'Group' && !ref.extension && ref.schema !== null && ref.attr.name === 'members';
 const isGroups = (ref: AttrRef, type: ResourceTypeName) => type === 'User' && !ref.extension && ref.schema !== null && ref.attr.name === 'groups';
 
-export const RESOURCE_COLUMNS = 'r.id, r.type, r.version, r.created, r.last_modified, r.data';
+// in_group: whether the resource is a member of any group, so rendering User.groups can skip a query.
+export const RESOURCE_COLUMNS = 'r.id, r.type, r.version, r.created, r.last_modified, r.data, EXISTS (SELECT 1 FROM group_members gm WHERE gm.member_seq = r.seq) AS in_group';
 
 export class SqlCompiler {
   readonly params: unknown[] = [];

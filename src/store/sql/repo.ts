@@ -9,7 +9,8 @@ import type { Json } from '../../scim/schema/validate.ts';
 import type { Mail, MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, RoleRule, ScimClient, ScimdEvent, Settings, Tenant, TenantSchema, TenantStatus, Tombstone, TokenRecord, UserLink } from '../types.ts';
 import { UniqueViolation } from '../types.ts';
 import { indexedValues, keyColumns } from './columns.ts';
-import { compileSearch } from './compile.ts';
+import { compileSearch, RESOURCE_COLUMNS } from './compile.ts';
+import { markInNoGroup } from '../hints.ts';
 import { fold } from '../../scim/values.ts';
 import type { Driver, Row } from './driver.ts';
 
@@ -18,7 +19,7 @@ const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v
 const settingsOf = (v: unknown): Settings => (v === null || v === undefined ? {} : (json(v) as Settings));
 
 function resourceFromRow(row: Row): StoredResource {
-  return {
+  const r: StoredResource = {
     id: row.id as string,
     type: row.type as ResourceTypeName,
     version: Number(row.version),
@@ -26,6 +27,8 @@ function resourceFromRow(row: Row): StoredResource {
     lastModified: row.last_modified as string,
     data: json(row.data) as Json,
   };
+  // SQLite answers EXISTS with 0 or 1, PostgreSQL with a boolean.
+  return row.in_group === 0 || row.in_group === false ? markInNoGroup(r) : r;
 }
 
 function tenantFromRow(r: Row): Tenant {
@@ -127,6 +130,13 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
 
 export class SqlRepo implements Repo {
+  /**
+   * Set by every write that can change how a request authenticates or what its tenant looks like
+   * (tenants, clients, tokens, tenant schemas, role rules). The store reads and clears it when the
+   * transaction has committed, so caches learn of the change only once it is visible to readers.
+   */
+  touchedAuth = false;
+
   constructor(private readonly db: Driver) {}
 
   private async one(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
@@ -136,6 +146,7 @@ export class SqlRepo implements Repo {
   // Tenants
 
   async createTenant(t: Tenant): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('INSERT INTO tenants (id, name, status, created_at, settings) VALUES (?, ?, ?, ?, ?)', [t.id, t.name, t.status, t.createdAt, JSON.stringify(t.settings)]);
   }
 
@@ -154,10 +165,12 @@ export class SqlRepo implements Repo {
   }
 
   async setTenantStatus(id: string, status: TenantStatus): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tenants SET status = ? WHERE id = ?', [status, id]);
   }
 
   async setTenantSettings(id: string, settings: Settings): Promise<void> {
+    this.touchedAuth = true;
     // user_names_global mirrors userName.scope for the cross-tenant uniqueness check.
     await this.db.execute('UPDATE tenants SET settings = ?, user_names_global = ? WHERE id = ?', [JSON.stringify(settings), settings['userName.scope'] === 'global' ? 1 : 0, id]);
   }
@@ -165,6 +178,7 @@ export class SqlRepo implements Repo {
   // Clients
 
   async createClient(c: ScimClient): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('INSERT INTO scim_clients (id, tenant_id, name, created_at, idp, settings) VALUES (?, ?, ?, ?, ?, ?)', [
       c.id,
       c.tenantId,
@@ -190,10 +204,12 @@ export class SqlRepo implements Repo {
   }
 
   async revokeClient(id: string, at: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE scim_clients SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
   }
 
   async updateClient(id: string, changes: { idp?: string | null; detectedIdp?: string | null; detectedReason?: string | null; settings?: Settings }): Promise<void> {
+    this.touchedAuth = true;
     const columns: [keyof typeof changes, string][] = [
       ['idp', 'idp'],
       ['detectedIdp', 'detected_idp'],
@@ -214,6 +230,7 @@ export class SqlRepo implements Repo {
   // Tokens
 
   async createToken(t: TokenRecord): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('INSERT INTO tokens (id, tenant_id, client_id, hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
       t.id,
       t.tenantId,
@@ -241,6 +258,7 @@ export class SqlRepo implements Repo {
   }
 
   async expireTokens(clientId: string, at: string, exceptId: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tokens SET expires_at = ? WHERE client_id = ? AND id <> ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)', [
       at,
       clientId,
@@ -250,6 +268,7 @@ export class SqlRepo implements Repo {
   }
 
   async revokeTokens(clientId: string, at: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('UPDATE tokens SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL', [at, clientId]);
   }
 
@@ -266,9 +285,27 @@ export class SqlRepo implements Repo {
     return r?.seq;
   }
 
+  /**
+   * The resource's rows in `resource_values`. On an update only the rows that differ are deleted
+   * or inserted: most updates (a PATCH of displayName, an `active` flip) leave the emails alone, and
+   * a read is cheaper than rewriting the rows and their two indexes.
+   */
   private async writeValues(tenantId: string, seq: unknown, r: StoredResource, replace: boolean): Promise<void> {
-    if (replace) await this.db.execute('DELETE FROM resource_values WHERE resource_seq = ?', [seq]);
-    for (const v of indexedValues(r.type, r.data)) {
+    const wanted = indexedValues(r.type, r.data);
+    const stale: { attr: string; value: string }[] = [];
+    let fresh = wanted;
+    if (replace) {
+      const key = (v: { attr: string; value: string }) => `${v.attr}\u0000${v.value}`;
+      const have = (await this.db.query('SELECT attr, value_fold FROM resource_values WHERE resource_seq = ?', [seq])).map((row) => ({ attr: row.attr as string, value: row.value_fold as string }));
+      const haveKeys = new Set(have.map(key));
+      const wantedKeys = new Set(wanted.map(key));
+      fresh = wanted.filter((v) => !haveKeys.has(key(v)));
+      for (const v of have) if (!wantedKeys.has(key(v))) stale.push(v);
+    }
+    for (const v of stale) {
+      await this.db.execute('DELETE FROM resource_values WHERE resource_seq = ? AND attr = ? AND value_fold = ?', [seq, v.attr, v.value]);
+    }
+    for (const v of fresh) {
       await this.db.execute('INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES (?, ?, ?, ?)', [seq, tenantId, v.attr, v.value]);
     }
   }
@@ -294,9 +331,34 @@ export class SqlRepo implements Repo {
     await this.writeValues(tenantId, rows[0]!.seq, r, false);
   }
 
+  /** 100 resources per INSERT … RETURNING, then their resource_values rows 250 to a statement. */
+  async insertResources(tenantId: string, items: readonly { readonly resource: StoredResource; readonly search: Json }[]): Promise<void> {
+    for (const part of chunks(items, 100)) {
+      const params: unknown[] = [];
+      for (const { resource: r, search } of part) {
+        const k = keyColumns(r.type, r.data);
+        params.push(tenantId, r.id, r.type, r.version, r.created, r.lastModified, k.user_name, k.user_name_fold, k.external_id, k.display_name, k.display_name_fold, this.db.json(r.data), this.db.json(search));
+      }
+      const row = `(${marks(13)})`;
+      const rows = await this.uniqueGuard(() =>
+        this.db.query(
+          `INSERT INTO resources (tenant_id, id, type, version, created, last_modified, user_name, user_name_fold, external_id, display_name, display_name_fold, data, search)
+           VALUES ${part.map(() => row).join(', ')} RETURNING seq, id`,
+          params,
+        ),
+      );
+      const seqOf = new Map(rows.map((r) => [r.id as string, r.seq]));
+      const values: unknown[][] = [];
+      for (const { resource: r } of part) for (const v of indexedValues(r.type, r.data)) values.push([seqOf.get(r.id), tenantId, v.attr, v.value]);
+      for (const vpart of chunks(values, 250)) {
+        await this.db.execute(`INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES ${vpart.map(() => '(?, ?, ?, ?)').join(', ')}`, vpart.flat());
+      }
+    }
+  }
+
   async getResource(tenantId: string, type: ResourceTypeName, id: string, opts: { lock?: boolean } = {}): Promise<StoredResource | undefined> {
     const lock = opts.lock ? this.db.forUpdate : '';
-    const r = await this.one(`SELECT id, type, version, created, last_modified, data FROM resources WHERE tenant_id = ? AND id = ? AND type = ?${lock}`, [tenantId, id, type]);
+    const r = await this.one(`SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE r.tenant_id = ? AND r.id = ? AND r.type = ?${lock}`, [tenantId, id, type]);
     return r && resourceFromRow(r);
   }
 
@@ -332,11 +394,22 @@ export class SqlRepo implements Repo {
     return (await this.db.execute('DELETE FROM resources WHERE tenant_id = ? AND id = ? AND type = ?', [tenantId, id, type])) > 0;
   }
 
+  /**
+   * The page, and the total without a COUNT where the page already tells it: a page that is not
+   * full and not empty ends the result (total = offset + its length), and an empty first page means
+   * none. A lookup by userName or externalId, the commonest search of all, is then one statement.
+   */
   async queryResources(tenantId: string, q: ResourceQuery): Promise<ResourcePage> {
     const c = compileSearch(this.db.dialect, tenantId, q);
-    const total = Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n);
-    const resources = q.count > 0 && total > 0 ? (await this.db.queryCompiled(c.pageSql, c.pageParams)).map(resourceFromRow) : [];
-    return { total, resources };
+    const offset = Math.max(0, q.startIndex - 1);
+    if (q.count > 0) {
+      const resources = (await this.db.queryCompiled(c.pageSql, c.pageParams)).map(resourceFromRow);
+      if ((resources.length > 0 && resources.length < q.count) || (resources.length === 0 && offset === 0)) return { total: offset + resources.length, resources };
+      // Two statements, two snapshots: a total never smaller than what the page shows.
+      const total = Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n);
+      return { total: resources.length ? Math.max(total, offset + resources.length) : total, resources };
+    }
+    return { total: Number((await this.db.queryCompiled(c.countSql, c.countParams))[0]!.n), resources: [] };
   }
 
   // Membership
@@ -388,38 +461,81 @@ export class SqlRepo implements Repo {
     }
   }
 
+  /**
+   * Direct and nested memberships, walked level by level from the users up. One indexed probe
+   * answers a user in no group; a recursive CTE would need temporary B-trees (UNION, GROUP BY,
+   * ORDER BY) even for an empty answer, which made it the dearest statement of a GET.
+   */
   async groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>> {
     const out = new Map<string, GroupMembership[]>();
+    // Direct memberships: user id → group seqs.
+    const direct = new Map<string, Set<number>>();
     for (const part of chunks([...new Set(userIds)], 500)) {
       const rows = await this.db.query(
-        `WITH RECURSIVE anc(user_seq, seq, direct) AS (
-           SELECT gm.member_seq, gm.group_seq, 1 FROM group_members gm
-             WHERE gm.member_seq IN (SELECT seq FROM resources WHERE tenant_id = ? AND id IN (${marks(part.length)}))
-           UNION
-           SELECT anc.user_seq, gm.group_seq, 0 FROM group_members gm JOIN anc ON gm.member_seq = anc.seq)
-         SELECT u.id AS user_id, g.id AS group_id, g.display_name AS display, MAX(anc.direct) AS direct, g.seq AS group_seq
-         FROM anc JOIN resources g ON g.seq = anc.seq JOIN resources u ON u.seq = anc.user_seq
-         GROUP BY u.id, g.id, g.display_name, g.seq ORDER BY g.seq`,
+        `SELECT r.id, gm.group_seq FROM resources r JOIN group_members gm ON gm.member_seq = r.seq WHERE r.tenant_id = ? AND r.id IN (${marks(part.length)})`,
         [tenantId, ...part],
       );
       for (const r of rows) {
-        const list = out.get(r.user_id as string) ?? [];
-        const g: GroupMembership = { value: r.group_id as string, type: Number(r.direct) ? 'direct' : 'indirect' };
-        list.push(r.display === null ? g : { ...g, display: r.display as string });
-        out.set(r.user_id as string, list);
+        const set = direct.get(r.id as string) ?? new Set<number>();
+        set.add(Number(r.group_seq));
+        direct.set(r.id as string, set);
       }
+    }
+    if (direct.size === 0) return out;
+    // The groups above them, level by level (memberships never cross tenants); cycles end the walk.
+    const parents = new Map<number, number[]>();
+    let frontier = [...new Set([...direct.values()].flatMap((s) => [...s]))];
+    const known = new Set<number>(frontier);
+    while (frontier.length) {
+      const next: number[] = [];
+      for (const part of chunks(frontier, 500)) {
+        const rows = await this.db.query(`SELECT member_seq, group_seq FROM group_members WHERE member_seq IN (${marks(part.length)})`, part);
+        for (const r of rows) {
+          const child = Number(r.member_seq);
+          const parent = Number(r.group_seq);
+          parents.set(child, [...(parents.get(child) ?? []), parent]);
+          if (!known.has(parent)) {
+            known.add(parent);
+            next.push(parent);
+          }
+        }
+      }
+      frontier = next;
+    }
+    const groups = new Map<number, { id: string; display: string | null }>();
+    for (const part of chunks([...known], 500)) {
+      const rows = await this.db.query(`SELECT seq, id, display_name FROM resources WHERE seq IN (${marks(part.length)})`, part);
+      for (const r of rows) groups.set(Number(r.seq), { id: r.id as string, display: (r.display_name as string | null) ?? null });
+    }
+    for (const [userId, mine] of direct) {
+      const reached = new Set<number>();
+      const stack = [...mine];
+      while (stack.length) {
+        const g = stack.pop()!;
+        if (reached.has(g)) continue;
+        reached.add(g);
+        stack.push(...(parents.get(g) ?? []));
+      }
+      const list: GroupMembership[] = [];
+      for (const seq of [...reached].sort((a, b) => a - b)) {
+        const g = groups.get(seq);
+        if (!g) continue;
+        const m: GroupMembership = { value: g.id, type: mine.has(seq) ? 'direct' : 'indirect' };
+        list.push(g.display === null ? m : { ...m, display: g.display });
+      }
+      out.set(userId, list);
     }
     return out;
   }
 
   // Request log
 
+  /** Rows go in 50 to a statement: a batch of the log is written in a few statements, not one per entry. */
   async appendRequestLog(entries: readonly RequestLogEntry[]): Promise<void> {
-    for (const e of entries) {
-      await this.db.execute(
-        `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
+    for (const part of chunks(entries, 50)) {
+      const params: unknown[] = [];
+      for (const e of part) {
+        params.push(
           e.at,
           e.tenantId ?? null,
           e.tenantName ?? null,
@@ -434,7 +550,13 @@ export class SqlRepo implements Repo {
           JSON.stringify(e.notes),
           e.requestBody ?? null,
           e.responseBody ?? null,
-        ],
+        );
+      }
+      const row = `(${marks(14)})`;
+      await this.db.execute(
+        `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
+         VALUES ${Array.from({ length: part.length }, () => row).join(', ')}`,
+        params,
       );
     }
   }
@@ -480,6 +602,7 @@ export class SqlRepo implements Repo {
   }
 
   async putTenantSchema(tenantId: string, t: TenantSchema): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('DELETE FROM tenant_schemas WHERE tenant_id = ? AND urn = ?', [tenantId, t.urn]);
     await this.db.execute('INSERT INTO tenant_schemas (tenant_id, urn, resource_type, definition, created_at) VALUES (?, ?, ?, ?, ?)', [
       tenantId,
@@ -492,6 +615,7 @@ export class SqlRepo implements Repo {
   }
 
   async removeTenantSchema(tenantId: string, urn: string): Promise<boolean> {
+    this.touchedAuth = true;
     const n = await this.db.execute('DELETE FROM tenant_schemas WHERE tenant_id = ? AND urn = ?', [tenantId, urn]);
     if (n > 0) await this.bumpSchemaVersion(tenantId);
     return n > 0;
@@ -503,12 +627,14 @@ export class SqlRepo implements Repo {
   }
 
   async putRoleRule(tenantId: string, rule: RoleRule, at: string): Promise<void> {
+    this.touchedAuth = true;
     await this.db.execute('DELETE FROM role_rules WHERE tenant_id = ? AND role = ?', [tenantId, rule.role]);
     await this.db.execute('INSERT INTO role_rules (tenant_id, role, filter, created_at) VALUES (?, ?, ?, ?)', [tenantId, rule.role, rule.filter, at]);
     await this.bumpSchemaVersion(tenantId);
   }
 
   async removeRoleRule(tenantId: string, role: string): Promise<boolean> {
+    this.touchedAuth = true;
     const n = await this.db.execute('DELETE FROM role_rules WHERE tenant_id = ? AND role = ?', [tenantId, role]);
     if (n > 0) await this.bumpSchemaVersion(tenantId);
     return n > 0;

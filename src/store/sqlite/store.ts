@@ -1,19 +1,20 @@
 /**
- * The embedded SQLite store: one writer connection (serialised by a mutex, so an async
- * transaction never interleaves with another) and one reader connection (WAL lets it read the
- * last commit while a write is under way). Reads outside a transaction use the reader; writes
- * outside a transaction run in one of their own.
+ * The embedded SQLite store: one writer connection, whose transactions run one after another and
+ * are committed in groups (group-commit.ts: one fsync for the transactions that queued up together,
+ * each atomic on its own), and one reader connection (WAL lets it read the last commit while a
+ * write is under way). Reads outside a transaction use the reader; writes outside a transaction
+ * run in one of their own.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Mutex } from '../mutex.ts';
 import { routedRepo } from '../repo-methods.ts';
-import type { Repo, Store } from '../types.ts';
+import type { AuthStamp, Repo, Store } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqlRepo } from '../sql/repo.ts';
 import { SqliteDriver } from './driver.ts';
+import { GroupCommitter } from './group-commit.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -55,7 +56,6 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   }
   const writeRepo = new SqlRepo(new SqliteDriver(writer));
   const readRepo = reader === writer ? writeRepo : new SqlRepo(new SqliteDriver(reader));
-  const mutex = new Mutex();
   let closed = false;
 
   /**
@@ -76,29 +76,41 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     }
   }
 
+  // Writes of this process to authentication data, counted once committed (see AuthStamp). Other
+  // processes' commits show in the writer's data_version, which only they change.
+  let authCommits = 0;
+  const afterBatch = () => {
+    if (!writeRepo.touchedAuth) return;
+    writeRepo.touchedAuth = false;
+    authCommits++;
+  };
+  const committer = new GroupCommitter(writer, writeRepo as Repo, { begin, mapError: mapSqliteError, afterBatch });
+  // PRAGMA data_version starts a read transaction (two lock syscalls), so its value is reused for
+  // the rest of the event-loop turn: another process's commit is seen from the next turn on.
+  const dataVersion = writer.prepare('PRAGMA data_version').pluck();
+  let seenVersion: string | undefined;
+  const authStamp = (): AuthStamp => {
+    if (closed) return { stamp: `closed.${authCommits}`, crossProcess: true };
+    if (seenVersion === undefined) {
+      seenVersion = String(dataVersion.get());
+      setImmediate(() => (seenVersion = undefined));
+    }
+    return { stamp: `${seenVersion}.${authCommits}`, crossProcess: true };
+  };
+
   function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
-    return mutex.run(async () => {
-      if (closed) throw new StoreUnavailable('store is closed');
-      await begin();
-      try {
-        const result = await fn(writeRepo);
-        writer.exec('COMMIT');
-        return result;
-      } catch (e) {
-        if (writer.inTransaction) writer.exec('ROLLBACK');
-        throw mapSqliteError(e);
-      }
-    });
+    if (closed) return Promise.reject(new StoreUnavailable('store is closed'));
+    return committer.run(fn);
   }
 
   async function close(): Promise<void> {
-    await mutex.run(async () => {
-      if (closed) return;
-      closed = true;
-      if (reader !== writer) reader!.close();
-      writer.close();
-    });
+    if (closed) return;
+    closed = true;
+    // Transactions asked for before close() still run and commit.
+    await committer.idle();
+    if (reader !== writer) reader!.close();
+    writer.close();
   }
 
-  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close };
+  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp };
 }

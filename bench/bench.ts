@@ -1,0 +1,278 @@
+/**
+ * One bench run: the ceiling, scimd and the load generator as three processes; users and groups
+ * seeded through the store; the phases in order, each between two ceiling samples.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { openPostgresStore } from '../src/store/postgres/store.ts';
+import { openSqliteStore } from '../src/store/sqlite/store.ts';
+import type { Store } from '../src/store/types.ts';
+import { PATCH_URN, userBody, userId, userName } from './data.ts';
+import type { LoadResult, LoadSpec, RequestTemplate } from './load.ts';
+import { describeMachine, type Machine } from './machine.ts';
+import type { BenchOptions } from './options.ts';
+import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReference, startScimd, type Child } from './processes.ts';
+import { seedGroup, seedUsers } from './seed.ts';
+import { meanOf, ratio } from './stats.ts';
+
+export interface PhaseResult {
+  readonly name: string;
+  /** A reference server's phase (Fastify alone, Fastify with one SQLite read), not scimd's. */
+  readonly reference?: boolean;
+  readonly label: string;
+  readonly ops: number;
+  /** Operations in the warm-up before the measured window. */
+  readonly warmupOps: number;
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly maxMs: number;
+  readonly errors: number;
+  readonly errorSamples: readonly string[];
+  /** Mean of the ceiling samples taken just before and just after the phase. */
+  readonly ceilingOpsPerSec: number;
+  /** opsPerSec / ceilingOpsPerSec. */
+  readonly ratio: number;
+  /** scimd's CPU time per operation over the whole phase (warm-up included), microseconds. */
+  readonly serverCpuUsPerOp: number;
+  /** The load generator's CPU time as a share of the measured window (1 = one core busy). */
+  readonly clientCpuShare: number;
+  /** Users stored while it ran. */
+  readonly usersStored: number;
+}
+
+export interface CeilingSample {
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly clientCpuShare: number;
+}
+
+export interface BenchResult {
+  readonly date: string;
+  readonly command: string;
+  readonly options: BenchOptions;
+  readonly machine: Machine;
+  readonly loadAverageAfter: readonly number[];
+  readonly ceiling: { readonly opsPerSec: number; readonly min: number; readonly max: number; readonly samples: readonly CeilingSample[] };
+  readonly phases: readonly PhaseResult[];
+  readonly seeding: readonly { readonly what: string; readonly count: number; readonly ms: number }[];
+  readonly memory: {
+    /** Peak RSS of scimd over the whole run, KiB. */
+    readonly peakRssKiB: number;
+    /** Peak RSS of scimd from the moment the big user set was stored to the end, KiB. */
+    readonly peakRssWithMillionKiB: number;
+    readonly rssAtEndKiB: number;
+  };
+}
+
+/** A reproducible shuffle (mulberry32), so two runs send the same requests in the same order. */
+export function shuffled<T>(items: readonly T[], seed = 1): T[] {
+  const out = [...items];
+  let s = seed >>> 0;
+  const rnd = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+const range = (from: number, to: number) => Array.from({ length: Math.max(0, to - from) }, (_, k) => from + k);
+
+interface Database {
+  readonly url?: string;
+  drop(): Promise<void>;
+}
+
+async function freshPostgres(baseUrl: string): Promise<Database> {
+  const name = `scimd_bench_${randomBytes(5).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const c = new pg.Client({ connectionString: baseUrl });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  const u = new URL(baseUrl);
+  u.pathname = `/${name}`;
+  return { url: u.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+export async function runBench(opts: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchResult> {
+  const date = new Date().toISOString();
+  const dataDir = mkdtempSync(join(tmpdir(), 'scimd-bench-'));
+  const token = `bench_${randomBytes(24).toString('base64url')}`;
+  const database: Database = opts.db === 'postgres' ? await freshPostgres(opts.postgresUrl) : { drop: async () => undefined };
+  const machine = await describeMachine(database.url);
+  const children: { stop(): Promise<void> }[] = [];
+  let store: Store | undefined;
+  try {
+    const ceilingServer = await startCeiling();
+    children.push(ceilingServer);
+    const scimd = await startScimd({
+      dataDir,
+      token,
+      fromSource: opts.fromSource,
+      ...(opts.entry ? { entry: opts.entry } : {}),
+      ...(database.url ? { databaseUrl: database.url } : {}),
+      ...(opts.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', opts.profile] } : {}),
+    });
+    children.push(scimd);
+    const loadgen = startLoadGenerator();
+    children.push(loadgen);
+    log(`scimd pid ${scimd.pid} on port ${scimd.port} (${opts.db}, data in ${dataDir}); ceiling on port ${ceilingServer.port}`);
+
+    // The orchestrator seeds through the store while scimd idles between phases. SQLite: a big
+    // page cache for the bulk load (the served connections keep their defaults).
+    store = database.url ? await openPostgresStore(database.url, { poolSize: 4 }) : openSqliteStore(join(dataDir, 'scimd.db'), { synchronous: 'NORMAL', cacheSizeKiB: 512 * 1024 });
+    const tenant = await store.tenantByName('default');
+    if (!tenant) throw new Error('scimd did not bootstrap tenant default');
+    const seeding: { what: string; count: number; ms: number }[] = [];
+    const seed = async (what: string, count: number, fn: () => Promise<void>) => {
+      const t0 = performance.now();
+      await fn();
+      const ms = performance.now() - t0;
+      seeding.push({ what, count, ms });
+      log(`seeded ${what} in ${(ms / 1000).toFixed(1)} s`);
+    };
+    const seedOpts = database.url ? { batch: 5000, parallel: 3 } : { batch: 50_000 };
+    let stored = 0;
+    await seed(`${opts.users.toLocaleString('en')} users`, opts.users, () => seedUsers(store!, tenant.id, 0, opts.users, seedOpts));
+    stored = opts.users;
+    // The reference server reads the users just seeded (SQLite only: it opens the file read-only).
+    const reference = await startReference(database.url ? undefined : join(dataDir, 'scimd.db'), tenant.id);
+    children.push(reference);
+
+    const ceilingSamples: CeilingSample[] = [];
+    const phases: PhaseResult[] = [];
+    const base = (port: number) => ({ host: '127.0.0.1', port, connections: opts.connections });
+    const ceilingSpec: LoadSpec = { ...base(ceilingServer.port), warmupMs: Math.min(opts.warmupMs, 500), durationMs: opts.ceilingMs, request: { method: 'GET', path: '/' }, expect: [200] };
+    const sampleCeiling = async (): Promise<number> => {
+      const r = await loadgen.run(ceilingSpec);
+      if (r.errors) throw new Error(`the ceiling server failed: ${r.errorSamples.join('; ')}`);
+      ceilingSamples.push({ opsPerSec: r.opsPerSec, p50Ms: r.latency.p50, p99Ms: r.latency.p99, clientCpuShare: r.clientCpuMs / r.elapsedMs });
+      return r.opsPerSec;
+    };
+    let lastCeiling = await sampleCeiling();
+    log(`ceiling ${Math.round(lastCeiling)} ops/s`);
+
+    const headers = { authorization: `Bearer ${token}`, 'user-agent': 'scimd-bench', 'content-type': 'application/scim+json' };
+    const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
+    const phase = async (
+      name: string,
+      label: string,
+      request: RequestTemplate,
+      spec: Partial<LoadSpec> & { expect: readonly number[] },
+      server: Child = scimd,
+    ): Promise<LoadResult | undefined> => {
+      if (!wanted(name)) return undefined;
+      const cpu0 = procStat(server.pid).cpuMs;
+      const r = await loadgen.run({ ...base(server.port), warmupMs: opts.warmupMs, durationMs: opts.durationMs, ...spec, request: { ...request, headers } });
+      const cpu1 = procStat(server.pid).cpuMs;
+      const before = lastCeiling;
+      lastCeiling = await sampleCeiling();
+      const ceiling = meanOf([before, lastCeiling]);
+      const result: PhaseResult = {
+        name,
+        label,
+        ...(server === scimd ? {} : { reference: true }),
+        ops: r.ops,
+        warmupOps: r.warmupOps,
+        opsPerSec: r.opsPerSec,
+        p50Ms: r.latency.p50,
+        p99Ms: r.latency.p99,
+        maxMs: r.latency.max,
+        errors: r.errors,
+        errorSamples: r.errorSamples,
+        ceilingOpsPerSec: ceiling,
+        ratio: ratio(r.opsPerSec, ceiling),
+        serverCpuUsPerOp: r.ops + r.warmupOps > 0 ? ((cpu1 - cpu0) * 1000) / (r.ops + r.warmupOps) : NaN,
+        clientCpuShare: r.clientCpuMs / r.elapsedMs,
+        usersStored: stored,
+      };
+      phases.push(result);
+      const f = (v: number | null, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
+      log(
+        `${label.padEnd(40)} ${f(result.opsPerSec, 0).padStart(7)} ops/s  p50 ${f(result.p50Ms, 2)} ms  p99 ${f(result.p99Ms, 2)} ms  ` +
+          `${f(result.ratio * 100, 1)} % of ceiling  server ${f(result.serverCpuUsPerOp, 0)} µs CPU/op${r.errors ? `  ${r.errors} ERRORS: ${r.errorSamples[0]}` : ''}`,
+      );
+      return r;
+    };
+
+    const small = shuffled(range(0, opts.users), 7);
+    await phase('ref-fastify', 'reference: Fastify, a fixed JSON document', { method: 'GET', path: '/fixed' }, { expect: [200] }, reference);
+    if (!database.url) await phase('ref-sqlite', 'reference: Fastify + one SQLite read by id', { method: 'GET', path: '/read/{0}' }, { values: small.map((i) => [userId(i)]), expect: [200] }, reference);
+    const eq = (i: number) => encodeURIComponent(`userName eq "${userName(i)}"`);
+    await phase('get', 'GET /Users/{id}', { method: 'GET', path: '/scim/v2/Users/{0}' }, { values: small.map((i) => [userId(i)]), expect: [200] });
+    await phase('filter', `GET /Users?filter=userName eq … (${opts.users.toLocaleString('en')} users)`, { method: 'GET', path: '/scim/v2/Users?filter={0}' }, { values: small.map((i) => [eq(i)]), expect: [200] });
+    const pages = range(0, Math.ceil(opts.users / 100)).map((p) => [String(p * 100 + 1)]);
+    await phase('list', 'GET /Users, pages of 100', { method: 'GET', path: '/scim/v2/Users?startIndex={0}&count=100' }, { values: pages, expect: [200] });
+    const nonce = randomBytes(3).toString('hex');
+    const posted = await phase('post', 'POST /Users', { method: 'POST', path: '/scim/v2/Users', body: JSON.stringify(userBody(`post{n}-${nonce}@bench.example.com`, 'p{n}')) }, { expect: [201], collectLocation: true });
+    const patchBody = JSON.stringify({ schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'displayName', value: 'Patched {n}' }] });
+    await phase('patch', 'PATCH /Users/{id} (replace displayName)', { method: 'PATCH', path: '/scim/v2/Users/{0}', body: patchBody }, { values: small.map((i) => [userId(i)]), expect: [200] });
+    await phase('put', 'PUT /Users/{id}', { method: 'PUT', path: '/scim/v2/Users/{0}', body: JSON.stringify(userBody('{1}', 'put{n}')) }, { values: small.map((i) => [userId(i), userName(i)]), expect: [200] });
+    if (posted) await phase('delete', 'DELETE /Users/{id}', { method: 'DELETE', path: '/scim/v2/Users/{0}' }, { values: posted.collected.map((id) => [id]), once: true, expect: [204] });
+
+    const overallBeforeReset = procStat(scimd.pid).peakRssKiB;
+    const needBig = wanted('lookup-big') || opts.groupSizes.some((s) => wanted(`group-${s}`));
+    await new Promise((r) => setTimeout(r, 300)); // let scimd's request log batch land before the bulk load
+    if (needBig) await seed(`${(opts.million - opts.users).toLocaleString('en')} more users (${opts.million.toLocaleString('en')} in all)`, opts.million - opts.users, () =>
+      seedUsers(store!, tenant.id, opts.users, opts.million, seedOpts),
+    );
+    if (needBig) stored = opts.million;
+    const resetOk = resetPeakRss(scimd.pid);
+    const big = shuffled(range(0, opts.million), 11).slice(0, 20_000);
+    await phase('lookup-big', `GET /Users?filter=userName eq … (${opts.million.toLocaleString('en')} users)`, { method: 'GET', path: '/scim/v2/Users?filter={0}' }, { values: big.map((i) => [eq(i)]), expect: [200] });
+
+    // Groups: members are the first users; each PATCH adds one user who is not a member yet.
+    const biggest = Math.max(...opts.groupSizes);
+    const poolSize = Math.min(opts.million - biggest, Math.ceil(((opts.warmupMs + opts.durationMs) / 1000) * 15_000));
+    for (const [k, size] of opts.groupSizes.entries()) {
+      const name = `group-${size}`;
+      if (!wanted(name)) continue;
+      const gid = userId(k, 'g');
+      await seed(`group of ${size.toLocaleString('en')} members`, size, () => seedGroup(store!, tenant.id, gid, `bench group ${size}`, 0, size));
+      const pool = shuffled(range(biggest, biggest + poolSize), 100 + k).map((i) => [userId(i)]);
+      const body = JSON.stringify({ schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'members', value: [{ value: '{0}' }] }] });
+      await phase(name, `PATCH /Groups/{id} add 1 member (${size.toLocaleString('en')} members)`, { method: 'PATCH', path: `/scim/v2/Groups/${gid}`, body }, { values: pool, once: true, expect: [204] });
+    }
+
+    const end = procStat(scimd.pid);
+    const ceilings = ceilingSamples.map((c) => c.opsPerSec);
+    return {
+      date,
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      options: opts,
+      machine,
+      loadAverageAfter: (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100),
+      ceiling: { opsPerSec: meanOf(ceilings), min: Math.min(...ceilings), max: Math.max(...ceilings), samples: ceilingSamples },
+      phases,
+      seeding,
+      memory: {
+        peakRssKiB: Math.max(overallBeforeReset, end.peakRssKiB),
+        peakRssWithMillionKiB: resetOk ? end.peakRssKiB : NaN,
+        rssAtEndKiB: end.rssKiB,
+      },
+    };
+  } finally {
+    await store?.close();
+    for (const c of children.reverse()) await c.stop().catch(() => undefined);
+    await database.drop().catch((e: unknown) => log(`could not drop the bench database: ${String(e)}`));
+    if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+    else log(`data kept in ${dataDir}`);
+  }
+}

@@ -1,0 +1,115 @@
+/** The command line of `npm run bench`. */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly db: 'sqlite' | 'postgres';
+  /** Server to create the throw-away database on (--db postgres). */
+  readonly postgresUrl: string;
+  readonly connections: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Measured length of each ceiling sample. */
+  readonly ceilingMs: number;
+  /** Users for the CRUD phases and the small lookup. */
+  readonly users: number;
+  /** Users stored for the big lookup. */
+  readonly million: number;
+  readonly groupSizes: readonly number[];
+  /** Markdown report (BENCHMARKS.md); none when undefined. */
+  readonly out?: string;
+  /** Machine-readable result. */
+  readonly json?: string;
+  readonly fromSource: boolean;
+  /** The scimd CLI entry to run instead of bin/scimd.js (another build, to compare two). */
+  readonly entry?: string;
+  /** Directory for a CPU profile of scimd (node --cpu-prof). */
+  readonly profile?: string;
+  /** Only these phases (by name), for profiling one path. */
+  readonly only?: readonly string[];
+  readonly keep: boolean;
+}
+
+export const USAGE = `npm run bench [-- options]
+
+  --quick                 tiny sizes and short phases (a smoke test; writes no BENCHMARKS.md unless --out)
+  --db sqlite|postgres    database (default sqlite, in a temporary data directory)
+  --postgres-url <url>    server for the throw-away database (default postgres://postgres@127.0.0.1:5432/postgres)
+  --connections <n>       keep-alive connections per phase (default 16)
+  --duration <s>          measured seconds per phase (default 5)
+  --warmup <s>            unmeasured seconds before each phase (default 1)
+  --ceiling <s>           measured seconds of each ceiling sample (default 2)
+  --users <n>             users for the CRUD phases and the small lookup (default 1000)
+  --million <n>           users stored for the big lookup (default 1000000)
+  --group-sizes <a,b,…>   member counts of the group PATCH phases (default 10,1000,10000,100000)
+  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick)
+  --json <file>           write the result as JSON
+  --source                run scimd from src/ through tsx instead of dist/
+  --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
+  --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
+  --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
+                          lookup-big, group)
+  --keep                  keep the temporary data directory
+`;
+
+function positive(name: string, raw: string | undefined, fallback: number, min = 1): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} must be a number ≥ ${min}, not '${raw}'`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      quick: { type: 'boolean' },
+      db: { type: 'string' },
+      'postgres-url': { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      ceiling: { type: 'string' },
+      users: { type: 'string' },
+      million: { type: 'string' },
+      'group-sizes': { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'string' },
+      source: { type: 'boolean' },
+      entry: { type: 'string' },
+      profile: { type: 'string' },
+      only: { type: 'string' },
+      keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) return 'help';
+  const quick = values.quick ?? false;
+  const db = values.db ?? 'sqlite';
+  if (db !== 'sqlite' && db !== 'postgres') throw new Error(`--db must be sqlite or postgres, not '${db}'`);
+  const groupSizes = (values['group-sizes'] ?? (quick ? '10,100' : '10,1000,10000,100000')).split(',').map((s) => positive('group-sizes', s.trim(), 0));
+  const users = Math.round(positive('users', values.users, quick ? 200 : 1000, 100));
+  const million = Math.round(positive('million', values.million, quick ? 2000 : 1_000_000, 1));
+  if (million < users + Math.max(...groupSizes) + 100) throw new Error('--million must exceed --users and the largest group size by at least 100');
+  const out = values.out ?? (quick ? undefined : 'BENCHMARKS.md');
+  return {
+    quick,
+    db,
+    postgresUrl: values['postgres-url'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    connections: Math.round(positive('connections', values.connections, 16)),
+    warmupMs: positive('warmup', values.warmup, quick ? 0.05 : 1, 0) * 1000,
+    durationMs: positive('duration', values.duration, quick ? 0.15 : 5, 0.01) * 1000,
+    ceilingMs: positive('ceiling', values.ceiling, quick ? 0.1 : 2, 0.01) * 1000,
+    users,
+    million,
+    groupSizes,
+    ...(out ? { out } : {}),
+    ...(values.json ? { json: values.json } : {}),
+    fromSource: values.source ?? false,
+    ...(values.entry ? { entry: values.entry } : {}),
+    ...(values.profile ? { profile: values.profile } : {}),
+    ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
+    keep: values.keep ?? false,
+  };
+}

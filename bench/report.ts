@@ -1,0 +1,158 @@
+/** The bench result as tables: on the console and in BENCHMARKS.md. */
+import type { BenchResult, PhaseResult } from './bench.ts';
+import { ratio } from './stats.ts';
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly measured: string;
+  /** undefined when the phases it needs did not run. */
+  readonly met: boolean | undefined;
+}
+
+const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)} %` : '–');
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
+const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
+const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+const mb = (kib: number) => (Number.isFinite(kib) ? `${((kib * 1024) / 1e6).toFixed(0)} MB` : '–');
+
+function find(result: BenchResult, name: string): PhaseResult | undefined {
+  return result.phases.find((p) => p.name === name);
+}
+
+/**
+ * How much more an operation costs in the big case than in the small one: the small case's share
+ * of the ceiling over the big case's, so that the machine getting busier between the two phases
+ * (each is measured against the ceiling samples around it) does not count as cost.
+ */
+export function costRatio(small: PhaseResult, big: PhaseResult): number {
+  return ratio(small.ratio, big.ratio);
+}
+
+function costText(small: PhaseResult, big: PhaseResult): string {
+  return `${times(costRatio(small, big))} (p50 ${times(ratio(big.p50Ms, small.p50Ms))}, scimd CPU/op ${times(ratio(big.serverCpuUsPerOp, small.serverCpuUsPerOp))})`;
+}
+
+/** The targets of issue 6, against this run. */
+export function checkTargets(result: BenchResult): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const share = (name: string, what: string, min: number) => {
+    const p = find(result, name);
+    out.push({ target: `${what} ≥ ${min * 100} % of the ceiling`, measured: p ? pct(p.ratio) : 'not run', met: p ? p.ratio >= min : undefined });
+  };
+  share('get', 'GET /Users/{id}', 0.4);
+  share('filter', '`userName eq`', 0.35);
+  share('post', 'POST /Users (durable)', 0.2);
+  share('patch', 'PATCH /Users/{id} (durable)', 0.2);
+  const sizes = [...result.options.groupSizes].sort((a, b) => a - b);
+  const smallG = find(result, `group-${sizes[0]}`);
+  const bigG = find(result, `group-${sizes.at(-1)}`);
+  const gCost = smallG && bigG ? costRatio(smallG, bigG) : NaN;
+  out.push({
+    target: `PATCH add on a ${int(sizes.at(-1)!)}-member group ≤ 1.2× the cost on a ${int(sizes[0]!)}-member group`,
+    measured: smallG && bigG ? costText(smallG, bigG) : 'not run',
+    met: smallG && bigG ? gCost <= 1.2 : undefined,
+  });
+  const lookSmall = find(result, 'filter');
+  const lookBig = find(result, 'lookup-big');
+  const lCost = lookSmall && lookBig ? costRatio(lookSmall, lookBig) : NaN;
+  out.push({
+    target: `\`userName eq\` at ${int(result.options.million)} users ≤ 1.5× the cost at ${int(result.options.users)}`,
+    measured: lookSmall && lookBig ? costText(lookSmall, lookBig) : 'not run',
+    met: lookSmall && lookBig ? lCost <= 1.5 : undefined,
+  });
+  const rss = result.memory.peakRssWithMillionKiB;
+  out.push({ target: `peak RSS with ${int(result.options.million)} users stored ≤ 250 MB`, measured: mb(rss), met: Number.isFinite(rss) ? (rss * 1024) / 1e6 <= 250 : undefined });
+  return out;
+}
+
+const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'server CPU µs/op', 'errors'];
+
+function phaseRow(p: PhaseResult): string[] {
+  return [p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), String(p.errors)];
+}
+
+function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [line(header), line(align), ...rows.map(line)].join('\n');
+}
+
+function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function ceilingRow(result: BenchResult): string[] {
+  const s = result.ceiling.samples;
+  const mid = (f: (x: (typeof s)[number]) => number) => (s.length ? [...s.map(f)].sort((a, b) => a - b)[Math.floor(s.length / 2)]! : NaN);
+  return ['bare node:http ceiling (mean of samples)', int(result.ceiling.opsPerSec), ms(mid((x) => x.p50Ms)), ms(mid((x) => x.p99Ms)), '100 %', '–', '0'];
+}
+
+export function consoleReport(result: BenchResult): string {
+  const targets = checkTargets(result);
+  return [
+    '',
+    textTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)]),
+    '',
+    textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
+    '',
+    `peak RSS of scimd: ${mb(result.memory.peakRssKiB)} overall, ${mb(result.memory.peakRssWithMillionKiB)} with ${int(result.options.million)} users stored`,
+    ...result.seeding.map((s) => `seeded ${s.what} in ${(s.ms / 1000).toFixed(1)} s (${int((s.count * 1000) / s.ms)}/s)`),
+    '',
+  ].join('\n');
+}
+
+export function markdownReport(result: BenchResult): string {
+  const m = result.machine;
+  const o = result.options;
+  const targets = checkTargets(result);
+  const errors = result.phases.filter((p) => p.errors > 0);
+  return `# Benchmarks
+
+Measured by \`npm run bench\` (the harness is in [bench/](bench/)); this file is its output.
+Every figure below comes from one run, on the machine described.
+
+- **Date**: ${result.date}
+- **Command**: \`${result.command}\`
+- **Database**: ${o.db === 'sqlite' ? 'SQLite in a temporary data directory, scimd\'s default settings (WAL, `synchronous=FULL`: every acknowledged write is fsynced)' : 'PostgreSQL, a fresh database dropped afterwards'}
+- **Load**: ${o.connections} keep-alive connections, each sending its next request when the previous answer arrives; ${o.warmupMs / 1000} s warm-up, then ${o.durationMs / 1000} s measured per phase
+- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}; Node ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; PostgreSQL ${m.postgres}` : ''}
+- **Load average** (1, 5, 15 min): ${m.loadAverage.join(', ')} before, ${result.loadAverageAfter.join(', ')} after
+
+scimd runs as its own process (\`scimd serve\`, log level \`info\`), the load generator as another, and
+the ceiling — a bare \`node:http\` server answering a fixed ${'~'}170-byte JSON document — as a third, all on
+this machine. A phase's share of the ceiling is its ops/s over the mean of the ceiling samples taken
+right before and right after it, so a machine that gets busier or quieter during the run moves both.
+"server CPU µs/op" is the server process's user + system CPU time over the phase divided by its
+operations. Two reference rows sit between the ceiling and scimd: Fastify (scimd's framework)
+answering a fixed document, and Fastify answering with one user read by id from scimd's SQLite file
+(one indexed SELECT, JSON parse and serialise; no authentication, request log or SCIM rules) —
+what the framework and a single database read cost on this machine before scimd does anything.
+
+## Results
+
+${markdownTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)])}
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}
+## Targets
+
+${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}
+
+A cost ratio is the small case's share of the ceiling over the big case's (each phase against the
+ceiling samples around it, so a machine getting busier in between does not count as cost); the
+ratios of p50 latency and of scimd's CPU time per operation are given beside it.
+
+## Memory
+
+Peak resident set size of the scimd process (\`VmHWM\` in \`/proc/<pid>/status\`): ${mb(result.memory.peakRssKiB)} over the
+whole run; ${mb(result.memory.peakRssWithMillionKiB)} from the moment ${int(o.million)} users were stored to the end (the peak is
+reset through \`/proc/<pid>/clear_refs\` after the bulk load); ${mb(result.memory.rssAtEndKiB)} at the end.
+
+## Seeding
+
+Users and group memberships are written straight through the store (\`src/store\`) in big
+transactions, not over HTTP; each user is normalised as a POST would be and stored with its search form.
+
+${markdownTable(['What', 'Time', 'Rate'], result.seeding.map((s) => [s.what, `${(s.ms / 1000).toFixed(1)} s`, `${int((s.count * 1000) / s.ms)}/s`]))}
+`;
+}

@@ -1,0 +1,35 @@
+/** `npm run bench`: runs the bench, prints the tables, writes BENCHMARKS.md (and JSON when asked). */
+import { writeFileSync } from 'node:fs';
+import { runBench } from './bench.ts';
+import { parseOptions, USAGE } from './options.ts';
+import { consoleReport, markdownReport } from './report.ts';
+
+async function main(): Promise<number> {
+  let opts;
+  try {
+    opts = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (opts === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const result = await runBench(opts, (line) => process.stdout.write(`${line}\n`));
+  process.stdout.write(consoleReport(result));
+  if (opts.out) {
+    writeFileSync(opts.out, markdownReport(result));
+    process.stdout.write(`wrote ${opts.out}\n`);
+  }
+  if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
+  return result.phases.some((p) => p.errors > 0) ? 1 : 0;
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench -- --quick` at its smallest: the real harness (scimd, the ceiling and the load
+ * generator as processes, seeding through the store) produces a well-formed result and report.
+ * Nothing here asserts a speed: that is what the bench itself is for.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from '../bench/bench.ts';
+import { tempDir } from './helpers/server.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const dir = tempDir('scimd-bench-test-');
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function runBench(args: readonly string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+describe('npm run bench -- --quick', () => {
+  it('runs every phase without an error and writes a well-formed JSON result and Markdown report', { timeout: 60_000 }, async () => {
+    const json = join(dir, 'result.json');
+    const md = join(dir, 'BENCHMARKS.md');
+    const sizes = ['--users', '100', '--million', '400', '--group-sizes', '10,100'];
+    const times = ['--duration', '0.05', '--warmup', '0.01', '--ceiling', '0.03', '--connections', '4'];
+    const { code, out } = await runBench(['--quick', '--source', ...sizes, ...times, '--json', json, '--out', md]);
+    assert.equal(code, 0, out);
+
+    const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+    assert.deepEqual(
+      result.phases.map((p) => p.name),
+      ['ref-fastify', 'ref-sqlite', 'get', 'filter', 'list', 'post', 'patch', 'put', 'delete', 'lookup-big', 'group-10', 'group-100'],
+    );
+    for (const p of result.phases) {
+      assert.equal(p.errors, 0, `${p.label}: ${p.errorSamples.join('; ')}`);
+      assert.ok(p.ops > 0, `${p.label} ran operations`);
+      for (const k of ['opsPerSec', 'p50Ms', 'p99Ms', 'ceilingOpsPerSec', 'ratio', 'serverCpuUsPerOp'] as const) {
+        assert.ok(Number.isFinite(p[k]) && p[k] >= 0, `${p.label}: ${k} = ${p[k]}`);
+      }
+      assert.ok(p.p50Ms <= p.p99Ms && p.p99Ms <= p.maxMs, `${p.label}: p50 ≤ p99 ≤ max`);
+      assert.ok(Math.abs(p.ratio - p.opsPerSec / p.ceilingOpsPerSec) < 1e-9, `${p.label}: ratio is ops/s over the ceiling`);
+    }
+    assert.deepEqual(
+      result.phases.filter((p) => p.reference).map((p) => p.name),
+      ['ref-fastify', 'ref-sqlite'],
+    );
+    assert.equal(result.phases.find((p) => p.name === 'filter')!.usersStored, 100);
+    assert.equal(result.phases.find((p) => p.name === 'lookup-big')!.usersStored, 400);
+    // The DELETE phase removes users the POST phase created, each at most once, and all answer 204.
+    const post = result.phases.find((p) => p.name === 'post')!;
+    const del = result.phases.find((p) => p.name === 'delete')!;
+    assert.ok(del.ops + del.warmupOps <= post.ops + post.warmupOps);
+    assert.ok(result.ceiling.samples.length === result.phases.length + 1, 'one ceiling sample before the first phase and one after each');
+    assert.ok(result.ceiling.opsPerSec > 0);
+    assert.ok(result.memory.peakRssKiB > 0 && result.memory.peakRssWithMillionKiB > 0 && result.memory.peakRssWithMillionKiB <= result.memory.peakRssKiB);
+    assert.deepEqual(
+      result.seeding.map((s) => s.count),
+      [100, 300, 10, 100],
+    );
+    assert.match(result.machine.cpu, /\S/);
+    assert.ok(result.machine.cores >= 1);
+    assert.match(result.machine.sqlite, /^3\.\d+/);
+    assert.match(result.machine.node, /^v\d+/);
+
+    const report = readFileSync(md, 'utf8');
+    assert.match(report, /^# Benchmarks/);
+    assert.match(report, /\| Phase \| ops\/s \| p50 ms \| p99 ms \| of ceiling \|/);
+    assert.match(report, /\*\*Machine\*\*: .+, \d+ cores, [\d.]+ GiB RAM; .+; Node v\d+.+; SQLite 3\./);
+    assert.match(report, /\*\*Command\*\*: `npm run bench -- --quick/);
+    for (const p of result.phases) assert.ok(report.includes(`| ${p.label} |`), `the report has a row for ${p.label}`);
+    assert.match(out, /Target\s+Measured\s+Met/);
+  });
+});
