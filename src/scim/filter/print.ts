@@ -2,8 +2,8 @@ import type { Filter, Literal, PatchPath } from './ast.ts';
 
 /**
  * Prints a literal as RFC 7644 compValue (JSON), so that it parses back to the same value:
- * JSON.stringify would print -0 as 0 and an infinite number (what `1e999` parses to) as null,
- * which means "not present".
+ * JSON.stringify would print -0 as 0 and an infinite number as null, which means "not
+ * present". (parseFilter refuses numbers out of range; an infinite one comes only from code.)
  */
 export function printLiteral(v: Literal): string {
   if (typeof v === 'number') {

@@ -63,7 +63,10 @@ async function migrate(pool: pg.Pool): Promise<void> {
 
 export async function openPostgresStore(url: string, opts: PostgresOptions = {}): Promise<Store> {
   const onError = opts.onError ?? (() => undefined);
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+  // connectionTimeoutMillis bounds the wait for a free connection as well as for a new one. A
+  // database that is down refuses new connections at once (503 straight away); a busy pool only
+  // means writers queue behind row locks, so they wait up to 10 s before a 503, not 3 s.
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   // An idle connection that dies (PostgreSQL restarting) emits 'error' on the pool: report it, never crash.
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
