@@ -50,12 +50,18 @@ export interface ScimdOptions {
   readonly nodeFlags?: readonly string[];
 }
 
-/** Starts `scimd serve` with its default settings (durable SQLite, info logging to a file in the data directory). */
+/**
+ * Starts `scimd serve` with its default settings (durable SQLite, info logging to a file in the
+ * data directory), except the per-client rate limit and concurrency bound: they are policies that
+ * would refuse or queue the load generator's one client, not costs to measure.
+ */
+export const BENCH_SERVE_FLAGS = ['--rate-limit', 'off', '--client-concurrency', 'off'] as const;
+
 export async function startScimd(opts: ScimdOptions): Promise<Child & { logFile: string }> {
   const logFile = join(opts.dataDir, 'scimd.log');
   const out = openSync(logFile, 'a');
   const entry = opts.fromSource ? ['--import', 'tsx', 'src/cli/entry.ts'] : [opts.entry ?? 'bin/scimd.js'];
-  const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
+  const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...BENCH_SERVE_FLAGS, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, SCIMD_BOOTSTRAP_TOKEN: opts.token };
   delete env.NODE_ENV;
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });

@@ -120,7 +120,9 @@ Every figure below comes from one run, on the machine described.
 - **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}; Node ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; PostgreSQL ${m.postgres}` : ''}
 - **Load average** (1, 5, 15 min): ${m.loadAverage.join(', ')} before, ${result.loadAverageAfter.join(', ')} after
 
-scimd runs as its own process (\`scimd serve\`, log level \`info\`), the load generator as another, and
+scimd runs as its own process (\`scimd serve --rate-limit off --client-concurrency off\`: the load
+generator is one SCIM client, which the default per-client limits would refuse or queue; log level
+\`info\`), the load generator as another, and
 the ceiling — a bare \`node:http\` server answering a fixed ${'~'}170-byte JSON document — as a third, all on
 this machine. A phase's share of the ceiling is its ops/s over the mean of the ceiling samples taken
 right before and right after it, so a machine that gets busier or quieter during the run moves both.
