@@ -39,7 +39,9 @@ try {
       if (values.explain) console.log(`${outcomesText()}\n`);
     } catch (e) {
       failed = true;
-      console.log(`FAIL  ${runsOf(p, cases).toString().padStart(6)} cases  ${p.name}\n${clip(describe(e), 4000)}\n`);
+      // The cause (the broken property) first: fast-check's message holds the counterexample, which can be long.
+      const cause = e instanceof Error && e.cause ? `cause: ${clip(describe(e.cause), 2000)}\n` : '';
+      console.log(`FAIL  ${runsOf(p, cases).toString().padStart(6)} cases  ${p.name}\n${cause}${clip(describe(e), 4000)}\n`);
     }
   }
   const problems = server.problems();
