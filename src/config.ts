@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { parseDuration } from './provisioning/duration.ts';
+import type { RequestLimits } from './scim/limits.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -15,7 +16,8 @@ export class ConfigError extends Error {
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
-export interface Config {
+/** The per-request limits (src/scim/limits.ts) are settings like the rest. */
+export interface Config extends RequestLimits {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
@@ -25,21 +27,6 @@ export interface Config {
   readonly maxResults: number;
   readonly bodyLimit: number;
   readonly bulkMaxOperations: number;
-  /** Deepest nesting of objects and arrays in a JSON body. */
-  readonly maxJsonDepth: number;
-  /** Longest JSON key, and attribute path in sortBy, attributes and excludedAttributes. */
-  readonly maxNameLength: number;
-  /** Longest filter, and PATCH path (one grammar). */
-  readonly maxFilterLength: number;
-  /** Deepest nesting of parentheses, not and value filters in a filter or PATCH path. */
-  readonly maxFilterDepth: number;
-  readonly patchMaxOperations: number;
-  /** Most members in one POST/PUT members array or in the member values of one PATCH. */
-  readonly maxMembers: number;
-  /** Most values of one multi-valued attribute (members excepted). */
-  readonly maxValues: number;
-  /** Most names in attributes or excludedAttributes. */
-  readonly maxAttributeNames: number;
   readonly maxUrlLength: number;
   readonly maxHeaderBytes: number;
   readonly requestLogDays: number;

@@ -182,6 +182,7 @@ export function listenerOf(config: Config, tls: TlsMaterial | undefined): Listen
 export async function startServer(config: Config, logger: Logger | false = createLogger(config), tuning: ServiceTuning = {}): Promise<Running> {
   // Before anything is opened: a bad certificate is a configuration error (exit code 2).
   const tls = loadTls(config);
+  const limits = requestLimitsOf(config);
   const store = await openStore(config, (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined));
   try {
     const services = createServices(store, {
@@ -190,7 +191,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       bodyLimit: config.bodyLimit,
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
-      limits: requestLimitsOf(config),
+      limits,
       rateLimits: rateLimitsOf(config),
       clientConcurrency: config.clientConcurrency,
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
@@ -208,7 +209,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         bulkMaxOperations: config.bulkMaxOperations,
         trustProxy: config.trustProxy,
         listener: listenerOf(config, tls),
-        limits: requestLimitsOf(config),
+        limits,
         maxUrlLength: config.maxUrlLength,
         maxHeaderBytes: config.maxHeaderBytes,
         ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),

@@ -116,13 +116,20 @@ export function checkPatchBody(body: unknown, isGroup: boolean, limits: PatchInp
 
 /** Every per-request limit besides body size, page size and Bulk's (configured in src/config.ts). */
 export interface RequestLimits {
+  /** Deepest nesting of objects and arrays in a JSON body. */
   readonly maxJsonDepth: number;
+  /** Longest JSON key, and attribute path in sortBy, attributes and excludedAttributes. */
   readonly maxNameLength: number;
+  /** Longest filter, and PATCH path (one grammar). */
   readonly maxFilterLength: number;
+  /** Deepest nesting of parentheses, not and value filters in a filter or PATCH path. */
   readonly maxFilterDepth: number;
   readonly patchMaxOperations: number;
+  /** Most members in one POST/PUT members array or in the member values of one PATCH. */
   readonly maxMembers: number;
+  /** Most values of one multi-valued attribute (members excepted). */
   readonly maxValues: number;
+  /** Most names in attributes or excludedAttributes. */
   readonly maxAttributeNames: number;
 }
 
