@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { AdminError } from '../src/provisioning/admin.ts';
 import { scimdCli, scimdJson } from './helpers/cli.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { ERROR_SCHEMA, group, GROUP_SCHEMA, patch, startTestServer, tempDir, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
+import { ERROR_SCHEMA, group, GROUP_SCHEMA, patch, startTestServer, tempDir, user, USER_SCHEMA, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';
 
 const HR = 'urn:example:params:scim:schemas:extension:hr:2.0:User';
 const SCHEMA_DOC = {
@@ -61,10 +61,7 @@ function file(name: string, content: unknown): string {
   return path;
 }
 
-interface Tenant {
-  readonly name: string;
-  request(method: string, path: string, body?: unknown): Promise<Reply>;
-}
+type Tenant = ScimTenant;
 
 function assertError(r: Reply, status: number, scimType: string | undefined, detail: RegExp, what: string): void {
   assert.equal(r.status, status, `${what}: ${r.text}`);
@@ -83,11 +80,7 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<{ s: TestServ
     let acme: Tenant;
     let globex: Tenant;
     let seq = 0;
-    const tenant = async (): Promise<Tenant> => {
-      const name = `ext-${backend.slice(0, 2)}-${++seq}`;
-      const token = await s.tenant(name);
-      return { name, request: (method, path, body) => s.request(method, path, body, { authorization: `Bearer ${token}` }) };
-    };
+    const tenant = (): Promise<Tenant> => s.scimTenant(`ext-${backend.slice(0, 2)}-${++seq}`);
 
     before(async () => {
       ({ s, close } = await open());

@@ -18,7 +18,7 @@ import type { StoredResource } from '../src/scim/resource.ts';
 import { searchForm } from '../src/scim/search-form.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
-import { ERROR_SCHEMA, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
+import { ERROR_SCHEMA, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCIMD_EXT = 'urn:scimd:schemas:extension:2.0:User';
@@ -31,10 +31,8 @@ after(() => s?.close());
 
 let seq = 0;
 
-interface Tenant {
-  readonly name: string;
+interface Tenant extends ScimTenant {
   readonly id: string;
-  request(method: string, path: string, body?: unknown): Promise<Reply>;
   /** Inserts a resource directly into the store, as the host application would; returns its id. */
   hostInsert(type: 'User' | 'Group', data: Json): Promise<string>;
   /** The request-log rows of this tenant, oldest first, once `count` are written. */
@@ -45,13 +43,11 @@ interface Tenant {
 async function tenant(match?: 'adopt' | 'reject'): Promise<Tenant> {
   const name = `idm-${++seq}`;
   const { admin, store, registry, requestLog } = s.running.services;
-  const token = await s.tenant(name);
-  if (match) await admin.setTenantSetting(name, 'identity.match', match);
+  const client = await s.scimTenant(name, match ? { 'identity.match': match } : {});
   const t = await admin.tenant(name);
   return {
-    name,
+    ...client,
     id: t.id,
-    request: (method, path, body) => s.request(method, path, body, { authorization: `Bearer ${token}` }),
     async hostInsert(type, data) {
       const now = new Date().toISOString();
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ERROR_SCHEMA, patch, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
+import { ERROR_SCHEMA, patch, startTestServer, user, USER_SCHEMA, type Reply, type ScimTenant as Tenant, type TestServer } from './helpers/server.ts';
 import { scimdCli } from './helpers/cli.ts';
 
 let s: TestServer;
@@ -19,18 +19,8 @@ after(() => s?.close());
 
 let seq = 0;
 
-interface Tenant {
-  readonly name: string;
-  request(method: string, path: string, body?: unknown): Promise<Reply>;
-}
-
 /** A fresh tenant with one client `idp`, with these tenant settings. */
-async function tenant(settings: Record<string, string> = {}): Promise<Tenant> {
-  const name = `pol-${++seq}`;
-  const token = await s.tenant(name);
-  for (const [k, v] of Object.entries(settings)) await s.running.services.admin.setTenantSetting(name, k, v);
-  return { name, request: (method, path, body) => s.request(method, path, body, { authorization: `Bearer ${token}` }) };
-}
+const tenant = (settings: Record<string, string> = {}): Promise<Tenant> => s.scimTenant(`pol-${++seq}`, settings);
 
 function assertError(r: Reply, status: number, scimType: string, detail: RegExp, what: string): void {
   assert.equal(r.status, status, `${what}: ${r.text}`);

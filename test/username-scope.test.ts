@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { AdminError } from '../src/provisioning/admin.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { killAll, serveProcess, type Serving } from './helpers/process.ts';
-import { ERROR_SCHEMA, patch, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
+import { ERROR_SCHEMA, patch, send, startTestServer, user, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 
@@ -23,11 +23,7 @@ interface Setup {
   close(): Promise<void>;
 }
 
-interface Tenant {
-  readonly name: string;
-  readonly token: string;
-  request(method: string, path: string, body?: unknown): Promise<Reply>;
-}
+type Tenant = ScimTenant;
 
 function assertTaken(r: Reply, what: string, secrets: readonly string[]): void {
   assert.equal(r.status, 409, `${what}: ${r.text}`);
@@ -48,12 +44,8 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
     });
     after(() => setup?.close());
 
-    async function tenant(scope: 'tenant' | 'global'): Promise<Tenant> {
-      const name = `${backend.slice(0, 2)}-${scope}-${++seq}`;
-      const token = await setup.s.tenant(name);
-      if (scope === 'global') await setup.s.running.services.admin.setTenantSetting(name, 'userName.scope', 'global');
-      return { name, token, request: (method, path, body) => setup.s.request(method, path, body, { authorization: `Bearer ${token}` }) };
-    }
+    const tenant = (scope: 'tenant' | 'global'): Promise<Tenant> =>
+      setup.s.scimTenant(`${backend.slice(0, 2)}-${scope}-${++seq}`, scope === 'global' ? { 'userName.scope': 'global' } : {});
 
     it('a global tenant cannot take a userName another tenant holds, in any case; a tenant-scoped one can', async () => {
       const [g, t1, t2] = [await tenant('global'), await tenant('tenant'), await tenant('tenant')];

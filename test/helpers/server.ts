@@ -26,7 +26,16 @@ export interface TestServer {
   request(method: string, path: string, body?: unknown, headers?: Record<string, string | null>): Promise<Reply>;
   /** Creates a tenant with one client and returns its token. */
   tenant(name: string): Promise<string>;
+  /** Creates a tenant with one client and these tenant settings; requests go with that client's token. */
+  scimTenant(name: string, settings?: Record<string, string>): Promise<ScimTenant>;
   close(): Promise<void>;
+}
+
+/** A tenant as its IdP sees it: its name, and requests with its client's token. */
+export interface ScimTenant {
+  readonly name: string;
+  readonly token: string;
+  request(method: string, path: string, body?: unknown): Promise<Reply>;
 }
 
 export function tempDir(prefix = 'scimd-test-'): string {
@@ -69,7 +78,7 @@ export async function startTestServer(overrides: Partial<Config> = {}, tuning: S
   const running = await startServer(config, logger ?? false, serviceTuning);
   const token = running.bootstrap.token!;
   const base = `${running.origin}/scim/v2`;
-  return {
+  const server: TestServer = {
     origin: running.origin,
     base,
     token,
@@ -84,11 +93,17 @@ export async function startTestServer(overrides: Partial<Config> = {}, tuning: S
       await running.services.admin.createTenant(name);
       return (await running.services.admin.createClient(name, 'idp')).token;
     },
+    async scimTenant(name, settings = {}) {
+      const token = await server.tenant(name);
+      for (const [k, v] of Object.entries(settings)) await running.services.admin.setTenantSetting(name, k, v);
+      return { name, token, request: (method, path, body) => server.request(method, path, body, { authorization: `Bearer ${token}` }) };
+    },
     async close() {
       await running.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
