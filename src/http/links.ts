@@ -63,10 +63,7 @@ export function registerLinkPages(app: FastifyInstance, services: Services): voi
   const limiter = services.rateLimiter;
   const guarded = async <T extends LinkOutcome>(request: FastifyRequest, look: () => Promise<T>): Promise<T> => {
     const refused = limiter.checkAddress(request.ip);
-    if (refused) {
-      await limiter.hold();
-      throw refused.error;
-    }
+    if (refused) await limiter.refuse(request, refused);
     const o = await look();
     if (o.state === 'unknown') limiter.authenticationFailed(request.ip);
     return o;

@@ -118,37 +118,19 @@ describe('RateLimiter', () => {
   });
 });
 
-describe('RateLimiter: early refusal and log sampling', () => {
+describe('RateLimiter: log sampling', () => {
   const auth = (id: string, tenant = 'acme', settings: Record<string, string> = {}) => ({
     client: { id, name: `client-${id}`, tenantId: 't1', createdAt: '', settings },
     tenant: { id: 't1', name: tenant, status: 'active' as const, createdAt: '', settings: {} },
     token: { id: `tok-${id}`, tenantId: 't1', clientId: id, hash: hashToken(`secret-${id}`), prefix: 'x', createdAt: '' },
   });
 
-  it('a known token whose client has no token left is refused before authentication; nothing is ever admitted early', () => {
-    const c = clock();
-    const limiter = new RateLimiter({ client: { rate: 1, burst: 2 } }, c.now);
-    const a = auth('a');
-    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined, 'unknown token: full authentication');
-    assert.equal(limiter.admitClient(a), undefined);
-    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined, 'a token is left: full authentication');
-    assert.equal(limiter.admitClient(a), undefined);
-    const early = limiter.refuseEarly('Bearer secret-a', undefined);
-    assert.ok(early);
-    assert.equal(early.refusal.error.status, 429);
-    assert.equal(early.auth.client.name, 'client-a', 'logged under its client');
-    assert.equal(limiter.refuseEarly('Bearer secret-a', 'other-tenant'), undefined, 'another tenant in the URL: authenticate() answers 401');
-    assert.equal(limiter.refuseEarly('Bearer secret-b', undefined), undefined);
-    assert.equal(limiter.refuseEarly(undefined, undefined), undefined);
-    c.advance(1000);
-    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined, 'refilled: full authentication again');
-  });
-
-  it('a client whose setting is rateLimit off is never refused early', () => {
+  it('a client whose setting is rateLimit off is never refused', () => {
     const limiter = new RateLimiter({ client: { rate: 1, burst: 1 } }, clock().now);
-    const a = auth('a', 'acme', { rateLimit: 'off' });
-    for (let i = 0; i < 10; i++) assert.equal(limiter.admitClient(a), undefined);
-    assert.equal(limiter.refuseEarly('Bearer secret-a', undefined), undefined);
+    const off = auth('a', 'acme', { rateLimit: 'off' });
+    for (let i = 0; i < 10; i++) assert.equal(limiter.admitClient(off), undefined);
+    assert.equal(limiter.admitClient(auth('b')), undefined);
+    assert.equal(limiter.admitClient(auth('b'))?.error.status, 429, 'a client with the default limit is');
   });
 
   it('logs the first refusal per key each second, and says how many it left out', () => {

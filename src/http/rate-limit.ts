@@ -4,8 +4,8 @@
  * Buckets live in this process: with several replicas behind a load balancer, each replica
  * enforces the limit on its own share of the traffic.
  */
+import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../provisioning/auth.ts';
-import { hashToken, MAX_TOKEN_LENGTH } from '../provisioning/tokens.ts';
 import { ScimError } from '../scim/errors.ts';
 import type { ScimClient } from '../store/types.ts';
 import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';
@@ -85,16 +85,14 @@ export interface Refusal {
   readonly key: string;
 }
 
-/** How many token hashes the early-refusal path remembers. */
-const MAX_KNOWN_TOKENS = 10_000;
+/** How many keys the log sampling remembers. */
+const MAX_SAMPLED_KEYS = 10_000;
 /** At most one refused request per key is written to the request log per this many ms. */
 const LOG_REFUSALS_EVERY_MS = 1000;
 
 export class RateLimiter {
   private readonly clients: TokenBuckets;
   private readonly addresses: TokenBuckets;
-  /** Token hash → the last successful authentication with it. */
-  private readonly known = new Map<string, AuthContext>();
   private readonly logged = new Map<string, { at: number; unlogged: number }>();
   private readonly now: Clock;
 
@@ -127,32 +125,8 @@ export class RateLimiter {
     if (limit) this.addresses.take(addressKey(ip), limit);
   }
 
-  /**
-   * Before authentication: a token that recently authenticated, whose client has no token left in
-   * its bucket, is refused without a database lookup, so a flood costs scimd (and so the other
-   * tenants) as little as possible. Never admits anything: admission needs authenticate(). The
-   * price: a token revoked in the last seconds of a flood gets 429 rather than 401 until its
-   * client's bucket refills.
-   */
-  refuseEarly(authorization: string | undefined, tenantName: string | undefined): { refusal: Refusal; auth: AuthContext } | undefined {
-    if (this.known.size === 0 || authorization === undefined) return undefined;
-    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);
-    if (!m || m[1]!.length > MAX_TOKEN_LENGTH) return undefined;
-    const auth = this.known.get(hashToken(m[1]!));
-    if (!auth || (tenantName !== undefined && tenantName !== auth.tenant.name)) return undefined;
-    const limit = clientLimit(auth.client, this.limits.client);
-    if (!limit) return undefined;
-    const r = refusal(this.clients.check(auth.client.id, limit), `client:${auth.client.id}`, overLimit(auth.client, limit));
-    return r && { refusal: r, auth };
-  }
-
   /** After authentication: one token from the client's bucket, or a 429. */
-  admitClient(auth: Pick<AuthContext, 'client'> & Partial<AuthContext>): Refusal | undefined {
-    const { client } = auth;
-    if (auth.token && auth.tenant) {
-      if (this.known.size >= MAX_KNOWN_TOKENS) this.known.clear();
-      this.known.set(auth.token.hash, auth as AuthContext);
-    }
+  admitClient({ client }: Pick<AuthContext, 'client'>): Refusal | undefined {
     const limit = clientLimit(client, this.limits.client);
     if (!limit) return undefined;
     return refusal(this.clients.take(client.id, limit), `client:${client.id}`, overLimit(client, limit));
@@ -190,9 +164,18 @@ export class RateLimiter {
       seen.unlogged++;
       return undefined;
     }
-    if (this.logged.size >= MAX_KNOWN_TOKENS) this.logged.clear();
+    if (this.logged.size >= MAX_SAMPLED_KEYS) this.logged.clear();
     this.logged.set(key, { at: now, unlogged: 0 });
     return seen?.unlogged ?? 0;
+  }
+
+  /** Refuses `request`: samples it into the logs (or leaves it out), holds it, then throws the 429. */
+  async refuse(request: FastifyRequest, r: Refusal): Promise<never> {
+    const earlier = this.sampleRefusal(r.key);
+    if (earlier === undefined) request.unlogged = true;
+    else request.refusalsNotLogged = earlier;
+    await this.hold();
+    throw r.error;
   }
 }
 

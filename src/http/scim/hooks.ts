@@ -9,7 +9,6 @@ import { loggableUrl } from '../log-url.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
 import { ScimError } from '../../scim/errors.ts';
-import type { Refusal } from '../rate-limit.ts';
 import type { HttpOptions, Services } from '../services.ts';
 
 export function header(request: FastifyRequest, name: string): string | undefined {
@@ -24,21 +23,9 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const origin = options.publicUrl ?? `${request.protocol}://${request.host}`;
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
     const baseUrl = `${origin.replace(/\/+$/, '')}${path}`;
-    const refuse = async (r: Refusal): Promise<never> => {
-      const earlier = limiter.sampleRefusal(r.key);
-      if (earlier === undefined) request.unlogged = true;
-      else request.refusalsNotLogged = earlier;
-      await limiter.hold();
-      throw r.error;
-    };
     const authorization = header(request, 'authorization');
-    const early = limiter.refuseEarly(authorization, tenantParam);
-    if (early) {
-      request.scim = { auth: early.auth, ctx: { tenantId: early.auth.tenant.id, baseUrl } };
-      await refuse(early.refusal);
-    }
     const address = limiter.checkAddress(request.ip);
-    if (address) await refuse(address);
+    if (address) await limiter.refuse(request, address);
     const auth = await services.auth.authenticate(authorization, tenantParam).catch((e: unknown) => {
       if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
       throw e;
@@ -46,7 +33,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
-    if (over) await refuse(over);
+    if (over) await limiter.refuse(request, over);
     // Then wait for one of the client's turns (fair sharing between clients), given back when
     // the response is done — or the connection gone, even while still waiting.
     // Not const: the close listener may run before the turn is given (and must see `undefined`).
