@@ -7,7 +7,7 @@ import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
 import { registerLinkPages } from './links.ts';
 import { clientErrorHandler } from './client-errors.ts';
-import { loggableUrl } from './log-url.ts';
+import { loggedUrl } from './log-url.ts';
 import { DEFAULT_REQUEST_LIMITS } from '../scim/limits.ts';
 import { registerGracefulClose, serverOptions } from './listener.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
@@ -51,11 +51,12 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
   });
   // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the query.
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.unlogged) return;
-    const url = loggableUrl(request.url, 500);
-    request.log.info({ method: request.method, url, status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
-  });
+  if (logger) {
+    app.addHook('onResponse', async (request, reply) => {
+      if (request.unlogged || !logger.isLevelEnabled('info')) return;
+      request.log.info({ method: request.method, url: loggedUrl(request, 500), status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
+    });
+  }
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
   // and SCIM routes must still refuse form bodies with 415.
   app.register(async (scope) => {

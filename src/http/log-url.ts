@@ -7,6 +7,7 @@
  *   are replaced whole. Secrets do not belong in URLs, but a client may put them there anyway.
  *   This errs on the safe side: a filter on "Compass" is replaced too (logs only; answers are not).
  */
+import type { FastifyRequest } from 'fastify';
 import { LINK_PATHS } from '../provisioning/links.ts';
 import { REDACTED, SECRET_KEY } from '../provisioning/redact.ts';
 
@@ -40,4 +41,20 @@ export function loggableUrl(url: string, max: number): string {
   if (HAS_LINK_TOKEN.test(plain) || HAS_LINK_TOKEN.test(path)) return plain.replace(LINK_TOKENS, `/$1/${REDACTED}`).slice(0, max);
   if (q < 0) return path.slice(0, max);
   return `${path}?${url.slice(q + 1).split('&').map(loggablePair).join('&')}`.slice(0, max);
+}
+
+/** The longest URL either log keeps (the request log; the process log keeps less). */
+const LOGGED_URL_MAX = 2000;
+
+/** `request.url` as the logs keep it, worked out once per request, at most `max` characters. */
+export function loggedUrl(request: FastifyRequest, max = LOGGED_URL_MAX): string {
+  request.loggedUrl ??= loggableUrl(request.url, LOGGED_URL_MAX);
+  return request.loggedUrl.slice(0, max);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The URL as the logs keep it (see loggedUrl). */
+    loggedUrl?: string;
+  }
 }

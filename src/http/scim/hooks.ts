@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { observeClient, profileOf } from '../../provisioning/idp.ts';
 import { redactedJsonText, redactedText } from '../../provisioning/redact.ts';
-import { loggableUrl } from '../log-url.ts';
+import { loggedUrl } from '../log-url.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { QuirkRun } from '../../scim/quirks/run.ts';
 import { ScimError } from '../../scim/errors.ts';
@@ -95,7 +95,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     log.record({
       at: new Date().toISOString(),
       method: request.method,
-      path: loggableUrl(request.url, 2000),
+      path: loggedUrl(request),
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
       notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? []), ...(unlogged ? [`rateLimit: ${unlogged} more refused requests of this client or address were not logged`] : [])],
