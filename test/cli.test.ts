@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, send, tempDir, user, type Reply } from './helpers/server.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -417,6 +418,55 @@ describe('scimd: invalid configuration', () => {
     const r = await scimd(['tenant', 'list', '--data-dir', dataDir()]);
     assert.equal(r.code, 2);
     assertCleanError(r, /No scimd database in .*scimd serve/);
+  });
+});
+
+describe('scimd admin commands on PostgreSQL: --database-url and SCIMD_DATABASE_URL, as serve takes them', () => {
+  let db: TestDatabase;
+  before(async () => {
+    db = await freshDatabase('cli');
+  });
+  after(async () => {
+    await db?.drop();
+  });
+
+  it('tenant create and client create write to PostgreSQL; tenant list and client list read it back; serve on it accepts the token', async () => {
+    // A data directory without scimd.db: were the commands to use SQLite they would refuse it.
+    const dir = dataDir();
+    const created = await adminJson(dir, 'tenant', 'create', 'acme', '--database-url', db.url);
+    assert.equal(created.name, 'acme');
+
+    const viaEnv = await scimd(['client', 'create', 'acme', 'okta', '--json', '--data-dir', dir], { SCIMD_DATABASE_URL: db.url });
+    assert.equal(viaEnv.code, 0, viaEnv.stderr);
+    const token = (JSON.parse(viaEnv.stdout) as { token: string }).token;
+    assert.match(token, new RegExp(`^${TOKEN.source}$`));
+
+    const tenants = (await adminJson(dir, 'tenant', 'list', '--database-url', db.url)) as { name: string }[];
+    assert.deepEqual(tenants.map((t) => t.name), ['acme']);
+    const listed = await scimd(['client', 'list', 'acme', '--json', '--data-dir', dir], { SCIMD_DATABASE_URL: db.url });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((c) => c.name), ['okta']);
+    assert.ok(!existsSync(join(dir, 'scimd.db')), 'no SQLite database was created or used');
+
+    // Without the URL the same command looks for SQLite in the data directory, and says how to point it at PostgreSQL.
+    const sqlite = await scimd(['tenant', 'list', '--data-dir', dir]);
+    assert.equal(sqlite.code, 2);
+    assertCleanError(sqlite, /No scimd database in .*--database-url/);
+
+    const server = await serve(['--port', '0', '--data-dir', dir], { SCIMD_DATABASE_URL: db.url });
+    try {
+      const r = await get(`${server.origin}/t/acme/scim/v2/Users`, token);
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.body.totalResults, 0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('--help of an admin command lists --database-url', async () => {
+    const r = await scimd(['client', 'list', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /--database-url <url>\s+.*SCIMD_DATABASE_URL/);
   });
 });
 

@@ -5,9 +5,10 @@
  * 400 on both.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { startTestServer, user, type TestServer } from './helpers/server.ts';
+import { group, startTestServer, user, type TestServer } from './helpers/server.ts';
 
 const CASES: [string, Record<string, unknown>][] = [
   ['U+0000 in userName', user('nul\u0000name')],
@@ -63,5 +64,28 @@ describe('inputs refused the same way on SQLite and PostgreSQL', () => {
       assert.equal(x.body.totalResults, 1, `${filter} on SQLite`);
       assert.equal(y.body.totalResults, 1, `${filter} on PostgreSQL`);
     }
+  });
+
+  // A known difference, until the PostgreSQL indexes take values of any length: its B-tree holds
+  // at most 2,704 bytes per entry after compression, so 5,000 characters that do not compress
+  // (within the 8,192-character limit on a string) cannot be indexed there. Never a 500.
+  it('an indexed value of 5,000 characters that does not compress: SQLite stores it; PostgreSQL answers 400 invalidValue naming the index limit and stores nothing', async () => {
+    const long = () => randomBytes(2500).toString('hex');
+    const bodies: [string, string, Record<string, unknown>][] = [
+      ['userName', '/Users', user(long())],
+      ['externalId', '/Users', user('long-ext', { externalId: long() })],
+      ['an email address', '/Users', user('long-mail', { emails: [{ value: `${long().slice(0, 4980)}@x.example` }] })],
+      ['displayName', '/Groups', group(long())],
+    ];
+    const count = async (path: string) => (await postgres.request('GET', `${path}?count=0`)).body.totalResults as number;
+    const before = [await count('/Users'), await count('/Groups')];
+    for (const [what, path, body] of bodies) {
+      const [a, b] = await Promise.all([sqlite.request('POST', path, body), postgres.request('POST', path, body)]);
+      assert.equal(a.status, 201, `${what} on SQLite: ${a.text}`);
+      assert.equal(b.status, 400, `${what} on PostgreSQL: ${b.text}`);
+      assert.equal(b.body.scimType, 'invalidValue');
+      assert.match(b.body.detail, /too long for the database to index \(PostgreSQL indexes at most 2,704 bytes/);
+    }
+    assert.deepEqual([await count('/Users'), await count('/Groups')], before, 'nothing stored on PostgreSQL');
   });
 });

@@ -272,6 +272,14 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<{ s: TestServ
       assert.equal(own.status, 200, 'a user keeps (and may re-case) its own value');
     });
 
+    it('uniqueness: a value longer than a client filter may be is checked too (the check builds no filter text)', async () => {
+      const badge = `L-"\\-${'b'.repeat(4995)}`;
+      assert.equal(badge.length, 5000);
+      const first = await acme.request('POST', '/Users', hrUser('uniq-long1', { badge }));
+      assert.equal(first.status, 201, first.text);
+      assertError(await acme.request('POST', '/Users', hrUser('uniq-long2', { badge: badge.toUpperCase() })), 409, 'uniqueness', /is already another User's in this tenant/, 'the same long badge');
+    });
+
     it('filters on every operator and type, sub-attributes and value filters included, and sorts', async () => {
       const t = await tenant();
       await s.running.services.tenantAdmin.addSchema(t.name, SCHEMA_DOC);

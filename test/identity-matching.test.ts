@@ -241,6 +241,56 @@ describe('adopt: groups', () => {
   });
 });
 
+describe('adopt: values longer than a client filter may be (matching builds no filter text)', () => {
+  // Longer than the 4,096-character filter limit, within the 8,192-character limit on a string
+  // value; quotes and backslashes make the value longer still as filter text.
+  const long = (tag: string) => `${tag}-"\\-${'v'.repeat(5000 - tag.length - 4)}`;
+
+  it('a 5,000-character userName is created, and adopted by a later POST (400 invalidFilter before)', async () => {
+    const t = await tenant('adopt');
+    const name = long('user');
+    assert.equal(name.length, 5000);
+    const created = await t.request('POST', '/Users', user(name));
+    expectStatus(created, 201);
+    assert.equal(created.body.userName, name);
+    const again = await t.request('POST', '/Users', user(name.toUpperCase(), { externalId: 'E-long' }));
+    expectStatus(again, 201);
+    assert.equal(again.body.id, created.body.id, 'the same user, linked by userName');
+    assert.deepEqual(await ids(t, '/Users'), [created.body.id]);
+    assert.deepEqual((await t.logRows(2))[1]!.notes, [`identity.match=adopt: linked the existing User ${created.body.id} (matched by userName)`]);
+  });
+
+  it('a 5,000-character externalId and verified email link a host user', async () => {
+    const t = await tenant('adopt');
+    const externalId = long('ext');
+    const byExternalId = await t.hostInsert('User', { userName: 'long-ext', externalId });
+    const r = await t.request('POST', '/Users', user('long-ext-idp', { externalId }));
+    expectStatus(r, 201);
+    assert.equal(r.body.id, byExternalId);
+    const email = `${'m'.repeat(4990)}@x.example`;
+    const byEmail = await t.hostInsert('User', { userName: 'long-mail', emails: [{ value: email, primary: true }], [SCIMD_EXT]: { emailVerified: true } });
+    const m = await t.request('POST', '/Users', user('long-mail-idp', { emails: [{ value: email, type: 'work' }] }));
+    expectStatus(m, 201);
+    assert.equal(m.body.id, byEmail);
+  });
+
+  it('a 5,000-character group displayName is linked by it', async () => {
+    const t = await tenant('adopt');
+    const displayName = long('group');
+    const gid = await t.hostInsert('Group', { displayName });
+    const r = await t.request('POST', '/Groups', group(displayName));
+    expectStatus(r, 201);
+    assert.equal(r.body.id, gid);
+  });
+
+  it('externalId.mode samlNameId: a 5,000-character NameID is taken once, then 409 uniqueness', async () => {
+    const t = await s.scimTenant(`idm-${++seq}`, { 'externalId.mode': 'samlNameId' });
+    const nameId = long('nameid');
+    expectStatus(await t.request('POST', '/Users', user('saml-1', { externalId: nameId })), 201);
+    assertConflict(await t.request('POST', '/Users', user('saml-2', { externalId: nameId })));
+  });
+});
+
 describe("emailVerified: scimd's read-only extension attribute", () => {
   async function verifiedUser(t: Tenant): Promise<string> {
     return t.hostInsert('User', { userName: `v-${++seq}`, emails: [{ value: `v${seq}@example.com` }], [SCIMD_EXT]: { emailVerified: true } });

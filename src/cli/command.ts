@@ -33,6 +33,10 @@ export interface CliOption {
 }
 
 export const DATA_DIR: CliOption = { flag: 'data-dir', arg: '<dir>', help: 'data directory holding scimd.db (env SCIMD_DATA_DIR, default ./data)' };
+export const DATABASE_URL: CliOption = { flag: 'database-url', arg: '<url>', help: 'postgres://user@host:5432/db: the PostgreSQL database of a deployment on PostgreSQL, as given to serve (env SCIMD_DATABASE_URL; --data-dir is then not used)' };
+
+/** Where an admin command finds the database: the server's, SQLite in the data directory or PostgreSQL. */
+export const STORAGE: readonly CliOption[] = [DATA_DIR, DATABASE_URL];
 
 /** The --help text of a command: usage, description, options. */
 export function commandHelp(c: Command): string {

@@ -11,7 +11,7 @@ import { UsageError } from './args.ts';
 export async function withServices<T>(flags: Record<string, string | boolean>, env: Env, fn: (s: Services) => Promise<T>): Promise<T> {
   const config = resolveStorageConfig(flags, env);
   if (!config.databaseUrl && !existsSync(databaseFile(config))) {
-    throw new UsageError(`No scimd database in ${config.dataDir}. Start the server once (scimd serve) or pass --data-dir.`);
+    throw new UsageError(`No scimd database in ${config.dataDir}. Start the server once (scimd serve), or pass --data-dir, or --database-url for a deployment on PostgreSQL.`);
   }
   const store = await openStore(config);
   try {

@@ -5,7 +5,7 @@
  * event the host application is told.
  */
 import { bindFilter } from '../scim/filter/bind.ts';
-import { parseFilter } from '../scim/filter/parse.ts';
+import { eq } from '../scim/filter/build.ts';
 import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { SCIMD_USER_URN } from '../scim/urns.ts';
@@ -86,7 +86,7 @@ export class LinkService {
       const tenant = await tx.tenantByName(tenantName);
       if (!tenant) throw new AdminError('not_found', `No tenant named '${tenantName}'`);
       const schema = (await this.models.forTenant(tenant)).registry.resource('User');
-      const page = await tx.queryResources(tenant.id, { types: ['User'], filters: new Map([['User', bindFilter(parseFilter(`userName eq ${JSON.stringify(userName)}`), schema)]]), startIndex: 1, count: 1 });
+      const page = await tx.queryResources(tenant.id, { types: ['User'], filters: new Map([['User', bindFilter(eq('userName', userName), schema)]]), startIndex: 1, count: 1 });
       const user = page.resources[0];
       if (!user) throw new AdminError('not_found', `No user '${userName}' in tenant '${tenantName}'`);
       const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};

@@ -6,8 +6,9 @@
  * externalId, then displayName. Each step needs exactly one candidate; the default, `reject`,
  * keeps RFC 7644 §3.3 (409 uniqueness).
  */
+import type { Filter } from '../scim/filter/ast.ts';
 import { bindFilter } from '../scim/filter/bind.ts';
-import { parseFilter } from '../scim/filter/parse.ts';
+import { and, eq } from '../scim/filter/build.ts';
 import type { StoredResource } from '../scim/resource.ts';
 import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
@@ -22,25 +23,25 @@ export interface Match {
   readonly by: string;
 }
 
-async function onlyMatch(repo: Repo, tenantId: string, schema: ResourceSchema, filter: string): Promise<StoredResource | undefined> {
-  const bound = bindFilter(parseFilter(filter), schema);
+async function onlyMatch(repo: Repo, tenantId: string, schema: ResourceSchema, filter: Filter): Promise<StoredResource | undefined> {
+  // A tree, not filter text: the values are the client's and may be longer than a client filter may be.
+  const bound = bindFilter(filter, schema);
   const page = await repo.queryResources(tenantId, { types: [schema.name], filters: new Map([[schema.name, bound]]), startIndex: 1, count: 2 });
   return page.total === 1 ? page.resources[0] : undefined;
 }
 
 export async function findMatch(repo: Repo, tenantId: string, schema: ResourceSchema, data: Json): Promise<Match | undefined> {
-  const q = (v: unknown) => JSON.stringify(v);
-  const tries: [string, string][] = [];
-  if (typeof data.externalId === 'string') tries.push(['externalId', `externalId eq ${q(data.externalId)}`]);
+  const tries: [string, Filter][] = [];
+  if (typeof data.externalId === 'string') tries.push(['externalId', eq('externalId', data.externalId)]);
   if (schema.name === 'User') {
     const emails = Array.isArray(data.emails) ? (data.emails as unknown[]).filter(isObject) : [];
     emails.sort((a, b) => Number(b.primary === true) - Number(a.primary === true));
     for (const e of emails) {
-      if (typeof e.value === 'string') tries.push(['verified email', `emails.value eq ${q(e.value)} and ${SCIMD_USER_URN}:emailVerified eq true`]);
+      if (typeof e.value === 'string') tries.push(['verified email', and(eq('emails.value', e.value), eq(`${SCIMD_USER_URN}:emailVerified`, true))]);
     }
-    if (typeof data.userName === 'string') tries.push(['userName', `userName eq ${q(data.userName)}`]);
+    if (typeof data.userName === 'string') tries.push(['userName', eq('userName', data.userName)]);
   } else if (typeof data.displayName === 'string') {
-    tries.push(['displayName', `displayName eq ${q(data.displayName)}`]);
+    tries.push(['displayName', eq('displayName', data.displayName)]);
   }
   for (const [by, filter] of tries) {
     const resource = await onlyMatch(repo, tenantId, schema, filter);

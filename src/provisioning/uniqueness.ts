@@ -4,8 +4,9 @@
  * and is enforced as `server`. The core's own unique attribute, userName, has its index.
  */
 import { uniqueness } from '../scim/errors.ts';
+import type { Literal } from '../scim/filter/ast.ts';
 import { bindFilter } from '../scim/filter/bind.ts';
-import { parseFilter } from '../scim/filter/parse.ts';
+import { eq } from '../scim/filter/build.ts';
 import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { fold } from '../scim/values.ts';
@@ -24,7 +25,7 @@ export async function checkExtensionUniqueness(tx: Repo, tenantId: string, schem
       if (v === undefined || (before !== undefined && before[a.name] === v)) continue;
       const key = typeof v === 'string' && !a.caseExact ? fold(v) : JSON.stringify(v);
       await tx.lockKey(`unique:${tenantId}:${ext.id.toLowerCase()}:${a.name.toLowerCase()}:${key}`);
-      const bound = bindFilter(parseFilter(`${ext.id}:${a.name} eq ${JSON.stringify(v)}`), schema);
+      const bound = bindFilter(eq(`${ext.id}:${a.name}`, v as Literal), schema);
       const page = await tx.queryResources(tenantId, { types: [schema.name], filters: new Map([[schema.name, bound]]), startIndex: 1, count: 2 });
       if (page.resources.some((r) => r.id !== id)) {
         const shown = typeof v === 'string' ? quoted(v) : JSON.stringify(v);

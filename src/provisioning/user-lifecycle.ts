@@ -6,7 +6,7 @@
 import { scrypt, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { bindFilter } from '../scim/filter/bind.ts';
-import { parseFilter } from '../scim/filter/parse.ts';
+import { eq } from '../scim/filter/build.ts';
 import type { StoredResource } from '../scim/resource.ts';
 import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
@@ -71,7 +71,7 @@ export class UserLifecycle {
     if (mode === 'samlNameId' && typeof data.externalId === 'string' && data.externalId !== previous?.externalId) {
       // Serialises two creations with one NameID on PostgreSQL (SQLite writers are serial anyway).
       await tx.lockKey(`externalId:${ctx.tenantId}:${data.externalId}`);
-      const bound = bindFilter(parseFilter(`externalId eq ${JSON.stringify(data.externalId)}`), schema);
+      const bound = bindFilter(eq('externalId', data.externalId), schema);
       const page = await tx.queryResources(ctx.tenantId, { types: ['User'], filters: new Map([['User', bound]]), startIndex: 1, count: 2 });
       if (page.resources.some((r) => r.id !== id)) throw uniqueness(`externalId ${quoted(data.externalId)} (the SAML NameID) is already another user's in this tenant (externalId.mode = samlNameId)`);
     }

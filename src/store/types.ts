@@ -184,6 +184,18 @@ export class UniqueViolation extends Error {
   }
 }
 
+/**
+ * Raised when a value is too large for an index of the database: PostgreSQL's B-tree takes at most
+ * 2,704 bytes per entry (after compression), so a long userName, displayName, externalId or email
+ * address that does not compress cannot be stored there. SQLite has no such limit.
+ */
+export class ValueTooLarge extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'ValueTooLarge';
+  }
+}
+
 /** Raised when the database cannot serve the request right now (locked, read-only, full, unreachable). */
 export class StoreUnavailable extends Error {
   constructor(message: string, override readonly cause?: unknown) {

@@ -5,7 +5,7 @@ import { CLIENT_SETTINGS } from '../../provisioning/settings.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { UsageError } from '../args.ts';
-import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
+import { STORAGE, type Command, type CommandContext } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
 
@@ -48,7 +48,7 @@ bearer token once. The token is independent of whoever created it.`,
   options: [
     { flag: 'expires', arg: '<dur>', help: 'token lifetime, e.g. 90d (default: no expiry)' },
     { flag: 'idp', arg: '<profile>', help: `pin the IdP profile: ${IDP_PROFILES.join(', ')} (default: recognised from its requests)` },
-    DATA_DIR,
+    ...STORAGE,
   ],
   async run(ctx) {
     const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
@@ -68,7 +68,7 @@ const list: Command = {
   summary: "List a tenant's SCIM clients, with the IdP each one is",
   help: `Lists the SCIM clients of a tenant: the IdP profile (pinned, or recognised from its requests
 and what gave it away), live token count and last use. --json adds the normalisers in force.`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant] = positionals(ctx, 1, this.usage) as [string];
     const clients = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listClients(tenant));
@@ -99,7 +99,7 @@ const revoke: Command = {
   usage: 'scimd client revoke <tenant> <name>',
   summary: 'Revoke a SCIM client and every token it has',
   help: `Revokes a SCIM client: all its tokens stop working at once. The data it provisioned stays.`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant, name] = positionals(ctx, 2, this.usage) as [string, string];
     const c = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.revokeClient(tenant, name));
@@ -122,7 +122,7 @@ const set: Command = {
   ${'rateLimit.burst'.padEnd(KEY_WIDTH)}requests at once after a quiet spell, or default (twice rateLimit)
 ${CLIENT_SETTINGS.map((c) => `  ${c.key.padEnd(KEY_WIDTH)}${c.values.join(', ')} or default (default ${c.fallback})\n      ${c.doc}`).join('\n')}
 A running server reads a client's settings on its next request.`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant, name, key, value] = positionals(ctx, 4, this.usage) as [string, string, string, string];
     const c = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.setClientSetting(tenant, name, key, value));

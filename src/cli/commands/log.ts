@@ -1,6 +1,6 @@
 import type { RequestLogEntry, RequestLogQuery } from '../../store/types.ts';
 import { UsageError } from '../args.ts';
-import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
+import { STORAGE, type Command, type CommandContext } from '../command.ts';
 import { withServices } from '../store.ts';
 
 /** `--status 4xx`, `404` or `400-499` → a status range. */
@@ -41,7 +41,7 @@ Bodies are in 'scimd log show <id>', with passwords and tokens redacted.`,
     { flag: 'status', arg: '<range>', help: '4xx, 404 or 400-499' },
     { flag: 'limit', arg: '<n>', help: 'how many (default 20)' },
     { flag: 'follow', arg: '', help: 'keep printing new requests until interrupted' },
-    DATA_DIR,
+    ...STORAGE,
   ],
   async run(ctx) {
     if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
@@ -73,7 +73,7 @@ const show: Command = {
   usage: 'scimd log show <id>',
   summary: 'Show one logged request with its (redacted) request and response bodies',
   help: 'Shows one entry of the provisioning request log in full.',
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const id = Number(ctx.args.positionals[0]);
     if (ctx.args.positionals.length !== 1 || !Number.isInteger(id)) throw new UsageError(`Usage: ${this.usage}`);

@@ -1,7 +1,7 @@
 /** Commands on what a tenant holds beyond users and groups: schemas, roles, tombstones, invitations, mail, events. */
 import { resolvePublicUrl } from '../../config.ts';
 import { UsageError } from '../args.ts';
-import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
+import { STORAGE, type Command, type CommandContext } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
 import { isObject, type Json } from '../../scim/schema/validate.ts';
@@ -30,7 +30,7 @@ const schemaAdd: Command = {
 document as /Schemas serves it: "id" (the URN), "name", "description" and "attributes" with the
 RFC 7643 §7 characteristics. The tenant then serves it at /Schemas and /ResourceTypes, validates
 it like the core schema, and filters and sorts on it.`,
-  options: [{ flag: 'resource-type', arg: '<type>', help: 'User (default) or Group' }, DATA_DIR],
+  options: [{ flag: 'resource-type', arg: '<type>', help: 'User (default) or Group' }, ...STORAGE],
   async run(ctx) {
     const [tenant, file] = args(ctx, 2, this.usage) as [string, string];
     const rt = stringFlag(ctx, 'resource-type') ?? 'User';
@@ -47,7 +47,7 @@ const schemaEnable: Command = {
   summary: "Turn on a built-in extension (Wire's urn:wire:scim:schemas:profile:1.0)",
   help: `Turns on an extension schema scimd ships. Built in: urn:wire:scim:schemas:profile:1.0, Wire's
 rich profile ("richInfo": an ordered list of {type, value} fields, 5000 characters in all).`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant, urn] = args(ctx, 2, this.usage) as [string, string];
     const s = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.enableSchema(tenant, urn));
@@ -61,7 +61,7 @@ const schemaList: Command = {
   usage: 'scimd schema list <tenant>',
   summary: "List a tenant's extension schemas",
   help: 'Lists the extension schemas a tenant added or enabled (the RFC and scimd schemas are always there).',
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant] = args(ctx, 1, this.usage) as [string];
     const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listSchemas(tenant));
@@ -79,7 +79,7 @@ const schemaRemove: Command = {
 no longer accepted, returned or filterable. Values already stored are kept (hidden), so adding the
 schema again brings them back; a PUT drops them from that resource. --purge deletes them at once.
 A role rule that uses the schema must be removed first.`,
-  options: [{ flag: 'purge', arg: '', help: 'also delete the values stored under the schema' }, DATA_DIR],
+  options: [{ flag: 'purge', arg: '', help: 'also delete the values stored under the schema' }, ...STORAGE],
   async run(ctx) {
     const [tenant, urn] = args(ctx, 2, this.usage) as [string, string];
     const purge = ctx.args.flags.purge === true;
@@ -100,7 +100,7 @@ role, shown in urn:scimd:schemas:extension:2.0:User:appRoles and re-evaluated on
 Examples:
   scimd role add acme sales-licence 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales"'
   scimd role add acme admin 'groups.display eq "Admins"'`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant, role, filter] = args(ctx, 3, this.usage) as [string, string, string];
     const r = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.addRole(tenant, role, filter));
@@ -114,7 +114,7 @@ const roleList: Command = {
   usage: 'scimd role list <tenant>',
   summary: "List a tenant's role rules",
   help: 'Lists the role rules of a tenant.',
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant] = args(ctx, 1, this.usage) as [string];
     const rules = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listRoles(tenant));
@@ -128,7 +128,7 @@ const roleRemove: Command = {
   usage: 'scimd role remove <tenant> <role>',
   summary: 'Remove a role rule',
   help: 'Removes a role rule; users no longer get that role.',
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant, role] = args(ctx, 2, this.usage) as [string, string];
     await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.removeRole(tenant, role));
@@ -142,7 +142,7 @@ const userTombstones: Command = {
   usage: 'scimd user tombstones <tenant>',
   summary: 'List users deleted under deprovision.delete = tombstone',
   help: 'Lists the deleted users a tenant keeps as tombstones, newest last.',
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant] = args(ctx, 1, this.usage) as [string];
     const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listTombstones(tenant));
@@ -157,7 +157,7 @@ const userRestore: Command = {
   usage: 'scimd user restore <tenant> <id>',
   summary: 'Bring back a tombstoned user under its old id',
   help: 'Restores a deleted user from its tombstone (same id, a new version), if its userName is still free.',
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const [tenant, id] = args(ctx, 2, this.usage) as [string, string];
     const t = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.restoreUser(tenant, id));
@@ -181,7 +181,7 @@ instead of mailing it, to hand it over yourself (deployments without SMTP).`,
   options: [
     { flag: 'public-url', arg: '<url>', help: 'origin of the links (env SCIMD_PUBLIC_URL)' },
     { flag: 'print', arg: '', help: 'print the link instead of mailing it' },
-    DATA_DIR,
+    ...STORAGE,
   ],
   async run(ctx) {
     const [tenant, userName] = args(ctx, 2, this.usage) as [string, string];
@@ -204,7 +204,7 @@ const mailList: Command = {
   help: `Lists mail scimd sent, still has to send, or dropped (with the reason), newest first. Without
 SCIMD_SMTP_URL every mail waits here until an SMTP server is configured. Links are not shown: the
 token in a link exists only in the mail that is sent (scimd stores its hash).`,
-  options: [{ flag: 'pending', arg: '', help: 'only mail still to be sent' }, DATA_DIR],
+  options: [{ flag: 'pending', arg: '', help: 'only mail still to be sent' }, ...STORAGE],
   async run(ctx) {
     if (ctx.args.positionals.length > 1) throw new UsageError(`Usage: ${this.usage}`);
     const list = await withServices(ctx.args.flags, ctx.env, (sv) => sv.tenantAdmin.listMail(ctx.args.positionals[0], ctx.args.flags.pending === true));
@@ -222,7 +222,7 @@ const eventsList: Command = {
   usage: 'scimd events list [<tenant>] [--after <seq>] [--limit 100]',
   summary: 'List the event log the host application reads, oldest first',
   help: 'Lists events (user.invitation.accepted, user.email.verified, user.restored …) in order.',
-  options: [{ flag: 'after', arg: '<seq>', help: 'only events after this sequence number' }, { flag: 'limit', arg: '<n>', help: 'how many (default 100)' }, DATA_DIR],
+  options: [{ flag: 'after', arg: '<seq>', help: 'only events after this sequence number' }, { flag: 'limit', arg: '<n>', help: 'how many (default 100)' }, ...STORAGE],
   async run(ctx) {
     if (ctx.args.positionals.length > 1) throw new UsageError(`Usage: ${this.usage}`);
     const after = Number(stringFlag(ctx, 'after') ?? '0');

@@ -1,5 +1,5 @@
 import { UsageError } from '../args.ts';
-import { DATA_DIR, type Command, type CommandContext } from '../command.ts';
+import { STORAGE, type Command, type CommandContext } from '../command.ts';
 import { table } from '../output.ts';
 import { withServices } from '../store.ts';
 import { TENANT_SETTINGS } from '../../provisioning/settings.ts';
@@ -17,7 +17,7 @@ const create: Command = {
   help: `Creates a tenant. Names: 1–63 lower-case letters, digits, '-' or '_'.
 Its SCIM endpoint is /t/<name>/scim/v2 (or /scim/v2 with a token of the tenant).
 Next: scimd client create <name> <client-name>`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const n = name(ctx, this.usage);
     const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.createTenant(n));
@@ -31,7 +31,7 @@ const list: Command = {
   usage: 'scimd tenant list',
   summary: 'List tenants',
   help: `Lists every tenant with its status.`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
     const tenants = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listTenants());
@@ -45,7 +45,7 @@ const show: Command = {
   usage: 'scimd tenant show <name>',
   summary: 'Show a tenant with its counts of users, groups and clients, and its settings',
   help: `Shows one tenant, with every setting (those not set show their default).`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     const n = name(ctx, this.usage);
     const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.summary(n));
@@ -80,7 +80,7 @@ function statusCommand(status: 'active' | 'disabled'): Command {
     usage: `scimd tenant ${verb} <name>`,
     summary: status === 'active' ? 'Enable a disabled tenant' : 'Disable a tenant: its SCIM requests get 403, its data is kept',
     help: `${status === 'active' ? 'Re-enables a tenant.' : 'Disables a tenant. Every SCIM request with its tokens gets 403 until it is enabled again; nothing is deleted.'}`,
-    options: [DATA_DIR],
+    options: STORAGE,
     async run(ctx) {
         const n = name(ctx, this.usage);
       const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.setTenantStatus(n, status));
@@ -96,7 +96,7 @@ const set: Command = {
   summary: 'Change a tenant setting (shown by tenant show)',
   help: `Settings (value "default" restores the default):
 ${TENANT_SETTINGS.map((s) => `  ${s.key} = ${s.values.join('|') || '<duration>'} (default ${s.fallback})\n      ${s.doc}`).join('\n')}`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     if (ctx.args.positionals.length !== 3) throw new UsageError(`Usage: ${this.usage}`);
     const [n, key, value] = ctx.args.positionals as [string, string, string];

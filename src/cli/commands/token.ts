@@ -1,5 +1,5 @@
 import { UsageError } from '../args.ts';
-import { DATA_DIR, type Command } from '../command.ts';
+import { STORAGE, type Command } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
 import { tokenState } from '../../provisioning/admin.ts';
@@ -15,7 +15,7 @@ time to update the identity provider.`,
   options: [
     { flag: 'grace', arg: '<dur>', help: 'how long older tokens keep working, e.g. 1h (default 0)' },
     { flag: 'expires', arg: '<dur>', help: 'lifetime of the new token, e.g. 90d (default: no expiry)' },
-    DATA_DIR,
+    ...STORAGE,
   ],
   async run(ctx) {
     if (ctx.args.positionals.length !== 2) throw new UsageError(`Usage: ${this.usage}`);
@@ -34,7 +34,7 @@ const list: Command = {
   usage: 'scimd token list [<tenant> [<client>]]',
   summary: 'List tokens (never their secrets)',
   help: `Lists tokens with their prefix, state, expiry and last use. Secrets are never stored, so never shown.`,
-  options: [DATA_DIR],
+  options: STORAGE,
   async run(ctx) {
     if (ctx.args.positionals.length > 2) throw new UsageError(`Usage: ${this.usage}`);
     const [tenant, client] = ctx.args.positionals;

@@ -1,5 +1,5 @@
 /**
- * IdP quirks (shared/IDP-QUIRKS.md) are handled by named normalisers that rewrite a request into
+ * IdP quirks (docs/idp-quirks.md) are handled by named normalisers that rewrite a request into
  * what the RFC core understands, never by loosening the core. Each is a small pure function of the
  * request (and, for PATCH, of the stored resource); what it changes is noted for the request log.
  */
@@ -40,7 +40,7 @@ export interface FilterContext {
 export interface Normaliser {
   /** Stable name, used in notes, settings (`normaliser.<name>`) and docs. */
   readonly name: string;
-  /** Rows of IDP-QUIRKS.md it handles. */
+  /** The quirk numbers (#n in docs/idp-quirks.md) it handles. */
   readonly quirks: readonly number[];
   /**
    * `all`: never changes the meaning of a request the RFC core accepts; on for every IdP profile

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { routedRepo } from '../repo-methods.ts';
 import { SqlRepo } from '../sql/repo.ts';
 import type { Repo, Store } from '../types.ts';
-import { StoreUnavailable, UniqueViolation } from '../types.ts';
+import { StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
 import { PgDriver } from './driver.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
@@ -27,8 +27,10 @@ const RETRYABLE = new Set(['40001', '40P01', '23503']);
 const MIGRATION_LOCK = 7_261_843;
 
 export function mapPgError(e: unknown): unknown {
-  if (e instanceof UniqueViolation || e instanceof StoreUnavailable) return e;
+  if (e instanceof UniqueViolation || e instanceof StoreUnavailable || e instanceof ValueTooLarge) return e;
   const err = e as { code?: string; message?: string };
+  // 54000 program_limit_exceeded: "index row size 5040 exceeds btree version 4 maximum 2704".
+  if (err.code === '54000' && /index row/i.test(err.message ?? '')) return new ValueTooLarge(`value too large for an index (${err.message})`, e);
   if ((err.code && UNAVAILABLE_CODES.has(err.code)) || UNAVAILABLE_MESSAGE.test(err.message ?? '')) return new StoreUnavailable(`database unavailable (${err.code ?? err.message})`, e);
   return e;
 }
