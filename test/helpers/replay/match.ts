@@ -1,7 +1,7 @@
 /**
  * Partial matching of a JSON value against a fixture expectation (test/replay.test.ts describes the
  * grammar). Objects match when every expected key matches (extra keys are fine), arrays element by
- * element; a one-key object whose key is a matcher ("$regex", "$unordered", …) tests the value.
+ * element; a key that is a matcher ("$regex", "$unordered", …) tests the value itself.
  */
 export type Json = unknown;
 export type Obj = Record<string, Json>;
@@ -128,10 +128,13 @@ export function mismatches(exp: Json, act: Json, at: string): string[] {
   if (exp === '$present') return act === undefined ? fail('expected a value') : [];
   if (exp === '$absent') return act === undefined ? [] : fail('expected no value');
   if (isObj(exp)) {
+    // Matcher keys test the value itself; the other keys test its properties.
     const keys = Object.keys(exp);
-    if (keys.length === 1 && MATCHERS.has(keys[0]!)) return matcher(keys[0]!, exp[keys[0]!], act, at);
-    if (!isObj(act)) return fail('expected an object');
-    return keys.flatMap((k) => mismatches(exp[k], act[k], `${at}.${k}`));
+    const tests = keys.filter((k) => MATCHERS.has(k)).flatMap((k) => matcher(k, exp[k], act, at));
+    const props = keys.filter((k) => !MATCHERS.has(k));
+    if (props.length === 0) return tests;
+    if (!isObj(act)) return [...tests, ...fail('expected an object')];
+    return [...tests, ...props.flatMap((k) => mismatches(exp[k], act[k], `${at}.${k}`))];
   }
   if (Array.isArray(exp)) {
     if (!Array.isArray(act) || act.length !== exp.length) return fail(`expected an array of ${exp.length}: ${show(exp)}`);
