@@ -43,6 +43,8 @@ export interface Step {
   /** Only in these modes. */
   readonly only?: readonly Mode[];
   readonly repeat?: number;
+  /** With `repeat`: how many of the repeated requests are in flight at once (default 1, one after another). */
+  readonly concurrent?: number;
   readonly use?: string;
   readonly admin?: 'disableTenant';
   /** Send as another (unpinned) client of the tenant, created on first use, without the IdP's headers and query. */
@@ -259,12 +261,17 @@ async function runSteps(steps: readonly Step[], scope: Scope, phase: string): Pr
     if (step.client !== undefined) await checkClient(scope, step.client, `${phase}: client`);
     if (step.secrets !== undefined) await checkSecrets(scope, step.secrets, `${phase}: secrets`);
     if (step.method === undefined) continue;
-    for (let i = 1; i <= (step.repeat ?? 1); i++) {
+    const one = async (i: number) => {
       const locals = step.repeat !== undefined ? { i } : {};
       const r = await perform(step, scope, locals);
       const what = `${phase}: ${step.method} ${step.path}`;
       if (step.as) scope.vars.set(String(renderString(step.as, scope, locals)), r as unknown as Json);
       await answer(step, r, scope, what, step.expect, step.strict);
+    };
+    const n = step.repeat ?? 1;
+    const batch = Math.max(1, step.concurrent ?? 1);
+    for (let i = 1; i <= n; i += batch) {
+      await Promise.all(Array.from({ length: Math.min(batch, n - i + 1) }, (_, k) => one(i + k)));
     }
   }
 }
