@@ -10,9 +10,9 @@
  * refusal, e.g. {"status": 400, "scimType": "invalidValue"}) replaces its `expect` and ends the case;
  * steps without one expect the same answer in every mode.
  *
- * RFC fixture file: an array of cases { section, name, source: "example" | "text", note?, setup?,
- * request, expect, then? }; `source` says whether the case replays an example of the RFC or a rule
- * its text states. Named step lists for `use` come from test/fixtures/rfc7644/_datasets.json.
+ * RFC fixture file: an array of cases { section, name, source: "example" | "text", idp?, note?,
+ * setup?, request, expect, then? }; `source` says whether the case replays an example of the RFC or
+ * a rule its text states; `idp` pins the case's client to another profile than the strict one. Named step lists for `use` come from test/fixtures/rfc7644/_datasets.json.
  *
  * IdP fixture file: { profile, title, sources?, server?, headers?, query?, encode?, detected?,
  * datasets?, cases } where `profile` is the IdP's profile, `server` config overrides for its server
@@ -172,7 +172,7 @@ describe('Recorded exchanges', { concurrency: FILE_CONCURRENCY }, () => {
     suite(`RFC 7644 fixtures: ${file}`, {}, (server) => {
       for (const c of cases) {
         it(`RFC 7644 §${c.section} ${c.name}`, () => {
-          const ctx: CaseContext = { s: server(), mode: 'rfc', pin: STRICT_PROFILE, shape: {}, datasets: RFC_DATASETS, logIdp: undefined, detected: undefined };
+          const ctx: CaseContext = { s: server(), mode: 'rfc', pin: c.idp ?? STRICT_PROFILE, shape: {}, datasets: RFC_DATASETS, logIdp: undefined, detected: undefined };
           return runCase(ctx, c, tenantName('rfc'));
         });
       }

@@ -65,6 +65,8 @@ export interface Case {
   readonly section?: string;
   readonly name: string;
   readonly source?: string;
+  /** RFC fixtures: the profile this case's client is pinned to instead of the strict one. */
+  readonly idp?: string;
   /** Where the exchange is documented (IdP fixtures). */
   readonly cites?: string;
   readonly note?: string;
