@@ -77,6 +77,8 @@ const PENDING_TOLERANT_DEFAULT: readonly string[] = [
   'entra/default-mode/replace-username',
   'entra/default-mode/add-nickname',
   'entra/default-mode/replace-multiple',
+  // Stays after first-contact unless addCreatesFilteredElement is on for unpinned clients: it is
+  // entra-only there (it changes what a valid add means), and this client is not recognised.
   'entra/default-mode/add-filtered-element',
   'entra/default-mode/manager-add',
   'entra/default-mode/manager-string',
