@@ -57,6 +57,8 @@ export interface Step {
   readonly client?: Json;
   /** No log row of the tenant and no data file holds any of these (templates allowed). */
   readonly secrets?: readonly string[];
+  /** Why the step is there (not checked). */
+  readonly note?: string;
 }
 
 export interface Case {
@@ -231,7 +233,7 @@ async function checkSecrets(scope: Scope, secrets: readonly string[], what: stri
 }
 
 /** Checks one answer in the case's mode; in strict mode a matched `strict` expectation ends the case. */
-async function answer(step: Step, r: Captured, scope: Scope, what: string, expect: ExpectSpec | undefined, strict: ExpectSpec | undefined): Promise<void> {
+async function answer(r: Captured, scope: Scope, what: string, expect: ExpectSpec | undefined, strict: ExpectSpec | undefined): Promise<void> {
   if (scope.ctx.mode === 'strict' && strict !== undefined) {
     check(strict, r, scope, `${what} (strict profile)`);
     throw new StrictStop();
@@ -242,7 +244,6 @@ async function answer(step: Step, r: Captured, scope: Scope, what: string, expec
   }
   const matched = check(expect, r, scope, what);
   if (matched.then) await runSteps(matched.then, scope, `${what} (then)`);
-  void step;
 }
 
 async function runSteps(steps: readonly Step[], scope: Scope, phase: string): Promise<void> {
@@ -268,7 +269,7 @@ async function runSteps(steps: readonly Step[], scope: Scope, phase: string): Pr
       const r = await perform(step, scope, locals);
       const what = `${phase}: ${step.method} ${step.path}`;
       if (step.as) scope.vars.set(String(renderString(step.as, scope, locals)), r as unknown as Json);
-      await answer(step, r, scope, what, step.expect, step.strict);
+      await answer(r, scope, what, step.expect, step.strict);
     };
     const n = step.repeat ?? 1;
     const batch = Math.max(1, step.concurrent ?? 1);
@@ -291,7 +292,7 @@ export async function runCase(ctx: CaseContext, c: Case, tenant: string): Promis
     const r = await perform(c.request, scope, {});
     scope.vars.set('response', r as unknown as Json);
     if (c.request.as) scope.vars.set(c.request.as, r as unknown as Json);
-    await answer(c.request, r, scope, `${c.request.method} ${c.request.path}`, c.expect, c.strict ?? c.request.strict);
+    await answer(r, scope, `${c.request.method} ${c.request.path}`, c.expect, c.strict ?? c.request.strict);
     await runSteps(c.then ?? [], scope, 'then');
   } catch (e) {
     if (!(e instanceof StrictStop)) throw e;
