@@ -24,6 +24,7 @@ import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
+import { checkGroupDisplayName } from './group-names.ts';
 import { quoted } from './policies.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { knownInNoGroup } from '../store/hints.ts';
@@ -252,6 +253,7 @@ export class ResourceService {
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, undefined, r.id);
+      else await checkGroupDisplayName(tx, ctx, data, undefined, r.id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, undefined, r.id);
       const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
       if (members?.length) {
@@ -328,6 +330,7 @@ export class ResourceService {
     checkImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
     if (current.type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, current.data, current.id);
+    else await checkGroupDisplayName(tx, ctx, data, current.data, current.id);
     await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
     if (members) {
@@ -398,6 +401,7 @@ export class ResourceService {
       const passwordHash = await this.passwordHashFor(ctx, password);
       cleanup(outcome.data);
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, outcome.data, current.data, id);
+      else await checkGroupDisplayName(tx, ctx, outcome.data, current.data, id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, outcome.data, current.data, id);
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
