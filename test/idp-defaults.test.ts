@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { assertScimError } from './helpers/assert.ts';
 import { freshDatabase } from './helpers/postgres.ts';
 import { mixedCase, PARALLEL, statusCounts } from './helpers/races.ts';
-import { group, patch, startTestServer, type ScimTenant, type TestServer } from './helpers/server.ts';
+import { group, patch, startTestServer, user, type ScimTenant, type TestServer } from './helpers/server.ts';
 
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const byName = (name: string) => `/Groups?filter=${encodeURIComponent(`displayName eq ${JSON.stringify(name)}`)}`;
@@ -134,3 +134,48 @@ for (const setupOf of SETUPS) {
     });
   });
 }
+
+describe('resource endpoints answer in any case; ids and tenant names keep theirs', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(() => s?.close());
+
+  it('/users, /GROUPS, /Users/{id} in other cases, discovery and .search, on a default client', async () => {
+    const created = await s.request('POST', '/users', user('case.user'));
+    assert.equal(created.status, 201, created.text);
+    const id = created.body.id as string;
+    assert.equal(created.headers.get('location'), `${s.base}/Users/${id}`, 'Location names the canonical endpoint');
+    assert.equal((await s.request('GET', `/USERS/${id}`)).body.userName, 'case.user');
+    assert.equal((await s.request('GET', `/users?filter=${encodeURIComponent('userName eq "case.user"')}`)).body.totalResults, 1);
+    const g = await s.request('POST', '/GROUPS', group('Case Group', { members: [{ value: id }] }));
+    assert.equal(g.status, 201, g.text);
+    const renamed = await s.request('PATCH', `/groups/${g.body.id}`, patch({ op: 'replace', path: 'displayName', value: 'Case Group 2' }));
+    assert.ok(renamed.status === 200 || renamed.status === 204, renamed.text);
+    assert.equal((await s.request('POST', '/users/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName sw "case"' })).body.totalResults, 1);
+    for (const path of ['/serviceproviderconfig', '/SERVICEPROVIDERCONFIG', '/resourcetypes', '/schemas', '/resourcetypes/User']) {
+      const r = await s.request('GET', path);
+      assert.equal(r.status, 200, `${path}: ${r.text}`);
+    }
+    for (const base of [`${s.origin}/SCIM/V2`, `${s.origin}/Scim`]) {
+      assert.equal((await s.request('GET', `${base}/Users/${id}`)).status, 200, base);
+    }
+    assert.equal((await s.request('DELETE', `/Users/${id}`)).status, 204);
+  });
+
+  it('an id in another case is another id (404), and the tenant path keeps the tenant name', async () => {
+    const created = await s.request('POST', '/Users', user('id.case'));
+    const id = created.body.id as string;
+    const flipped = id.toUpperCase() === id ? id.toLowerCase() : id.toUpperCase();
+    assertScimError(await s.request('GET', `/Users/${flipped}`), 404, undefined);
+    const t = await s.scimTenant('case-tenant');
+    const auth = { authorization: `Bearer ${t.token}` };
+    const r = await s.request('POST', `${s.origin}/T/case-tenant/SCIM/v2/users`, user('in.tenant'), auth);
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.headers.get('location'), `${s.origin}/t/case-tenant/scim/v2/Users/${r.body.id}`, 'Location names the canonical mount');
+    // The router folds the path it matches, never the values it hands over: a tenant name in
+    // capitals (tenant names are lower case) still names no tenant.
+    assert.notEqual((await s.request('GET', `${s.origin}/t/CASE-TENANT/scim/v2/Users/${r.body.id}`, undefined, auth)).status, 200);
+  });
+});
