@@ -370,9 +370,19 @@ export class ResourceService {
 
   /**
    * PATCH (RFC 7644 §3.5.2): read, apply all operations or none, write. With `projection` null no
-   * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members.
+   * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members;
+   * with `bodyUpToMembers`, a group is rendered only while it has at most that many members (a
+   * bounded count, patch-answer.ts).
    */
-  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
+  async patch(
+    ctx: ScimContext,
+    type: ResourceTypeName,
+    id: string,
+    raw: unknown,
+    ifMatch?: string,
+    projection: ProjectionRequest | null = {},
+    bodyUpToMembers?: number,
+  ): Promise<Written & { resource?: Json }> {
     const schema = this.schema(ctx, type);
     // The limits hold on what the client sent, before the transaction; the normalisers need the
     // stored resource, so they (and the full parse) run inside it.
@@ -407,7 +417,8 @@ export class ResourceService {
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
-      if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
+      const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
+      if (projection === null || tooBig) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
       return this.represent(tx, ctx, next, projection);
     });
     if (tally.mail) this.mailQueued();

@@ -105,6 +105,13 @@ export const CLIENT_SETTINGS: readonly SettingSpec[] = [
     doc: 'false: this IdP never sends name.formatted (Okta), so scimd derives it from the name parts or displayName',
     source: "seed 002 (Zulip's name_formatted_included)",
   },
+  {
+    key: 'groupPatchResponse',
+    values: ['auto', 'full', 'none'],
+    fallback: 'auto',
+    doc: 'what a PATCH on a group answers: auto: 200 with the group while it has at most 1,000 members, else 204 (a one-member change on a huge group never renders it); full: always 200 with the group; none: always 204',
+    source: 'issue 10 (validators and IdPs that read the PATCH body)',
+  },
 ];
 
 export class SettingError extends Error {}
