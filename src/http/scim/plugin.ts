@@ -98,9 +98,9 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
         const { ctx } = scimOf(request);
         const asked = Object.keys(request.query).some((k) => /^(excluded)?attributes$/i.test(k));
         const answer = patchAnswer(type, ctx.clientSettings, asked);
-        const requested = projectionOf(request.query, max);
-        const projection = answer.kind === 'none' ? null : requested;
-        const rep = await resources.patch(ctx, type, request.params.id!, request.body, header(request, 'if-match'), projection, answer.kind === 'small' ? answer.maxMembers : undefined);
+        // Checked even when no body is sent: a malformed attributes parameter is a 400 either way.
+        const projection = projectionOf(request.query, max);
+        const rep = await resources.patch(ctx, type, request.params.id!, request.body, header(request, 'if-match'), answer.kind === 'none' ? null : projection, answer.kind === 'small' ? answer.maxMembers : undefined);
         if (!rep.resource) return reply.code(204).header('etag', rep.etag).header('location', rep.location).send();
         return sendRepresentation(reply, 200, { ...rep, resource: rep.resource });
       });
