@@ -231,9 +231,11 @@ describe('adopt: groups', () => {
     assert.deepEqual((await t.logRows(1))[0]!.notes, [`identity.match=adopt: linked the existing Group ${gid} (matched by externalId)`]);
   });
 
-  it('with reject, displayName is not unique in RFC 7643, so a second group is created', async () => {
+  it('with reject, a second group of one displayName is 409 (groups.displayName.unique); with that off, it is created', async () => {
     const t = await tenant('reject');
     const gid = await t.hostInsert('Group', { displayName: 'Engineering' });
+    assertConflict(await t.request('POST', '/Groups', group('engineering')));
+    await s.running.services.admin.setTenantSetting(t.name, 'groups.displayName.unique', 'false');
     const r = await t.request('POST', '/Groups', group('Engineering'));
     expectStatus(r, 201);
     assert.notEqual(r.body.id, gid);

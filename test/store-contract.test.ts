@@ -957,6 +957,41 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'groups: groupWithDisplayName (folded, scoped by tenant and type, one id excepted), memberCountUpTo (bounded)',
+    async run(store, p) {
+      const T = `${p}t`;
+      const U = `${p}u`;
+      await store.createTenant(tenantRec(T, `${p}-t`));
+      await store.createTenant(tenantRec(U, `${p}-u`));
+      await insert(store, T, groupRes('g1', 'Straße Team'));
+      await insert(store, T, groupRes('g2'));
+      await insert(store, T, userRes('u1', 'u1', { displayName: 'Users Only' }));
+      await insert(store, U, groupRes('x1', 'Elsewhere'));
+      for (let i = 0; i < 5; i++) await insert(store, T, userRes(`m${i}`, `member${i}`));
+      const holder = (name: string, except = '') => store.groupWithDisplayName(T, fold(name), except);
+      const found = {
+        folded: await holder('STRASSE team'),
+        excepted: await holder('straße team', 'g1'),
+        aUsersName: await holder('users only'),
+        otherTenant: await holder('elsewhere'),
+        inTransaction: await store.transaction((tx) => tx.groupWithDisplayName(T, fold('Straße Team'), 'g2')),
+      };
+      assert.deepEqual(found, { folded: 'g1', excepted: undefined, aUsersName: undefined, otherTenant: undefined, inTransaction: 'g1' });
+      await store.applyMemberDelta(T, 'g1', delta(Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`m${i}`, 'User' as const]))));
+      const counts = {
+        upTo3: await store.memberCountUpTo(T, 'g1', 3),
+        upTo5: await store.memberCountUpTo(T, 'g1', 5),
+        upTo100: await store.memberCountUpTo(T, 'g1', 100),
+        empty: await store.memberCountUpTo(T, 'g2', 100),
+        noGroup: await store.memberCountUpTo(T, 'nope', 100),
+        aUser: await store.memberCountUpTo(T, 'u1', 100),
+        otherTenant: await store.memberCountUpTo(U, 'g1', 100),
+      };
+      assert.deepEqual(counts, { upTo3: 3, upTo5: 5, upTo100: 5, empty: 0, noGroup: 0, aUser: 0, otherTenant: 0 });
+      return { found, counts };
+    },
+  },
+  {
     name: 'writes outside a transaction are atomic one by one',
     async run(store, p) {
       const T = `${p}t`;

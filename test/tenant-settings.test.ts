@@ -84,12 +84,12 @@ describe('tenant settings', () => {
     for (const spec of TENANT_SETTINGS) assert.match(human.stdout, new RegExp(`^${spec.key.replace('.', '\\.')}\\s`, 'm'), `${spec.key} is shown`);
   });
 
-  it('client set name.formattedIncluded: true, false or default, nothing else; its help names it', async () => {
+  it('client settings (name.formattedIncluded, groupPatchResponse): their values or default, nothing else; the help names them', async () => {
     const admin = s.running.services.admin;
     for (const spec of CLIENT_SETTINGS) {
       for (const v of spec.values) assert.equal((await admin.setClientSetting('acme', 'idp', spec.key, v)).settings[spec.key], v);
       assert.equal((await admin.setClientSetting('acme', 'idp', spec.key, 'default')).settings[spec.key], undefined);
-      await assert.rejects(admin.setClientSetting('acme', 'idp', spec.key, 'no'), new RegExp(`'${spec.key.replace('.', '\\.')}' takes true or false, not 'no'`));
+      await assert.rejects(admin.setClientSetting('acme', 'idp', spec.key, 'no'), new RegExp(`'${spec.key.replace('.', '\\.')}' takes ${spec.values.join(' or ')}, not 'no'`));
     }
     const [bad, help] = await Promise.all([
       scimdCli(['client', 'set', 'acme', 'idp', 'name.formattedIncluded', 'off'], s.dataDir),
@@ -99,5 +99,6 @@ describe('tenant settings', () => {
     assert.match(bad.stderr.trim(), /^scimd: 'name\.formattedIncluded' takes true or false, not 'off'$/);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /name\.formattedIncluded\s+true, false or default \(default true\)/);
+    assert.match(help.stdout, /groupPatchResponse\s+auto, full, none or default \(default auto\)/);
   });
 });

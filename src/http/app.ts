@@ -36,8 +36,10 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     logController: new LogController({ disableRequestLogging: true }),
     // registerGracefulClose answers requests during a shutdown, with a SCIM error body.
     return503OnClosing: false,
-    // Path segments are ids, URNs or names: nothing legitimate is longer.
-    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300 },
+    // Path segments are ids, URNs or names: nothing legitimate is longer. Endpoints answer in any
+    // case (`/users`, `/SERVICEPROVIDERCONFIG`), as Microsoft's reference collection calls them;
+    // the router matches the path lower-cased, while ids and tenant names keep their case.
+    routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300, caseSensitive: false },
     // Malformed URLs (bad percent-encoding, overlong segments) get SCIM error bodies too.
     frameworkErrors: (err: { statusCode?: number; code?: string }, _request: unknown, reply: Parameters<typeof sendError>[0]) =>
       sendError(reply, new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid')),

@@ -24,6 +24,7 @@ import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
+import { checkGroupDisplayName } from './group-names.ts';
 import { quoted } from './policies.ts';
 import { UniqueViolation } from '../store/types.ts';
 import { knownInNoGroup } from '../store/hints.ts';
@@ -252,6 +253,7 @@ export class ResourceService {
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, undefined, r.id);
+      else await checkGroupDisplayName(tx, ctx, data, undefined, r.id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, undefined, r.id);
       const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
       if (members?.length) {
@@ -328,6 +330,7 @@ export class ResourceService {
     checkImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
     if (current.type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, current.data, current.id);
+    else await checkGroupDisplayName(tx, ctx, data, current.data, current.id);
     await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
     if (members) {
@@ -367,9 +370,19 @@ export class ResourceService {
 
   /**
    * PATCH (RFC 7644 §3.5.2): read, apply all operations or none, write. With `projection` null no
-   * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members.
+   * body is rendered (the caller answers 204), so a PATCH on a huge group never reads its members;
+   * with `bodyUpToMembers`, a group is rendered only while it has at most that many members (a
+   * bounded count, patch-answer.ts).
    */
-  async patch(ctx: ScimContext, type: ResourceTypeName, id: string, raw: unknown, ifMatch?: string, projection: ProjectionRequest | null = {}): Promise<Written & { resource?: Json }> {
+  async patch(
+    ctx: ScimContext,
+    type: ResourceTypeName,
+    id: string,
+    raw: unknown,
+    ifMatch?: string,
+    projection: ProjectionRequest | null = {},
+    bodyUpToMembers?: number,
+  ): Promise<Written & { resource?: Json }> {
     const schema = this.schema(ctx, type);
     // The limits hold on what the client sent, before the transaction; the normalisers need the
     // stored resource, so they (and the full parse) run inside it.
@@ -398,12 +411,14 @@ export class ResourceService {
       const passwordHash = await this.passwordHashFor(ctx, password);
       cleanup(outcome.data);
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, outcome.data, current.data, id);
+      else await checkGroupDisplayName(tx, ctx, outcome.data, current.data, id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, outcome.data, current.data, id);
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
-      if (projection === null) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
+      const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
+      if (projection === null || tooBig) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
       return this.represent(tx, ctx, next, projection);
     });
     if (tally.mail) this.mailQueued();

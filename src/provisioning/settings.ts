@@ -87,6 +87,13 @@ export const TENANT_SETTINGS: readonly SettingSpec[] = [
     doc: 'a POST that meets an existing resource: reject (409 uniqueness, RFC 7644) or adopt (link it: users by externalId, verified email, then userName; groups by externalId, then displayName)',
     source: 'issue: real identity providers',
   },
+  {
+    key: 'groups.displayName.unique',
+    values: ['true', 'false'],
+    fallback: 'true',
+    doc: 'true: no two groups of the tenant share a displayName, without regard to case (409 uniqueness on POST, PUT and PATCH); false: duplicates are allowed, for apps that have them',
+    source: 'issue 10 (authentik links groups by the 409, Entra expects it)',
+  },
 ];
 
 /** Client settings besides `idp` and `normaliser.<name>`, which are checked on their own. */
@@ -97,6 +104,13 @@ export const CLIENT_SETTINGS: readonly SettingSpec[] = [
     fallback: 'true',
     doc: 'false: this IdP never sends name.formatted (Okta), so scimd derives it from the name parts or displayName',
     source: "seed 002 (Zulip's name_formatted_included)",
+  },
+  {
+    key: 'groupPatchResponse',
+    values: ['auto', 'full', 'none'],
+    fallback: 'auto',
+    doc: 'what a PATCH on a group answers: auto: 200 with the group while it has at most 1,000 members, else 204 (a one-member change on a huge group never renders it); full: always 200 with the group; none: always 204',
+    source: 'issue 10 (validators and IdPs that read the PATCH body)',
   },
 ];
 

@@ -53,6 +53,7 @@ export const READ_METHODS = [
   'queryResources',
   'membersOf',
   'memberFacts',
+  'memberCountUpTo',
   'groupsOf',
   'requestLog',
   'requestLogEntry',
@@ -66,6 +67,7 @@ export const READ_METHODS = [
   'events',
   'userNameTakenElsewhere',
   'userNamesHeldElsewhere',
+  'groupWithDisplayName',
   'passwordHash',
 ] as const satisfies readonly (keyof Repo)[];
 

@@ -252,6 +252,8 @@ export interface Repo {
   membersOf(tenantId: string, groupId: string): Promise<Member[]>;
   memberFacts(tenantId: string, groupId: string, ids: readonly string[]): Promise<MemberFacts>;
   applyMemberDelta(tenantId: string, groupId: string, delta: MemberDelta): Promise<void>;
+  /** The group's member count, counting no further than `limit` (a bounded query, never a full count of a huge group). */
+  memberCountUpTo(tenantId: string, groupId: string, limit: number): Promise<number>;
   /** Direct and nested group memberships of each user. */
   groupsOf(tenantId: string, userIds: readonly string[]): Promise<Map<string, GroupMembership[]>>;
 
@@ -298,12 +300,14 @@ export interface Repo {
   appendEvent(e: ScimdEvent): Promise<void>;
   events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]>;
 
-  // Users: global userName uniqueness and password hashes.
+  // Users: global userName uniqueness and password hashes; group displayName uniqueness.
   /**
    * True when another tenant (`all`), or another tenant whose userName.scope is global (`global`),
    * has a user with this folded userName.
    */
   userNameTakenElsewhere(tenantId: string, userNameFold: string, among: 'all' | 'global'): Promise<boolean>;
+  /** The id of a group of the tenant other than `exceptId` whose displayName folds to this (groups.displayName.unique), if any. */
+  groupWithDisplayName(tenantId: string, displayNameFold: string, exceptId: string): Promise<string | undefined>;
   /** The tenant's userNames (up to `limit`, and how many in all) that another tenant's users also hold. */
   userNamesHeldElsewhere(tenantId: string, limit: number): Promise<{ names: string[]; total: number }>;
   /** Serialises transactions that use the same key until commit (PostgreSQL advisory lock; SQLite already is serial). */

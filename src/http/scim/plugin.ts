@@ -7,6 +7,7 @@ import { listOf, resourceTypes, schemas, serviceProviderConfig } from '../../sci
 import { listRequestFromQuery, listRequestFromSearch, type ListLimits } from '../../scim/list.ts';
 import { DEFAULT_REQUEST_LIMITS } from '../../scim/limits.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import { patchAnswer } from '../../provisioning/patch-answer.ts';
 import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources.ts';
 import { sendScim } from '../media.ts';
 import type { HttpOptions, Services } from '../services.ts';
@@ -92,10 +93,14 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
         return sendRepresentation(reply, 200, rep);
       });
       app.patch(`/${endpoint}/:id`, async (request: Req, reply) => {
-        // RFC 7644 §3.5.2 allows 200 with the resource or 204. Groups answer 204 unless the client
-        // asks for attributes, so a membership change never ships (or reads) every member.
-        const wantsBody = type === 'User' || Object.keys(request.query).some((k) => /^(excluded)?attributes$/i.test(k));
-        const rep = await resources.patch(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), wantsBody ? projectionOf(request.query, max) : null);
+        // RFC 7644 §3.5.2 allows 200 with the resource or 204; the client's groupPatchResponse
+        // chooses for groups (patch-answer.ts), so a membership change never ships every member of a huge group.
+        const { ctx } = scimOf(request);
+        const asked = Object.keys(request.query).some((k) => /^(excluded)?attributes$/i.test(k));
+        const answer = patchAnswer(type, ctx.clientSettings, asked);
+        // Checked even when no body is sent: a malformed attributes parameter is a 400 either way.
+        const projection = projectionOf(request.query, max);
+        const rep = await resources.patch(ctx, type, request.params.id!, request.body, header(request, 'if-match'), answer.kind === 'none' ? null : projection, answer.kind === 'small' ? answer.maxMembers : undefined);
         if (!rep.resource) return reply.code(204).header('etag', rep.etag).header('location', rep.location).send();
         return sendRepresentation(reply, 200, { ...rep, resource: rep.resource });
       });

@@ -428,6 +428,13 @@ export class SqlRepo implements Repo {
     });
   }
 
+  async memberCountUpTo(tenantId: string, groupId: string, limit: number): Promise<number> {
+    const seq = await this.seqOf(tenantId, groupId, 'Group');
+    if (seq === undefined) return 0;
+    const row = await this.one('SELECT COUNT(*) AS n FROM (SELECT 1 AS x FROM group_members WHERE group_seq = ? LIMIT ?) AS bounded', [seq, limit]);
+    return Number(row?.n ?? 0);
+  }
+
   async memberFacts(tenantId: string, groupId: string, ids: readonly string[]): Promise<MemberFacts> {
     const members = new Set<string>();
     const types = new Map<string, 'User' | 'Group'>();
@@ -805,6 +812,11 @@ export class SqlRepo implements Repo {
         ? "SELECT 1 AS x FROM resources WHERE user_name_fold = ? AND tenant_id <> ? AND type = 'User' LIMIT 1"
         : "SELECT 1 AS x FROM resources r JOIN tenants t ON t.id = r.tenant_id WHERE r.user_name_fold = ? AND r.tenant_id <> ? AND r.type = 'User' AND t.user_names_global = 1 LIMIT 1";
     return (await this.one(sql, [userNameFold, tenantId])) !== undefined;
+  }
+
+  async groupWithDisplayName(tenantId: string, displayNameFold: string, exceptId: string): Promise<string | undefined> {
+    const row = await this.one("SELECT id FROM resources WHERE tenant_id = ? AND type = 'Group' AND display_name_fold = ? AND id <> ? LIMIT 1", [tenantId, displayNameFold, exceptId]);
+    return row ? (row.id as string) : undefined;
   }
 
   async userNamesHeldElsewhere(tenantId: string, limit: number): Promise<{ names: string[]; total: number }> {
