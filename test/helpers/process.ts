@@ -1,6 +1,7 @@
-/** Runs the real `scimd serve` as a child process (TypeScript through tsx, so no build is needed). */
+/** Runs the real `scimd serve` as a child process (bin/scimd.js on dist/: test/helpers/scimd-bin.ts). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scimdArgv } from './scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BANNER = /SCIM base URL\s+(https?:\/\/[^\s]+\/scim\/v2)\n/;
@@ -25,7 +26,7 @@ export function killAll(): void {
 }
 
 export async function serveProcess(args: readonly string[], env: Record<string, string> = {}, waitMs = 30_000): Promise<Serving> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', '0', '--log-level', 'warn', ...args], {
+  const child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--log-level', 'warn', ...args]), {
     cwd: ROOT,
     // Rate limits and the per-client concurrency bound are off unless the test sets them: tests of
     // other features send as fast and as many at once as they like.
