@@ -18,7 +18,7 @@ import { ResourceService } from './provisioning/resources.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/store.ts';
-import { openPostgresStore } from './store/postgres/store.ts';
+import { openPostgresStore, type PostgresOptions } from './store/postgres/store.ts';
 import type { Store } from './store/types.ts';
 import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
@@ -99,8 +99,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
 }
 
 /** SQLite in the data directory, or PostgreSQL when a database URL is configured. */
-export async function openStore(config: StorageConfig, onError?: (e: unknown) => void): Promise<Store> {
-  if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { poolSize: config.databasePoolSize, ...(onError ? { onError } : {}) });
+export async function openStore(config: StorageConfig, options: Omit<PostgresOptions, 'poolSize'> = {}): Promise<Store> {
+  if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
   return openSqliteStore(databaseFile(config), { synchronous: config.synchronous });
 }
 
@@ -183,7 +183,12 @@ export async function startServer(config: Config, logger: Logger | false = creat
   // Before anything is opened: a bad certificate is a configuration error (exit code 2).
   const tls = loadTls(config);
   const limits = requestLimitsOf(config);
-  const store = await openStore(config, (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined));
+  // The server creates a PostgreSQL database that does not exist yet; admin commands refuse (src/cli/store.ts).
+  const store = await openStore(config, {
+    onError: (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined),
+    createDatabase: true,
+    onDatabaseCreated: (database) => (logger ? logger.info({ database }, 'created the PostgreSQL database') : undefined),
+  });
   try {
     const services = createServices(store, {
       maxResults: config.maxResults,

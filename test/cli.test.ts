@@ -12,9 +12,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, send, tempDir, user, type Reply } from './helpers/server.ts';
+import { scimdArgv } from './helpers/scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY = 'src/cli/entry.ts';
 /** Generous: how long to wait for a process to print its banner or to exit. */
 const WAIT_MS = 30_000;
 const TOKEN = /scimd_[A-Za-z0-9_-]{43}/;
@@ -68,7 +68,7 @@ interface Proc {
 }
 
 function spawnScimd(args: readonly string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, scimdArgv(args), { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';

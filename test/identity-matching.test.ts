@@ -19,6 +19,7 @@ import { searchForm } from '../src/scim/search-form.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { ERROR_SCHEMA, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';
+import { scimdArgv } from './helpers/scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCIMD_EXT = 'urn:scimd:schemas:extension:2.0:User';
@@ -382,7 +383,7 @@ describe('scimd tenant set <t> identity.match', () => {
     const env: NodeJS.ProcessEnv = {};
     for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args, '--data-dir', s.dataDir], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, scimdArgv([...args, '--data-dir', s.dataDir]), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

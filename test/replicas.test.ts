@@ -25,9 +25,9 @@ import pg from 'pg';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { memberAddRace, PARALLEL, statusCounts, uniquenessRace, type Endpoint } from './helpers/races.ts';
 import { ERROR_SCHEMA, PATCH_OP, group, send, tempDir, user, type Reply } from './helpers/server.ts';
+import { scimdArgv } from './helpers/scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENTRY = 'src/cli/entry.ts';
 /** Generous: how long to wait for a banner or an exit. */
 const WAIT_MS = 30_000;
 /** The last line of the banner: once it is out, the whole banner is. */
@@ -85,7 +85,7 @@ interface Replica extends Endpoint {
 
 /** Starts `scimd serve --port 0` and resolves once its banner is out. */
 async function serve(name: string, env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, 'serve', '--port', '0', '--data-dir', dataDir(), '--log-level', 'warn'], {
+  const child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir(), '--log-level', 'warn']), {
     cwd: ROOT,
     env: environment(env),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,7 @@ import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { filesHolding } from './helpers/data-files.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { patch, startTestServer, tempDir, user, type Reply, type TestServer } from './helpers/server.ts';
+import { scimdArgv } from './helpers/scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WAIT_MS = 15_000;
@@ -59,7 +60,7 @@ function environment(): NodeJS.ProcessEnv {
 }
 
 function spawnScimd(args: readonly string[]): { child: ChildProcess; stdout(): string; stderr(): string; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args], { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, scimdArgv(args), { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let stdout = '';
   let stderr = '';

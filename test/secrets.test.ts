@@ -20,6 +20,7 @@ import { verifyPasswordHash } from '../src/provisioning/user-lifecycle.ts';
 import { createServices } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { group, patch, PATCH_OP, SEARCH_REQUEST, send, tempDir, user, USER_SCHEMA } from './helpers/server.ts';
+import { scimdArgv } from './helpers/scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -50,7 +51,7 @@ function forms(secret: string): Record<string, string> {
 }
 
 function cli(dataDir: string, ...args: string[]): Promise<string> {
-  return promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...args, '--data-dir', dataDir, '--json'], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test' } }).then((r) => r.stdout);
+  return promisify(execFile)(process.execPath, scimdArgv([...args, '--data-dir', dataDir, '--json']), { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test' } }).then((r) => r.stdout);
 }
 
 describe('no token or password is written anywhere', { timeout: 60_000 }, () => {
@@ -81,7 +82,7 @@ describe('no token or password is written anywhere', { timeout: 60_000 }, () => 
 
     const out = openSync(outFile, 'w');
     const err = openSync(errFile, 'w');
-    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'trace'], {
+    child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'trace']), {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test' },
       stdio: ['ignore', out, err],

@@ -15,6 +15,7 @@ import { HSTS } from '../src/http/security-headers.ts';
 import { killAll, serveProcess } from './helpers/process.ts';
 import { send, startTestServer, tempDir, type TestServer } from './helpers/server.ts';
 import { httpsRequest, makeCertificate, type TestCertificate } from './helpers/tls.ts';
+import { scimdArgv } from './helpers/scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'tls-test-token';
@@ -143,7 +144,7 @@ describe('plain HTTP', () => {
 /** Runs `scimd serve` expecting it to stop at start-up; resolves to its exit code and stderr. */
 function serveFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', 'serve', '--port', '0', '--data-dir', tempDir(), ...args], {
+    const child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', tempDir(), ...args]), {
       cwd: ROOT,
       env: { ...process.env, NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

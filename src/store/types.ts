@@ -204,6 +204,14 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/** The configured PostgreSQL database does not exist and scimd may not or will not create it; the message says what to do. */
+export class DatabaseMissing extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseMissing';
+  }
+}
+
 export interface MemberFacts {
   /** Which of the asked ids are members of the group now. */
   readonly members: Set<string>;

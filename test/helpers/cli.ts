@@ -1,9 +1,10 @@
 /**
- * Runs the real `scimd` admin CLI as a child process (TypeScript through tsx) against a data
+ * Runs the real `scimd` admin CLI as a child process (bin/scimd.js on dist/) against a data
  * directory, as an operator would while a server runs on it.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { scimdArgv } from './scimd-bin.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 /** Generous: a CLI command that has not exited by then is hung. */
@@ -25,7 +26,7 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** `scimd <args…>`; `--data-dir` is appended when `dataDir` is given; `env` adds SCIMD_* variables. */
 export function scimdCli(args: readonly string[], dataDir?: string, env: Record<string, string> = {}): Promise<CliExit> {
   const argv = dataDir === undefined ? args : [...args, '--data-dir', dataDir];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/entry.ts', ...argv], { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, scimdArgv(argv), { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -8,7 +8,8 @@ import pg from 'pg';
 import { routedRepo } from '../repo-methods.ts';
 import { SqlRepo } from '../sql/repo.ts';
 import type { Repo, Store } from '../types.ts';
-import { StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
+import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
+import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './driver.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
@@ -16,6 +17,10 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /** Where errors of idle connections are reported (they must never crash the process). */
   readonly onError?: (e: unknown) => void;
+  /** Create the database when it does not exist yet (scimd serve); else DatabaseMissing (admin commands). */
+  readonly createDatabase?: boolean;
+  /** Told when this call created the database. */
+  readonly onDatabaseCreated?: (name: string) => void;
 }
 
 /** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
@@ -73,7 +78,13 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
   try {
-    await migrate(pool);
+    await migrate(pool).catch(async (e: unknown) => {
+      if ((e as { code?: string }).code !== MISSING_DATABASE) throw e;
+      if (!opts.createDatabase) throw new DatabaseMissing(missingMessage(url, 'and only scimd serve creates it'));
+      const created = await createDatabase(url);
+      if (created !== undefined) opts.onDatabaseCreated?.(created);
+      await migrate(pool);
+    });
   } catch (e) {
     await pool.end();
     throw mapPgError(e);
