@@ -1,4 +1,7 @@
-/** Which IdP profile a SCIM client gets: pinned by an operator, else recognised from its requests, else `generic`. */
+/**
+ * Which IdP profile a SCIM client gets: pinned by an operator (`strict` included), else recognised
+ * from its requests, else the tolerant `generic` default.
+ */
 import { detectIdp, type DetectionInput } from '../scim/quirks/detect.ts';
 import { isIdpProfile, type IdpProfile } from '../scim/quirks/types.ts';
 import type { Repo, ScimClient } from '../store/types.ts';

@@ -42,9 +42,13 @@ export function normaliserByName(name: string): Normaliser | undefined {
   return NORMALISERS.find((n) => n.name.toLowerCase() === name.toLowerCase());
 }
 
-/** Whether a normaliser is on for a profile before any per-client setting. */
+/**
+ * Whether a normaliser is on for a profile before any per-client setting: none for `strict`; the
+ * `all` ones for every other profile (so a detected IdP profile keeps everything the tolerant
+ * default had on and only adds); a listed one for its profiles.
+ */
 export function onByDefault(n: Normaliser, profile: IdpProfile): boolean {
-  if (profile === 'generic') return false;
+  if (profile === 'strict') return false;
   return n.profiles === 'all' || n.profiles.includes(profile);
 }
 

@@ -1,8 +1,10 @@
 /**
  * valuelessElements (IDP-QUIRKS row 34): OneLogin renders admin-written templates, so a user with
  * no mobile number arrives with `"phoneNumbers": [{"type": "mobile", "value": ""}]` (vendor
- * OneLogin setup guides). Such elements are dropped rather than stored as a value-less
- * `{"type": "mobile"}`. Every input is deep-frozen.
+ * OneLogin setup guides). Such elements, which carry nothing but their labels (type, primary),
+ * are dropped rather than stored as a value-less `{"type": "mobile"}`; an element with anything
+ * else (a role's display) and references to resources (members) are kept. Every input is
+ * deep-frozen.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -34,10 +36,10 @@ function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = US
 }
 
 describe('valuelessElements', () => {
-  it('is on for OneLogin only (it changes what an accepted request stores) and handles row 34', () => {
+  it('is on for every profile but strict and handles row 34', () => {
     assert.equal(valuelessElements.name, 'valuelessElements');
     assert.deepEqual(valuelessElements.quirks, [34]);
-    assert.deepEqual(valuelessElements.profiles, ['onelogin']);
+    assert.equal(valuelessElements.profiles, 'all');
   });
 
   describe('POST/PUT bodies', () => {
@@ -73,6 +75,10 @@ describe('valuelessElements', () => {
         [{ userName: 'u', addresses: [{ type: 'work', formatted: '' }] }, USER],
         [{ userName: 'u', emails: null }, USER],
         [{ displayName: 'g', members: [{ value: 'u1' }] }, GROUP],
+        // Not safe to drop: a member with no id (the core names it), a role that has a display.
+        [{ displayName: 'g', members: [{ value: '' }, { value: null, $ref: 'Users/u1' }] }, GROUP],
+        [{ userName: 'u', roles: [{ value: '', display: 'Admin' }] }, USER],
+        [{ userName: 'u', emails: [{ value: '', display: 'x' }] }, USER],
       ] as const) {
         assert.deepEqual(run('resource', raw, schema), { out: raw, notes: [] });
       }
