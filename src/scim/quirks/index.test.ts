@@ -47,7 +47,7 @@ describe('the normaliser list', () => {
     for (const name of [
       'opCase', 'booleanStrings', 'pathKeyedReplace', 'membersRemoveByValueList', 'addCreatesFilteredElement', 'managerAsString', 'unquotedFilterValues',
       'unknownSchemaUrns', 'extensionUrnNotListed', 'malformedEnterpriseUrn', 'rolesJsonString', 'patchValueIgnoresId', 'objectForArray', 'userGroupsMembership',
-      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter',
+      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter', 'pathKeyedAttributes',
     ]) {
       assert.ok(all.includes(name), `${name} is listed`);
     }
@@ -76,6 +76,8 @@ describe('the normaliser list', () => {
     // Extension URNs are added to a "schemas" that must exist by then.
     before('resourceSchemasMissing', 'extensionUrnNotListed');
     before('patchOpSchemasMissing', 'opCase');
+    // Path keys are nested before the normalisers that read attributes by name see the body.
+    for (const later of ['managerAsString', 'booleanStrings', 'extensionUrnNotListed']) before('pathKeyedAttributes', later);
   });
 
   it('every normaliser has unit tests beside it (a *.test.ts here that imports it)', () => {

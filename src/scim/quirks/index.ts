@@ -7,6 +7,7 @@ import { objectForArray } from './object-for-array.ts';
 import { opCase } from './op-case.ts';
 import { patchOpSchemasMissing } from './patch-op-schemas-missing.ts';
 import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
+import { pathKeyedAttributes } from './path-keyed-attributes.ts';
 import { pathKeyedReplace } from './path-keyed-replace.ts';
 import { rolesJsonString } from './roles-json-string.ts';
 import { extensionUrnNotListed, malformedEnterpriseUrn, resourceSchemasMissing, unknownSchemaUrns } from './schema-urns.ts';
@@ -22,6 +23,8 @@ export const NORMALISERS: readonly Normaliser[] = [
   opCase,
   malformedEnterpriseUrn,
   pathKeyedReplace,
+  // Before the normalisers that read attributes by name (manager, booleans, extension URNs).
+  pathKeyedAttributes,
   patchValueIgnoresId,
   managerAsString,
   rolesJsonString,
