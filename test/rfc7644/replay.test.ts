@@ -3,9 +3,12 @@
  * a real scimd: one server per fixture file, one fresh tenant per case, real HTTP and SQLite.
  *
  * Fixture format: each file is an array of cases
- *   { section, name, source: "example" | "text", note?, setup?: Step[], request, expect, then?: Step[] }
+ *   { section, name, source: "example" | "text", idp?, note?, setup?: Step[], request, expect, then?: Step[] }
  * - `source` says whether the case replays an example of the RFC ("example") or a rule its text
  *   states for that section ("text").
+ * - The case's SCIM client is unpinned (the tolerant default profile) unless `idp` pins one: a case
+ *   whose expected 400 is a request the tolerant default reads (a body without "schemas", say)
+ *   pins "strict", the exact RFC 7644 behaviour.
  * - A Step is a request ({ method, path, headers?, body?, rawBody? }) plus optional `as` (a name to
  *   capture the response under), `expect`, `repeat` (run n times with {{i}} = 1..n), or
  *   `use` (splice in a named step list from fixtures/_datasets.json), or `admin` (a tenant
@@ -60,6 +63,7 @@ interface Case {
   readonly section: string;
   readonly name: string;
   readonly source: 'example' | 'text';
+  readonly idp?: string;
   readonly note?: string;
   readonly setup?: readonly Step[];
   readonly request: Step;
@@ -336,6 +340,7 @@ async function runSteps(steps: readonly Step[], scope: Scope, phase: string): Pr
 
 async function runCase(s: TestServer, c: Case, tenant: string): Promise<void> {
   const token = await s.tenant(tenant);
+  if (c.idp !== undefined) await s.running.services.admin.setClientSetting(tenant, 'idp', 'idp', c.idp);
   const scope: Scope = { s, tenant, token, vars: new Map() };
   await runSteps(c.setup ?? [], scope, 'setup');
   const r = await perform(c.request, scope, {});
