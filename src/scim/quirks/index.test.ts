@@ -47,7 +47,7 @@ describe('the normaliser list', () => {
     for (const name of [
       'opCase', 'booleanStrings', 'pathKeyedReplace', 'membersRemoveByValueList', 'addCreatesFilteredElement', 'managerAsString', 'unquotedFilterValues',
       'unknownSchemaUrns', 'extensionUrnNotListed', 'malformedEnterpriseUrn', 'rolesJsonString', 'patchValueIgnoresId', 'objectForArray', 'userGroupsMembership',
-      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter', 'pathKeyedAttributes',
+      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter', 'pathKeyedAttributes', 'memberClaimsFromMember',
     ]) {
       assert.ok(all.includes(name), `${name} is listed`);
     }
@@ -55,7 +55,7 @@ describe('the normaliser list', () => {
       assert.match(n.name, /^[a-z][A-Za-z]+$/, 'a name usable in normaliser.<name>');
       assert.ok(n.quirks.length > 0 && n.quirks.every((q) => Number.isInteger(q) && q >= 1), `${n.name} names its rows`);
       assert.ok(n.summary.length > 10, `${n.name} has a summary`);
-      assert.ok(n.resource || n.patch || n.filter, `${n.name} rewrites something`);
+      assert.ok(n.resource || n.patch || n.filter || n.member, `${n.name} rewrites or decides something`);
     }
   });
 

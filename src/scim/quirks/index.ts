@@ -2,6 +2,7 @@
 import { addCreatesFilteredElement } from './add-creates-filtered-element.ts';
 import { booleanStrings } from './boolean-strings.ts';
 import { managerAsString } from './manager-as-string.ts';
+import { memberClaimsFromMember } from './member-claims-from-member.ts';
 import { membersRemoveByValueList } from './members-remove-by-value-list.ts';
 import { objectForArray } from './object-for-array.ts';
 import { opCase } from './op-case.ts';
@@ -35,6 +36,7 @@ export const NORMALISERS: readonly Normaliser[] = [
   unknownSchemaUrns,
   extensionUrnNotListed,
   membersRemoveByValueList,
+  memberClaimsFromMember,
   addCreatesFilteredElement,
   unquotedFilterValues,
   valuePathSubFilter,

@@ -62,4 +62,10 @@ export interface Normaliser {
   patch?(body: Json, ctx: QuirkContext): Json;
   /** Filter expressions (query string or SearchRequest). */
   filter?(filter: string, ctx: FilterContext): string;
+  /**
+   * A group member whose client-sent `type` or `$ref` disagrees with the resource its id names
+   * (known only once the store has been asked, so this is a decision, not a rewrite): true takes
+   * them from the member itself, false leaves the request to be refused.
+   */
+  member?(disagreement: string, ctx: Pick<QuirkContext, 'note'>): boolean;
 }
