@@ -8,7 +8,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
+import { USER_RESOURCE_TYPE, USER_SCHEMA } from '../schema/core.ts';
+import { defaultRegistry, ResourceSchema } from '../schema/registry.ts';
+import { WIRE_PROFILE_SCHEMA, WIRE_PROFILE_URN } from '../schema/wire.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { valuelessElements } from './valueless-elements.ts';
@@ -80,6 +82,13 @@ describe('valuelessElements', () => {
         [{ userName: 'u', roles: [{ value: '', display: 'Admin' }] }, USER],
         [{ userName: 'u', emails: [{ value: '', display: 'x' }] }, USER],
       ] as const) {
+        assert.deepEqual(run('resource', raw, schema), { out: raw, notes: [] });
+      }
+    });
+
+    it("keeps elements whose schema requires a sub-attribute (Wire's richInfo {type, value}): the core names what they lack", () => {
+      const wire = new ResourceSchema(USER_RESOURCE_TYPE, USER_SCHEMA, [WIRE_PROFILE_SCHEMA]);
+      for (const [raw, schema] of [[{ userName: 'u', [WIRE_PROFILE_URN]: { richInfo: [{ type: 'Department' }, { type: 'City', value: '' }] } }, wire]] as const) {
         assert.deepEqual(run('resource', raw, schema), { out: raw, notes: [] });
       }
     });

@@ -16,12 +16,14 @@ function valueless(el: unknown): boolean {
 /**
  * Drops elements of a multi-valued attribute whose `value` is empty: a phone number with no number.
  * Only where that is safe: an element with anything besides its labels (a role's display) is kept,
- * and so are references to resources (members, groups), whose missing id the core names.
+ * and so are references to resources (members, groups) and elements whose schema requires a
+ * sub-attribute (an extension's `{type, value}` field, whose type is data): the core names what
+ * they lack.
  */
 function dropValueless(ctx: QuirkContext) {
   return (def: AttributeDef, value: unknown, path: string): unknown => {
     if (!def.multiValued || def.type !== 'complex' || !Array.isArray(value)) return value;
-    if (!def.subAttributes?.some((s) => s.name === 'value') || def.subAttributes.some((s) => s.name === '$ref')) return value;
+    if (!def.subAttributes?.some((s) => s.name === 'value') || def.subAttributes.some((s) => s.name === '$ref' || s.required)) return value;
     const kept = value.filter((el) => !valueless(el));
     if (kept.length !== value.length) ctx.note(`'${path}': ${value.length - kept.length} element(s) with an empty value dropped`);
     return kept;
