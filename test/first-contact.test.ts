@@ -7,7 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { profileOf } from '../src/provisioning/idp.ts';
+import { describeProfile, profileOf } from '../src/provisioning/idp.ts';
+import { scimdCli, scimdJson } from './helpers/cli.ts';
 import { assertError } from './helpers/idp.ts';
 import { ENTERPRISE, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
 
@@ -50,6 +51,7 @@ async function read(path: string) {
 async function assertDefaultProfile(c: Client): Promise<void> {
   const found = (await s.running.services.admin.listClients(TENANT)).find((x) => x.name === c.name)!;
   assert.deepEqual(profileOf(found), { profile: 'generic', source: 'default' });
+  assert.equal(describeProfile(profileOf(found)), 'generic (default: no IdP recognised)');
 }
 
 describe("Entra's flag-mode path-less replace with dotted keys (aadOptscim062020)", () => {
@@ -74,7 +76,10 @@ describe("Entra's flag-mode path-less replace with dotted keys (aadOptscim062020
   it('a strict client: 400 invalidValue naming the key; nothing changes (never a 200 that applied nothing)', async () => {
     const id = await newUser();
     const before = await read(`/Users/${id}`);
-    const r = await (await client('strict')).call('PATCH', `/Users/${id}`, raw);
+    const strict = await client('strict');
+    const found = (await s.running.services.admin.listClients(TENANT)).find((x) => x.name === strict.name)!;
+    assert.equal(describeProfile(profileOf(found)), 'strict (pinned)');
+    const r = await strict.call('PATCH', `/Users/${id}`, raw);
     assertError(r, 400, 'invalidValue');
     assert.match(r.body.detail, /'name\.givenName'/);
     assert.deepEqual(await read(`/Users/${id}`), before);
@@ -163,5 +168,29 @@ describe('members whose client-sent type or $ref disagrees with the member', () 
     assertError(byRef, 400, 'invalidValue');
     assert.match(byRef.body.detail, /\$ref/);
     assert.equal((await read(`/Groups/${created.body.id}`)).members, undefined);
+  });
+});
+
+describe("the operator's view: scimd client set … idp strict, client list, normaliser list", () => {
+  it('a client set to strict refuses what it read before; client list says which profile and why; normaliser list shows what is on for whom', async () => {
+    const id = await newUser();
+    const c = await client();
+    assert.equal((await c.call('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'title', value: 'A' }))).status, 200);
+    const set = await scimdJson(['client', 'set', TENANT, c.name, 'idp', 'strict'], s.dataDir);
+    assert.equal(set.idp, 'strict');
+    assertError(await c.call('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'title', value: 'B' })), 400, 'invalidSyntax');
+    const listed = (await scimdJson(['client', 'list', TENANT], s.dataDir)) as { name: string; profile: string; profileSource: string; normalisers: string[] }[];
+    const strict = listed.find((x) => x.name === c.name)!;
+    assert.deepEqual([strict.profile, strict.profileSource, strict.normalisers], ['strict', 'pinned', []]);
+    const unpinned = listed.find((x) => x.profileSource === 'default')!;
+    assert.equal(unpinned.profile, 'generic');
+    assert.ok(unpinned.normalisers.includes('opCase') && unpinned.normalisers.includes('pathKeyedReplace') && !unpinned.normalisers.includes('userGroupsMembership'));
+    const out = await scimdCli(['normaliser', 'list', '--json']);
+    assert.equal(out.code, 0, out.stderr);
+    const normalisers = JSON.parse(out.stdout) as { name: string; profiles: string | string[] }[];
+    const onFor = Object.fromEntries(normalisers.map((n) => [n.name, n.profiles]));
+    assert.equal(onFor.opCase, 'all');
+    assert.deepEqual(onFor.addCreatesFilteredElement, ['entra']);
+    assert.deepEqual(onFor.userGroupsMembership, ['okta']);
   });
 });
