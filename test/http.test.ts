@@ -4,7 +4,7 @@ import { SCIMD_USER_URN as SCIMD_USER } from '../src/scim/urns.ts';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, SEARCH_REQUEST, USER_SCHEMA, group, patch, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
+import { ENTERPRISE, ERROR_SCHEMA, GROUP_SCHEMA, SEARCH_REQUEST, USER_SCHEMA, group, patch, pinDefaultClient, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
 
 function assertScimError(r: Reply, status: number, scimType?: string): void {
   assert.equal(r.status, status, r.text);
@@ -20,6 +20,8 @@ describe('HTTP surface (RFC 7644 §3)', () => {
   let s: TestServer;
   before(async () => {
     s = await startTestServer({ maxResults: 50 });
+    // The exact RFC answers: the tolerant default of an unpinned client reads some of these bodies.
+    await pinDefaultClient(s, 'strict');
   });
   after(() => s.close());
 

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ENTERPRISE, ERROR_SCHEMA, group, PATCH_OP, patch, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
+import { ENTERPRISE, ERROR_SCHEMA, group, PATCH_OP, patch, pinDefaultClient, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
 
 let s: TestServer;
 let seq = 0;
@@ -15,6 +15,8 @@ const unique = (prefix: string) => `${prefix}-${++seq}`;
 
 before(async () => {
   s = await startTestServer();
+  // The exact RFC answers: the tolerant default would read "Replace" or a missing "schemas".
+  await pinDefaultClient(s, 'strict');
 });
 after(() => s.close());
 

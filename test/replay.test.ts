@@ -59,11 +59,8 @@ import type { Config } from '../src/config.ts';
 import { runCase, type Case, type CaseContext, type ClientShape, type Mode, type Step } from './helpers/replay/run.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
-/**
- * The profile that answers with strict RFC 7644 behaviour. TODO(first-contact): 'strict' once the
- * explicit strict profile exists (today the unpinned default `generic` is the strict one).
- */
-const STRICT_PROFILE = 'generic';
+/** The profile that answers with strict RFC 7644 behaviour. */
+const STRICT_PROFILE = 'strict';
 
 /**
  * IdP cases ("<idp>/<file>/<id>") whose replay on an unpinned client fails today, because the
@@ -71,31 +68,9 @@ const STRICT_PROFILE = 'generic';
  * default lands (first-contact); then this list must be empty.
  */
 const PENDING_TOLERANT_DEFAULT: readonly string[] = [
-  'entra/default-mode/match-by-filter',
-  'entra/default-mode/filter-work-email',
-  'entra/default-mode/replace-multivalued',
-  'entra/default-mode/replace-username',
-  'entra/default-mode/add-nickname',
-  'entra/default-mode/replace-multiple',
-  // Stays after first-contact unless addCreatesFilteredElement is on for unpinned clients: it is
-  // entra-only there (it changes what a valid add means), and this client is not recognised.
+  // addCreatesFilteredElement is on for the entra profile only, and an unpinned Entra client is
+  // recognised only once it creates a group: the next step is to weigh it for the default.
   'entra/default-mode/add-filtered-element',
-  'entra/default-mode/manager-add',
-  'entra/default-mode/manager-string',
-  'entra/default-mode/disable-false-string',
-  'entra/default-mode/enable-true-string',
-  'entra/default-mode/disable-tutorial',
-  'entra/default-mode/flag-mode-replace-unflagged',
-  'jumpcloud/custom-scim/member-remove-value-list',
-  'jumpcloud/custom-scim/member-remove-several',
-  'keycloak/patch-mode/disable-patch',
-  'keycloak/patch-mode/enable-patch',
-  'keycloak/patch-mode/update-patch',
-  'onelogin/provisioner/create-object-emails',
-  'onelogin/provisioner/create-templafy',
-  'onelogin/provisioner/suspend',
-  'onelogin/provisioner/reenable',
-  'pingone/provisioner/unquoted-filters',
 ];
 
 /**
@@ -104,7 +79,7 @@ const PENDING_TOLERANT_DEFAULT: readonly string[] = [
  * 10 ("nothing silently dropped") wants a 400 naming the key. They run as `todo` in strict mode
  * until that lands; then this list must be empty.
  */
-const PENDING_STRICT_REFUSAL: readonly string[] = ['entra/default-mode/flag-mode-replace-unflagged', 'entra/flag-mode/path-keyed-replace'];
+const PENDING_STRICT_REFUSAL: readonly string[] = [];
 
 /**
  * Fixture files (each with its own server) and cases of one file replayed at a time: enough to

@@ -1,4 +1,7 @@
-/** Which IdP profile a SCIM client gets: pinned by an operator, else recognised from its requests, else `generic`. */
+/**
+ * Which IdP profile a SCIM client gets: pinned by an operator (`strict` included), else recognised
+ * from its requests, else the tolerant `generic` default.
+ */
 import { detectIdp, type DetectionInput } from '../scim/quirks/detect.ts';
 import { isIdpProfile, type IdpProfile } from '../scim/quirks/types.ts';
 import type { Repo, ScimClient } from '../store/types.ts';
@@ -31,9 +34,9 @@ export async function observeClient(repo: Repo, client: ScimClient, input: Detec
   return { ...client, detectedIdp: found.idp, detectedReason: found.reason };
 }
 
-/** A human description: "entra (pinned)", "okta (detected: User-Agent …)", "generic". */
+/** A human description: "entra (pinned)", "okta (detected: User-Agent …)", "generic (default: no IdP recognised)". */
 export function describeProfile(p: ClientProfile): string {
   if (p.source === 'pinned') return `${p.profile} (pinned)`;
   if (p.source === 'detected') return `${p.profile} (detected${p.reason ? `: ${p.reason}` : ''})`;
-  return p.profile;
+  return `${p.profile} (default: no IdP recognised)`;
 }

@@ -8,8 +8,8 @@ import { invalidValue, notFound, preconditionFailed, ScimError, uniqueness } fro
 import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../scim/filter/bind.ts';
 import { parseAttrPath, parseFilter, type ParseLimits } from '../scim/filter/parse.ts';
 import type { ListRequest } from '../scim/list.ts';
-import { applyPatch, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../scim/patch/apply.ts';
-import type { MemberDelta } from '../scim/patch/members.ts';
+import { applyPatch, claimed, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../scim/patch/apply.ts';
+import { checkClaim, type ClaimedMember, type MemberClaims, type MemberDelta } from '../scim/patch/members.ts';
 import { Projection } from '../scim/project.ts';
 import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts';
 import { searchForm } from '../scim/search-form.ts';
@@ -88,6 +88,9 @@ export function etagMatches(header: string, version: number): boolean {
 interface Tally {
   mail: number;
 }
+
+/** The client's answer to members whose claimed type or $ref disagrees with the member (its normalisers'). */
+const memberClaims = (ctx: ScimContext): MemberClaims | undefined => (ctx.quirks ? (why) => ctx.quirks!.member(why) : undefined);
 
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
@@ -177,7 +180,7 @@ export class ResourceService {
   // Input
 
   /** Validates a POST or PUT body into stored form, plus the members list for groups. */
-  private normalizeBody(schema: ResourceSchema, body: unknown): { data: Json; members?: { value: string; type?: string }[]; notes: Notes; password?: string } {
+  private normalizeBody(schema: ResourceSchema, body: unknown): { data: Json; members?: ClaimedMember[]; notes: Notes; password?: string } {
     if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', `The request body must be a ${schema.name} object`);
     checkSchemas(body, schema);
     const notes: Notes = { ignored: [] };
@@ -193,19 +196,23 @@ export class ResourceService {
     const normalized = (normalizeAttribute(membersAttribute(schema), rawMembers, 'members', opts) as Json[] | undefined) ?? [];
     const members = normalized.map((m, i) => {
       if (typeof m.value !== 'string') throw invalidValue(`'members[${i}].value' is required (the member's id)`);
-      return typeof m.type === 'string' ? { value: m.value, type: m.type } : { value: m.value };
+      return claimed(m.value, m);
     });
     return { data, members, notes };
   }
 
-  /** Checks that every new member exists in the tenant, matches its declared type, and is not the group itself. */
-  private async checkMembers(repo: Repo, tenantId: string, groupId: string, members: readonly { value: string; type?: string }[]): Promise<Map<string, 'User' | 'Group'>> {
-    const facts = await repo.memberFacts(tenantId, groupId, members.map((m) => m.value));
+  /**
+   * Checks that every new member exists in the tenant, matches its declared type and $ref (or the
+   * client's normalisers take those from the member), and is not the group itself.
+   */
+  private async checkMembers(repo: Repo, ctx: ScimContext, groupId: string, members: readonly ClaimedMember[]): Promise<Map<string, 'User' | 'Group'>> {
+    const facts = await repo.memberFacts(ctx.tenantId, groupId, members.map((m) => m.value));
+    const claims = memberClaims(ctx);
     for (const m of members) {
       const actual = facts.types.get(m.value);
       if (m.value === groupId) throw invalidValue('A group cannot be a member of itself');
       if (!actual) throw invalidValue(`Member '${m.value}' does not exist`);
-      if (m.type !== undefined && m.type.toLowerCase() !== actual.toLowerCase()) throw invalidValue(`Member '${m.value}' is a ${actual}, not a ${m.type}`);
+      checkClaim(m, actual, claims);
     }
     return facts.types;
   }
@@ -257,7 +264,7 @@ export class ResourceService {
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, undefined, r.id);
       const delta: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
       if (members?.length) {
-        const types = await this.checkMembers(tx, ctx.tenantId, r.id, members);
+        const types = await this.checkMembers(tx, ctx, r.id, members);
         for (const m of members) delta.add.set(m.value, types.get(m.value)!);
       }
       try {
@@ -334,7 +341,7 @@ export class ResourceService {
     await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
     if (members) {
-      const types = await this.checkMembers(tx, ctx.tenantId, current.id, members);
+      const types = await this.checkMembers(tx, ctx, current.id, members);
       const before = new Set((await tx.membersOf(ctx.tenantId, current.id)).map((m) => m.value));
       const after = new Set(members.map((m) => m.value));
       delta = { clear: false, add: new Map(), remove: new Set() };
@@ -405,7 +412,8 @@ export class ResourceService {
           ...(all ? { all } : {}),
         };
       }
-      const outcome = applyPatch({ schema, id, data: current.data, maxValues: this.input.maxValues, ...(members ? { members } : {}) }, ops);
+      const claims = memberClaims(ctx);
+      const outcome = applyPatch({ schema, id, data: current.data, maxValues: this.input.maxValues, ...(members ? { members } : {}), ...(claims ? { memberClaims: claims } : {}) }, ops);
       this.note(ctx, outcome.notes);
       const password = takeWriteOnly(schema, outcome.data);
       const passwordHash = await this.passwordHashFor(ctx, password);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { resolveConfig, type Config } from '../../src/config.ts';
-import { startServer, type Running, type ServiceTuning } from '../../src/server.ts';
+import { DEFAULT_CLIENT, DEFAULT_TENANT, startServer, type Running, type ServiceTuning } from '../../src/server.ts';
 
 export interface Reply {
   readonly status: number;
@@ -104,6 +104,14 @@ export async function startTestServer(overrides: Partial<Config> = {}, tuning: S
     },
   };
   return server;
+}
+
+/**
+ * Pins the IdP profile of the default client (whose token `request` sends). Tests of exact RFC
+ * 7644 answers pin `strict`: an unpinned client gets the tolerant default.
+ */
+export async function pinDefaultClient(s: TestServer, idp: string): Promise<void> {
+  await s.running.services.admin.setClientSetting(DEFAULT_TENANT, DEFAULT_CLIENT, 'idp', idp);
 }
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';

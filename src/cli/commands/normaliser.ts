@@ -7,8 +7,10 @@ const list: Command = {
   usage: 'scimd normaliser list',
   summary: 'List the IdP normalisers, the quirks they handle and the profiles they are on for',
   help: `Each normaliser rewrites one kind of non-RFC request from an identity provider into what the
-RFC core understands (shared/IDP-QUIRKS.md). "all" ones are on for every IdP profile except
-generic (the strict RFC profile); the others only for the profiles listed. Per client:
+RFC core understands. "all but strict" ones only rewrite requests the RFC core would refuse or
+misread: they are on for the default profile (generic, what an unpinned client gets) and every IdP
+profile. The others change what a valid request means, so they are on only for the profiles
+listed. The strict profile (exact RFC 7644) has none. Per client:
 scimd client set <tenant> <client> normaliser.<name> on|off|default`,
   options: [],
   async run(ctx) {
@@ -16,7 +18,7 @@ scimd client set <tenant> <client> normaliser.<name> on|off|default`,
     ctx.out.result(rows, () =>
       table(
         ['NAME', 'QUIRKS', 'ON FOR', 'WHAT IT DOES'],
-        rows.map((r) => [r.name, r.quirks.join(','), r.profiles === 'all' ? 'all but generic' : r.profiles.join(','), r.summary]),
+        rows.map((r) => [r.name, r.quirks.join(','), r.profiles === 'all' ? 'all but strict' : r.profiles.join(','), r.summary]),
       ),
     );
     return 0;

@@ -13,7 +13,7 @@ import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
 import type { AttributeDef, SchemaDef } from '../schema/types.ts';
 import { checkNotBlank, checkPrimary, checkRequired, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
-import { MemberTracker, plainValueIds, type MemberDelta, type MemberView } from './members.ts';
+import { MemberTracker, plainValueIds, type ClaimedMember, type MemberClaims, type MemberDelta, type MemberView } from './members.ts';
 
 export type OpName = 'add' | 'remove' | 'replace';
 
@@ -146,6 +146,8 @@ export interface PatchInput {
   readonly id: string;
   readonly data: Json;
   readonly members?: MemberView;
+  /** What to do with members whose claimed type or $ref disagrees with the resource (members.ts). */
+  readonly memberClaims?: MemberClaims;
   /** Most values a multi-valued attribute may hold after the PATCH (members excepted: they are rows). */
   readonly maxValues?: number;
 }
@@ -165,7 +167,7 @@ function unassigns(op: ParsedOp): boolean {
 export function applyPatch(input: PatchInput, ops: readonly ParsedOp[]): PatchOutcome {
   const notes: Notes = { ignored: [] };
   const data = structuredClone(input.data);
-  const tracker = input.members ? new MemberTracker(input.members, input.id) : undefined;
+  const tracker = input.members ? new MemberTracker(input.members, input.id, input.memberClaims) : undefined;
   const engine = new Engine(input.schema, data, tracker, notes, input.maxValues ?? Infinity);
   for (const op of ops) engine.apply(op);
   cleanup(data);
@@ -410,7 +412,7 @@ class Engine {
     checkPrimary(ref.attr, items, ref.attr.name);
   }
 
-  private memberValues(op: ParsedOp, ref: AttrRef, value: unknown[]): { value: string; type?: string }[] {
+  private memberValues(op: ParsedOp, ref: AttrRef, value: unknown[]): ClaimedMember[] {
     value.forEach((item, i) => {
       const id = isObject(item) ? key(item, 'value') : undefined;
       if (typeof id !== 'string' || id === '') throw invalidValue(`${this.where(op)}: members[${i}] needs a "value" (the member's id)`);
@@ -419,7 +421,7 @@ class Engine {
     const items = (v as Json[] | undefined) ?? [];
     return items.map((m, i) => {
       if (typeof m.value !== 'string') throw invalidValue(`${this.where(op)}: members[${i}] needs a "value" (the member's id)`);
-      return typeof m.type === 'string' ? { value: m.value, type: m.type } : { value: m.value };
+      return claimed(m.value, m);
     });
   }
 
@@ -442,6 +444,11 @@ class Engine {
     tracker.remove(ids);
     if (op.op === 'replace') tracker.add(this.memberValues(op, t.ref, Array.isArray(op.value) ? op.value : [op.value]));
   }
+}
+
+/** A normalised member value as the client claimed it: its id, and the type and $ref it gave. */
+export function claimed(value: string, m: Json): ClaimedMember {
+  return { value, ...(typeof m.type === 'string' ? { type: m.type } : {}), ...(typeof m.$ref === 'string' ? { $ref: m.$ref } : {}) };
 }
 
 /** RFC 7643 §2.5: null, "" and [] all mean "no value". */

@@ -31,6 +31,49 @@ export interface MemberDelta {
   readonly remove: Set<string>;
 }
 
+/** A member as the client wrote it: the id, and the type and `$ref` it claims for it. */
+export interface ClaimedMember {
+  readonly value: string;
+  readonly type?: string;
+  readonly $ref?: string;
+}
+
+/**
+ * What to do with a member whose claimed type or `$ref` disagrees with the resource its id names:
+ * true takes them from that resource (the client's claim is dropped), false refuses the request.
+ * Without one, the request is refused (the strict RFC behaviour).
+ */
+export type MemberClaims = (disagreement: string) => boolean;
+
+/** The resource type and id a member `$ref` names ("…/Users/<id>", relative "Users/<id>"), when it names one. */
+export function refTarget(ref: string): { type: 'User' | 'Group'; id: string } | undefined {
+  const m = /(?:^|\/)(Users|Groups)\/([^/?#]+)\/?(?:[?#].*)?$/i.exec(ref);
+  if (!m) return undefined;
+  let id: string;
+  try {
+    id = decodeURIComponent(m[2]!);
+  } catch {
+    return undefined;
+  }
+  return { type: m[1]!.toLowerCase() === 'users' ? 'User' : 'Group', id };
+}
+
+/** Why a claimed member disagrees with the resource its id names, or undefined when it does not. */
+export function claimDisagreement(m: ClaimedMember, actual: 'User' | 'Group'): string | undefined {
+  if (m.type !== undefined && m.type.toLowerCase() !== actual.toLowerCase()) return `Member '${m.value}' is a ${actual}, not a ${m.type}`;
+  const target = m.$ref === undefined ? undefined : refTarget(m.$ref);
+  if (target && (target.type !== actual || target.id !== m.value)) {
+    return `Member '${m.value}' is a ${actual}, but its $ref "${m.$ref!.slice(0, 200)}" names the ${target.type} '${target.id.slice(0, 100)}'`;
+  }
+  return undefined;
+}
+
+/** Checks a claimed member against the resource its id names: refused unless `claims` takes it from the resource. */
+export function checkClaim(m: ClaimedMember, actual: 'User' | 'Group', claims: MemberClaims | undefined): void {
+  const why = claimDisagreement(m, actual);
+  if (why !== undefined && !claims?.(why)) throw invalidValue(why);
+}
+
 export class NeedAllMembers extends Error {
   constructor() {
     super('this PATCH needs the full member list');
@@ -54,6 +97,7 @@ export class MemberTracker {
   constructor(
     private readonly view: MemberView,
     private readonly groupId: string,
+    private readonly claims?: MemberClaims,
   ) {}
 
   isMember(id: string): boolean {
@@ -66,13 +110,11 @@ export class MemberTracker {
   }
 
   /** Adds members; ones already present are left alone (RFC 7644 §3.5.2.1: no change, no error). */
-  add(items: readonly { value: string; type?: string }[]): void {
+  add(items: readonly ClaimedMember[]): void {
     for (const m of items) {
       const actual = this.view.typeOf(m.value);
       if (!actual) throw invalidValue(`Member '${m.value}' does not exist`);
-      if (m.type !== undefined && m.type.toLowerCase() !== actual.toLowerCase()) {
-        throw invalidValue(`Member '${m.value}' is a ${actual}, not a ${m.type}`);
-      }
+      checkClaim(m, actual, this.claims);
       if (m.value === this.groupId) throw invalidValue('A group cannot be a member of itself');
       // Re-adding a member removed earlier in this PATCH just cancels the removal.
       if (this.delta.remove.delete(m.value)) continue;

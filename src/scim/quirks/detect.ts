@@ -1,7 +1,7 @@
 /**
- * Recognises which IdP a SCIM client is, from what its requests show. Only strong signals count:
- * a request shape that a strict RFC client could also send (a capitalised op, say) never switches
- * a client away from the strict `generic` profile.
+ * Recognises which IdP a SCIM client is, from what its requests show. Only strong signals count: a
+ * request shape that any client could send (a capitalised op, say) names no IdP; the tolerant
+ * `generic` default already reads it. A recognised profile only adds normalisers to the default's.
  */
 import type { IdpProfile } from './types.ts';
 

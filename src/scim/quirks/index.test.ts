@@ -1,7 +1,8 @@
 /**
- * Which normalisers a client gets (index.ts): none for `generic` (the strict RFC), the ones that
- * never change what an RFC-valid request means for every other profile, the ones that do only for
- * their IdP; per-client `normaliser.<name>` settings win. And QuirkRun (run.ts), which runs a
+ * Which normalisers a client gets (index.ts): none for `strict` (the exact RFC); the ones that only
+ * rewrite requests the RFC core would refuse or misread for every other profile, the tolerant
+ * default `generic` included; the ones that change what a valid request means only for their IdP;
+ * per-client `normaliser.<name>` settings win. And QuirkRun (run.ts), which runs a
  * client's normalisers over one request and collects their notes.
  */
 import assert from 'node:assert/strict';
@@ -24,10 +25,8 @@ const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2
 
 /** The normalisers that can change what a request means, and the only profiles they are on for. */
 const PROFILE_ONLY: Readonly<Record<string, readonly IdpProfile[]>> = {
-  rolesJsonString: ['entra'],
   addCreatesFilteredElement: ['entra'],
   userGroupsMembership: ['okta'],
-  valuelessElements: ['onelogin'],
 };
 
 const names = (list: readonly { name: string }[]) => list.map((n) => n.name);
@@ -48,7 +47,7 @@ describe('the normaliser list', () => {
     for (const name of [
       'opCase', 'booleanStrings', 'pathKeyedReplace', 'membersRemoveByValueList', 'addCreatesFilteredElement', 'managerAsString', 'unquotedFilterValues',
       'unknownSchemaUrns', 'extensionUrnNotListed', 'malformedEnterpriseUrn', 'rolesJsonString', 'patchValueIgnoresId', 'objectForArray', 'userGroupsMembership',
-      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter',
+      'patchOpSchemasMissing', 'resourceSchemasMissing', 'valuelessElements', 'valuePathSubFilter', 'pathKeyedAttributes', 'memberClaimsFromMember',
     ]) {
       assert.ok(all.includes(name), `${name} is listed`);
     }
@@ -56,7 +55,7 @@ describe('the normaliser list', () => {
       assert.match(n.name, /^[a-z][A-Za-z]+$/, 'a name usable in normaliser.<name>');
       assert.ok(n.quirks.length > 0 && n.quirks.every((q) => Number.isInteger(q) && q >= 1), `${n.name} names its rows`);
       assert.ok(n.summary.length > 10, `${n.name} has a summary`);
-      assert.ok(n.resource || n.patch || n.filter, `${n.name} rewrites something`);
+      assert.ok(n.resource || n.patch || n.filter || n.member, `${n.name} rewrites or decides something`);
     }
   });
 
@@ -77,6 +76,8 @@ describe('the normaliser list', () => {
     // Extension URNs are added to a "schemas" that must exist by then.
     before('resourceSchemasMissing', 'extensionUrnNotListed');
     before('patchOpSchemasMissing', 'opCase');
+    // Path keys are nested before the normalisers that read attributes by name see the body.
+    for (const later of ['managerAsString', 'booleanStrings', 'extensionUrnNotListed']) before('pathKeyedAttributes', later);
   });
 
   it('every normaliser has unit tests beside it (a *.test.ts here that imports it)', () => {
@@ -96,43 +97,57 @@ describe('the normaliser list', () => {
     assert.equal(normaliserByName('noSuchThing'), undefined);
   });
 
-  it('isIdpProfile knows the eight profiles', () => {
-    assert.deepEqual([...IDP_PROFILES], ['generic', 'entra', 'okta', 'authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud']);
+  it('isIdpProfile knows the nine profiles', () => {
+    assert.deepEqual([...IDP_PROFILES], ['generic', 'strict', 'entra', 'okta', 'authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud']);
     assert.ok(IDP_PROFILES.every(isIdpProfile));
     assert.ok(!isIdpProfile('azure') && !isIdpProfile('Entra') && !isIdpProfile(''));
   });
 });
 
 describe('normalisersFor: which are on per profile', () => {
-  it('generic (the strict RFC) gets none, even the harmless ones', () => {
-    assert.deepEqual(normalisersFor('generic'), []);
-    assert.ok(NORMALISERS.every((n) => !onByDefault(n, 'generic')));
+  const order = (a: string, b: string) => names(NORMALISERS).indexOf(a) - names(NORMALISERS).indexOf(b);
+
+  it('strict (the exact RFC) gets none, even the harmless ones', () => {
+    assert.deepEqual(normalisersFor('strict'), []);
+    assert.ok(NORMALISERS.every((n) => !onByDefault(n, 'strict')));
   });
 
-  it('entra: every profile-wide normaliser plus rolesJsonString and addCreatesFilteredElement, in run order', () => {
-    assert.deepEqual(names(normalisersFor('entra')), names(NORMALISERS).filter((n) => n !== 'userGroupsMembership' && n !== 'valuelessElements'));
+  it('generic (the tolerant default of an unpinned client) gets every profile-wide one, in run order', () => {
+    assert.deepEqual(names(normalisersFor('generic')), FOR_ALL);
   });
 
-  it('okta: every profile-wide normaliser plus userGroupsMembership', () => {
-    assert.deepEqual(names(normalisersFor('okta')), [...FOR_ALL, 'userGroupsMembership'].sort((a, b) => names(NORMALISERS).indexOf(a) - names(NORMALISERS).indexOf(b)));
+  it('entra: the tolerant default plus addCreatesFilteredElement', () => {
+    assert.deepEqual(names(normalisersFor('entra')), [...FOR_ALL, 'addCreatesFilteredElement'].sort(order));
   });
 
-  it('authentik, keycloak, pingone, jumpcloud: exactly the profile-wide ones; onelogin also valuelessElements', () => {
-    for (const p of ['authentik', 'keycloak', 'pingone', 'jumpcloud'] as const) assert.deepEqual(names(normalisersFor(p)), FOR_ALL, p);
-    const order = (a: string, b: string) => names(NORMALISERS).indexOf(a) - names(NORMALISERS).indexOf(b);
-    assert.deepEqual(names(normalisersFor('onelogin')), [...FOR_ALL, 'valuelessElements'].sort(order));
+  it('okta: the tolerant default plus userGroupsMembership', () => {
+    assert.deepEqual(names(normalisersFor('okta')), [...FOR_ALL, 'userGroupsMembership'].sort(order));
   });
 
-  it('normaliser.<name> off removes one normaliser from a profile; on adds one to generic', () => {
+  it('authentik, keycloak, pingone, onelogin, jumpcloud: exactly the tolerant default', () => {
+    for (const p of ['authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud'] as const) assert.deepEqual(names(normalisersFor(p)), FOR_ALL, p);
+  });
+
+  it('a recognised profile never turns off a normaliser the default had on: every IdP profile is the default plus its own', () => {
+    const tolerant = names(normalisersFor('generic'));
+    for (const p of IDP_PROFILES) {
+      if (p === 'strict') continue;
+      const own = NORMALISERS.filter((n) => n.profiles !== 'all' && n.profiles.includes(p)).map((n) => n.name);
+      assert.deepEqual(names(normalisersFor(p)), [...tolerant, ...own].sort(order), p);
+    }
+  });
+
+  it('normaliser.<name> off removes one normaliser from a profile; on adds one to strict', () => {
     const entraOff = names(normalisersFor('entra', { 'normaliser.opCase': 'off', 'normaliser.rolesJsonString': 'off' }));
     assert.deepEqual(entraOff, names(normalisersFor('entra')).filter((n) => n !== 'opCase' && n !== 'rolesJsonString'));
-    assert.deepEqual(names(normalisersFor('generic', { 'normaliser.booleanStrings': 'on' })), ['booleanStrings']);
-    assert.deepEqual(names(normalisersFor('okta', { 'normaliser.addCreatesFilteredElement': 'on' })), names(NORMALISERS).filter((n) => n !== 'rolesJsonString' && n !== 'valuelessElements'));
+    assert.deepEqual(names(normalisersFor('generic', { 'normaliser.opCase': 'off' })), FOR_ALL.filter((n) => n !== 'opCase'));
+    assert.deepEqual(names(normalisersFor('strict', { 'normaliser.booleanStrings': 'on' })), ['booleanStrings']);
+    assert.deepEqual(names(normalisersFor('okta', { 'normaliser.addCreatesFilteredElement': 'on' })), [...FOR_ALL, 'addCreatesFilteredElement', 'userGroupsMembership'].sort(order));
   });
 
   it('"default", unknown values and unrelated settings leave the profile default', () => {
     const entra = names(normalisersFor('entra'));
-    assert.deepEqual(names(normalisersFor('entra', { 'normaliser.opCase': 'default', 'normaliser.booleanStrings': 'maybe', idp: 'generic', 'normaliser.noSuch': 'on' })), entra);
+    assert.deepEqual(names(normalisersFor('entra', { 'normaliser.opCase': 'default', 'normaliser.booleanStrings': 'maybe', idp: 'strict', 'normaliser.noSuch': 'on' })), entra);
   });
 });
 
@@ -207,8 +222,8 @@ describe('QuirkRun', () => {
     ]);
   });
 
-  it('a generic client passes every one of those requests through untouched, with no notes', () => {
-    const run = new QuirkRun(normalisersFor('generic'));
+  it('a strict client passes every one of those requests through untouched, with no notes', () => {
+    const run = new QuirkRun(normalisersFor('strict'));
     assert.deepEqual(run.active, []);
     assert.deepEqual(run.patch(ENTRA_PATCH, USER, 'u1', { userName: 'u' }), ENTRA_PATCH);
     const user = { schemas: [USER_URN, BAD_ENT], userName: 'u', active: 'True', groups: [{ value: 'g1' }] };

@@ -2,11 +2,13 @@
 import { addCreatesFilteredElement } from './add-creates-filtered-element.ts';
 import { booleanStrings } from './boolean-strings.ts';
 import { managerAsString } from './manager-as-string.ts';
+import { memberClaimsFromMember } from './member-claims-from-member.ts';
 import { membersRemoveByValueList } from './members-remove-by-value-list.ts';
 import { objectForArray } from './object-for-array.ts';
 import { opCase } from './op-case.ts';
 import { patchOpSchemasMissing } from './patch-op-schemas-missing.ts';
 import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
+import { pathKeyedAttributes } from './path-keyed-attributes.ts';
 import { pathKeyedReplace } from './path-keyed-replace.ts';
 import { rolesJsonString } from './roles-json-string.ts';
 import { extensionUrnNotListed, malformedEnterpriseUrn, resourceSchemasMissing, unknownSchemaUrns } from './schema-urns.ts';
@@ -22,6 +24,8 @@ export const NORMALISERS: readonly Normaliser[] = [
   opCase,
   malformedEnterpriseUrn,
   pathKeyedReplace,
+  // Before the normalisers that read attributes by name (manager, booleans, extension URNs).
+  pathKeyedAttributes,
   patchValueIgnoresId,
   managerAsString,
   rolesJsonString,
@@ -32,6 +36,7 @@ export const NORMALISERS: readonly Normaliser[] = [
   unknownSchemaUrns,
   extensionUrnNotListed,
   membersRemoveByValueList,
+  memberClaimsFromMember,
   addCreatesFilteredElement,
   unquotedFilterValues,
   valuePathSubFilter,
@@ -42,9 +47,13 @@ export function normaliserByName(name: string): Normaliser | undefined {
   return NORMALISERS.find((n) => n.name.toLowerCase() === name.toLowerCase());
 }
 
-/** Whether a normaliser is on for a profile before any per-client setting. */
+/**
+ * Whether a normaliser is on for a profile before any per-client setting: none for `strict`; the
+ * `all` ones for every other profile (so a detected IdP profile keeps everything the tolerant
+ * default had on and only adds); a listed one for its profiles.
+ */
 export function onByDefault(n: Normaliser, profile: IdpProfile): boolean {
-  if (profile === 'generic') return false;
+  if (profile === 'strict') return false;
   return n.profiles === 'all' || n.profiles.includes(profile);
 }
 

@@ -38,7 +38,7 @@ function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = US
 const strict = (body: Json) => normalizeAttributes(body, USER, { readOnly: 'ignore', notes: { ignored: [] } }, ['schemas']);
 
 describe('objectForArray', () => {
-  it('is on for every IdP profile and handles row 34', () => {
+  it('is on for every profile but strict and handles row 34', () => {
     assert.equal(objectForArray.name, 'objectForArray');
     assert.deepEqual(objectForArray.quirks, [34]);
     assert.equal(objectForArray.profiles, 'all');
@@ -63,6 +63,13 @@ describe('objectForArray', () => {
     it('leaves a string where an array of complex values belongs for the core to refuse', () => {
       const raw = { userName: 'u', emails: 'jdoe@example.com' };
       assert.deepEqual(run('resource', raw), { out: raw, notes: [] });
+    });
+
+    it('leaves an object with keys the element does not have (or none) for the core to refuse, rather than wrap and drop it', () => {
+      for (const emails of [{ version: 0, fields: [] }, { value: 'a@b.c', nope: 1 }, {}]) {
+        const raw = { userName: 'u', emails };
+        assert.deepEqual(run('resource', raw), { out: raw, notes: [] });
+      }
     });
 
     it('leaves RFC-valid bodies (arrays, nulls, single-valued objects, extensions) alone', () => {

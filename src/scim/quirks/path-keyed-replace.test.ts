@@ -39,7 +39,7 @@ function run(body: Json, schema: ResourceSchema = USER): { out: Json; notes: str
 }
 
 describe('pathKeyedReplace', () => {
-  it('is on for every IdP profile, handles row 5, PATCH only', () => {
+  it('is on for every profile but strict, handles row 5, PATCH only', () => {
     assert.equal(pathKeyedReplace.name, 'pathKeyedReplace');
     assert.deepEqual(pathKeyedReplace.quirks, [5]);
     assert.equal(pathKeyedReplace.profiles, 'all');
@@ -106,6 +106,23 @@ describe('pathKeyedReplace', () => {
     const { out, notes } = run(raw);
     assert.deepEqual(out, raw);
     assert.deepEqual(notes, []);
+  });
+
+  it("path keys inside an extension's block become operations on the extension's paths; the rest of the block stays", () => {
+    const { out, notes } = run(patchOp({ op: 'replace', value: { [ENT]: { 'manager.value': 'm1', department: 'Eng' } } }));
+    assert.deepEqual(out, patchOp({ op: 'replace', value: { [ENT]: { department: 'Eng' } } }, { op: 'replace', path: `${ENT}:manager.value`, value: 'm1' }));
+    assert.deepEqual(notes, [`value key 'manager.value' of ${ENT} read as path "${ENT}:manager.value"`]);
+  });
+
+  it("a key under a URN that is no schema of the resource may be an unknown extension's block: left for the core, which ignores it", () => {
+    const custom = 'urn:ietf:params:scim:schemas:extension:custom:2.0:User';
+    const raw = patchOp({ op: 'replace', value: { [custom]: { costCenter: '1' }, [`${custom}:costCenter`]: '1', 'x:y': 1 } });
+    assert.deepEqual(run(raw), { out: raw, notes: [] });
+  });
+
+  it('a dotted key naming no attribute still becomes an operation, which the core refuses by its path', () => {
+    const { out } = run(patchOp({ op: 'replace', value: { 'name.givenNme': 'A' } }));
+    assert.throws(() => applyPatch({ schema: USER, id: 'r1', data: { userName: 'u' } }, parsePatchRequest(out, USER)), /name\.givenNme/);
   });
 
   it('leaves an RFC-valid PATCH as it is, with no notes', () => {

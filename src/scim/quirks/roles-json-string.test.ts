@@ -6,8 +6,8 @@
  *   {"op": "Add", "path": "roles",
  *    "value": "[{\"primary\":true,\"type\":\"WindowsAzureActiveDirectoryRole\",\"display\":\"Admin\",\"value\":\"Admin\"}]"}
  *
- * RFC 7643 §4.1.2 has `roles` as a multi-valued complex attribute. It changes what a request
- * means, so it is on for the entra profile only. Every input is deep-frozen.
+ * RFC 7643 §4.1.2 has `roles` as a multi-valued complex attribute, so the core refuses every
+ * string this reads: it is on for every profile but strict. Every input is deep-frozen.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -41,10 +41,10 @@ function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = US
 }
 
 describe('rolesJsonString', () => {
-  it('is on for the entra profile only and handles row 13', () => {
+  it('is on for every profile but strict (the core refuses a string for roles) and handles row 13', () => {
     assert.equal(rolesJsonString.name, 'rolesJsonString');
     assert.deepEqual(rolesJsonString.quirks, [13]);
-    assert.deepEqual(rolesJsonString.profiles, ['entra']);
+    assert.equal(rolesJsonString.profiles, 'all');
   });
 
   describe('PATCH', () => {

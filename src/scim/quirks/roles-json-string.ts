@@ -22,12 +22,13 @@ function parseRoles(v: unknown, note: (m: string) => void): unknown {
 /**
  * IDP-QUIRKS 13: with the SingleAppRoleAssignment / AppRoleAssignmentsComplex mappings Entra
  * sends the `roles` value as a JSON document serialised into a string. It is parsed (or, when it
- * is not JSON, taken as one role's value).
+ * is not JSON, taken as one role's value). `roles` is a multi-valued complex attribute, so the core
+ * refuses every string this rewrites: it is on for every profile but strict.
  */
 export const rolesJsonString: Normaliser = {
   name: 'rolesJsonString',
   quirks: [13],
-  profiles: ['entra'],
+  profiles: 'all',
   summary: 'roles given as a JSON string are parsed',
   resource(body, ctx) {
     if (ctx.schema.name !== 'User') return body;

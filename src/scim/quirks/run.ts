@@ -44,6 +44,14 @@ export class QuirkRun {
     return out;
   }
 
+  /** Whether a member whose claimed type or $ref disagrees with the real member is taken from the member (noted) rather than refused. */
+  member(disagreement: string): boolean {
+    for (const n of this.normalisers) {
+      if (n.member?.(disagreement, { note: (m) => this.notes.push(`${n.name}: ${m}`) })) return true;
+    }
+    return false;
+  }
+
   filter(filter: string, schemas: readonly ResourceSchema[]): string {
     let out = filter;
     for (const n of this.normalisers) {

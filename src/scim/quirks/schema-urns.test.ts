@@ -45,7 +45,7 @@ function run(n: Normaliser, kind: 'resource' | 'patch', body: Json, schema: Reso
 }
 
 describe('unknownSchemaUrns', () => {
-  it('is on for every IdP profile, handles row 10, POST/PUT bodies only', () => {
+  it('is on for every profile but strict, handles row 10, POST/PUT bodies only', () => {
     assert.deepEqual([unknownSchemaUrns.name, unknownSchemaUrns.quirks, unknownSchemaUrns.profiles], ['unknownSchemaUrns', [10], 'all']);
     assert.equal(unknownSchemaUrns.patch, undefined);
   });
@@ -63,6 +63,12 @@ describe('unknownSchemaUrns', () => {
     const { out, notes } = run(unknownSchemaUrns, 'resource', { schemas: [USER_URN.toUpperCase(), 'urn:x:One', ENT, 7, 'urn:x:Two'], userName: 'u' });
     assert.deepEqual(out, { schemas: [USER_URN.toUpperCase(), ENT, 7], userName: 'u' });
     assert.deepEqual(notes, ['unknown schema URN "urn:x:One" dropped from "schemas"', 'unknown schema URN "urn:x:Two" dropped from "schemas"']);
+  });
+
+  it('keeps an unknown URN the body carries attributes under, so the core refuses it by name instead of dropping the data', () => {
+    const raw = { schemas: [USER_URN, 'urn:x:hr:2.0:User'], userName: 'u', 'urn:x:hr:2.0:User': { badge: '1' } };
+    assert.deepEqual(run(unknownSchemaUrns, 'resource', raw), { out: raw, notes: [] });
+    assert.throws(() => checkSchemas(raw, USER), /"urn:x:hr:2\.0:User", which is not a schema of User resources/);
   });
 
   it('leaves RFC-valid bodies and bodies without a schemas array alone', () => {

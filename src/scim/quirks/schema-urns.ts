@@ -11,7 +11,9 @@ function schemasOf(body: Json): { key: string; list: unknown[] } | undefined {
 /**
  * IDP-QUIRKS 10: Entra's group POST lists
  * `http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group` in `schemas`.
- * URNs the resource type does not know are dropped (the core refuses them).
+ * URNs the resource type does not know, and under which the body carries nothing, are dropped (the
+ * core refuses them). A URN whose attributes the body does carry is kept, so that the core refuses
+ * the request by that URN rather than the data being dropped unseen.
  */
 export const unknownSchemaUrns: Normaliser = {
   name: 'unknownSchemaUrns',
@@ -22,7 +24,11 @@ export const unknownSchemaUrns: Normaliser = {
     const s = schemasOf(body);
     if (!s) return body;
     const known = new Set(ctx.schema.schemaUrns.map((u) => u.toLowerCase()));
-    const kept = s.list.filter((u) => typeof u !== 'string' || known.has(u.toLowerCase()));
+    const carried = (u: string) => {
+      const k = keyOf(body, u);
+      return k !== undefined && body[k] !== null;
+    };
+    const kept = s.list.filter((u) => typeof u !== 'string' || known.has(u.toLowerCase()) || carried(u));
     for (const u of s.list) if (!kept.includes(u)) ctx.note(`unknown schema URN ${JSON.stringify(u)} dropped from "schemas"`);
     return kept.length === s.list.length ? body : { ...body, [s.key]: kept };
   },

@@ -6,7 +6,14 @@
 import type { ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 
-export const IDP_PROFILES = ['generic', 'entra', 'okta', 'authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud'] as const;
+/**
+ * `generic` is what a client nobody pinned or recognised gets: the tolerant default, with every
+ * normaliser that only rewrites requests the RFC core would refuse or misread. `strict` is the
+ * exact RFC 7644 behaviour, with no normaliser at all, and is only ever chosen by an operator.
+ * The IdP profiles add, to the tolerant default, the normalisers that change what a valid request
+ * means for that IdP.
+ */
+export const IDP_PROFILES = ['generic', 'strict', 'entra', 'okta', 'authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud'] as const;
 export type IdpProfile = (typeof IDP_PROFILES)[number];
 
 export function isIdpProfile(v: string): v is IdpProfile {
@@ -43,9 +50,9 @@ export interface Normaliser {
   /** The quirk numbers (#n in docs/idp-quirks.md) it handles. */
   readonly quirks: readonly number[];
   /**
-   * `all`: never changes the meaning of a request the RFC core accepts; on for every IdP profile
-   * except `generic` (which is the strict RFC). A list: on for those profiles only, because it can
-   * change what a request means.
+   * `all`: only rewrites requests the RFC core would refuse or misread, so it is on for every
+   * profile but `strict`, the tolerant default `generic` included. A list: on for those IdP
+   * profiles only, because it changes what a request the core accepts means.
    */
   readonly profiles: 'all' | readonly IdpProfile[];
   readonly summary: string;
@@ -55,4 +62,10 @@ export interface Normaliser {
   patch?(body: Json, ctx: QuirkContext): Json;
   /** Filter expressions (query string or SearchRequest). */
   filter?(filter: string, ctx: FilterContext): string;
+  /**
+   * A group member whose client-sent `type` or `$ref` disagrees with the resource its id names
+   * (known only once the store has been asked, so this is a decision, not a rewrite): true takes
+   * them from the member itself, false leaves the request to be refused.
+   */
+  member?(disagreement: string, ctx: Pick<QuirkContext, 'note'>): boolean;
 }

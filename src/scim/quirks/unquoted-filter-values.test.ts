@@ -33,7 +33,7 @@ function run(filter: string, schemas: readonly ResourceSchema[] = [USER]): { out
 }
 
 describe('unquotedFilterValues', () => {
-  it('is on for every IdP profile, handles row 9 and only rewrites filters', () => {
+  it('is on for every profile but strict, handles row 9 and only rewrites filters', () => {
     assert.equal(unquotedFilterValues.name, 'unquotedFilterValues');
     assert.deepEqual(unquotedFilterValues.quirks, [9]);
     assert.equal(unquotedFilterValues.profiles, 'all');
@@ -71,6 +71,12 @@ describe('unquotedFilterValues', () => {
     for (const f of ['active eq true', 'active eq FALSE', 'title eq null', 'port eq 8080', 'weight gt 2.5e3']) {
       const schemas = f.startsWith('port') || f.startsWith('weight') ? [DEVICE] : [USER];
       assert.deepEqual(run(f, schemas), { out: f, notes: [] }, f);
+    }
+  });
+
+  it('a number compared with an attribute it cannot resolve stays a number: inside a value filter, years ge 2 may be valid', () => {
+    for (const f of ['skills[name eq "go" and years ge 2]', 'emails[type eq "work" and rank gt 1.5]', 'noSuchThing eq 7']) {
+      assert.deepEqual(run(f), { out: f, notes: [] }, f);
     }
   });
 

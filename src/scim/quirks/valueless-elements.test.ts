@@ -1,12 +1,16 @@
 /**
  * valuelessElements (IDP-QUIRKS row 34): OneLogin renders admin-written templates, so a user with
  * no mobile number arrives with `"phoneNumbers": [{"type": "mobile", "value": ""}]` (vendor
- * OneLogin setup guides). Such elements are dropped rather than stored as a value-less
- * `{"type": "mobile"}`. Every input is deep-frozen.
+ * OneLogin setup guides). Such elements, which carry nothing but their labels (type, primary),
+ * are dropped rather than stored as a value-less `{"type": "mobile"}`; an element with anything
+ * else (a role's display) and references to resources (members) are kept. Every input is
+ * deep-frozen.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
+import { USER_RESOURCE_TYPE, USER_SCHEMA } from '../schema/core.ts';
+import { defaultRegistry, ResourceSchema } from '../schema/registry.ts';
+import { WIRE_PROFILE_SCHEMA, WIRE_PROFILE_URN } from '../schema/wire.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { valuelessElements } from './valueless-elements.ts';
@@ -34,10 +38,10 @@ function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = US
 }
 
 describe('valuelessElements', () => {
-  it('is on for OneLogin only (it changes what an accepted request stores) and handles row 34', () => {
+  it('is on for every profile but strict and handles row 34', () => {
     assert.equal(valuelessElements.name, 'valuelessElements');
     assert.deepEqual(valuelessElements.quirks, [34]);
-    assert.deepEqual(valuelessElements.profiles, ['onelogin']);
+    assert.equal(valuelessElements.profiles, 'all');
   });
 
   describe('POST/PUT bodies', () => {
@@ -73,7 +77,18 @@ describe('valuelessElements', () => {
         [{ userName: 'u', addresses: [{ type: 'work', formatted: '' }] }, USER],
         [{ userName: 'u', emails: null }, USER],
         [{ displayName: 'g', members: [{ value: 'u1' }] }, GROUP],
+        // Not safe to drop: a member with no id (the core names it), a role that has a display.
+        [{ displayName: 'g', members: [{ value: '' }, { value: null, $ref: 'Users/u1' }] }, GROUP],
+        [{ userName: 'u', roles: [{ value: '', display: 'Admin' }] }, USER],
+        [{ userName: 'u', emails: [{ value: '', display: 'x' }] }, USER],
       ] as const) {
+        assert.deepEqual(run('resource', raw, schema), { out: raw, notes: [] });
+      }
+    });
+
+    it("keeps elements whose schema requires a sub-attribute (Wire's richInfo {type, value}): the core names what they lack", () => {
+      const wire = new ResourceSchema(USER_RESOURCE_TYPE, USER_SCHEMA, [WIRE_PROFILE_SCHEMA]);
+      for (const [raw, schema] of [[{ userName: 'u', [WIRE_PROFILE_URN]: { richInfo: [{ type: 'Department' }, { type: 'City', value: '' }] } }, wire]] as const) {
         assert.deepEqual(run('resource', raw, schema), { out: raw, notes: [] });
       }
     });

@@ -7,6 +7,7 @@
  */
 import { invalidSyntax, invalidValue, mutability } from '../errors.ts';
 import { isBase64, normalizeDateTime, unusableText } from '../values.ts';
+import { extensionPathKey, pathKey, pathKeyMessage } from './path-keys.ts';
 import type { ResourceSchema } from './registry.ts';
 import type { AttributeDef } from './types.ts';
 
@@ -152,12 +153,14 @@ export function normalizeAttribute(def: AttributeDef, v: unknown, path: string, 
 /**
  * Normalises the attributes of a resource body or of a path-less PATCH value: core and common
  * attributes at the top level, extension attributes under their URN. Keys `schemas`, `id` and
- * `meta` are the caller's business and are skipped here. Unknown attributes are ignored and noted.
+ * `meta` are the caller's business and are skipped here. Unknown attributes are ignored and noted;
+ * a key that is an attribute path (`name.givenName`) is refused, never ignored (path-keys.ts).
  */
 export function normalizeAttributes(body: Json, schema: ResourceSchema, opts: NormalizeOptions, skip: readonly string[] = ['schemas', 'id', 'meta']): Json {
   const out: Json = {};
   for (const [lk, [k, v]] of matchKeys(body, 'The resource')) {
     if (skip.includes(lk)) continue;
+    if (pathKey(k, schema)) throw invalidValue(pathKeyMessage(k));
     const ext = schema.extension(k);
     if (ext) {
       if (v === null || v === undefined) continue;
@@ -165,6 +168,7 @@ export function normalizeAttributes(body: Json, schema: ResourceSchema, opts: No
       const extOut: Json = {};
       for (const [elk, [ek, ev]] of matchKeys(v, `'${ext.id}'`)) {
         const def = ext.attributes.find((a) => a.name.toLowerCase() === elk);
+        if (!def && extensionPathKey(ek)) throw invalidValue(pathKeyMessage(ek, `'${ext.id}'`));
         if (!def) {
           opts.notes.ignored.push(`${ext.id}:${ek} (unknown attribute)`);
           continue;
