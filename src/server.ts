@@ -164,9 +164,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 
 /** Opens the data directory, bootstraps, and listens. */
 /** The per-client and per-address request budgets of a configuration (a rate of 0 is no limit). */
-export function rateLimitsOf(config: Pick<Config, 'rateLimit' | 'rateLimitBurst' | 'unauthenticatedRateLimit' | 'unauthenticatedRateLimitBurst' | 'rateLimitHold'>): RateLimits {
+export function rateLimitsOf(config: Pick<Config, 'rateLimit' | 'rateLimitBurst' | 'rateLimitMode' | 'unauthenticatedRateLimit' | 'unauthenticatedRateLimitBurst' | 'rateLimitHold'>): RateLimits {
   return {
     holdMs: config.rateLimitHold,
+    clientMode: config.rateLimitMode,
     ...(config.rateLimit > 0 ? { client: { rate: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     ...(config.unauthenticatedRateLimit > 0 ? { unauthenticated: { rate: config.unauthenticatedRateLimit, burst: config.unauthenticatedRateLimitBurst } } : {}),
   };

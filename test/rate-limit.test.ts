@@ -36,8 +36,8 @@ describe('per-client rate limit', () => {
   let sameTenant: string;
 
   before(async () => {
-    // 1 request/s sustained, bursts of 5: a few sequential requests exhaust it.
-    s = await startTestServer({ rateLimit: 1, rateLimitBurst: 5, unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
+    // 1 request/s sustained, bursts of 5, refused even alone (`always`): a few sequential requests exhaust it.
+    s = await startTestServer({ rateLimit: 1, rateLimitBurst: 5, rateLimitMode: 'always', unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
     otherTenant = await s.tenant('other');
     sameTenant = (await s.running.services.admin.createClient('default', 'second')).token;
   });
@@ -171,7 +171,7 @@ describe('per-address limit on failed authentication', () => {
 
 describe('holding refusals', () => {
   it('a refused request is answered only after --rate-limit-hold; other clients are answered meanwhile', async () => {
-    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitHold: 800 });
+    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitMode: 'always', rateLimitHold: 800 });
     try {
       const other = await s.tenant('other');
       assert.equal((await s.request('GET', '/Users?count=0')).status, 200);

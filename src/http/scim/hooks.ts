@@ -24,24 +24,27 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
     const baseUrl = `${origin.replace(/\/+$/, '')}${path}`;
     const authorization = header(request, 'authorization');
-    const address = limiter.checkAddress(request.ip);
-    if (address) await limiter.refuse(request, address);
-    const auth = await services.auth.authenticate(authorization, tenantParam).catch((e: unknown) => {
-      if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
-      throw e;
-    });
+    const auth = await limiter.guardLookup(
+      request,
+      () => services.auth.authenticate(authorization, tenantParam),
+      (o) => 'error' in o && o.error instanceof ScimError && o.error.status === 401,
+      services.auth.recognises(authorization),
+    );
     request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await limiter.refuse(request, over);
-    // Then wait for one of the client's turns (fair sharing between clients), given back when
-    // the response is done — or the connection gone, even while still waiting.
+    // Then wait for one of the client's turns (fair sharing between clients); the turn is given
+    // back, and the client's request counted as done, when the response is done — or the
+    // connection gone, even while still waiting.
+    const done = limiter.begin(auth.client.id);
     // Not const: the close listener may run before the turn is given (and must see `undefined`).
     // eslint-disable-next-line prefer-const
     let leave: (() => void) | undefined;
     let closed = false;
     reply.raw.once('close', () => {
       closed = true;
+      done();
       leave?.();
     });
     leave = await services.clientGates.enter(auth.client.id);
