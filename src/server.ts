@@ -49,8 +49,8 @@ export interface ServiceOptions {
   readonly clientConcurrency?: number;
 }
 
-/** Service options a test (or an embedding host app) may set beside the configuration. */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts'>;
+/** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
