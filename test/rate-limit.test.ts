@@ -246,6 +246,7 @@ describe('per-client concurrency (fair sharing)', () => {
       assert.equal((await queued).status, 200);
       for (let i = 0; gates.state(clientId).active > 0 && i < 200; i++) await delay(10);
       assert.deepEqual(gates.state(clientId), { active: 0, waiting: 0 }, 'every turn given back');
+      assert.equal(s.running.services.rateLimiter.active.requests, 0, 'and no request counted as in progress');
     } finally {
       await s.close();
     }
