@@ -230,7 +230,7 @@ export const SETTINGS = {
     },
   },
   rateLimit: {
-    flag: 'rate-limit', arg: '<n|off>', doc: 'requests per second each SCIM client may send (429 above it; per process); off for no limit',
+    flag: 'rate-limit', arg: '<n|off>', doc: "each SCIM client's share in requests per second while other clients are active (429 above it; per process; see --rate-limit-mode); off for no limit",
     env: 'SCIMD_RATE_LIMIT', fallback: 50, parse: rate(100_000),
   },
   rateLimitBurst: { flag: 'rate-limit-burst', arg: '<n>', doc: 'requests a SCIM client may send at once after a quiet spell', env: 'SCIMD_RATE_LIMIT_BURST', fallback: 100, parse: integer(1, 1_000_000) },
