@@ -4,8 +4,8 @@
  *
  *   node --import tsx scripts/bench-isolation.ts [--seconds 60] [--slice 3] [--concurrency 16] [--json out.json] [-- <scimd serve flags>]
  *
- * Three processes: scimd (default settings: durable SQLite, info logging, rate limit 50/s with a
- * burst of 100), a flooder (this script with `flood`: many keep-alive connections as fast as they
+ * Three processes: scimd (default settings: durable SQLite, info logging, a share of 50/s with a
+ * burst of 100 per client while other clients are active — the victim always is), a flooder (this script with `flood`: many keep-alive connections as fast as they
  * go, on tenant `default`), and the victim (this process: one keep-alive connection at a steady
  * 40 requests/s, under its limit, alternating GET by id and `userName eq`, on tenant `victim`).
  * The victim runs throughout; the flood is switched on and off every --slice seconds, and each

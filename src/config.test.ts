@@ -64,6 +64,7 @@ const CASES: readonly Case[] = [
   { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },
   { key: 'rateLimit', flag: 'rate-limit', env: 'SCIMD_RATE_LIMIT', flagValue: 'off', envValue: '200', fromFlag: 0, fromEnv: 200, fallback: 50 },
   { key: 'rateLimitBurst', flag: 'rate-limit-burst', env: 'SCIMD_RATE_LIMIT_BURST', flagValue: '10', envValue: '400', fromFlag: 10, fromEnv: 400, fallback: 100 },
+  { key: 'rateLimitMode', flag: 'rate-limit-mode', env: 'SCIMD_RATE_LIMIT_MODE', flagValue: 'always', envValue: 'Fair', fromFlag: 'always', fromEnv: 'fair', fallback: 'fair' },
   { key: 'unauthenticatedRateLimit', flag: 'unauthenticated-rate-limit', env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT', flagValue: '1', envValue: 'OFF', fromFlag: 1, fromEnv: 0, fallback: 5 },
   {
     key: 'unauthenticatedRateLimitBurst',
@@ -180,6 +181,7 @@ describe('resolveConfig: invalid values throw a ConfigError naming the flag or v
     ['rate-limit', 'SCIMD_RATE_LIMIT', 'fast'],
     ['rate-limit', 'SCIMD_RATE_LIMIT', '-5'],
     ['rate-limit-burst', 'SCIMD_RATE_LIMIT_BURST', '0'],
+    ['rate-limit-mode', 'SCIMD_RATE_LIMIT_MODE', 'strict'],
     ['unauthenticated-rate-limit', 'SCIMD_UNAUTHENTICATED_RATE_LIMIT', '1.5'],
     ['rate-limit-hold', 'SCIMD_RATE_LIMIT_HOLD', '2m'],
     ['client-concurrency', 'SCIMD_CLIENT_CONCURRENCY', 'many'],

@@ -41,6 +41,8 @@ export interface Config extends RequestLimits {
   /** Requests per second each SCIM client may send (0: unlimited), and its burst. */
   readonly rateLimit: number;
   readonly rateLimitBurst: number;
+  /** When that limit refuses: `fair`, only while other clients are active; `always`, whenever it is spent. */
+  readonly rateLimitMode: 'fair' | 'always';
   /** Failed authentications per second per client address (0: unlimited), and the burst. */
   readonly unauthenticatedRateLimit: number;
   readonly unauthenticatedRateLimitBurst: number;
@@ -228,10 +230,20 @@ export const SETTINGS = {
     },
   },
   rateLimit: {
-    flag: 'rate-limit', arg: '<n|off>', doc: 'requests per second each SCIM client may send (429 above it; per process); off for no limit',
+    flag: 'rate-limit', arg: '<n|off>', doc: "each SCIM client's share in requests per second while other clients are active (429 above it; per process; see --rate-limit-mode); off for no limit",
     env: 'SCIMD_RATE_LIMIT', fallback: 50, parse: rate(100_000),
   },
   rateLimitBurst: { flag: 'rate-limit-burst', arg: '<n>', doc: 'requests a SCIM client may send at once after a quiet spell', env: 'SCIMD_RATE_LIMIT_BURST', fallback: 100, parse: integer(1, 1_000_000) },
+  rateLimitMode: {
+    flag: 'rate-limit-mode', arg: '<fair|always>', doc: 'fair: a client past --rate-limit is refused only while other clients are active (alone, never); always: whenever it is past it',
+    env: 'SCIMD_RATE_LIMIT_MODE',
+    fallback: 'fair' as 'fair' | 'always',
+    parse: (raw: string, source: string) => {
+      const v = raw.trim().toLowerCase();
+      if (v !== 'fair' && v !== 'always') throw new ConfigError(`Invalid ${source} '${raw}': expected fair or always`);
+      return v;
+    },
+  },
   unauthenticatedRateLimit: {
     flag: 'unauthenticated-rate-limit', arg: '<n|off>', doc: 'requests per second with a missing or invalid token from one address (IPv6: one /64)',
     env: 'SCIMD_UNAUTHENTICATED_RATE_LIMIT', fallback: 5, parse: rate(100_000),
@@ -322,6 +334,7 @@ function trafficConfig(flags: Flags, env: Env, cwd: string) {
   return {
     rateLimit: pick(SETTINGS.rateLimit, flags, env),
     rateLimitBurst: pick(SETTINGS.rateLimitBurst, flags, env),
+    rateLimitMode: pick(SETTINGS.rateLimitMode, flags, env),
     unauthenticatedRateLimit: pick(SETTINGS.unauthenticatedRateLimit, flags, env),
     unauthenticatedRateLimitBurst: pick(SETTINGS.unauthenticatedRateLimitBurst, flags, env),
     rateLimitHold: pick(SETTINGS.rateLimitHold, flags, env),

@@ -49,8 +49,8 @@ export interface ServiceOptions {
   readonly clientConcurrency?: number;
 }
 
-/** Service options a test (or an embedding host app) may set beside the configuration. */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts'>;
+/** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -164,9 +164,10 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 
 /** Opens the data directory, bootstraps, and listens. */
 /** The per-client and per-address request budgets of a configuration (a rate of 0 is no limit). */
-export function rateLimitsOf(config: Pick<Config, 'rateLimit' | 'rateLimitBurst' | 'unauthenticatedRateLimit' | 'unauthenticatedRateLimitBurst' | 'rateLimitHold'>): RateLimits {
+export function rateLimitsOf(config: Pick<Config, 'rateLimit' | 'rateLimitBurst' | 'rateLimitMode' | 'unauthenticatedRateLimit' | 'unauthenticatedRateLimitBurst' | 'rateLimitHold'>): RateLimits {
   return {
     holdMs: config.rateLimitHold,
+    clientMode: config.rateLimitMode,
     ...(config.rateLimit > 0 ? { client: { rate: config.rateLimit, burst: config.rateLimitBurst } } : {}),
     ...(config.unauthenticatedRateLimit > 0 ? { unauthenticated: { rate: config.unauthenticatedRateLimit, burst: config.unauthenticatedRateLimitBurst } } : {}),
   };

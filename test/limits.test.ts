@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { assertScimError, countTransactions, stored } from './helpers/assert.ts';
+import { chunked, writeAllThenRead } from './helpers/raw-http.ts';
 import { ENTERPRISE, group, patch, SEARCH_REQUEST, send, startTestServer, user, type TestServer } from './helpers/server.ts';
 
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -374,6 +375,22 @@ describe('request limits, defaults', () => {
       assertScimError(await d.request('POST', '/Users', brackets), 400, 'invalidSyntax', /limit of 32 levels/);
     } finally {
       await d.close();
+    }
+  });
+
+  it('a 4 MB body from a client that writes it all before reading the answer gets the 413 and its SCIM body, not a reset', async () => {
+    const body = Buffer.from(JSON.stringify(user('big', { title: 'x'.repeat(4 * 1024 * 1024) })));
+    for (const server of [s, pg]) {
+      const head = `POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${server.token}\r\nContent-Type: application/scim+json\r\n`;
+      for (const [how, request] of [
+        ['with its Content-Length', () => writeAllThenRead(server, `${head}Content-Length: ${body.length}\r\n\r\n`, body)],
+        ['chunked', () => writeAllThenRead(server, `${head}Transfer-Encoding: chunked\r\n\r\n`, chunked(body))],
+      ] as const) {
+        const r = await request();
+        assert.equal(r.error, undefined, `${how}: the whole body was taken`);
+        assertScimError(r, 413, undefined, /larger than the limit of 1048576 bytes/);
+      }
+      assert.equal((await server.request('GET', '/Users?filter=userName%20eq%20%22big%22')).body.totalResults, 0, 'nothing stored');
     }
   });
 

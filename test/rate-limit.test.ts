@@ -7,10 +7,42 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { resolveConfig } from '../src/config.ts';
 import { AdminError } from '../src/provisioning/admin.ts';
+import { DEFAULT_RATE_LIMITS } from '../src/http/rate-limit.ts';
+import { freshDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
+
+/** What `scimd serve` runs with when nothing is configured (test servers otherwise turn limits off). */
+const SERVE_DEFAULTS = (() => {
+  const c = resolveConfig({}, {});
+  return {
+    rateLimit: c.rateLimit,
+    rateLimitBurst: c.rateLimitBurst,
+    rateLimitMode: c.rateLimitMode,
+    rateLimitHold: c.rateLimitHold,
+    unauthenticatedRateLimit: c.unauthenticatedRateLimit,
+    unauthenticatedRateLimitBurst: c.unauthenticatedRateLimitBurst,
+    clientConcurrency: c.clientConcurrency,
+  };
+})();
+
+/**
+ * A request of `token`'s client that stays in progress until the returned socket is destroyed:
+ * a POST whose body never comes. Resolves once the server has admitted it.
+ */
+async function requestInProgress(s: TestServer, token: string, admitted: () => boolean): Promise<Socket> {
+  const socket = connect(Number(new URL(s.origin).port), '127.0.0.1');
+  socket.on('error', () => undefined);
+  socket.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{`);
+  for (let i = 0; !admitted(); i++) {
+    assert.ok(i < 500, 'the request never started');
+    await delay(10);
+  }
+  return socket;
+}
 
 /** Sends `n` GETs one after another (so the order is known) and returns their statuses. */
 async function statuses(s: TestServer, n: number, token: string, path = '/Users?count=1'): Promise<number[]> {
@@ -36,8 +68,8 @@ describe('per-client rate limit', () => {
   let sameTenant: string;
 
   before(async () => {
-    // 1 request/s sustained, bursts of 5: a few sequential requests exhaust it.
-    s = await startTestServer({ rateLimit: 1, rateLimitBurst: 5, unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
+    // 1 request/s sustained, bursts of 5, refused even alone (`always`): a few sequential requests exhaust it.
+    s = await startTestServer({ rateLimit: 1, rateLimitBurst: 5, rateLimitMode: 'always', unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
     otherTenant = await s.tenant('other');
     sameTenant = (await s.running.services.admin.createClient('default', 'second')).token;
   });
@@ -171,7 +203,7 @@ describe('per-address limit on failed authentication', () => {
 
 describe('holding refusals', () => {
   it('a refused request is answered only after --rate-limit-hold; other clients are answered meanwhile', async () => {
-    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitHold: 800 });
+    const s = await startTestServer({ rateLimit: 1, rateLimitBurst: 1, rateLimitMode: 'always', rateLimitHold: 800 });
     try {
       const other = await s.tenant('other');
       assert.equal((await s.request('GET', '/Users?count=0')).status, 200);
@@ -199,14 +231,7 @@ describe('per-client concurrency (fair sharing)', () => {
       const clientId = (await s.running.services.store.clientByName(tenant.id, 'default'))!.id;
       const gates = s.running.services.clientGates;
       // Client default's only turn, held by a request whose body never comes.
-      const port = Number(new URL(s.origin).port);
-      const slow = connect(port, '127.0.0.1');
-      slow.on('error', () => undefined);
-      slow.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${s.token}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{`);
-      for (let i = 0; gates.state(clientId).active === 0; i++) {
-        assert.ok(i < 200, 'the slow request never started');
-        await delay(10);
-      }
+      const slow = await requestInProgress(s, s.token, () => gates.state(clientId).active > 0);
       const queued = s.request('GET', '/Users?count=0');
       for (let i = 0; gates.state(clientId).waiting === 0; i++) {
         assert.ok(i < 200, 'the second request never queued');
@@ -221,6 +246,7 @@ describe('per-client concurrency (fair sharing)', () => {
       assert.equal((await queued).status, 200);
       for (let i = 0; gates.state(clientId).active > 0 && i < 200; i++) await delay(10);
       assert.deepEqual(gates.state(clientId), { active: 0, waiting: 0 }, 'every turn given back');
+      assert.equal(s.running.services.rateLimiter.active.requests, 0, 'and no request counted as in progress');
     } finally {
       await s.close();
     }
@@ -239,4 +265,120 @@ describe('rate limits off', () => {
       await s.close();
     }
   });
+});
+
+describe('fair rate limits (the default)', () => {
+  it('a client alone on a server with the default settings: 2,000 requests one after another, as fast as it goes, and not one 429', async () => {
+    const s = await startTestServer(SERVE_DEFAULTS);
+    try {
+      assert.equal(s.running.services.rateLimiter.limits.clientMode, 'fair');
+      const got = new Map<number, number>();
+      for (let i = 0; i < 2000; i++) {
+        const r = i % 4 === 3 ? await s.request('POST', '/Users', user(`alone-${i}`)) : await s.request('GET', `/Users?count=1&startIndex=${i}`);
+        got.set(r.status, (got.get(r.status) ?? 0) + 1);
+      }
+      assert.deepEqual([...got].sort(), [
+        [200, 1500],
+        [201, 500],
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a client past its share is refused while another client has a request in progress, and admitted again once that client has gone quiet', async () => {
+    // A share that does not refill while the test runs: whatever the machine's speed, the bucket is empty.
+    const s = await startTestServer({}, { rateLimits: { ...DEFAULT_RATE_LIMITS, client: { rate: 0.001, burst: 3 }, holdMs: 0 } });
+    try {
+      const other = await s.tenant('other');
+      const limiter = s.running.services.rateLimiter;
+      assert.deepEqual(await statuses(s, 10, s.token), Array(10).fill(200), 'alone: past its burst of 3 and admitted');
+      const slow = await requestInProgress(s, other, () => limiter.active.requests > 0);
+      const r = await s.request('GET', '/Users?count=1');
+      assertTooMany(r);
+      assert.match(r.body.detail, /SCIM client 'default' may send 0\.001 requests per second \(bursts of 3\) while other clients are active/);
+      assert.equal((await s.request('GET', '/Users?count=1', undefined, { authorization: `Bearer ${other}` })).status, 200, 'the other client has its own share');
+      slow.destroy();
+      let status = 429;
+      for (let i = 0; status === 429; i++) {
+        assert.ok(i < 1000, 'admitted again once the other client is quiet');
+        await delay(20);
+        status = (await s.request('GET', '/Users?count=1')).status;
+      }
+      assert.equal(status, 200);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("a client's own rateLimit refuses it even alone, as documented", async () => {
+    const s = await startTestServer(SERVE_DEFAULTS);
+    try {
+      const { admin } = s.running.services;
+      await admin.setClientSetting('default', 'default', 'rateLimit', '1');
+      await admin.setClientSetting('default', 'default', 'rateLimit.burst', '2');
+      const got = await statuses(s, 6, s.token);
+      assert.deepEqual(got.slice(0, 2), [200, 200], 'its burst of 2');
+      assert.ok(got.includes(429), `then refused: ${got.join(' ')}`);
+      const refused = await s.request('GET', '/Users?count=1');
+      if (refused.status === 429) assert.match(refused.body.detail, /may send 1 requests per second \(bursts of 2\)\./);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+/**
+ * Sends each request on its own connection, all connections opened first and the requests then
+ * written in one go, so that they reach the server together however slow the machine; resolves
+ * to the status of each answer.
+ */
+async function together(s: TestServer, requests: readonly string[]): Promise<number[]> {
+  const port = Number(new URL(s.origin).port);
+  const sockets = await Promise.all(
+    requests.map(
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(port, '127.0.0.1', () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<number>((resolve, reject) => {
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (text += d));
+        socket.once('error', reject);
+        socket.once('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0)));
+      }),
+  );
+  requests.forEach((r, i) => sockets[i]!.write(r));
+  return Promise.all(answers);
+}
+
+describe('bad tokens sent together', () => {
+  for (const backend of ['sqlite', 'postgres'] as const) {
+    it(`${backend}: 200 requests at once with wrong tokens from one address: no more than the burst (20) are looked up (401), the rest get 429`, async (t) => {
+      const db = backend === 'postgres' ? await freshDatabase('badtokens') : undefined;
+      // The default burst, with a rate that adds nothing while the requests arrive on a slow machine.
+      const s = await startTestServer(db ? { databaseUrl: db.url } : {}, { rateLimits: { ...DEFAULT_RATE_LIMITS, unauthenticated: { rate: 0.001, burst: 20 } } });
+      try {
+        const got = await together(
+          s,
+          Array.from({ length: 200 }, (_, i) => `GET /scim/v2/Users?count=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer scimd_guess-${String(i).padStart(40, '0')}\r\nConnection: close\r\n\r\n`),
+        );
+        const count = (status: number) => got.filter((c) => c === status).length;
+        t.diagnostic(`${backend}: ${count(401)} × 401, ${count(429)} × 429`);
+        assert.ok(count(401) >= 1 && count(401) <= 20, `${count(401)} × 401`);
+        assert.equal(count(401) + count(429), 200, got.join(' '));
+        // And the budget is spent: the next one is refused too, with the SCIM 429.
+        assertTooMany(await s.request('GET', '/Users?count=1', undefined, { authorization: 'Bearer scimd_one-more-guess' }));
+      } finally {
+        await s.close();
+        await db?.drop();
+      }
+    });
+  }
 });

@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { invalidSyntax, invalidValue, notFound, payloadTooLarge, ScimError, unavailable, unsupportedMediaType } from '../scim/errors.ts';
 import { StoreUnavailable, ValueTooLarge } from '../store/types.ts';
 import { SCIM_CONTENT_TYPE } from './media.ts';
+import { drainBody } from './body-drain.ts';
 
 export function toScimError(err: unknown, bodyLimit: number, bulk = false): ScimError | undefined {
   if (err instanceof ScimError) return err;
@@ -42,14 +43,17 @@ export function sendError(reply: FastifyReply, err: ScimError): FastifyReply {
 }
 
 export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+  app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const scim = toScimError(err, bodyLimit, /\/Bulk\/?(\?|$)/i.test(request.url));
     if (scim) {
       if (scim.status >= 500) request.log.warn({ err }, 'request failed: service unavailable');
-      return sendError(reply, scim);
+      // The client may still be sending the body: read it (within bounds) so that it can read the 413.
+      if ((err as Partial<FastifyError>).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drainBody(request.raw);
+      sendError(reply, scim);
+      return;
     }
     request.log.error({ err }, 'unhandled error');
-    return sendError(reply, new ScimError(500, undefined, 'Internal server error'));
+    sendError(reply, new ScimError(500, undefined, 'Internal server error'));
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     return sendError(reply, notFound(`No such endpoint: ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`));

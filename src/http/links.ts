@@ -61,13 +61,8 @@ export function registerLinkPages(app: FastifyInstance, services: Services): voi
   registerPageHeaders(app, { inlineStyles: [STYLE] });
   // Link tokens can be guessed at like bearer tokens: unknown ones draw on the same per-address budget.
   const limiter = services.rateLimiter;
-  const guarded = async <T extends LinkOutcome>(request: FastifyRequest, look: () => Promise<T>): Promise<T> => {
-    const refused = limiter.checkAddress(request.ip);
-    if (refused) await limiter.refuse(request, refused);
-    const o = await look();
-    if (o.state === 'unknown') limiter.authenticationFailed(request.ip);
-    return o;
-  };
+  const guarded = <T extends LinkOutcome>(request: FastifyRequest, look: () => Promise<T>): Promise<T> =>
+    limiter.guardLookup(request, look, (o) => 'value' in o && o.value.state === 'unknown');
   for (const k of KINDS) {
     app.get<{ Params: { token: string } }>(k.path, async (request, reply) => {
       const o = await guarded(request, () => services.links.inspect(k.kind, request.params.token));

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { FastifyRequest } from 'fastify';
 import { ERROR_URN } from '../scim/errors.ts';
 import { hashToken } from '../provisioning/tokens.ts';
-import { addressKey, clientLimit, DEFAULT_RATE_LIMITS, RateLimiter } from './rate-limit.ts';
+import { addressKey, clientLimit, DEFAULT_RATE_LIMITS, RateLimiter, type Outcome } from './rate-limit.ts';
 
 function clock() {
   let t = 0;
@@ -10,6 +11,29 @@ function clock() {
 }
 
 const client = (id: string, settings: Record<string, string> = {}) => ({ id, name: `client-${id}`, tenantId: 't1', createdAt: '', settings });
+
+/** A request as the limiter sees it: its address, and where refusals note their sampling. */
+const from = (ip: string) => ({ ip }) as unknown as FastifyRequest;
+
+/** A lookup outcome that counts as a failed authentication. */
+const FAILED = (o: Outcome<string>) => 'error' in o;
+const lookups = { run: 0 };
+const fails = () => {
+  lookups.run++;
+  return Promise.reject(new Error('401'));
+};
+const succeeds = () => {
+  lookups.run++;
+  return Promise.resolve('ok');
+};
+
+/** Runs a failing lookup from `ip`: 'failed' when it ran, else the status of the refusal. */
+async function guess(limiter: RateLimiter, ip: string, known = false): Promise<'failed' | number> {
+  return limiter.guardLookup(from(ip), fails, FAILED, known).then(
+    () => assert.fail('the lookup fails'),
+    (e: { message?: string; status?: number }) => (e.message === '401' ? 'failed' : (e.status ?? 0)),
+  );
+}
 
 describe('clientLimit: a client setting overrides the default', () => {
   const fallback = { rate: 50, burst: 100 };
@@ -39,7 +63,7 @@ describe('addressKey', () => {
 
 describe('RateLimiter', () => {
   it('the defaults: 50/s with a burst of 100 per client, 5/s with a burst of 20 per address', () => {
-    assert.deepEqual(DEFAULT_RATE_LIMITS, { client: { rate: 50, burst: 100 }, unauthenticated: { rate: 5, burst: 20 }, holdMs: 1000 });
+    assert.deepEqual(DEFAULT_RATE_LIMITS, { client: { rate: 50, burst: 100 }, clientMode: 'fair', unauthenticated: { rate: 5, burst: 20 }, holdMs: 1000 });
   });
 
   it('a client past its burst gets 429 with an integer Retry-After and a SCIM error body without scimType', () => {
@@ -86,35 +110,124 @@ describe('RateLimiter', () => {
     for (let i = 0; i < 100; i++) assert.equal(limiter.admitClient({ client: client('a', { rateLimit: 'off' }) }), undefined);
   });
 
-  it('no limits: everything is admitted', () => {
+  it('no limits: everything is admitted', async () => {
     const limiter = new RateLimiter({});
     for (let i = 0; i < 1000; i++) {
       assert.equal(limiter.admitClient({ client: client('a') }), undefined);
-      limiter.authenticationFailed('192.0.2.1');
-      assert.equal(limiter.checkAddress('192.0.2.1'), undefined);
+      assert.equal(await guess(limiter, '192.0.2.1'), 'failed');
+    }
+  });
+});
+
+describe('RateLimiter: fair mode (the default)', () => {
+  const fair = (rate = 0.001, burst = 2) => new RateLimiter({ client: { rate, burst }, clientMode: 'fair' }, clock().now);
+
+  it('a client alone is admitted past its bucket, however many requests it sends', () => {
+    const limiter = fair();
+    for (let i = 0; i < 1000; i++) {
+      assert.equal(limiter.admitClient({ client: client('a') }), undefined, `request ${i + 1}`);
+      limiter.begin('a')();
     }
   });
 
-  it('failed authentications spend the address budget; once spent, the address is refused before authentication', () => {
+  it('while another client has a request in progress, a client past its bucket is refused, saying why', () => {
+    const limiter = fair();
+    for (let i = 0; i < 5; i++) assert.equal(limiter.admitClient({ client: client('a') }), undefined);
+    const end = limiter.begin('b');
+    const e = limiter.admitClient({ client: client('a') })?.error;
+    assert.equal(e?.status, 429);
+    assert.match(e?.detail ?? '', /bursts of 2\) while other clients are active/);
+    assert.equal(limiter.admitClient({ client: client('b') }), undefined, 'the other client has its own share');
+    end();
+  });
+
+  it('another client counts as active for a second after its last request', () => {
+    const c = clock();
+    const limiter = new RateLimiter({ client: { rate: 0.001, burst: 1 }, clientMode: 'fair' }, c.now);
+    limiter.admitClient({ client: client('a') });
+    limiter.begin('b')();
+    c.advance(999);
+    assert.ok(limiter.admitClient({ client: client('a') }), 'b was active 999 ms ago');
+    c.advance(1);
+    assert.equal(limiter.admitClient({ client: client('a') }), undefined, 'b has been quiet for a second');
+  });
+
+  it("a client's own requests do not count against it", () => {
+    const limiter = fair();
+    const ends = Array.from({ length: 10 }, () => limiter.begin('a'));
+    for (let i = 0; i < 10; i++) assert.equal(limiter.admitClient({ client: client('a') }), undefined);
+    for (const end of ends) end();
+  });
+
+  it('a limit of its own (rateLimit, rateLimit.burst) refuses a client even alone', () => {
+    const limiter = fair();
+    assert.equal(limiter.admitClient({ client: client('a', { rateLimit: '1', 'rateLimit.burst': '1' }) }), undefined);
+    assert.match(limiter.admitClient({ client: client('a', { rateLimit: '1', 'rateLimit.burst': '1' }) })?.error.detail ?? '', /1 requests per second \(bursts of 1\)\./);
+    assert.equal(limiter.admitClient({ client: client('b', { 'rateLimit.burst': '1' }) }), undefined);
+    assert.ok(limiter.admitClient({ client: client('b', { 'rateLimit.burst': '1' }) }), 'a burst of its own is a limit of its own');
+  });
+
+  it('always mode: a client past its bucket is refused alone too', () => {
+    const limiter = new RateLimiter({ client: { rate: 0.001, burst: 1 }, clientMode: 'always' }, clock().now);
+    assert.equal(limiter.admitClient({ client: client('a') }), undefined);
+    assert.ok(limiter.admitClient({ client: client('a') }));
+  });
+});
+
+describe('RateLimiter: the address budget of failed authentications', () => {
+  it('failed lookups spend it; once spent, the address is refused without a lookup', async () => {
     const c = clock();
     const limiter = new RateLimiter({ unauthenticated: { rate: 1, burst: 3 } }, c.now);
     const ip = '198.51.100.9';
-    for (let i = 0; i < 3; i++) {
-      assert.equal(limiter.checkAddress(ip), undefined);
-      limiter.authenticationFailed(ip);
-    }
-    const e = limiter.checkAddress(ip)?.error;
-    assert.ok(e);
+    for (let i = 0; i < 3; i++) assert.equal(await guess(limiter, ip), 'failed');
+    const before = lookups.run;
+    const e = await limiter.guardLookup(from(ip), fails, FAILED).then(
+      () => assert.fail('refused'),
+      (x: unknown) => x as { status: number; headers: Record<string, string> },
+    );
     assert.equal(e.status, 429);
     assert.equal(e.headers['retry-after'], '1');
-    assert.equal(limiter.checkAddress('198.51.100.10'), undefined, 'another address is not affected');
+    assert.equal(lookups.run, before, 'no lookup');
+    assert.equal(await guess(limiter, '198.51.100.10'), 'failed', 'another address is not affected');
     c.advance(1000);
-    assert.equal(limiter.checkAddress(ip), undefined, 'one more try a second later');
+    assert.equal(await guess(limiter, ip), 'failed', 'one more try a second later');
+    assert.equal(await guess(limiter, ip), 429);
   });
 
-  it('checking an address takes nothing from it: only failures count', () => {
-    const limiter = new RateLimiter({ unauthenticated: { rate: 1, burst: 1 } }, clock().now);
-    for (let i = 0; i < 100; i++) assert.equal(limiter.checkAddress('192.0.2.1'), undefined);
+  it('is charged before the lookup: of lookups that run at once, no more than the burst start', async () => {
+    const limiter = new RateLimiter({ unauthenticated: { rate: 0.001, burst: 3 } }, clock().now);
+    const pending: (() => void)[] = [];
+    const slowFail = () => new Promise<string>((_resolve, reject) => pending.push(() => reject(new Error('401'))));
+    const all = Array.from({ length: 20 }, () => limiter.guardLookup(from('192.0.2.1'), slowFail, FAILED).then(() => 200, (e: { status?: number }) => e.status ?? 401));
+    await Promise.resolve();
+    assert.equal(pending.length, 3, 'three lookups started');
+    for (const reject of pending) reject();
+    const statuses = await Promise.all(all);
+    assert.equal(statuses.filter((s) => s === 401).length, 3);
+    assert.equal(statuses.filter((s) => s === 429).length, 17);
+  });
+
+  it('a lookup that does not fail gives its charge back, so valid tokens spend nothing', async () => {
+    const limiter = new RateLimiter({ unauthenticated: { rate: 0.001, burst: 1 } }, clock().now);
+    for (let i = 0; i < 100; i++) assert.equal(await limiter.guardLookup(from('192.0.2.1'), succeeds, FAILED), 'ok');
+    const unavailable = () => Promise.reject(new Error('503'));
+    for (let i = 0; i < 100; i++) await assert.rejects(limiter.guardLookup(from('192.0.2.1'), unavailable, (o) => 'error' in o && (o.error as Error).message === '401'), /503/);
+    assert.equal(await guess(limiter, '192.0.2.1'), 'failed', 'the budget is whole');
+    assert.equal(await guess(limiter, '192.0.2.1'), 429);
+  });
+
+  it('a token a recent lookup found is only checked while it is looked up, and charged if it fails', async () => {
+    const limiter = new RateLimiter({ unauthenticated: { rate: 0.001, burst: 2 } }, clock().now);
+    const pending: (() => void)[] = [];
+    const slowOk = () => new Promise<string>((resolve) => pending.push(() => resolve('ok')));
+    const all = Array.from({ length: 10 }, () => limiter.guardLookup(from('192.0.2.1'), slowOk, FAILED, true));
+    await Promise.resolve();
+    assert.equal(pending.length, 10, 'all ten are looked up');
+    for (const resolve of pending) resolve();
+    assert.deepEqual(await Promise.all(all), Array(10).fill('ok'));
+    assert.equal(await guess(limiter, '192.0.2.1', true), 'failed');
+    assert.equal(await guess(limiter, '192.0.2.1', true), 'failed');
+    assert.equal(await guess(limiter, '192.0.2.1', true), 429, 'two failures spent it');
   });
 });
 

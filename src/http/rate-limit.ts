@@ -1,18 +1,29 @@
 /**
  * Per-client rate limiting of SCIM requests, and a stricter per-address limit on requests that
  * fail authentication (so a token-guessing flood costs scimd little and learns nothing faster).
- * Buckets live in this process: with several replicas behind a load balancer, each replica
- * enforces the limit on its own share of the traffic.
+ * By default a client is held to its share only while other clients are active: alone, it has
+ * the whole server. Buckets live in this process: with several replicas behind a load balancer,
+ * each replica enforces the limit on its own share of the traffic.
  */
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../provisioning/auth.ts';
 import { ScimError } from '../scim/errors.ts';
 import type { ScimClient } from '../store/types.ts';
+import { ActiveClients } from './active-clients.ts';
 import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';
+
+/**
+ * When a client past `RateLimits.client` is refused. `fair`: only while another client is active
+ * (see ActiveClients), so a client alone on the server is never refused, and with others about
+ * each is held to this share. `always`: whenever its bucket is empty.
+ */
+export type ClientLimitMode = 'fair' | 'always';
 
 export interface RateLimits {
   /** Every SCIM client's limit unless its settings say otherwise; absent: unlimited. */
   readonly client?: BucketLimit;
+  /** When `client` refuses; absent: `always`. A client's own `rateLimit` setting refuses always. */
+  readonly clientMode?: ClientLimitMode;
   /** Per client address, charged by each request that fails authentication; absent: unlimited. */
   readonly unauthenticated?: BucketLimit;
   /** Milliseconds (at most) a refused request is held before its 429 goes out; absent or 0: at once. */
@@ -31,12 +42,14 @@ const MAX_HELD = 1024;
 
 /**
  * Entra ID documents that it sends up to 25 requests/s per tenant: 50/s is twice that, so a
- * conforming IdP (and its retries) never meets the limit, and a burst of 100 absorbs the first
- * seconds of a full synchronisation. No legitimate client fails authentication more than a few
- * times a second, so 5/s with a burst of 20 bounds a guessing flood without troubling one.
+ * conforming IdP (and its retries) never meets its share, and a burst of 100 absorbs the first
+ * seconds of a full synchronisation. A client alone (a validator, a first synchronisation) is not
+ * held to it at all. No legitimate client fails authentication more than a few times a second, so
+ * 5/s with a burst of 20 bounds a guessing flood without troubling one.
  */
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   client: { rate: 50, burst: 100 },
+  clientMode: 'fair',
   unauthenticated: { rate: 5, burst: 20 },
   holdMs: DEFAULT_HOLD_MS,
 };
@@ -59,6 +72,11 @@ export function clientLimit(client: Pick<ScimClient, 'settings'>, fallback: Buck
   // A client's own rate brings its own burst; a burst alone keeps the default rate.
   const b = burst !== undefined ? Number(burst) : rate !== undefined ? 2 * r : (fallback ?? DEFAULT_RATE_LIMITS.client!).burst;
   return { rate: r, burst: Math.max(1, b) };
+}
+
+/** Whether the client's settings set its own limit (which refuses whether or not others are active). */
+export function hasOwnLimit(client: Pick<ScimClient, 'settings'>): boolean {
+  return client.settings['rateLimit'] !== undefined || client.settings['rateLimit.burst'] !== undefined;
 }
 
 /**
@@ -90,9 +108,14 @@ const MAX_SAMPLED_KEYS = 10_000;
 /** At most one refused request per key is written to the request log per this many ms. */
 const LOG_REFUSALS_EVERY_MS = 1000;
 
+/** How a token lookup ended: with a value or an error. */
+export type Outcome<T> = { readonly value: T } | { readonly error: unknown };
+
 export class RateLimiter {
   private readonly clients: TokenBuckets;
   private readonly addresses: TokenBuckets;
+  /** Whose requests are being worked on, or were a moment ago (the `fair` mode's question). */
+  readonly active: ActiveClients;
   private readonly logged = new Map<string, { at: number; unlogged: number }>();
   private readonly now: Clock;
 
@@ -106,30 +129,61 @@ export class RateLimiter {
     this.now = clock;
     this.clients = new TokenBuckets(clock);
     this.addresses = new TokenBuckets(clock);
+    this.active = new ActiveClients(clock);
   }
 
   /**
-   * Before authentication: an address that has spent its allowance of failed authentications is
-   * refused without its token being looked at, so guessing gets no faster by sending more.
+   * Looks a token up (`lookup`) within the budget of failed authentications of the request's
+   * address. An address that has spent it is refused (a held 429, thrown) without its token being
+   * looked at, so guessing gets no faster by sending more. The failure is charged before the
+   * lookup — else requests sent together would all pass the check while their lookups run, each
+   * costing a database query — and given back when `failed` says the lookup did not fail.
+   * A token a recent lookup found (`known`) is only checked, and charged if it fails: it cannot be
+   * a guess, and a client's many connections must not spend the budget while they are looked up.
    */
-  checkAddress(ip: string): Refusal | undefined {
+  async guardLookup<T>(request: FastifyRequest, lookup: () => Promise<T>, failed: (o: Outcome<T>) => boolean, known = false): Promise<T> {
     const limit = this.limits.unauthenticated;
-    if (!limit) return undefined;
-    const key = addressKey(ip);
-    return refusal(this.addresses.check(key, limit), `address:${key}`, 'Too many requests without a valid bearer token from this address.');
+    if (!limit) return lookup();
+    const key = addressKey(request.ip);
+    const charged = !known;
+    const r = refusal(charged ? this.addresses.take(key, limit) : this.addresses.check(key, limit), `address:${key}`, 'Too many requests without a valid bearer token from this address.');
+    if (r) await this.refuse(request, r);
+    let outcome: Outcome<T> = { error: undefined };
+    try {
+      outcome = { value: await lookup() };
+      return outcome.value;
+    } catch (error) {
+      outcome = { error };
+      throw error;
+    } finally {
+      const bad = failed(outcome);
+      if (bad && !charged) this.addresses.take(key, limit);
+      if (!bad && charged) this.addresses.give(key, limit);
+    }
   }
 
-  /** A request from `ip` failed authentication. */
-  authenticationFailed(ip: string): void {
-    const limit = this.limits.unauthenticated;
-    if (limit) this.addresses.take(addressKey(ip), limit);
-  }
-
-  /** After authentication: one token from the client's bucket, or a 429. */
+  /**
+   * After authentication: one token from the client's bucket, or a 429. In `fair` mode a client
+   * with an empty bucket and no limit of its own is admitted while no other client is active: it
+   * takes nothing anyone is waiting for. Its bucket stays empty, so once another client turns up
+   * it is held to its share at once.
+   */
   admitClient({ client }: Pick<AuthContext, 'client'>): Refusal | undefined {
     const limit = clientLimit(client, this.limits.client);
     if (!limit) return undefined;
-    return refusal(this.clients.take(client.id, limit), `client:${client.id}`, overLimit(client, limit));
+    const v = this.clients.take(client.id, limit);
+    if (v.ok) return undefined;
+    const fair = this.limits.clientMode === 'fair' && !hasOwnLimit(client);
+    if (fair && !this.active.othersThan(client.id)) return undefined;
+    return refusal(v, `client:${client.id}`, overLimit(client, limit, fair));
+  }
+
+  /**
+   * An admitted request of `clientId` is being worked on (or waits its turn); returns the
+   * function to call when it is done (calling it again does nothing).
+   */
+  begin(clientId: string): () => void {
+    return this.active.begin(clientId);
   }
 
   /** Waits up to holdMs before a refusal is sent (see DEFAULT_HOLD_MS); at once when too many wait already. */
@@ -179,8 +233,8 @@ export class RateLimiter {
   }
 }
 
-function overLimit(client: Pick<ScimClient, 'name'>, limit: BucketLimit): string {
-  return `Too many requests: SCIM client '${client.name}' may send ${limit.rate} requests per second (bursts of ${limit.burst}).`;
+function overLimit(client: Pick<ScimClient, 'name'>, limit: BucketLimit, fair: boolean): string {
+  return `Too many requests: SCIM client '${client.name}' may send ${limit.rate} requests per second (bursts of ${limit.burst})${fair ? ' while other clients are active' : ''}.`;
 }
 
 function refusal(v: Verdict, key: string, detail: string): Refusal | undefined {

@@ -79,6 +79,20 @@ describe('TokenBuckets', () => {
     assert.equal(b.check('k', LIMIT).ok, true);
   });
 
+  it('give() puts a token back, never past the burst; for a forgotten key it does nothing', () => {
+    const c = clock();
+    const b = new TokenBuckets(c.now);
+    takeAll(b, 'k', 5);
+    b.give('k', LIMIT);
+    assert.equal(takeAll(b, 'k', 10), 1, 'the one given back');
+    b.give('k', LIMIT);
+    c.advance(1000);
+    b.give('k', LIMIT);
+    assert.equal(takeAll(b, 'k', 10), 5, 'refilled and given back: still the burst at most');
+    b.give('unknown', LIMIT);
+    assert.equal(b.size, 1);
+  });
+
   it('a changed limit applies to an existing bucket', () => {
     const c = clock();
     const b = new TokenBuckets(c.now);

@@ -49,6 +49,18 @@ export class TokenBuckets {
     return { ok: false, retryAfterSeconds: retryAfter(b.tokens, limit) };
   }
 
+  /**
+   * Gives back a token taken for a request that turned out not to count (at most up to the
+   * burst). A key forgotten meanwhile has a full bucket already.
+   */
+  give(key: string, limit: BucketLimit): void {
+    const b = this.buckets.get(key);
+    if (!b) return;
+    const now = this.now();
+    b.tokens = Math.min(limit.burst, b.tokens + ((now - b.at) / 1000) * limit.rate + 1);
+    b.at = now;
+  }
+
   /** Whether `key` has a token now, without taking it. */
   check(key: string, limit: BucketLimit): Verdict {
     const b = this.buckets.get(key);

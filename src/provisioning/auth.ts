@@ -30,6 +30,11 @@ interface Cached {
   readonly tenant: Tenant | undefined;
 }
 
+/** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1). */
+function bearer(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+}
+
 export class Authenticator {
   private readonly touched = new Map<string, number>();
   /** Looked-up tokens by hash. Only tokens that exist are kept, so random tokens cannot fill it. */
@@ -45,9 +50,8 @@ export class Authenticator {
    * `/t/{tenant}/…` routes, where the token must belong to that tenant.
    */
   async authenticate(header: string | undefined, tenantName?: string): Promise<AuthContext> {
-    const m = header === undefined ? null : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
-    if (!m) throw unauthorized('Authentication required: send "Authorization: Bearer <token>"');
-    const token = m[1]!;
+    const token = bearer(header);
+    if (token === undefined) throw unauthorized('Authentication required: send "Authorization: Bearer <token>"');
     if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('The bearer token is not valid');
     const hash = hashToken(token);
     const now = this.now();
@@ -65,6 +69,15 @@ export class Authenticator {
     if (tenant.settings['scim.enabled'] === 'false') throw forbidden(`SCIM is disabled for tenant '${tenant.name}' (scim.enabled = false); its data is kept`);
     this.touch(record.id, now);
     return { tenant, client, token: record };
+  }
+
+  /**
+   * Whether the header's token is one a lookup found recently (valid then, or revoked or expired
+   * since): not a guess. Whether it is valid now, authenticate() says.
+   */
+  recognises(header: string | undefined): boolean {
+    const token = bearer(header);
+    return token !== undefined && token.length <= MAX_TOKEN_LENGTH && this.cache.has(hashToken(token));
   }
 
   /** The token, its client and its tenant: from the cache while the store says nothing changed, else from the store. */

@@ -118,7 +118,7 @@ const set: Command = {
   help: `Keys:
   ${'idp'.padEnd(KEY_WIDTH)}${IDP_PROFILES.join(', ')}, or auto (recognise it from its requests)
   ${'normaliser.<name>'.padEnd(KEY_WIDTH)}on, off or default (see scimd normaliser list)
-  ${'rateLimit'.padEnd(KEY_WIDTH)}requests per second (1-100000), off, or default (the --rate-limit of scimd serve)
+  ${'rateLimit'.padEnd(KEY_WIDTH)}requests per second (1-100000), held even when the client is alone; off; or default (its share under --rate-limit of scimd serve)
   ${'rateLimit.burst'.padEnd(KEY_WIDTH)}requests at once after a quiet spell, or default (twice rateLimit)
 ${CLIENT_SETTINGS.map((c) => `  ${c.key.padEnd(KEY_WIDTH)}${c.values.join(', ')} or default (default ${c.fallback})\n      ${c.doc}`).join('\n')}
 A running server reads a client's settings on its next request.`,

@@ -24,28 +24,29 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const path = tenantParam === undefined ? mount : mount.replace(':tenant', encodeURIComponent(tenantParam));
     const baseUrl = `${origin.replace(/\/+$/, '')}${path}`;
     const authorization = header(request, 'authorization');
-    const address = limiter.checkAddress(request.ip);
-    if (address) await limiter.refuse(request, address);
-    const auth = await services.auth.authenticate(authorization, tenantParam).catch((e: unknown) => {
-      if (e instanceof ScimError && e.status === 401) limiter.authenticationFailed(request.ip);
-      throw e;
+    // What ends with the response — or with the connection, which may go while the token is looked
+    // up, the refusal held or the turn awaited: the client's request counted as in progress, its turn.
+    const ends: { closed: boolean; done?: () => void; leave?: () => void } = { closed: false };
+    reply.raw.once('close', () => {
+      ends.closed = true;
+      ends.done?.();
+      ends.leave?.();
     });
+    const auth = await limiter.guardLookup(
+      request,
+      () => services.auth.authenticate(authorization, tenantParam),
+      (o) => 'error' in o && o.error instanceof ScimError && o.error.status === 401,
+      services.auth.recognises(authorization),
+    );
     request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await limiter.refuse(request, over);
-    // Then wait for one of the client's turns (fair sharing between clients), given back when
-    // the response is done — or the connection gone, even while still waiting.
-    // Not const: the close listener may run before the turn is given (and must see `undefined`).
-    // eslint-disable-next-line prefer-const
-    let leave: (() => void) | undefined;
-    let closed = false;
-    reply.raw.once('close', () => {
-      closed = true;
-      leave?.();
-    });
-    leave = await services.clientGates.enter(auth.client.id);
-    if (closed) leave();
+    // Then wait for one of the client's turns (fair sharing between clients).
+    ends.done = limiter.begin(auth.client.id);
+    if (ends.closed) ends.done();
+    ends.leave = await services.clientGates.enter(auth.client.id);
+    if (ends.closed) ends.leave();
   });
 
   // After the body is parsed: recognise the IdP, and give the request its normalisers.
