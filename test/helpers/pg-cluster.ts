@@ -10,7 +10,7 @@
  */
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -63,6 +63,29 @@ async function owner(): Promise<Owner | undefined> {
   return ids;
 }
 
+/**
+ * The binaries as the user who runs them can reach them: under a private checkout (a 0700 directory
+ * from mktemp, say) that user may not enter node_modules, so as root they are copied once into a
+ * world-readable folder of the temp directory, beside the package's version.
+ */
+function reachableBin(bin: string): string {
+  const nativeDir = dirname(bin);
+  const version = (JSON.parse(readFileSync(join(nativeDir, '..', 'package.json'), 'utf8')) as { version: string }).version;
+  const shared = join(tmpdir(), `scimd-pg-bin-${version}`);
+  if (!existsSync(shared)) {
+    const staging = mkdtempSync(`${shared}-`);
+    cpSync(nativeDir, join(staging, 'native'), { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, shared);
+    } catch {
+      // Another test process put it there first.
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  return join(shared, 'native', 'bin');
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -87,8 +110,8 @@ export interface Cluster {
 }
 
 export async function privateCluster(): Promise<Cluster> {
-  const bin = binDir();
   const who = await owner();
+  const bin = who ? reachableBin(binDir()) : binDir();
   const dir = mkdtempSync(join(tmpdir(), 'scimd-pg-'));
   const data = join(dir, 'data');
   const password = randomBytes(12).toString('hex');
