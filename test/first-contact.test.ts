@@ -190,7 +190,7 @@ describe("the operator's view: scimd client set … idp strict, client list, nor
     const normalisers = JSON.parse(out.stdout) as { name: string; profiles: string | string[] }[];
     const onFor = Object.fromEntries(normalisers.map((n) => [n.name, n.profiles]));
     assert.equal(onFor.opCase, 'all');
-    assert.deepEqual(onFor.addCreatesFilteredElement, ['entra']);
+    assert.equal(onFor.addCreatesFilteredElement, 'all');
     assert.deepEqual(onFor.userGroupsMembership, ['okta']);
   });
 });

@@ -235,7 +235,7 @@ describe('membersRemoveByValueList (row 6): remove "members" with a value list',
   });
 });
 
-describe('addCreatesFilteredElement (row 7, entra only): add to a filtered element that does not exist', () => {
+describe('addCreatesFilteredElement (row 7): add to a filtered element that does not exist', () => {
   const raw = patch({ op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 555 0100' }, { op: 'Add', path: 'addresses[type eq "work"].country', value: 'DE' });
 
   it('entra: the elements are created', async () => {
@@ -257,15 +257,25 @@ describe('addCreatesFilteredElement (row 7, entra only): add to a filtered eleme
     ]);
   });
 
-  it('strict: 400 noTarget; okta (whose profile lacks it) too', async () => {
+  it('strict: 400 noTarget; a client that turned it off too', async () => {
     const strict = await client('strict', 'strict');
     const id = await newUser();
     assertStrict(await strict.send('PATCH', `/Users/${id}`, patch({ op: 'add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1' })), 400, 'noTarget');
-    const okta = await client('okta', 'okta');
+    const okta = await client('okta-no-add', 'okta', { 'normaliser.addCreatesFilteredElement': 'off' });
     const { reply, row } = await okta.send('PATCH', `/Users/${id}`, patch({ op: 'add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1' }));
     assertScimError(reply, 400, 'noTarget');
     assert.equal(row.idp, 'okta');
     assert.equal((await read(`/Users/${id}`)).phoneNumbers, undefined);
+  });
+
+  it('an element that matches is changed, not created again, on the unpinned default', async () => {
+    const unpinned = await client('generic-add', undefined);
+    const id = await newUser({ phoneNumbers: [{ value: '+1 555 0199', type: 'mobile' }] });
+    const { reply, row } = await unpinned.send('PATCH', `/Users/${id}`, patch({ op: 'replace', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 555' }));
+    assert.equal(reply.status, 200, reply.text);
+    assert.deepEqual((await read(`/Users/${id}`)).phoneNumbers, [{ value: '+1 555', type: 'mobile' }]);
+    assert.equal(row.idp, 'generic');
+    assert.deepEqual(row.notes, []);
   });
 });
 
@@ -610,15 +620,14 @@ describe('per-client switches: normaliser.<name>', () => {
     assertScimError((await strict.send('PATCH', `/Users/${id}`, patch({ op: 'Replace', path: 'active', value: true }))).reply, 400, 'invalidSyntax');
   });
 
-  it('a profile-limited normaliser turned on elsewhere: addCreatesFilteredElement on an unpinned client', async () => {
-    const unpinned = await client('generic-add', undefined, { 'normaliser.addCreatesFilteredElement': 'on' });
-    const id = await newUser();
-    const { reply, row } = await unpinned.send('PATCH', `/Users/${id}`, patch({ op: 'add', path: 'phoneNumbers[type eq "mobile"].value', value: '+1 555' }));
-    assert.equal(reply.status, 200, reply.text);
-    assert.deepEqual((await read(`/Users/${id}`)).phoneNumbers, [{ value: '+1 555', type: 'mobile' }]);
+  it('a profile-limited normaliser turned on elsewhere: userGroupsMembership on an unpinned client', async () => {
+    const unpinned = await client('generic-groups', undefined, { 'normaliser.userGroupsMembership': 'on' });
+    const g = await newGroup();
+    const { reply, row } = await unpinned.send('POST', '/Users', user(unique('gm'), { groups: [{ value: g }] }));
+    assert.equal(reply.status, 201, reply.text);
+    assert.deepEqual(await memberIds(g), [reply.body.id]);
     assert.equal(row.idp, 'generic');
-    assert.equal(row.notes.length, 1);
-    assert.match(row.notes[0]!, /^addCreatesFilteredElement: /);
+    assert.ok(row.notes.some((n) => n.startsWith('userGroupsMembership: ')), row.notes.join('\n'));
   });
 
   it('switching back to default restores the profile default', async () => {

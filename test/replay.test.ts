@@ -63,25 +63,6 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 const STRICT_PROFILE = 'strict';
 
 /**
- * IdP cases ("<idp>/<file>/<id>") whose replay on an unpinned client fails today, because the
- * unpinned default is still the strict `generic` profile. They run as `todo` until the tolerant
- * default lands (first-contact); then this list must be empty.
- */
-const PENDING_TOLERANT_DEFAULT: readonly string[] = [
-  // addCreatesFilteredElement is on for the entra profile only, and an unpinned Entra client is
-  // recognised only once it creates a group: the next step is to weigh it for the default.
-  'entra/default-mode/add-filtered-element',
-];
-
-/**
- * IdP cases whose documented strict refusal scimd does not answer yet: on the strict profile a
- * path-less replace whose value keys are attribute paths answers 200 and changes nothing, where issue
- * 10 ("nothing silently dropped") wants a 400 naming the key. They run as `todo` in strict mode
- * until that lands; then this list must be empty.
- */
-const PENDING_STRICT_REFUSAL: readonly string[] = [];
-
-/**
  * Fixture files (each with its own server) and cases of one file replayed at a time: enough to
  * overlap I/O, few enough for a busy 2-core machine.
  */
@@ -134,9 +115,6 @@ function suite(title: string, server: Partial<Config>, body: (get: () => TestSer
 let tenants = 0;
 const tenantName = (mode: Mode) => `t${++tenants}-${mode}`;
 
-const pending = new Set(PENDING_TOLERANT_DEFAULT);
-const pendingStrict = new Set(PENDING_STRICT_REFUSAL);
-const seen = new Set<string>();
 
 describe('Recorded exchanges', { concurrency: FILE_CONCURRENCY }, () => {
   // RFC 7644
@@ -167,7 +145,6 @@ describe('Recorded exchanges', { concurrency: FILE_CONCURRENCY }, () => {
       suite(`${f.title} (${idp}/${file})`, f.server ?? {}, (server) => {
         for (const c of f.cases) {
           const key = `${idp}/${file.replace(/\.json$/, '')}/${c.id}`;
-          seen.add(key);
           for (const mode of ['unpinned', 'pinned', 'strict'] as const) {
             const ctx = (): CaseContext => ({
               s: server(),
@@ -178,23 +155,10 @@ describe('Recorded exchanges', { concurrency: FILE_CONCURRENCY }, () => {
               logIdp: mode === 'pinned' || (mode === 'unpinned' && f.detected) ? f.profile : undefined,
               detected: mode === 'unpinned' && f.detected ? f.profile : undefined,
             });
-            const todo =
-              mode === 'unpinned' && pending.has(key)
-                ? 'fails on an unpinned client until the tolerant default lands (PENDING_TOLERANT_DEFAULT)'
-                : mode === 'strict' && pendingStrict.has(key)
-                  ? 'the strict profile does not refuse this yet (PENDING_STRICT_REFUSAL)'
-                  : undefined;
-            it(`${key} [${mode}]: ${c.name} (${c.cites ?? f.title})`, { ...(todo ? { todo } : {}) }, () => runCase(ctx(), c, tenantName(mode)));
+            it(`${key} [${mode}]: ${c.name} (${c.cites ?? f.title})`, () => runCase(ctx(), c, tenantName(mode)));
           }
         }
       });
     }
   }
-});
-
-it('the pending lists name only cases that exist', () => {
-  assert.deepEqual(
-    [...pending, ...pendingStrict].filter((k) => !seen.has(k) && wanted(k)),
-    [],
-  );
 });

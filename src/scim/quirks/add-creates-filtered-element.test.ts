@@ -52,7 +52,7 @@ describe('addCreatesFilteredElement', () => {
   it('is on for the entra profile only and handles row 7', () => {
     assert.equal(addCreatesFilteredElement.name, 'addCreatesFilteredElement');
     assert.deepEqual(addCreatesFilteredElement.quirks, [7]);
-    assert.deepEqual(addCreatesFilteredElement.profiles, ['entra']);
+    assert.equal(addCreatesFilteredElement.profiles, 'all');
   });
 
   it('Entra adds phoneNumbers[type eq "mobile"].value to a user with no mobile: the element is created', () => {

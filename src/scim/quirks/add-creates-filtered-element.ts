@@ -22,12 +22,12 @@ function pinned(f: Filter): Json | undefined {
  * `addresses[type eq "work"].country` to users that have no such element yet; RFC 7644 says
  * noTarget. When nothing matches and the filter pins the element down (`eq` tests joined by
  * `and`), the operation becomes an add of the new element `{type: "mobile", value: …}`.
- * It changes what a request means, so it is on for Entra only.
+ * It touches only a request the strict core refuses (noTarget), so every profile but `strict` has it.
  */
 export const addCreatesFilteredElement: Normaliser = {
   name: 'addCreatesFilteredElement',
   quirks: [7],
-  profiles: ['entra'],
+  profiles: 'all',
   summary: 'add/replace on attr[type eq "x"].sub with no match creates the element',
   patch(body, ctx) {
     const current = ctx.current ?? {};

@@ -25,7 +25,6 @@ const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2
 
 /** The normalisers that can change what a request means, and the only profiles they are on for. */
 const PROFILE_ONLY: Readonly<Record<string, readonly IdpProfile[]>> = {
-  addCreatesFilteredElement: ['entra'],
   userGroupsMembership: ['okta'],
 };
 
@@ -116,16 +115,12 @@ describe('normalisersFor: which are on per profile', () => {
     assert.deepEqual(names(normalisersFor('generic')), FOR_ALL);
   });
 
-  it('entra: the tolerant default plus addCreatesFilteredElement', () => {
-    assert.deepEqual(names(normalisersFor('entra')), [...FOR_ALL, 'addCreatesFilteredElement'].sort(order));
-  });
-
   it('okta: the tolerant default plus userGroupsMembership', () => {
     assert.deepEqual(names(normalisersFor('okta')), [...FOR_ALL, 'userGroupsMembership'].sort(order));
   });
 
-  it('authentik, keycloak, pingone, onelogin, jumpcloud: exactly the tolerant default', () => {
-    for (const p of ['authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud'] as const) assert.deepEqual(names(normalisersFor(p)), FOR_ALL, p);
+  it('entra, authentik, keycloak, pingone, onelogin, jumpcloud: exactly the tolerant default', () => {
+    for (const p of ['entra', 'authentik', 'keycloak', 'pingone', 'onelogin', 'jumpcloud'] as const) assert.deepEqual(names(normalisersFor(p)), FOR_ALL, p);
   });
 
   it('a recognised profile never turns off a normaliser the default had on: every IdP profile is the default plus its own', () => {
@@ -142,7 +137,7 @@ describe('normalisersFor: which are on per profile', () => {
     assert.deepEqual(entraOff, names(normalisersFor('entra')).filter((n) => n !== 'opCase' && n !== 'rolesJsonString'));
     assert.deepEqual(names(normalisersFor('generic', { 'normaliser.opCase': 'off' })), FOR_ALL.filter((n) => n !== 'opCase'));
     assert.deepEqual(names(normalisersFor('strict', { 'normaliser.booleanStrings': 'on' })), ['booleanStrings']);
-    assert.deepEqual(names(normalisersFor('okta', { 'normaliser.addCreatesFilteredElement': 'on' })), [...FOR_ALL, 'addCreatesFilteredElement', 'userGroupsMembership'].sort(order));
+    assert.deepEqual(names(normalisersFor('entra', { 'normaliser.userGroupsMembership': 'on' })), [...FOR_ALL, 'userGroupsMembership'].sort(order));
   });
 
   it('"default", unknown values and unrelated settings leave the profile default', () => {
