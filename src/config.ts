@@ -94,6 +94,13 @@ const integer = (min: number, max: number) => (raw: string, source: string) => {
 };
 
 const text = (raw: string) => raw;
+/** One of `choices`, compared after trimming and folding case to how the choices are spelled. */
+const oneOf = <C extends string>(choices: readonly [C, C, ...C[]], fold: (s: string) => string) => (raw: string, source: string): C => {
+  const v = fold(raw.trim());
+  const found = choices.find((c) => c === v);
+  if (found === undefined) throw new ConfigError(`Invalid ${source} '${raw}': expected ${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`);
+  return found;
+};
 
 /** A request rate: an integer, or `off` (0) for no limit. */
 const rate = (max: number) => (raw: string, source: string) => (/^\s*off\s*$/i.test(raw) ? 0 : integer(0, max)(raw, source));
@@ -223,11 +230,7 @@ export const SETTINGS = {
     flag: 'sqlite-synchronous', arg: '<mode>', doc: 'FULL survives power loss, NORMAL a crash of scimd',
     env: 'SCIMD_SQLITE_SYNCHRONOUS',
     fallback: 'FULL' as 'FULL' | 'NORMAL',
-    parse: (raw: string, source: string) => {
-      const v = raw.trim().toUpperCase();
-      if (v !== 'FULL' && v !== 'NORMAL') throw new ConfigError(`Invalid ${source} '${raw}': expected FULL or NORMAL`);
-      return v;
-    },
+    parse: oneOf<'FULL' | 'NORMAL'>(['FULL', 'NORMAL'], (v) => v.toUpperCase()),
   },
   rateLimit: {
     flag: 'rate-limit', arg: '<n|off>', doc: "each SCIM client's share in requests per second while other clients are active (429 above it; per process; see --rate-limit-mode); off for no limit",
@@ -238,11 +241,7 @@ export const SETTINGS = {
     flag: 'rate-limit-mode', arg: '<fair|always>', doc: 'fair: a client past --rate-limit is refused only while other clients are active (alone, never); always: whenever it is past it',
     env: 'SCIMD_RATE_LIMIT_MODE',
     fallback: 'fair' as 'fair' | 'always',
-    parse: (raw: string, source: string) => {
-      const v = raw.trim().toLowerCase();
-      if (v !== 'fair' && v !== 'always') throw new ConfigError(`Invalid ${source} '${raw}': expected fair or always`);
-      return v;
-    },
+    parse: oneOf<'fair' | 'always'>(['fair', 'always'], (v) => v.toLowerCase()),
   },
   unauthenticatedRateLimit: {
     flag: 'unauthenticated-rate-limit', arg: '<n|off>', doc: 'requests per second with a missing or invalid token from one address (IPv6: one /64)',

@@ -1,6 +1,6 @@
 import type { AttributeDef } from '../schema/types.ts';
 import type { Normaliser, QuirkContext } from './types.ts';
-import { isObject, mapAttributes, mapOperationValues, mapValue, type Json } from './util.ts';
+import { attributeRewrites, mapValue } from './util.ts';
 
 /** "True", "false"… for a boolean attribute becomes the JSON boolean; anything else is left for the core to refuse. */
 function coerce(ctx: QuirkContext) {
@@ -23,15 +23,9 @@ export const booleanStrings: Normaliser = {
   quirks: [4, 31, 34],
   profiles: 'all',
   summary: 'boolean attributes given as "True"/"false" strings are read as booleans',
-  resource(body, ctx) {
-    return mapAttributes(body, ctx.schema, coerce(ctx));
-  },
-  patch(body, ctx) {
-    const visit = coerce(ctx);
-    return mapOperationValues(body, ctx.schema, (value, target) => {
-      if (!target) return isObject(value) ? mapAttributes(value as Json, ctx.schema, visit) : value;
-      const leaf = target.filtered && target.leaf === target.top ? { ...target.top, multiValued: false } : target.leaf;
-      return mapValue(leaf, value, leaf.name, visit);
-    });
-  },
+  // At a path, the value is that of the attribute or sub-attribute the path names (one element's, behind a filter).
+  ...attributeRewrites(coerce, (visit, value, target) => {
+    const leaf = target.filtered && target.leaf === target.top ? { ...target.top, multiValued: false } : target.leaf;
+    return mapValue(leaf, value, leaf.name, visit);
+  }),
 };

@@ -1,6 +1,6 @@
 import type { AttributeDef } from '../schema/types.ts';
 import type { Normaliser, QuirkContext } from './types.ts';
-import { isObject, mapAttributes, mapOperationValues, type Json } from './util.ts';
+import { attributeRewrites, isObject } from './util.ts';
 
 /** An object that reads as one element of `def`: every key one of its sub-attributes. */
 function element(def: AttributeDef, value: unknown): boolean {
@@ -30,14 +30,5 @@ export const objectForArray: Normaliser = {
   quirks: [34],
   profiles: 'all',
   summary: 'a single value where a multi-valued attribute belongs is wrapped in an array',
-  resource(body, ctx) {
-    return mapAttributes(body, ctx.schema, wrap(ctx));
-  },
-  patch(body, ctx) {
-    const visit = wrap(ctx);
-    return mapOperationValues(body, ctx.schema, (value, target) => {
-      if (!target) return isObject(value) ? mapAttributes(value as Json, ctx.schema, visit) : value;
-      return target.leaf === target.top && !target.filtered ? visit(target.top, value, target.top.name) : value;
-    });
-  },
+  ...attributeRewrites(wrap),
 };

@@ -98,3 +98,28 @@ export function mapOperationValues(body: Json, schema: ResourceSchema, fn: (valu
   });
   return withOperations(body, ops);
 }
+
+type Visitor = (def: AttributeDef, value: unknown, path: string) => unknown;
+type PatchTarget = NonNullable<ReturnType<typeof pathLeaf>>;
+
+/**
+ * The `resource` and `patch` rewrites of a normaliser that runs one attribute visitor over a POST/PUT
+ * body and over the values of PATCH operations: a path-less value is visited as a body; a value at a
+ * path goes to `atPath` (by default: visited when the path names a whole top-level attribute).
+ */
+export function attributeRewrites<C>(
+  makeVisitor: (ctx: C) => Visitor,
+  atPath: (visit: Visitor, value: unknown, target: PatchTarget) => unknown = (visit, value, target) =>
+    target.leaf === target.top && !target.filtered ? visit(target.top, value, target.top.name) : value,
+): { resource(body: Json, ctx: C & { readonly schema: ResourceSchema }): Json; patch(body: Json, ctx: C & { readonly schema: ResourceSchema }): Json } {
+  return {
+    resource: (body, ctx) => mapAttributes(body, ctx.schema, makeVisitor(ctx)),
+    patch(body, ctx) {
+      const visit = makeVisitor(ctx);
+      return mapOperationValues(body, ctx.schema, (value, target) => {
+        if (!target) return isObject(value) ? mapAttributes(value as Json, ctx.schema, visit) : value;
+        return atPath(visit, value, target);
+      });
+    },
+  };
+}

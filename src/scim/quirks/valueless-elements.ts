@@ -1,6 +1,6 @@
 import type { AttributeDef } from '../schema/types.ts';
 import type { Normaliser, QuirkContext } from './types.ts';
-import { isObject, mapAttributes, mapOperationValues, type Json } from './util.ts';
+import { attributeRewrites, isObject } from './util.ts';
 
 const empty = (v: unknown) => v === undefined || v === null || v === '';
 
@@ -41,14 +41,5 @@ export const valuelessElements: Normaliser = {
   quirks: [34],
   profiles: 'all',
   summary: 'elements of emails, phoneNumbers… whose value is empty are dropped',
-  resource(body, ctx) {
-    return mapAttributes(body, ctx.schema, dropValueless(ctx));
-  },
-  patch(body, ctx) {
-    const visit = dropValueless(ctx);
-    return mapOperationValues(body, ctx.schema, (value, target) => {
-      if (!target) return isObject(value) ? mapAttributes(value as Json, ctx.schema, visit) : value;
-      return target.leaf === target.top && !target.filtered ? visit(target.top, value, target.top.name) : value;
-    });
-  },
+  ...attributeRewrites(dropValueless),
 };
