@@ -1,5 +1,5 @@
 /**
- * Deprovisioning (issue 5, item 7; seed 003): `deprovision.delete = tombstone` keeps a deleted
+ * Deprovisioning (issue 5, item 7; SuperOffice): `deprovision.delete = tombstone` keeps a deleted
  * user aside — gone from every read, lookup and filter, its userName free again — until an admin
  * restores it with the real `scimd user restore` (which refuses, clearly, when the userName was
  * taken meanwhile). The default hard delete removes the user and what hangs on it.

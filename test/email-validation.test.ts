@@ -1,5 +1,5 @@
 /**
- * Email validation (Wire's validateSAMLemails, seed 000) end to end against a real SMTP server
+ * Email validation (Wire's validateSAMLemails, Wire) end to end against a real SMTP server
  * process: with externalId.mode = samlNameId and emails.validate = true, a NameID that is an
  * address gets a validation mail; scimd's emailVerified stays false until the link is followed,
  * then true, and the host app is told through the event log (`scimd events list`). A new address

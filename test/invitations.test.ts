@@ -1,5 +1,5 @@
 /**
- * Wire's invitation flow (seed 000: externalId.mode = email) end to end, against a real SMTP
+ * Wire's invitation flow (externalId.mode = email) end to end, against a real SMTP
  * server process: the IdP creates a user with active: true, an invitation mail arrives, the user
  * stays active: false for the IdP until the link in the mail is followed (GET shows a page, POST
  * accepts), then the IdP sees active: true. The IdP's wish and the acceptance are stored apart.

@@ -1,8 +1,8 @@
 /**
  * Tenant policies from the seeds, end to end over real HTTP on a real SQLite file: Wire's handle
- * rule for userName and its 1–128 code point displayName (seed 000), externalId as SAML NameID
- * or email address (seed 000; the invitation mail itself is tested elsewhere), and name.formatted
- * derived for IdPs that never send it (seed 002, Zulip's name_formatted_included, set here with
+ * rule for userName and its 1–128 code point displayName (Wire), externalId as SAML NameID
+ * or email address (Wire; the invitation mail itself is tested elsewhere), and name.formatted
+ * derived for IdPs that never send it (Zulip, Zulip's name_formatted_included, set here with
  * the real `scimd client set`). Every rejection is a 400 invalidValue naming the rule, and leaves
  * the data as it was.
  */
@@ -62,7 +62,7 @@ async function assertUnchanged(t: Tenant, id: string, before: Reply, what: strin
   assert.deepEqual({ ...now.body, meta: undefined }, { ...before.body, meta: undefined }, `${what}: nothing changed`);
 }
 
-describe('userName.policy = handle (seed 000: a-z0-9_.- only, no capitals, 2 to 256 characters)', () => {
+describe('userName.policy = handle (Wire: a-z0-9_.- only, no capitals, 2 to 256 characters)', () => {
   let wire: Tenant;
   before(async () => {
     wire = await tenant({ 'userName.policy': 'handle' });
@@ -135,7 +135,7 @@ describe('userName.policy = handle (seed 000: a-z0-9_.- only, no capitals, 2 to 
   });
 });
 
-describe('displayName.policy = wire (seed 000: required, 1 to 128 Unicode characters)', () => {
+describe('displayName.policy = wire (Wire: required, 1 to 128 Unicode characters)', () => {
   let wire: Tenant;
   let n = 0;
   const post = (displayName?: unknown) => wire.request('POST', '/Users', user(`dn${++n}`, displayName === undefined ? {} : { displayName }));
@@ -208,7 +208,7 @@ describe('displayName.policy = wire (seed 000: required, 1 to 128 Unicode charac
   });
 });
 
-describe('externalId.mode (seed 000)', () => {
+describe('externalId.mode (Wire)', () => {
   it('samlNameId: required, and unique in the tenant (409 uniqueness); NameIDs compare exactly', async () => {
     const saml = await tenant({ 'externalId.mode': 'samlNameId' });
     assertError(await saml.request('POST', '/Users', user('nobody')), 400, 'invalidValue', /externalId is required \(externalId\.mode = samlNameId: the SAML NameID\)/, 'absent');
@@ -278,7 +278,7 @@ describe('externalId.mode (seed 000)', () => {
   });
 });
 
-describe('name.formatted for IdPs that never send it (seed 002: scimd client set … name.formattedIncluded false)', () => {
+describe('name.formatted for IdPs that never send it (Zulip: scimd client set … name.formattedIncluded false)', () => {
   let zulip: Tenant;
   before(async () => {
     zulip = await tenant();

@@ -1,5 +1,5 @@
 /**
- * Wire's rich-info profile (seed 000, urn:wire:scim:schemas:profile:1.0), built in and turned on
+ * Wire's rich-info profile (urn:wire:scim:schemas:profile:1.0), built in and turned on
  * per tenant with the real `scimd schema enable`: an ordered list of {type, value} fields whose
  * names and values together may not exceed 5000 characters (code points). Order is kept through
  * POST, PUT and PATCH; the limit is a 400 invalidValue naming it; the fields are filterable.

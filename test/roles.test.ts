@@ -1,5 +1,5 @@
 /**
- * Role mapping (seed 003, SuperOffice: "updating license type when an employee switches
+ * Role mapping (SuperOffice, SuperOffice: "updating license type when an employee switches
  * department"): per-tenant rules, managed with the real `scimd role add/list/remove`, that give
  * users matching a SCIM filter a named application role, shown in
  * urn:scimd:schemas:extension:2.0:User:appRoles. Roles are derived whenever a user is read, so

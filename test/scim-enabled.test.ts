@@ -1,5 +1,5 @@
 /**
- * scim.enabled (seed 004, Appsemble's "Enable SCIM" box), set with the real `scimd tenant set`:
+ * scim.enabled (Appsemble's "Enable SCIM" box), set with the real `scimd tenant set`:
  * while false, every SCIM request of the tenant — resources, searches, /Bulk, discovery, on every
  * mount — gets 403 with a detail saying SCIM is disabled for this tenant, and changes nothing.
  * The data stays; turned back on, it is all there. Other tenants carry on meanwhile.

@@ -1,5 +1,5 @@
 /**
- * userName.scope (seed 000: a Wire handle "must be unique across the entire Wire Cloud"), end to
+ * userName.scope (a Wire handle "must be unique across the entire Wire Cloud"), end to
  * end on both stores: a tenant with scope global cannot take a userName any other tenant holds
  * (without regard to case), and no tenant can take one a global tenant holds; tenant scope keeps
  * names per tenant. The 409 says "taken" and nothing about the other tenant. Concurrent creations

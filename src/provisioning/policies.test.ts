@@ -5,7 +5,7 @@ import { applyUserPolicies, deriveFormattedName, derivedFormattedName, handlePro
 
 const invalid = (re: RegExp) => (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidValue' && re.test(e.message);
 
-describe('handleProblem (Wire handles, seed 000)', () => {
+describe('handleProblem (Wire handles)', () => {
   it('accepts a-z, 0-9, _ . - from 2 to 256 characters', () => {
     for (const h of ['ab', 'a.b', 'a_b-c', '00', 'x'.repeat(256)]) assert.equal(handleProblem(h), undefined, h);
   });
@@ -73,7 +73,7 @@ describe('applyUserPolicies', () => {
   });
 });
 
-describe('name.formatted derivation (seed 002)', () => {
+describe('name.formatted derivation (Zulip)', () => {
   it('joins the parts in order, else takes displayName, else leaves it out', () => {
     assert.equal(derivedFormattedName({ name: { familyName: 'Doe', givenName: 'Jane', honorificPrefix: 'Dr.' } }), 'Dr. Jane Doe');
     assert.equal(derivedFormattedName({ name: { givenName: '  ' }, displayName: 'JD' }), 'JD', 'blank parts do not count');

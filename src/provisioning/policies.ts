@@ -1,5 +1,5 @@
 /**
- * Tenant policies from the seeds (shared/seeds): what a product demands of the users an IdP
+ * Tenant policies: what a product (Wire, Zulip, SuperOffice, Appsemble) demands of the users an IdP
  * provisions. Each rejection is a 400 invalidValue whose detail names the rule broken.
  */
 import { invalidValue } from '../scim/errors.ts';
@@ -7,7 +7,7 @@ import { isObject, type Json } from '../scim/schema/validate.ts';
 import type { Settings } from '../store/types.ts';
 
 /**
- * Wire handles (seed 000): "the characters a-z0-9_.- (no capital letters)". The length bounds are
+ * Wire handles (Wire): "the characters a-z0-9_.- (no capital letters)". The length bounds are
  * Wire's own (its backend accepts 2 to 256 characters); all of them are ASCII, so characters,
  * code points and UTF-16 units are one and the same here.
  */
@@ -16,7 +16,7 @@ export const HANDLE_MAX = 256;
 const HANDLE_CHAR = /^[a-z0-9_.-]$/;
 const HANDLE_RULE = `${HANDLE_MIN} to ${HANDLE_MAX} characters of a-z, 0-9, '_', '.' and '-', no capitals`;
 
-/** Wire display names (seed 000): "1-128 unicode characters", counted as code points after NFC. */
+/** Wire display names (Wire): "1-128 unicode characters", counted as code points after NFC. */
 export const DISPLAY_NAME_MAX = 128;
 
 /** At most this much of a client's value is echoed in an error detail. */
@@ -103,7 +103,7 @@ export function derivedFormattedName(data: Json): string | undefined {
 }
 
 /**
- * Zulip's `name_formatted_included: False` (seed 002), Okta's behaviour: the IdP never sends
+ * Zulip's `name_formatted_included: False` (Zulip), Okta's behaviour: the IdP never sends
  * name.formatted, so scimd derives it. A value the IdP sent is kept. A value scimd derived earlier
  * (the stored formatted equals what the stored parts give) follows the parts when a PATCH or PUT
  * changes them, so it never goes stale.

@@ -12,7 +12,7 @@ export interface SettingSpec {
   readonly values: readonly string[];
   readonly fallback: string;
   readonly doc: string;
-  /** Where the setting comes from (a seed of shared/seeds, or an issue). */
+  /** Where the setting comes from (the product that asked for it, or an issue). */
   readonly source: string;
 }
 
@@ -22,49 +22,49 @@ export const TENANT_SETTINGS: readonly SettingSpec[] = [
     values: ['rfc', 'handle'],
     fallback: 'rfc',
     doc: 'rfc: any non-empty userName; handle: a Wire handle, 2 to 256 characters of a-z, 0-9, _ . and -, no capitals (anything else, non-ASCII included, is refused)',
-    source: 'seed 000 (Wire handles)',
+    source: 'Wire (handles)',
   },
   {
     key: 'userName.scope',
     values: ['tenant', 'global'],
     fallback: 'tenant',
     doc: 'where userName is unique (without regard to case). tenant: in the tenant; global: across all tenants (a global tenant cannot take a userName any other tenant holds, and no tenant can take one a global tenant holds)',
-    source: 'seed 000 (Wire: unique across the entire Wire Cloud)',
+    source: 'Wire (unique across the entire Wire Cloud)',
   },
   {
     key: 'displayName.policy',
     values: ['rfc', 'wire'],
     fallback: 'rfc',
     doc: 'rfc: optional; wire: required, 1–128 Unicode code points after NFC normalisation',
-    source: 'seed 000 (Wire display names)',
+    source: 'Wire (display names)',
   },
   {
     key: 'externalId.mode',
     values: ['any', 'samlNameId', 'email'],
     fallback: 'any',
     doc: "any: optional; samlNameId: required, the SAML NameID, unique in the tenant; email: required, the user's email address, and new users are invited by mail and stay active: false until they accept",
-    source: 'seed 000 (Wire externalId)',
+    source: 'Wire (externalId)',
   },
   {
     key: 'emails.validate',
     values: ['true', 'false'],
     fallback: 'false',
     doc: 'when the NameID (or primary email) is an address, mail a validation link; emailVerified stays false until it is followed',
-    source: "seed 000 (Wire's validateSAMLemails)",
+    source: "Wire (validateSAMLemails)",
   },
   {
     key: 'invitation.ttl',
     values: [],
     fallback: '7d',
     doc: 'how long invitation and validation links work: a duration from 1m to 365d (30m, 48h, 7d …)',
-    source: 'seed 000',
+    source: 'Wire',
   },
   {
     key: 'deprovision.delete',
     values: ['hard', 'tombstone'],
     fallback: 'hard',
     doc: 'hard: DELETE removes the user; tombstone: it is kept aside (hidden, userName free again), restorable with scimd user restore',
-    source: 'seed 003 (SuperOffice de-allocates licences on deprovisioning)',
+    source: 'SuperOffice (de-allocates licences on deprovisioning)',
   },
   {
     key: 'passwords',
@@ -78,7 +78,7 @@ export const TENANT_SETTINGS: readonly SettingSpec[] = [
     values: ['true', 'false'],
     fallback: 'true',
     doc: 'false: every SCIM request of the tenant gets 403 saying SCIM is disabled; data is kept',
-    source: 'seed 004 (Appsemble: Enable SCIM)',
+    source: 'Appsemble (Enable SCIM)',
   },
   {
     key: 'identity.match',
@@ -103,7 +103,7 @@ export const CLIENT_SETTINGS: readonly SettingSpec[] = [
     values: ['true', 'false'],
     fallback: 'true',
     doc: 'false: this IdP never sends name.formatted (Okta), so scimd derives it from the name parts or displayName',
-    source: "seed 002 (Zulip's name_formatted_included)",
+    source: "Zulip (name_formatted_included)",
   },
   {
     key: 'groupPatchResponse',

@@ -95,7 +95,7 @@ const roleAdd: Command = {
   name: 'role add',
   usage: "scimd role add <tenant> <role> '<filter>'",
   summary: 'Map users to an application role with a SCIM filter',
-  help: `Role mapping (seed 003: licence type follows department): users the SCIM filter matches get the
+  help: `Role mapping (SuperOffice: licence type follows department): users the SCIM filter matches get the
 role, shown in urn:scimd:schemas:extension:2.0:User:appRoles and re-evaluated on every read.
 Examples:
   scimd role add acme sales-licence 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales"'

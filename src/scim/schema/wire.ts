@@ -1,5 +1,5 @@
 /**
- * Wire's rich-info profile (seed 000): `urn:wire:scim:schemas:profile:1.0` with `richInfo`, an
+ * Wire's rich-info profile (Wire): `urn:wire:scim:schemas:profile:1.0` with `richInfo`, an
  * ordered list of `{type, value}` string fields. Wire caps the whole of it at 5000 characters.
  */
 import { attr } from './define.ts';
