@@ -12,7 +12,7 @@ import { parsePath, type ParseLimits, DEFAULT_PARSE_LIMITS } from '../filter/par
 import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
 import type { AttributeDef, SchemaDef } from '../schema/types.ts';
 import { canonical } from '../schema/canonical.ts';
-import { checkImmutable, immutableChange, readOnlyInput, ruleFor } from '../schema/context.ts';
+import { checkImmutable, immutableChange, inputRule, readOnlyInput } from '../schema/context.ts';
 import { checkNotBlank, checkPrimary, checkRequired, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
 import { MemberTracker, plainValueIds, type ClaimedMember, type MemberClaims, type MemberDelta, type MemberView } from './members.ts';
@@ -105,7 +105,7 @@ function bindPathFilter(f: Filter, schema: ResourceSchema, ref: AttrRef, where: 
 }
 
 /** Whether a PATCH refuses to set the attribute (readOnly, RFC 7644 §3.5.2). */
-const refused = (def: AttributeDef) => ruleFor('patchRequest', def).input === 'reject';
+const refused = (def: AttributeDef) => inputRule('patchRequest', def) === 'reject';
 
 const isMembers = (schema: ResourceSchema, ref: AttrRef) => schema.name === 'Group' && !ref.extension && ref.attr.name === 'members';
 

@@ -48,25 +48,47 @@ export interface AttributeRule {
 
 const isWrite = (context: SchemaContext): context is WriteContext => context !== 'queryRequest' && context !== 'response';
 
-function inputRule(context: SchemaContext, def: AttributeDef): InputRule {
+/** What `context` does with a value the client gives for `def`. */
+export function inputRule(context: SchemaContext, def: AttributeDef): InputRule {
   if (!isWrite(context)) return 'none';
-  if (def.mutability === 'readOnly') return readOnlyInput(context);
+  if (serverOwned(def)) return readOnlyInput(context);
   return def.mutability === 'writeOnly' ? 'take' : 'store';
 }
 
-/** The rule of `context` for the attribute `def`. */
+/** Whether `def` is the server's (readOnly): ignored in a POST or PUT, refused by PATCH, kept by a PUT. */
+export function serverOwned(def: AttributeDef): boolean {
+  return def.mutability === 'readOnly';
+}
+
+/** When a response carries `def`: a writeOnly attribute never, whatever its definition says. */
+export function returnedIn(def: AttributeDef): Returned {
+  return def.mutability === 'writeOnly' ? 'never' : def.returned;
+}
+
+/** Whether a query (filter, sortBy) may name `def`: not what is never returned. */
+export function queryable(def: AttributeDef): boolean {
+  return returnedIn(def) !== 'never';
+}
+
+/** Whether `context` holds an assigned value of `def` fixed (immutable in a PUT or PATCH). */
+export function immutableIn(context: SchemaContext, def: AttributeDef): boolean {
+  return def.mutability === 'immutable' && (context === 'replacementRequest' || context === 'patchRequest');
+}
+
+/**
+ * The rule of `context` for the attribute `def`. (The predicates above answer one question each
+ * without building the rule, for the paths that run per attribute per resource.)
+ */
 export function ruleFor(context: SchemaContext, def: AttributeDef): AttributeRule {
-  const writeOnly = def.mutability === 'writeOnly';
-  const serverOwned = def.mutability === 'readOnly';
-  const returned: Returned = writeOnly ? 'never' : def.returned;
+  const owned = serverOwned(def);
   return {
     input: inputRule(context, def),
-    writeOnly,
-    serverOwned,
-    immutable: def.mutability === 'immutable' && (context === 'replacementRequest' || context === 'patchRequest'),
-    keepsStored: context === 'replacementRequest' && (serverOwned || def.mutability === 'immutable'),
-    returned,
-    queryable: returned !== 'never',
+    writeOnly: def.mutability === 'writeOnly',
+    serverOwned: owned,
+    immutable: immutableIn(context, def),
+    keepsStored: context === 'replacementRequest' && (owned || def.mutability === 'immutable'),
+    returned: returnedIn(def),
+    queryable: queryable(def),
   };
 }
 
@@ -98,7 +120,7 @@ export function attributesWhere(context: SchemaContext, schema: ResourceSchema, 
  * PATCH that removes one changes it.
  */
 export function immutableChange(context: WriteContext, def: AttributeDef, before: unknown, after: unknown): boolean {
-  if (!ruleFor(context, def).immutable || before === undefined) return false;
+  if (!immutableIn(context, def) || before === undefined) return false;
   if (context === 'replacementRequest' && after === undefined) return false;
   return canonical(before) !== canonical(after);
 }
@@ -119,7 +141,7 @@ export function checkImmutable(context: WriteContext, def: AttributeDef, before:
  * says they are never returned, and scimd keeps no secret it cannot protect.
  */
 export function takeWriteOnly(schema: ResourceSchema, data: Json): string | undefined {
-  const writeOnly = (a: AttributeDef) => ruleFor('creationRequest', a).writeOnly;
+  const writeOnly = (a: AttributeDef) => inputRule('creationRequest', a) === 'take';
   let password: string | undefined;
   for (const a of schema.core.attributes) {
     if (!writeOnly(a)) continue;
@@ -151,7 +173,7 @@ export function takeWriteOnly(schema: ResourceSchema, data: Json): string | unde
 export function keepImmutable(schema: ResourceSchema, before: Json, after: Json): void {
   const hold = (attrs: readonly AttributeDef[], b: Json, a: Json, prefix: string) => {
     for (const def of attrs) {
-      if (!ruleFor('replacementRequest', def).immutable) continue;
+      if (!immutableIn('replacementRequest', def)) continue;
       checkImmutable('replacementRequest', def, b[def.name], a[def.name], `'${prefix}${def.name}'`);
       if (b[def.name] !== undefined && a[def.name] === undefined) a[def.name] = b[def.name];
     }
@@ -170,13 +192,12 @@ export function keepImmutable(schema: ResourceSchema, before: Json, after: Json)
  * Top-level attributes of the core schema and of each extension.
  */
 export function keepServerOwned(schema: ResourceSchema, before: Json, after: Json): void {
-  const owned = (a: AttributeDef) => ruleFor('replacementRequest', a).serverOwned;
-  for (const a of schema.core.attributes) if (owned(a) && before[a.name] !== undefined) after[a.name] = before[a.name];
+    for (const a of schema.core.attributes) if (serverOwned(a) && before[a.name] !== undefined) after[a.name] = before[a.name];
   for (const ext of schema.extensions) {
     const b = before[ext.id];
     if (!isObject(b)) continue;
     for (const a of ext.attributes) {
-      if (!owned(a) || b[a.name] === undefined) continue;
+      if (!serverOwned(a) || b[a.name] === undefined) continue;
       const target = isObject(after[ext.id]) ? (after[ext.id] as Json) : ((after[ext.id] = {}) as Json);
       target[a.name] = b[a.name];
     }
