@@ -15,7 +15,7 @@ import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts
 import { searchForm } from '../scim/search-form.ts';
 import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
-import { keepImmutable, keepServerOwned, readOnlyInput, takeWriteOnly } from '../scim/schema/context.ts';
+import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../scim/schema/context.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
 import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
 import type { QuirkRun } from '../scim/quirks/run.ts';
@@ -485,7 +485,7 @@ export class ResourceService {
         if (!value) throw invalidValue(`Cannot sort by complex attribute '${sortBy}'; name a sub-attribute`);
         ref = { ...ref, sub: value };
       }
-      if ((ref.sub ?? ref.attr).returned === 'never') throw invalidValue(`Cannot sort by '${sortBy}'`);
+      if (!queryable(ref.sub ?? ref.attr)) throw invalidValue(`Cannot sort by '${sortBy}'`);
       const target: Target = { ref, leaf: ref.sub ?? ref.attr, relative: false };
       out.set(type, { target, descending });
     }
