@@ -15,6 +15,7 @@ import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts
 import { searchForm } from '../scim/search-form.ts';
 import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
+import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../scim/schema/context.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
 import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
 import type { QuirkRun } from '../scim/quirks/run.ts';
@@ -184,7 +185,7 @@ export class ResourceService {
     if (!isObject(body)) throw new ScimError(400, 'invalidSyntax', `The request body must be a ${schema.name} object`);
     checkSchemas(body, schema);
     const notes: Notes = { ignored: [] };
-    const opts = { readOnly: 'ignore' as const, notes };
+    const opts = { readOnly: readOnlyInput('creationRequest'), notes };
     const isGroup = schema.name === 'Group';
     const data = normalizeAttributes(body, schema, opts, isGroup ? ['schemas', 'id', 'meta', 'members'] : ['schemas', 'id', 'meta']);
     // writeOnly attributes (password) never enter the document; the tenant decides whether the password is hashed.
@@ -334,7 +335,7 @@ export class ResourceService {
     passwordHash: string | undefined,
     tally: Tally,
   ): Promise<StoredResource> {
-    checkImmutable(schema, current.data, data);
+    keepImmutable(schema, current.data, data);
     keepServerOwned(schema, current.data, data);
     if (current.type === 'User') await this.lifecycle.prepare(tx, ctx, schema, data, current.data, current.id);
     else await checkGroupDisplayName(tx, ctx, data, current.data, current.id);
@@ -484,7 +485,7 @@ export class ResourceService {
         if (!value) throw invalidValue(`Cannot sort by complex attribute '${sortBy}'; name a sub-attribute`);
         ref = { ...ref, sub: value };
       }
-      if ((ref.sub ?? ref.attr).returned === 'never') throw invalidValue(`Cannot sort by '${sortBy}'`);
+      if (!queryable(ref.sub ?? ref.attr)) throw invalidValue(`Cannot sort by '${sortBy}'`);
       const target: Target = { ref, leaf: ref.sub ?? ref.attr, relative: false };
       out.set(type, { target, descending });
     }
@@ -515,69 +516,3 @@ export class ResourceService {
     };
   }
 }
-
-/**
- * Takes the writeOnly attributes out of a document; returns the password if given. Write-only
- * attributes of extension schemas (and write-only sub-attributes) are discarded: RFC 7643 §2.2
- * says they are never returned, and scimd keeps no secret it cannot protect.
- */
-function takeWriteOnly(schema: ResourceSchema, data: Json): string | undefined {
-  let password: string | undefined;
-  for (const a of schema.core.attributes) {
-    if (a.mutability !== 'writeOnly') continue;
-    if (a.name === 'password' && typeof data[a.name] === 'string') password = data[a.name] as string;
-    delete data[a.name];
-  }
-  const strip = (attrs: readonly AttributeDef[], obj: Json) => {
-    for (const a of attrs) {
-      if (a.mutability === 'writeOnly') delete obj[a.name];
-      else if (a.subAttributes?.some((sub) => sub.mutability === 'writeOnly') && obj[a.name] !== undefined) {
-        for (const item of Array.isArray(obj[a.name]) ? (obj[a.name] as unknown[]) : [obj[a.name]]) if (isObject(item)) strip(a.subAttributes, item);
-      }
-    }
-  };
-  for (const ext of schema.extensions) {
-    const v = data[ext.id];
-    if (!isObject(v)) continue;
-    strip(ext.attributes, v);
-    if (Object.keys(v).length === 0) delete data[ext.id];
-  }
-  return password;
-}
-
-/**
- * Read-only attributes the server keeps in the stored document (such as scimd's emailVerified)
- * are the server's: a PUT, which never carries them, leaves them as they were.
- */
-function keepServerOwned(schema: ResourceSchema, before: Json, after: Json): void {
-  for (const a of schema.core.attributes) if (a.mutability === 'readOnly' && before[a.name] !== undefined) after[a.name] = before[a.name];
-  for (const ext of schema.extensions) {
-    const b = before[ext.id];
-    if (!isObject(b)) continue;
-    for (const a of ext.attributes) {
-      if (a.mutability !== 'readOnly' || b[a.name] === undefined) continue;
-      const target = isObject(after[ext.id]) ? (after[ext.id] as Json) : ((after[ext.id] = {}) as Json);
-      target[a.name] = b[a.name];
-    }
-  }
-}
-
-/** RFC 7643 §2.2 "immutable": once set, a PUT may repeat the value but not change it. */
-function checkImmutable(schema: ResourceSchema, before: Json, after: Json): void {
-  const check = (attrs: readonly AttributeDef[], b: Json, a: Json, prefix: string) => {
-    for (const def of attrs) {
-      if (def.mutability !== 'immutable') continue;
-      if (b[def.name] !== undefined && a[def.name] !== undefined && canonical(b[def.name]) !== canonical(a[def.name])) {
-        throw new ScimError(400, 'mutability', `'${prefix}${def.name}' is immutable and cannot be changed`);
-      }
-      if (b[def.name] !== undefined && a[def.name] === undefined) a[def.name] = b[def.name];
-    }
-  };
-  check(schema.core.attributes, before, after, '');
-  for (const ext of schema.extensions) {
-    const b = before[ext.id];
-    const a = after[ext.id];
-    if (isObject(b) && isObject(a)) check(ext.attributes, b, a, `${ext.id}:`);
-  }
-}
-

@@ -6,6 +6,7 @@
 import { parseAttrPath } from './filter/parse.ts';
 import type { ResourceSchema } from './schema/registry.ts';
 import type { AttributeDef } from './schema/types.ts';
+import { returnedIn } from './schema/context.ts';
 import { isObject, type Json } from './schema/validate.ts';
 
 /** Per top-level attribute: the whole attribute, or some of its sub-attributes. */
@@ -67,12 +68,13 @@ export class Projection {
 
   /** false: drop; true: keep whole; Set: keep only these sub-attributes. */
   private decide(def: AttributeDef, k: string): boolean | Set<string> {
-    if (def.returned === 'never') return false;
-    if (def.returned === 'always') return true;
+    const returned = returnedIn(def);
+    if (returned === 'never') return false;
+    if (returned === 'always') return true;
     const inc = this.include?.get(k);
     const exc = this.exclude.get(k);
     if (exc === true) return false;
-    if (def.returned === 'request' && inc === undefined) return false;
+    if (returned === 'request' && inc === undefined) return false;
     if (this.include && inc === undefined) return false;
     const keep = inc ?? true;
     if (exc instanceof Set) {
@@ -89,8 +91,9 @@ export class Projection {
       if (!isObject(obj)) return undefined;
       const out: Json = {};
       for (const sub of def.subAttributes ?? []) {
-        if (obj[sub.name] === undefined || sub.returned === 'never') continue;
-        const keep = sub.returned === 'always' || (decision === true ? sub.returned !== 'request' : decision.has(sub.name));
+        const returned = returnedIn(sub);
+        if (obj[sub.name] === undefined || returned === 'never') continue;
+        const keep = returned === 'always' || (decision === true ? returned !== 'request' : decision.has(sub.name));
         if (keep) out[sub.name] = obj[sub.name];
       }
       return Object.keys(out).length ? out : undefined;
@@ -116,7 +119,7 @@ export class Projection {
         const extOut: Json = {};
         for (const def of ext.attributes) {
           if (v[def.name] === undefined) continue;
-          const d = this.wholeExtensions.has(ext.id) && !this.exclude.has(selectionKey(ext.id, def.name)) && def.returned !== 'never' ? true : this.decide(def, selectionKey(ext.id, def.name));
+          const d = this.wholeExtensions.has(ext.id) && !this.exclude.has(selectionKey(ext.id, def.name)) && returnedIn(def) !== 'never' ? true : this.decide(def, selectionKey(ext.id, def.name));
           if (d === false) continue;
           const pv = this.projectValue(def, v[def.name], d);
           if (pv !== undefined) extOut[def.name] = pv;

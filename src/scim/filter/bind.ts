@@ -10,6 +10,7 @@ import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
 import { attr } from '../schema/define.ts';
 import { subAttribute } from '../schema/registry.ts';
 import type { AttributeDef } from '../schema/types.ts';
+import { queryable } from '../schema/context.ts';
 import { normalizeDateTime } from '../values.ts';
 import type { AttrPath, CompareOp, Filter, Literal } from './ast.ts';
 import { evaluate } from './evaluate.ts';
@@ -34,7 +35,7 @@ export type BoundFilter =
 /** Attributes that exist but may not be filtered on. */
 function unfilterable(ref: AttrRef): string | undefined {
   const a = ref.sub ?? ref.attr;
-  if (a.returned === 'never') return `'${a.name}' is never returned and cannot be used in a filter`;
+  if (!queryable(a)) return `'${a.name}' is never returned and cannot be used in a filter`;
   if (ref.schema === null && ref.attr.name === 'meta' && ref.sub && (ref.sub.name === 'location' || ref.sub.name === 'version')) {
     return `'meta.${ref.sub.name}' cannot be used in a filter`;
   }

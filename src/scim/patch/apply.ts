@@ -11,6 +11,8 @@ import { evaluate } from '../filter/evaluate.ts';
 import { parsePath, type ParseLimits, DEFAULT_PARSE_LIMITS } from '../filter/parse.ts';
 import type { AttrRef, ResourceSchema } from '../schema/registry.ts';
 import type { AttributeDef, SchemaDef } from '../schema/types.ts';
+import { canonical } from '../schema/canonical.ts';
+import { checkImmutable, immutableChange, inputRule, readOnlyInput } from '../schema/context.ts';
 import { checkNotBlank, checkPrimary, checkRequired, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
 import { MemberTracker, plainValueIds, type ClaimedMember, type MemberClaims, type MemberDelta, type MemberView } from './members.ts';
@@ -101,6 +103,9 @@ function bindPathFilter(f: Filter, schema: ResourceSchema, ref: AttrRef, where: 
     throw e;
   }
 }
+
+/** Whether a PATCH refuses to set the attribute (readOnly, RFC 7644 §3.5.2). */
+const refused = (def: AttributeDef) => inputRule('patchRequest', def) === 'reject';
 
 const isMembers = (schema: ResourceSchema, ref: AttrRef) => schema.name === 'Group' && !ref.extension && ref.attr.name === 'members';
 
@@ -219,7 +224,7 @@ class Engine {
   private applyObject(op: ParsedOp, value: unknown, ext: SchemaDef | undefined): void {
     if (!isObject(value)) throw invalidValue(`${this.where(op)}: the value must be an object of attributes`);
     const body = ext ? { [ext.id]: value } : value;
-    const opts = { readOnly: 'reject' as const, notes: this.notes };
+    const opts = { readOnly: readOnlyInput('patchRequest'), notes: this.notes };
     if (!ext && this.schema.name === 'Group') {
       const members = key(value, 'members');
       if (members !== undefined) {
@@ -295,10 +300,7 @@ class Engine {
   }
 
   private checkImmutable(container: Json, def: AttributeDef, what: string, value?: unknown): void {
-    const current = container[def.name];
-    if (def.mutability === 'immutable' && current !== undefined && canonical(current) !== canonical(value)) {
-      throw mutability(`${what} is immutable and already has a value`);
-    }
+    checkImmutable('patchRequest', def, container[def.name], value, what);
   }
 
   private containerFor(ref: AttrRef, create: boolean): Json | undefined {
@@ -312,7 +314,7 @@ class Engine {
   }
 
   private normalize(op: ParsedOp, def: AttributeDef, value: unknown, path: string): unknown {
-    const nv = normalizeAttribute(def, value, path, { readOnly: 'reject', notes: this.notes });
+    const nv = normalizeAttribute(def, value, path, { readOnly: readOnlyInput('patchRequest'), notes: this.notes });
     if (nv === undefined && op.op !== 'remove') {
       // A value of null or [] in add/replace means "unassigned" (RFC 7643 §2.5).
       return undefined;
@@ -324,12 +326,12 @@ class Engine {
   private applyAttr(op: ParsedOp, ref: AttrRef): void {
     const where = this.where(op);
     const leaf = ref.sub ?? ref.attr;
-    if (ref.attr.mutability === 'readOnly' || leaf.mutability === 'readOnly') throw mutability(`${where}: '${leaf.name}' is read-only`);
+    if (refused(ref.attr) || refused(leaf)) throw mutability(`${where}: '${leaf.name}' is read-only`);
     const container = this.containerFor(ref, op.op !== 'remove');
     if (!ref.sub) {
       if (op.op === 'remove') {
         if (!container) return;
-        if (ref.attr.mutability === 'immutable' && container[ref.attr.name] !== undefined) throw mutability(`${where}: '${ref.attr.name}' is immutable`);
+        if (immutableChange('patchRequest', ref.attr, container[ref.attr.name], undefined)) throw mutability(`${where}: '${ref.attr.name}' is immutable`);
         delete container[ref.attr.name];
         return;
       }
@@ -361,7 +363,7 @@ class Engine {
     if (op.op === 'remove') {
       const obj = container?.[ref.attr.name];
       if (isObject(obj)) {
-        if (ref.sub.mutability === 'immutable' && obj[ref.sub.name] !== undefined) throw mutability(`${where}: '${ref.sub.name}' is immutable`);
+        if (immutableChange('patchRequest', ref.sub, obj[ref.sub.name], undefined)) throw mutability(`${where}: '${ref.sub.name}' is immutable`);
         delete obj[ref.sub.name];
       }
       return;
@@ -378,7 +380,7 @@ class Engine {
   private applyFiltered(op: ParsedOp, t: Extract<Target, { kind: 'filtered' }>): void {
     const where = this.where(op);
     const { ref, filter, sub } = t;
-    if (ref.attr.mutability === 'readOnly' || sub?.mutability === 'readOnly') throw mutability(`${where}: '${(sub ?? ref.attr).name}' is read-only`);
+    if (refused(ref.attr) || (sub !== undefined && refused(sub))) throw mutability(`${where}: '${(sub ?? ref.attr).name}' is read-only`);
     const container = this.containerFor(ref, false);
     const items = container && Array.isArray(container[ref.attr.name]) ? (container[ref.attr.name] as unknown[]) : [];
     const matches = items.filter((el) => isObject(el) && evaluate(filter, el)) as Json[];
@@ -417,7 +419,7 @@ class Engine {
       const id = isObject(item) ? key(item, 'value') : undefined;
       if (typeof id !== 'string' || id === '') throw invalidValue(`${this.where(op)}: members[${i}] needs a "value" (the member's id)`);
     });
-    const v = normalizeAttribute(ref.attr, value, 'members', { readOnly: 'reject', notes: this.notes });
+    const v = normalizeAttribute(ref.attr, value, 'members', { readOnly: readOnlyInput('patchRequest'), notes: this.notes });
     const items = (v as Json[] | undefined) ?? [];
     return items.map((m, i) => {
       if (typeof m.value !== 'string') throw invalidValue(`${this.where(op)}: members[${i}] needs a "value" (the member's id)`);
@@ -462,8 +464,8 @@ function clearUnassigned(target: Json, raw: Json, defs: readonly AttributeDef[],
     if (!isUnassigned(v)) continue;
     const def = defs.find((d) => d.name.toLowerCase() === k.toLowerCase());
     if (!def) continue;
-    if (def.mutability === 'readOnly') throw mutability(`'${prefix}${def.name}' is read-only`);
-    if (def.mutability === 'immutable' && target[def.name] !== undefined) throw mutability(`'${prefix}${def.name}' is immutable and already has a value`);
+    if (refused(def)) throw mutability(`'${prefix}${def.name}' is read-only`);
+    checkImmutable('patchRequest', def, target[def.name], undefined, `'${prefix}${def.name}'`);
     delete target[def.name];
   }
 }
@@ -491,14 +493,5 @@ export function cleanup(obj: Json): void {
   }
 }
 
-/** JSON with sorted keys: equal values give equal strings. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (isObject(v)) {
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(v[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
+/** JSON with sorted keys (schema/canonical.ts), exported here for the use cases. */
+export { canonical };
