@@ -15,6 +15,7 @@ import { defaultRegistry, ResourceSchema } from '../schema/registry.ts';
 import { ENTERPRISE_USER_URN as ENT, PATCH_OP_URN } from '../urns.ts';
 import { applyPatch, DEFAULT_PATCH_LIMITS, memberQuestions, parsePatchRequest, type PatchOutcome } from './apply.ts';
 import { NeedAllMembers, type MemberDelta, type MemberRef, type MemberView } from './members.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
@@ -26,14 +27,6 @@ const GROUP = registry.resource('Group');
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
 const body = (...Operations: Op[]) => ({ schemas: [PATCH_OP_URN], Operations });
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 /** Applies `operations` to a frozen copy of `data`; also checks the input came back untouched. */
 function run(schema: ResourceSchema, data: Doc, operations: Op[], members?: MemberView, id = 'res-1'): PatchOutcome {

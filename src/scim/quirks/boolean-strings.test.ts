@@ -11,18 +11,11 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import { normalizeAttributes, type Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, SCIMD_USER_URN, USER_URN } from '../urns.ts';
 import { booleanStrings } from './boolean-strings.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 

@@ -15,20 +15,13 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { managerAsString } from './manager-as-string.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
 const MANAGER = `${ENT}:manager`;
 const M = '26118915-6090-4610-87a4-8a4a6cc2ea27';
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 

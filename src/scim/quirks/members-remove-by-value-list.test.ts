@@ -17,18 +17,11 @@ import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
 import { membersRemoveByValueList, PATH_BUDGET } from './members-remove-by-value-list.ts';
 import { randomUUID } from 'node:crypto';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 

@@ -14,17 +14,10 @@ import { defaultRegistry } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { patchOpSchemasMissing } from './patch-op-schemas-missing.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const GROUP = registry.resource('Group');
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 function run(body: Json): { out: Json; notes: string[] } {
   const notes: string[] = [];

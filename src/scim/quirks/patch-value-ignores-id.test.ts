@@ -15,19 +15,12 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { GROUP_URN, PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
 const G = 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b';
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 

@@ -9,16 +9,9 @@ import { defaultRegistry } from '../schema/registry.ts';
 import { normalizeAttributes, type Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, USER_URN } from '../urns.ts';
 import { pathKeyedAttributes } from './path-keyed-attributes.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const USER = defaultRegistry().resource('User');
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 function run(body: Json): { out: Json; notes: string[] } {
   const notes: string[] = [];
