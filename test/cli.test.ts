@@ -648,6 +648,7 @@ describe('scimd tenant, client and token: administering a running server', () =>
     assert.ok(Number.isFinite(expiresAt), `expiresAt: ${out.expiresAt}`);
     // Only while there is clearly time left: this is not a timing assertion.
     if (Date.now() < expiresAt - 500) assert.equal((await get(`${acme()}/Users`, out.token)).status, 200);
+    // A fixed wait on purpose: the token must outlive its expiry, a time window, not a condition.
     await delay(Math.max(0, expiresAt - Date.now()) + 200);
     const r = await get(`${acme()}/Users`, out.token);
     assertUnauthorized(r, 'an expired token');

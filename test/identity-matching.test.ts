@@ -12,7 +12,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { StoredResource } from '../src/scim/resource.ts';
 import { searchForm } from '../src/scim/search-form.ts';
@@ -20,6 +19,7 @@ import type { Json } from '../src/scim/schema/validate.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { ERROR_SCHEMA, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';
 import { scimdArgv } from './helpers/scimd-bin.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCIMD_EXT = 'urn:scimd:schemas:extension:2.0:User';
@@ -56,13 +56,15 @@ async function tenant(match?: 'adopt' | 'reject'): Promise<Tenant> {
       return r.id;
     },
     async logRows(count) {
-      for (let attempt = 0; attempt < 500; attempt++) {
-        await requestLog.flush();
-        const rows = await store.requestLog({ tenantId: t.id, limit: 1000 });
-        if (rows.length >= count) return rows.reverse();
-        await delay(10);
-      }
-      throw new Error(`fewer than ${count} requests logged`);
+      const rows = await eventually(
+        async () => {
+          await requestLog.flush();
+          const logged = await store.requestLog({ tenantId: t.id, limit: 1000 });
+          return logged.length >= count && logged;
+        },
+        { what: `${count} requests logged`, intervalMs: 10 },
+      );
+      return rows.reverse();
     },
   };
 }
