@@ -8,20 +8,18 @@
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { databaseFile } from '../src/config.ts';
 import { createServices } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { filesHolding } from './helpers/data-files.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { patch, startTestServer, tempDir, user, type Reply, type TestServer } from './helpers/server.ts';
-import { scimdArgv } from './helpers/scimd-bin.ts';
+import { exitWithin, killChildren } from './helpers/children.ts';
+import { spawnScimd } from './helpers/cli.ts';
 import { eventually } from './helpers/eventually.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WAIT_MS = 15_000;
 const PASSWORDS = ['Pa55-on-post-Xq7!', 'Pa55-on-put-Zr9!', 'Pa55-on-patch-Wk3!'];
 const BAD_TOKEN = 'scimd_this-token-was-never-issued-by-this-server-at-all-0000';
@@ -29,58 +27,16 @@ const BAD_TOKEN = 'scimd_this-token-was-never-issued-by-this-server-at-all-0000'
 // ---------------------------------------------------------------------------------------------
 // Child processes and temp dirs, cleaned up even when a test fails.
 
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
+// The children are killed by helpers/children.ts, before this hook removes their directories.
 after(async () => {
-  await Promise.all(
-    [...children].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('close', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment without SCIMD_* variables, so only --data-dir chooses the database. */
-function environment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
-  return env;
-}
-
-function spawnScimd(args: readonly string[]): { child: ChildProcess; stdout(): string; stderr(): string; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, scimdArgv(args), { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
 /** Runs `scimd …` to completion; it must exit 0. */
 async function scimd(...args: string[]): Promise<string> {
-  const p = spawnScimd(args);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), WAIT_MS);
-  const r = await p.exited.finally(() => clearTimeout(timer));
+  const r = await exitWithin(spawnScimd(args), WAIT_MS, `scimd ${args.join(' ')}`);
   assert.equal(r.code, 0, `scimd ${args.join(' ')} exited ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
 }

@@ -22,6 +22,7 @@ import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { group, patch, PATCH_OP, SEARCH_REQUEST, send, tempDir, user, USER_SCHEMA } from './helpers/server.ts';
 import { scimdArgv } from './helpers/scimd-bin.ts';
 import { eventually } from './helpers/eventually.ts';
+import { track } from './helpers/children.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -83,11 +84,13 @@ describe('no token or password is written anywhere', { timeout: 60_000 }, () => 
 
     const out = openSync(outFile, 'w');
     const err = openSync(errFile, 'w');
-    child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'trace']), {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test' },
-      stdio: ['ignore', out, err],
-    });
+    child = track(
+      spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'trace']), {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test' },
+        stdio: ['ignore', out, err],
+      }),
+    );
     closeSync(out);
     closeSync(err);
     const deadline = Date.now() + 30_000;
