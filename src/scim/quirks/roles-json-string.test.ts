@@ -16,7 +16,7 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { rolesJsonString } from './roles-json-string.ts';
-import { deepFreeze } from '../../../test/helpers/freeze.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
@@ -26,11 +26,7 @@ const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Ope
 const ADMIN = { primary: true, type: 'WindowsAzureActiveDirectoryRole', display: 'Admin', value: 'Admin' };
 
 function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = rolesJsonString[kind]!(input, { schema, resourceId: 'u1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(rolesJsonString, kind, body, { schema, resourceId: 'u1', current: {} });
 }
 
 describe('rolesJsonString', () => {
