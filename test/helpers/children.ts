@@ -46,7 +46,9 @@ export async function killChildren(): Promise<void> {
   );
 }
 
-after(killChildren);
+// Only under the test runner (which sets NODE_TEST_CONTEXT in each file's process): a plain script
+// that starts a server through these helpers (`npm run fuzz`) must not become a test run.
+if (process.env.NODE_TEST_CONTEXT !== undefined) after(killChildren);
 // Should the file end without its `after` hooks (a crash, process.exit), no child outlives it.
 process.once('exit', () => {
   for (const [c, { group }] of children) kill(c, group);
