@@ -11,6 +11,7 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '../bench/bench.ts';
 import { tempDir } from './helpers/server.ts';
+import { track } from './helpers/children.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const dir = tempDir('scimd-bench-test-');
@@ -18,7 +19,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function runBench(args: readonly string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -3,7 +3,6 @@
  * real HTTP on 127.0.0.1 with --port 0.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -12,7 +11,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, send, tempDir, user, type Reply } from './helpers/server.ts';
-import { scimdArgv } from './helpers/scimd-bin.ts';
+import { exitWithin, killChildren, outputMatch, type Exit, type Proc } from './helpers/children.ts';
+import { spawnScimd } from './helpers/cli.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Generous: how long to wait for a process to print its banner or to exit. */
@@ -23,20 +23,11 @@ const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 // ---------------------------------------------------------------------------------------------
 // Processes and temp dirs, cleaned up even when a test fails.
 
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 
+// The children are killed by helpers/children.ts, before this hook removes their directories.
 after(async () => {
-  await Promise.all(
-    [...children].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('close', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -46,59 +37,9 @@ function dataDir(): string {
   return d;
 }
 
-/** The test runner's environment without any SCIMD_* variable, plus `extra`. */
-function environment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
-  return { ...env, ...extra };
-}
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-interface Proc {
-  readonly child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  readonly exited: Promise<Exit>;
-}
-
-function spawnScimd(args: readonly string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, scimdArgv(args), { cwd: ROOT, env: environment(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
 /** Runs `scimd …` to completion. */
-async function scimd(args: readonly string[], env: Record<string, string> = {}): Promise<Exit> {
-  const p = spawnScimd(args, env);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      p.child.kill('SIGKILL');
-      reject(new Error(`scimd ${args.join(' ')} did not exit within ${WAIT_MS} ms\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`));
-    }, WAIT_MS);
-  });
-  try {
-    return await Promise.race([p.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+function scimd(args: readonly string[], env: Record<string, string> = {}): Promise<Exit> {
+  return exitWithin(spawnScimd(args, env), WAIT_MS, `scimd ${args.join(' ')}`);
 }
 
 /** An admin command that must succeed; returns its parsed --json output. */
@@ -124,21 +65,7 @@ interface Serving extends Proc {
 /** Starts `scimd serve …` and waits for its banner. */
 async function serve(args: readonly string[], env: Record<string, string> = {}): Promise<Serving> {
   const p = spawnScimd(['serve', ...args], env);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within ${WAIT_MS} ms\nstdout: ${p.stdout()}\nstderr: ${p.stderr()}`)), WAIT_MS);
-    const check = () => {
-      if (!BANNER_END.test(p.stdout())) return;
-      clearTimeout(timer);
-      p.child.stdout!.off('data', check);
-      resolve();
-    };
-    p.child.stdout!.on('data', check);
-    p.exited.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`scimd serve exited (${e.code ?? e.signal}) before listening\nstdout: ${e.stdout}\nstderr: ${e.stderr}`));
-    }, reject);
-    check();
-  });
+  await outputMatch(p, BANNER_END, WAIT_MS, 'scimd serve');
   const banner = p.stdout();
   const m = /SCIM base URL\s+(http:\/\/127\.0\.0\.1:(\d+)\/scim\/v2)\n/.exec(banner);
   assert.ok(m, `no base URL in the banner:\n${banner}`);
@@ -648,6 +575,7 @@ describe('scimd tenant, client and token: administering a running server', () =>
     assert.ok(Number.isFinite(expiresAt), `expiresAt: ${out.expiresAt}`);
     // Only while there is clearly time left: this is not a timing assertion.
     if (Date.now() < expiresAt - 500) assert.equal((await get(`${acme()}/Users`, out.token)).status, 200);
+    // A fixed wait on purpose: the token must outlive its expiry, a time window, not a condition.
     await delay(Math.max(0, expiresAt - Date.now()) + 200);
     const r = await get(`${acme()}/Users`, out.token);
     assertUnauthorized(r, 'an expired token');

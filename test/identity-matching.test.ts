@@ -9,19 +9,17 @@
  * users that stay findable until DELETE (IDP-QUIRKS rows 15, 19, 26, 36).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import type { StoredResource } from '../src/scim/resource.ts';
 import { searchForm } from '../src/scim/search-form.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { ERROR_SCHEMA, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';
-import { scimdArgv } from './helpers/scimd-bin.ts';
+import { eventually } from './helpers/eventually.ts';
+import { exitWithin } from './helpers/children.ts';
+import { spawnScimd } from './helpers/cli.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCIMD_EXT = 'urn:scimd:schemas:extension:2.0:User';
 
 let s: TestServer;
@@ -56,13 +54,15 @@ async function tenant(match?: 'adopt' | 'reject'): Promise<Tenant> {
       return r.id;
     },
     async logRows(count) {
-      for (let attempt = 0; attempt < 500; attempt++) {
-        await requestLog.flush();
-        const rows = await store.requestLog({ tenantId: t.id, limit: 1000 });
-        if (rows.length >= count) return rows.reverse();
-        await delay(10);
-      }
-      throw new Error(`fewer than ${count} requests logged`);
+      const rows = await eventually(
+        async () => {
+          await requestLog.flush();
+          const logged = await store.requestLog({ tenantId: t.id, limit: 1000 });
+          return logged.length >= count && logged;
+        },
+        { what: `${count} requests logged`, intervalMs: 10 },
+      );
+      return rows.reverse();
     },
   };
 }
@@ -380,21 +380,7 @@ describe('renames and deactivation keep the user (IDP-QUIRKS rows 15, 19)', () =
 
 describe('scimd tenant set <t> identity.match', () => {
   function scimd(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, scimdArgv([...args, '--data-dir', s.dataDir]), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      child.once('error', reject);
-      child.once('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return exitWithin(spawnScimd([...args, '--data-dir', s.dataDir]), 15_000, `scimd ${args.join(' ')}`);
   }
 
   it('adopt, set from the CLI against the running server’s data, links the next POST; default restores reject', async () => {

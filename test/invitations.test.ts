@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { SCIMD_USER_URN } from '../src/scim/urns.ts';
 import { scimdCli } from './helpers/cli.ts';
 import { filesHolding } from './helpers/data-files.ts';
 import { send, startTestServer, user, patch, type TestServer } from './helpers/server.ts';
 import { startSmtpServer, type ReceivedMail, type SmtpServer } from './helpers/smtp.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const DAY = 86_400_000;
 
@@ -55,12 +55,13 @@ describe('invitations (externalId.mode = email)', () => {
   const outboxFor = async (address: string) => (await s.running.services.tenantAdmin.listMail('wire', false, 1000)).filter((m) => m.recipient === address);
   /** The outbox once the sender has recorded every mail to `address` as sent (it does so just after SMTP accepts it). */
   async function sentTo(address: string) {
-    for (let i = 0; i < 400; i++) {
-      const mails = await outboxFor(address);
-      if (mails.length > 0 && mails.every((m) => m.sentAt)) return mails;
-      await delay(25);
-    }
-    throw new Error(`mail to ${address} was not recorded as sent`);
+    return eventually(
+      async () => {
+        const mails = await outboxFor(address);
+        return mails.length > 0 && mails.every((m) => m.sentAt) && mails;
+      },
+      { what: `mail to ${address} recorded as sent`, intervalMs: 25 },
+    );
   }
 
   it('the Wire flow: invited, inactive until accepted, then active as the IdP asked', async () => {

@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import pino from 'pino';
 import { resolveConfig } from '../src/config.ts';
 import { startServer, type Running, type ServiceTuning } from '../src/server.ts';
@@ -17,6 +16,7 @@ import { scimdCli } from './helpers/cli.ts';
 import { killAll, serveProcess } from './helpers/process.ts';
 import { send, tempDir, user } from './helpers/server.ts';
 import { startSmtpServer, type SmtpServer } from './helpers/smtp.ts';
+import { eventually } from './helpers/eventually.ts';
 
 interface Server {
   readonly running: Running;
@@ -49,15 +49,6 @@ async function server(smtpUrl: string | undefined, tuning: ServiceTuning = {}, d
   };
 }
 
-/** Waits (asserting nothing about time) until `check` holds. */
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await delay(20);
-  }
-}
-
 const invitee = (name: string) => user(name, { externalId: `${name}@acme.example`, displayName: name });
 const mailTo = (list: Mail[], address: string) => list.filter((m) => m.recipient === address);
 
@@ -80,7 +71,7 @@ describe('mail', () => {
       const r = await s.post(invitee('ada'));
       assert.equal(r.status, 201, r.text);
       assert.equal(s.running.services.mail.configured, false);
-      await until('the outbox log line', () => s.logs.some((l) => l.includes('mail kept in the outbox: no SMTP server is configured (SCIMD_SMTP_URL); scimd mail list shows it')));
+      await eventually(() => s.logs.some((l) => l.includes('mail kept in the outbox: no SMTP server is configured (SCIMD_SMTP_URL); scimd mail list shows it')), { what: 'the outbox log line' });
       const pending = mailTo(await s.outbox(), 'ada@acme.example');
       assert.equal(pending.length, 1);
       assert.equal(pending[0]!.sentAt, undefined);
@@ -104,7 +95,7 @@ describe('mail', () => {
       const path = new URL(link).pathname;
       const origin = new URL(serving.base).origin;
       assert.equal((await send(`${origin}${path}`, 'POST')).status, 200, 'the link works on the server that sent it');
-      await until('the sent log line', () => /mail #1 sent to ada@acme\.example/.test(serving.stdout()));
+      await eventually(() => /mail #1 sent to ada@acme\.example/.test(serving.stdout()), { what: 'the sent log line' });
       const sent = await scimdCli(['mail', 'list', '--json', '--data-dir', s.dir]);
       const rows = JSON.parse(sent.stdout) as Mail[];
       assert.equal(rows.length, 1, sent.stdout);
@@ -124,7 +115,7 @@ describe('mail', () => {
       const r = await s.post(invitee('bea'));
       assert.equal(r.status, 201, r.text);
       await smtp.waitForRefusals(refusedBefore + 2);
-      await until('the failures are recorded', async () => (mailTo(await s.outbox(), 'bea@acme.example')[0]?.attempts ?? 0) >= 2);
+      await eventually(async () => (mailTo(await s.outbox(), 'bea@acme.example')[0]?.attempts ?? 0) >= 2, { what: 'the failures are recorded' });
       const failing = mailTo(await s.outbox(), 'bea@acme.example')[0]!;
       assert.equal(failing.sentAt, undefined);
       assert.match(failing.lastError ?? '', /451/);
@@ -132,7 +123,7 @@ describe('mail', () => {
 
       await smtp.accept();
       const mail = await smtp.waitForMail((m) => m.envelopeTo.includes('bea@acme.example'));
-      await until('recorded as sent', async () => mailTo(await s.outbox(), 'bea@acme.example')[0]?.sentAt !== undefined);
+      await eventually(async () => mailTo(await s.outbox(), 'bea@acme.example')[0]?.sentAt !== undefined, { what: 'recorded as sent' });
       const sent = mailTo(await s.outbox(), 'bea@acme.example')[0]!;
       assert.ok((sent.attempts ?? 0) >= 3, `${sent.attempts} attempts`);
       assert.equal(smtp.messages.filter((m) => m.envelopeTo.includes('bea@acme.example')).length, 1, 'delivered once');
@@ -151,7 +142,7 @@ describe('mail', () => {
       await smtp.refuse(550);
       const r = await s.post(invitee('cleo'));
       assert.equal(r.status, 201, r.text);
-      await until('given up', async () => mailTo(await s.outbox(), 'cleo@acme.example')[0]?.droppedAt !== undefined);
+      await eventually(async () => mailTo(await s.outbox(), 'cleo@acme.example')[0]?.droppedAt !== undefined, { what: 'given up' });
       const dropped = mailTo(await s.outbox(), 'cleo@acme.example')[0]!;
       assert.equal(dropped.attempts, 3);
       assert.match(dropped.lastError ?? '', /^gave up after 3 attempts: .*550/);
@@ -176,7 +167,7 @@ describe('mail', () => {
       const r = await s.post(invitee('dora'));
       assert.equal(r.status, 201, r.text);
       assert.equal(r.body.active, false);
-      await until('the failure is recorded', async () => (mailTo(await s.outbox(), 'dora@acme.example')[0]?.attempts ?? 0) >= 1);
+      await eventually(async () => (mailTo(await s.outbox(), 'dora@acme.example')[0]?.attempts ?? 0) >= 1, { what: 'the failure is recorded' });
       assert.match(mailTo(await s.outbox(), 'dora@acme.example')[0]!.lastError ?? '', /ECONNREFUSED|connect/i);
       const list = await send(`${s.running.origin}/scim/v2/Users`, 'GET', undefined, { authorization: `Bearer ${s.token}` });
       assert.equal(list.status, 200);
@@ -215,11 +206,11 @@ describe('mail', () => {
       await smtp.refuse(451);
       const r = await s.post(invitee('eve'));
       assert.equal(r.status, 201, r.text);
-      await until('a first failed attempt', async () => (mailTo(await s.outbox(), 'eve@acme.example')[0]?.attempts ?? 0) >= 1);
+      await eventually(async () => (mailTo(await s.outbox(), 'eve@acme.example')[0]?.attempts ?? 0) >= 1, { what: 'a first failed attempt' });
       await s.running.services.links.resendInvitation('acme', 'eve');
       await smtp.accept();
       const mail = await smtp.waitForMail((m) => m.envelopeTo.includes('eve@acme.example'));
-      await until('both mails settled', async () => mailTo(await s.outbox(), 'eve@acme.example').every((m) => m.sentAt || m.droppedAt));
+      await eventually(async () => mailTo(await s.outbox(), 'eve@acme.example').every((m) => m.sentAt || m.droppedAt), { what: 'both mails settled' });
       const [resent, first] = mailTo(await s.outbox(), 'eve@acme.example');
       assert.ok(resent!.sentAt, 'the resent invitation went out');
       assert.equal(first!.sentAt, undefined);

@@ -10,10 +10,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import type { IdpProfile } from '../src/scim/quirks/types.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { ENTERPRISE, ERROR_SCHEMA, group, GROUP_SCHEMA, patch, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 const BAD_ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User';
@@ -75,16 +75,16 @@ async function client(prefix: string, idp: IdpProfile | undefined, settings: Rec
 
 async function nextRow(clientId: string, afterId: number): Promise<RequestLogEntry> {
   const { requestLog, store } = s.running.services;
-  for (let attempt = 0; attempt < 500; attempt++) {
-    await requestLog.flush();
-    const mine = (await store.requestLog({ afterId, limit: 1000 })).filter((r) => r.clientId === clientId);
-    if (mine.length > 0) {
-      assert.equal(mine.length, 1, 'one row per request');
-      return mine[0]!;
-    }
-    await delay(10);
-  }
-  throw new Error('the request was never logged');
+  const mine = await eventually(
+    async () => {
+      await requestLog.flush();
+      const mine = (await store.requestLog({ afterId, limit: 1000 })).filter((r) => r.clientId === clientId);
+      return mine.length > 0 && mine;
+    },
+    { what: 'the request logged', intervalMs: 10 },
+  );
+  assert.equal(mine.length, 1, 'one row per request');
+  return mine[0]!;
 }
 
 function assertScimError(r: Reply, status: number, scimType: string): void {

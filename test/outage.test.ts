@@ -14,6 +14,7 @@ import Database from 'better-sqlite3';
 import { privateCluster, type Cluster } from './helpers/pg-cluster.ts';
 import { killAll, serveProcess, type Serving } from './helpers/process.ts';
 import { ERROR_SCHEMA, send, tempDir, user, type Reply } from './helpers/server.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const TOKEN = 'outage-test-token';
 const H = { authorization: `Bearer ${TOKEN}` };
@@ -26,14 +27,14 @@ function assertUnavailable(r: Reply, what: string): void {
 
 /** Polls until `ok` holds for a response, or fails after `ms`. Not a timing assertion: a liveness wait. */
 async function until(what: string, probe: () => Promise<Reply>, ok: (r: Reply) => boolean, ms = 30_000): Promise<Reply> {
-  const deadline = Date.now() + ms;
   let last: Reply | undefined;
-  while (Date.now() < deadline) {
-    last = await probe().catch(() => undefined);
-    if (last && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what}: still ${last?.status} ${last?.text ?? ''}`);
+  return eventually(
+    async () => {
+      last = await probe().catch(() => undefined);
+      return last && ok(last) ? last : undefined;
+    },
+    { what, timeoutMs: ms, intervalMs: 100, detail: () => `still ${last?.status} ${last?.text ?? ''}` },
+  );
 }
 
 after(() => killAll());

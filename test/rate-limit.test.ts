@@ -14,6 +14,7 @@ import { AdminError } from '../src/provisioning/admin.ts';
 import { DEFAULT_RATE_LIMITS } from '../src/http/rate-limit.ts';
 import { freshDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
+import { eventually } from './helpers/eventually.ts';
 
 /** What `scimd serve` runs with when nothing is configured (test servers otherwise turn limits off). */
 const SERVE_DEFAULTS = (() => {
@@ -37,10 +38,7 @@ async function requestInProgress(s: TestServer, token: string, admitted: () => b
   const socket = connect(Number(new URL(s.origin).port), '127.0.0.1');
   socket.on('error', () => undefined);
   socket.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{`);
-  for (let i = 0; !admitted(); i++) {
-    assert.ok(i < 500, 'the request never started');
-    await delay(10);
-  }
+  await eventually(admitted, { what: 'the request to start', intervalMs: 10 });
   return socket;
 }
 
@@ -84,6 +82,7 @@ describe('per-client rate limit', () => {
     // Writes count too, and a refused write changes nothing.
     const post = await s.request('POST', '/Users', user('refused-while-limited'));
     assertTooMany(post);
+    // A fixed wait on purpose: the client must wait out Retry-After, a time window, not a condition.
     await delay(Number(r.headers.get('retry-after')) * 1000 + 50);
     const again = await s.request('GET', '/Users?filter=userName%20eq%20%22refused-while-limited%22');
     assert.equal(again.status, 200, 'admitted after waiting Retry-After');
@@ -233,10 +232,7 @@ describe('per-client concurrency (fair sharing)', () => {
       // Client default's only turn, held by a request whose body never comes.
       const slow = await requestInProgress(s, s.token, () => gates.state(clientId).active > 0);
       const queued = s.request('GET', '/Users?count=0');
-      for (let i = 0; gates.state(clientId).waiting === 0; i++) {
-        assert.ok(i < 200, 'the second request never queued');
-        await delay(10);
-      }
+      await eventually(() => gates.state(clientId).waiting > 0, { what: 'the second request to queue', intervalMs: 10 });
       // Another tenant's client is not behind them.
       const meanwhile = await s.request('GET', '/Users?count=0', undefined, { authorization: `Bearer ${other}` });
       assert.equal(meanwhile.status, 200);
@@ -244,7 +240,7 @@ describe('per-client concurrency (fair sharing)', () => {
       // The slow client goes away: its turn passes on.
       slow.destroy();
       assert.equal((await queued).status, 200);
-      for (let i = 0; gates.state(clientId).active > 0 && i < 200; i++) await delay(10);
+      await eventually(() => gates.state(clientId).active === 0, { what: 'the turn given back', intervalMs: 10 });
       assert.deepEqual(gates.state(clientId), { active: 0, waiting: 0 }, 'every turn given back');
       assert.equal(s.running.services.rateLimiter.active.requests, 0, 'and no request counted as in progress');
     } finally {
@@ -300,11 +296,13 @@ describe('fair rate limits (the default)', () => {
       assert.equal((await s.request('GET', '/Users?count=1', undefined, { authorization: `Bearer ${other}` })).status, 200, 'the other client has its own share');
       slow.destroy();
       let status = 429;
-      for (let i = 0; status === 429; i++) {
-        assert.ok(i < 1000, 'admitted again once the other client is quiet');
-        await delay(20);
-        status = (await s.request('GET', '/Users?count=1')).status;
-      }
+      await eventually(
+        async () => {
+          status = (await s.request('GET', '/Users?count=1')).status;
+          return status !== 429;
+        },
+        { what: 'admitted again once the other client is quiet', timeoutMs: 30_000 },
+      );
       assert.equal(status, 200);
     } finally {
       await s.close();

@@ -16,18 +16,16 @@
  * them against one process on SQLite.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { memberAddRace, PARALLEL, statusCounts, uniquenessRace, type Endpoint } from './helpers/races.ts';
 import { ERROR_SCHEMA, PATCH_OP, group, send, tempDir, user, type Reply } from './helpers/server.ts';
-import { scimdArgv } from './helpers/scimd-bin.ts';
+import { killChildren, outputMatch, type Exit } from './helpers/children.ts';
+import { spawnScimd } from './helpers/cli.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Generous: how long to wait for a banner or an exit. */
 const WAIT_MS = 30_000;
 /** The last line of the banner: once it is out, the whole banner is. */
@@ -36,21 +34,12 @@ const BANNER_END = /If the IdP appends \/v2 itself, give \S+\n/;
 // ---------------------------------------------------------------------------------------------
 // Processes, temp dirs and databases, cleaned up even when a test fails.
 
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
 const databases: TestDatabase[] = [];
 
+// The children are killed by helpers/children.ts, before this hook removes their data.
 after(async () => {
-  await Promise.all(
-    [...children].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('close', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   for (const db of databases) await db.drop().catch(() => undefined);
 });
@@ -59,20 +48,6 @@ function dataDir(): string {
   const d = tempDir('scimd-replicas-');
   dirs.push(d);
   return d;
-}
-
-/** The test runner's environment without any SCIMD_* variable, plus `extra`. */
-function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
-  return { ...env, ...extra };
-}
-
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
 }
 
 /** A running replica: name and SCIM base URL (from the banner), and more. */
@@ -85,48 +60,19 @@ interface Replica extends Endpoint {
 
 /** Starts `scimd serve --port 0` and resolves once its banner is out. */
 async function serve(name: string, env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir(), '--log-level', 'warn']), {
-    cwd: ROOT,
-    env: environment(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name}: no banner within ${WAIT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`)), WAIT_MS);
-    const check = () => {
-      if (!BANNER_END.test(stdout)) return;
-      clearTimeout(timer);
-      child.stdout!.off('data', check);
-      resolve();
-    };
-    child.stdout!.on('data', check);
-    exited.then((e) => {
-      clearTimeout(timer);
-      reject(new Error(`${name}: scimd serve exited (${e.code ?? e.signal}) before listening\nstdout: ${e.stdout}\nstderr: ${e.stderr}`));
-    }, reject);
-    check();
-  });
+  const p = spawnScimd(['serve', '--port', '0', '--data-dir', dataDir(), '--log-level', 'warn'], env);
+  await outputMatch(p, BANNER_END, WAIT_MS, `${name}: scimd serve`);
+  const stdout = p.stdout();
   const m = /SCIM base URL\s+(http:\/\/127\.0\.0\.1:\d+\/scim\/v2)\n/.exec(stdout);
   assert.ok(m, `${name}: no base URL in the banner:\n${stdout}`);
   return {
     name,
     base: m[1]!,
     banner: stdout,
-    stderr: () => stderr,
+    stderr: p.stderr,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGTERM');
+      return p.exited;
     },
   };
 }

@@ -8,20 +8,18 @@
  */
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { databaseFile } from '../src/config.ts';
 import { createServices } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { filesHolding } from './helpers/data-files.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { patch, startTestServer, tempDir, user, type Reply, type TestServer } from './helpers/server.ts';
-import { scimdArgv } from './helpers/scimd-bin.ts';
+import { exitWithin, killChildren } from './helpers/children.ts';
+import { spawnScimd } from './helpers/cli.ts';
+import { eventually } from './helpers/eventually.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WAIT_MS = 15_000;
 const PASSWORDS = ['Pa55-on-post-Xq7!', 'Pa55-on-put-Zr9!', 'Pa55-on-patch-Wk3!'];
 const BAD_TOKEN = 'scimd_this-token-was-never-issued-by-this-server-at-all-0000';
@@ -29,69 +27,18 @@ const BAD_TOKEN = 'scimd_this-token-was-never-issued-by-this-server-at-all-0000'
 // ---------------------------------------------------------------------------------------------
 // Child processes and temp dirs, cleaned up even when a test fails.
 
-const children = new Set<ChildProcess>();
 const dirs: string[] = [];
+// The children are killed by helpers/children.ts, before this hook removes their directories.
 after(async () => {
-  await Promise.all(
-    [...children].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          c.once('close', () => resolve());
-          c.kill('SIGKILL');
-        }),
-    ),
-  );
+  await killChildren();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment without SCIMD_* variables, so only --data-dir chooses the database. */
-function environment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SCIMD_')) env[k] = v;
-  return env;
-}
-
-function spawnScimd(args: readonly string[]): { child: ChildProcess; stdout(): string; stderr(): string; exited: Promise<Exit> } {
-  const child = spawn(process.execPath, scimdArgv(args), { cwd: ROOT, env: environment(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const exited = new Promise<Exit>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code, signal) => {
-      children.delete(child);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-  return { child, stdout: () => stdout, stderr: () => stderr, exited };
-}
-
 /** Runs `scimd …` to completion; it must exit 0. */
 async function scimd(...args: string[]): Promise<string> {
-  const p = spawnScimd(args);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), WAIT_MS);
-  const r = await p.exited.finally(() => clearTimeout(timer));
+  const r = await exitWithin(spawnScimd(args), WAIT_MS, `scimd ${args.join(' ')}`);
   assert.equal(r.code, 0, `scimd ${args.join(' ')} exited ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Waits (without asserting anything about time) until `check` holds. */
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await delay(25);
-  }
 }
 
 /** No byte of the data files (read by another process: helpers/data-files.ts) holds a secret, as UTF-8 or UTF-16. */
@@ -134,11 +81,11 @@ describe('scimd log: a run of requests as the operator sees it', () => {
     expect(await s.request('POST', '/Users', user('log-bob'), as(otherToken)), 201);
 
     const { requestLog, store } = s.running.services;
-    await until('all ten requests in the log', async () => {
+    await eventually(async () => {
       await requestLog.flush();
       rows = (await store.requestLog({ limit: 100 })).reverse();
       return rows.length >= 10;
-    });
+    }, { what: 'all ten requests in the log', timeoutMs: WAIT_MS });
     assert.equal(rows.length, 10);
     [row.post, row.get, row.conflict, row.badFilter, row.notFound, row.unauthorized, row.entraPatch, row.put, row.passwordPatch, row.otherTenant] = rows;
   });
@@ -255,11 +202,11 @@ describe('scimd log: a run of requests as the operator sees it', () => {
 
   it('--follow prints a request made after it started; it stops on SIGTERM', async () => {
     const follow = spawnScimd(['log', 'tail', '--follow', '--limit', '1', '--data-dir', s.dataDir]);
-    await until('the first listing', () => follow.stdout().includes('other/idp'));
+    await eventually(() => follow.stdout().includes('other/idp'), { what: 'the first listing', timeoutMs: WAIT_MS });
     const marker = `follow-${Date.now()}`;
     expect(await s.request('GET', `/Users/${marker}`), 404);
     await s.running.services.requestLog.flush();
-    await until('the followed request', () => follow.stdout().includes(`/Users/${marker}`));
+    await eventually(() => follow.stdout().includes(`/Users/${marker}`), { what: 'the followed request', timeoutMs: WAIT_MS });
     assert.match(follow.stdout(), new RegExp(`default/default\\(generic\\) GET /scim/v2/Users/${marker} → 404 \\d+ms`));
     follow.child.kill('SIGTERM');
     const exit = await follow.exited;
@@ -335,11 +282,11 @@ describe('request log retention', () => {
       for (let i = 0; i < 12; i++) assert.equal((await srv.request('GET', `/Users/prune-${i}`)).status, 404);
       const { requestLog, store } = srv.running.services;
       let newest: RequestLogEntry[] = [];
-      await until('the last request logged', async () => {
+      await eventually(async () => {
         await requestLog.flush();
         newest = await store.requestLog({ limit: 5 });
         return newest[0]?.path === '/scim/v2/Users/prune-11';
-      });
+      }, { what: 'the last request logged', timeoutMs: WAIT_MS });
       await srv.running.close();
       const reopened = openSqliteStore(databaseFile({ dataDir: srv.dataDir }), { synchronous: 'NORMAL' });
       try {
@@ -368,10 +315,10 @@ describe('a request log that cannot be written', () => {
     try {
       const { requestLog, store } = srv.running.services;
       assert.equal((await srv.request('POST', '/Users', user('before-drop'))).status, 201);
-      await until('the first request logged', async () => {
+      await eventually(async () => {
         await requestLog.flush();
         return (await store.requestLog({ limit: 10 })).length === 1;
-      });
+      }, { what: 'the first request logged', timeoutMs: WAIT_MS });
 
       // Another connection to the same file drops the table the server writes its log to.
       const db = new Database(databaseFile({ dataDir: srv.dataDir }));
@@ -395,10 +342,10 @@ describe('a request log that cannot be written', () => {
       assert.equal((await srv.request('GET', `/Users/${id}`)).status, 404);
 
       // The log writes did fail (and were counted as dropped), yet no request noticed.
-      await until('the failed log writes', async () => {
+      await eventually(async () => {
         await requestLog.flush();
         return requestLog.dropped > droppedBefore;
-      });
+      }, { what: 'the failed log writes', timeoutMs: WAIT_MS });
       assert.equal((await srv.request('GET', '/Users/before-drop-check')).status, 404);
     } finally {
       await srv.close();

@@ -21,6 +21,8 @@ import { createServices } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/store.ts';
 import { group, patch, PATCH_OP, SEARCH_REQUEST, send, tempDir, user, USER_SCHEMA } from './helpers/server.ts';
 import { scimdArgv } from './helpers/scimd-bin.ts';
+import { eventually } from './helpers/eventually.ts';
+import { track } from './helpers/children.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -82,11 +84,13 @@ describe('no token or password is written anywhere', { timeout: 60_000 }, () => 
 
     const out = openSync(outFile, 'w');
     const err = openSync(errFile, 'w');
-    child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'trace']), {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test' },
-      stdio: ['ignore', out, err],
-    });
+    child = track(
+      spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'trace']), {
+        cwd: ROOT,
+        env: { ...process.env, NODE_ENV: 'test' },
+        stdio: ['ignore', out, err],
+      }),
+    );
     closeSync(out);
     closeSync(err);
     const deadline = Date.now() + 30_000;
@@ -176,11 +180,10 @@ describe('no token or password is written anywhere', { timeout: 60_000 }, () => 
     // Wait for the request log (written in batches after the responses), then copy the files.
     const reader = new Database(dbFile, { readonly: true, fileMustExist: true });
     try {
-      const deadline = Date.now() + 10_000;
-      while ((reader.prepare('SELECT COUNT(*) AS n FROM request_log').get() as { n: number }).n < statuses.length - 1) {
-        assert.ok(Date.now() < deadline, 'the request log is written');
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await eventually(() => (reader.prepare('SELECT COUNT(*) AS n FROM request_log').get() as { n: number }).n >= statuses.length - 1, {
+        what: 'the request log written',
+        intervalMs: 50,
+      });
     } finally {
       reader.close();
     }

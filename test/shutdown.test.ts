@@ -15,6 +15,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { killAll, serveProcess, type Serving } from './helpers/process.ts';
 import { tempDir, USER_SCHEMA } from './helpers/server.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const TOKEN = 'shutdown-test-token';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
@@ -92,20 +93,18 @@ describe('scimd serve: SIGTERM', { concurrency: true }, () => {
       }),
     );
     // Wait until the server is writing the bulks.
-    for (let i = 0; ; i++) {
-      const r = await call(p.base, 'GET', '/Users?count=0');
-      if (r.status === 200 && (JSON.parse(r.body) as { totalResults: number }).totalResults > 0) break;
-      assert.ok(i < 500, 'the bulks never started');
-      await delay(10);
-    }
+    await eventually(
+      async () => {
+        const r = await call(p.base, 'GET', '/Users?count=0');
+        return r.status === 200 && (JSON.parse(r.body) as { totalResults: number }).totalResults > 0;
+      },
+      { what: 'the bulks to start', intervalMs: 10 },
+    );
     const exited = exitOf(p);
     p.child.kill('SIGTERM');
     // Soon after the signal, new connections are refused while the bulks are still running.
     let refused = '';
-    for (let i = 0; i < 200 && refused !== 'ECONNREFUSED'; i++) {
-      refused = await tryConnect(port);
-      if (refused !== 'ECONNREFUSED') await delay(10);
-    }
+    await eventually(async () => (refused = await tryConnect(port)) === 'ECONNREFUSED', { what: 'new connections refused after SIGTERM', timeoutMs: 5_000, intervalMs: 10 });
     assert.equal(refused, 'ECONNREFUSED', 'new connections are refused after SIGTERM');
     assert.ok(pending > 0, 'the bulks were still in flight when connections were already refused');
 
@@ -155,6 +154,8 @@ describe('scimd serve: SIGTERM', { concurrency: true }, () => {
     sockets.push(dribbler, silent);
     const closed = sockets.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
     for (const s of sockets) s.on('error', () => undefined);
+    // A fixed wait on purpose: the server must have accepted both connections (and the dribbled
+    // bytes) before the signal, and nothing in the client shows that it has.
     await delay(200);
     const exited = await p.stop();
     assert.deepEqual(exited, { code: 0, signal: null }, `exit 0 within the 10 s shutdown timeout\n${p.stdout()}${p.stderr()}`);
@@ -168,6 +169,8 @@ describe('scimd serve: SIGTERM', { concurrency: true }, () => {
       slow.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/scim+json\r\nContent-Length: 1000\r\n\r\n{"sch`),
     );
     slow.on('error', () => undefined);
+    // A fixed wait on purpose: the server must be reading the request before the signal, and
+    // nothing in the client shows that it is.
     await delay(300);
     const exited = await p.stop();
     slow.destroy();

@@ -14,7 +14,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as delay } from 'node:timers/promises';
 import pg from 'pg';
 import { bindFilter, type BoundFilter, type Target } from '../src/scim/filter/bind.ts';
 import { parseFilter } from '../src/scim/filter/parse.ts';
@@ -41,6 +40,7 @@ import {
 import { openPostgresStore } from '../src/store/postgres/store.ts';
 import { BACKENDS } from './helpers/backends.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const registry = defaultRegistry();
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -1076,15 +1076,6 @@ describe('store contract: postgres row locks between concurrent transactions', (
   const lockWaiters = async () =>
     Number((await admin.query("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows[0].n);
 
-  /** Polls `check` until it holds (or `stop` says the question is moot); fails after 10 s. */
-  async function until(check: () => Promise<boolean>, stop: () => boolean = () => false): Promise<void> {
-    for (let i = 0; i < 500; i++) {
-      if (stop() || (await check())) return;
-      await delay(20);
-    }
-    throw new Error('condition not reached within 10 s');
-  }
-
   function gate() {
     let open!: () => void;
     const opened = new Promise<void>((resolve) => (open = resolve));
@@ -1113,10 +1104,8 @@ describe('store contract: postgres row locks between concurrent transactions', (
         })
         .finally(() => (done = true));
       let blocked = false;
-      await until(
-        async () => (blocked = (await lockWaiters()) > 0),
-        () => done,
-      );
+      // Until the insert waits for a lock, or (the question being moot) is done.
+      await eventually(async () => done || (blocked = (await lockWaiters()) > 0), { what: 'the membership insert to wait for a lock or finish' });
       assert.equal(blocked, false, 'the membership insert waited for the locked group');
       await adder;
       assert.equal(runs, 1, 'no deadlock, no retry');
@@ -1141,7 +1130,7 @@ describe('store contract: postgres row locks between concurrent transactions', (
     try {
       await locked.opened;
       const second = store.transaction(async (tx) => (await tx.getResource(T, 'User', 'lk-u', { lock: true }))!);
-      await until(async () => (await lockWaiters()) > 0);
+      await eventually(async () => (await lockWaiters()) > 0, { what: 'a transaction waiting for the lock' });
       release.open();
       assert.equal(await first, true);
       const seen = await second;
@@ -1176,7 +1165,7 @@ describe('store contract: postgres row locks between concurrent transactions', (
         return 'added';
       });
       adder.catch(() => undefined);
-      await until(async () => (await lockWaiters()) > 0);
+      await eventually(async () => (await lockWaiters()) > 0, { what: 'a transaction waiting for the lock' });
       release.open();
       await deleter;
       assert.equal(await adder, 'gone', 'after the delete commits, the retried transaction finds no member');

@@ -5,7 +5,6 @@
  * `scimd serve` prints an https origin, and bad certificate or key files stop it with exit code 2.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +15,7 @@ import { killAll, serveProcess } from './helpers/process.ts';
 import { send, startTestServer, tempDir, type TestServer } from './helpers/server.ts';
 import { httpsRequest, makeCertificate, type TestCertificate } from './helpers/tls.ts';
 import { scimdArgv } from './helpers/scimd-bin.ts';
+import { exitWithin, startChild } from './helpers/children.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'tls-test-token';
@@ -142,23 +142,9 @@ describe('plain HTTP', () => {
 });
 
 /** Runs `scimd serve` expecting it to stop at start-up; resolves to its exit code and stderr. */
-function serveFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', tempDir(), ...args]), {
-      cwd: ROOT,
-      env: { ...process.env, NODE_ENV: 'test', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    let stdout = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, stdout });
-    });
-  });
+async function serveFails(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const child = startChild(process.execPath, scimdArgv(['serve', '--port', '0', '--data-dir', tempDir(), ...args]), { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ...env } });
+  return exitWithin(child, 30_000, `scimd serve ${args.join(' ')}`);
 }
 
 describe('scimd serve with TLS', () => {

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { serveProcess, type Serving } from './process.ts';
 import { freshDatabase, type TestDatabase } from './postgres.ts';
 import { PATCH_OP, group, send, tempDir, user, type Reply } from './server.ts';
+import { eventually } from './eventually.ts';
 
 const WRITERS = 100;
 /** Acknowledged writes to wait for before the kill (then it lands among many in flight). */
@@ -156,8 +157,12 @@ async function loadAndKill(s: Serving, token: string, ledger: Ledger, shared: re
   const writers = Array.from({ length: WRITERS }, (_, w) => writer(w));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => s.child.once('exit', (_code, signal) => resolve(signal)));
   const start = ledger.acks;
-  const deadline = Date.now() + 60_000;
-  while (ledger.acks - start < ACKED_BEFORE_KILL && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await eventually(() => ledger.acks - start >= ACKED_BEFORE_KILL, {
+    what: `${ACKED_BEFORE_KILL} acknowledged writes`,
+    timeoutMs: 60_000,
+    intervalMs: 10,
+    detail: () => `only ${ledger.acks - start} writes acknowledged before the kill`,
+  });
   assert.ok(ledger.acks - start >= ACKED_BEFORE_KILL, `only ${ledger.acks - start} writes acknowledged before the kill`);
   s.child.kill('SIGKILL');
   killed = true;

@@ -55,19 +55,6 @@ export async function memberIds(call: Call, groupId: string): Promise<string[]> 
   return ((r.body.members ?? []) as { value: string }[]).map((m) => m.value).sort();
 }
 
-/** The log rows of one client, once all `expected` requests have been written (the log is written after each response). */
-export async function logRows(s: TestServer, clientName: string, expected: number): Promise<RequestLogEntry[]> {
-  const services = s.running.services;
-  let rows: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 100; attempt++) {
-    await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
-    if (rows.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return rows;
-}
-
 /**
  * No request-log row and no byte of the server's data files holds any of `secrets`. The files are
  * read by another process (helpers/data-files.ts says why).

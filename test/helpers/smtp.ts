@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { linksIn, parseMail, type ParsedMail } from './mime.ts';
+import { track } from './children.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -38,7 +39,7 @@ export interface SmtpServer {
 type Line = { type: 'listening'; port: number } | { type: 'message'; from: string; to: string[]; raw: string } | { type: 'refused'; to: string[]; code: number } | { type: 'mode'; mode: string };
 
 export async function startSmtpServer(): Promise<SmtpServer> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/smtp-process.ts'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child: ChildProcess = track(spawn(process.execPath, ['--import', 'tsx', 'test/helpers/smtp-process.ts'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] }));
   const messages: ReceivedMail[] = [];
   let refused = 0;
   let stderr = '';

@@ -16,17 +16,10 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
 import { addCreatesFilteredElement } from './add-creates-filtered-element.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 

@@ -16,6 +16,7 @@ import { ENTERPRISE_USER_URN as ENT, GROUP_URN, PATCH_OP_URN, USER_URN } from '.
 import { NORMALISERS, normaliserByName, normalisersFor, onByDefault } from './index.ts';
 import { QuirkRun } from './run.ts';
 import { IDP_PROFILES, isIdpProfile, type IdpProfile } from './types.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
@@ -30,14 +31,6 @@ const PROFILE_ONLY: Readonly<Record<string, readonly IdpProfile[]>> = {
 
 const names = (list: readonly { name: string }[]) => list.map((n) => n.name);
 const FOR_ALL = names(NORMALISERS).filter((n) => !(n in PROFILE_ONLY));
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 describe('the normaliser list', () => {
   it('names every normaliser once, each with its IDP-QUIRKS rows, a summary and something to rewrite', () => {

@@ -15,6 +15,7 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { managerAsString } from './manager-as-string.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
@@ -22,22 +23,10 @@ const GROUP = registry.resource('Group');
 const MANAGER = `${ENT}:manager`;
 const M = '26118915-6090-4610-87a4-8a4a6cc2ea27';
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 
 function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = managerAsString[kind]!(input, { schema, resourceId: 'u1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(managerAsString, kind, body, { schema, resourceId: 'u1', current: {} });
 }
 
 const apply = (body: Json) => applyPatch({ schema: USER, id: 'u1', data: { userName: 'u' } }, parsePatchRequest(body, USER)).data;

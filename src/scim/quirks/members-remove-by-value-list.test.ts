@@ -17,27 +17,16 @@ import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN } from '../urns.ts';
 import { membersRemoveByValueList, PATH_BUDGET } from './members-remove-by-value-list.ts';
 import { randomUUID } from 'node:crypto';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 
 function run(body: Json, schema: ResourceSchema = GROUP): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = membersRemoveByValueList.patch!(input, { schema, resourceId: 'g1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(membersRemoveByValueList, 'patch', body, { schema, resourceId: 'g1', current: {} });
 }
 
 /** Applies a PATCH to a group whose members are `ids`, returning the member ids removed. */

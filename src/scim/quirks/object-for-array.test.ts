@@ -11,28 +11,17 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import { normalizeAttributes, type Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { objectForArray } from './object-for-array.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 const EMAIL = { value: 'jdoe@example.com', type: 'work', primary: true };
 
 function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = objectForArray[kind]!(input, { schema, resourceId: 'r1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(objectForArray, kind, body, { schema, resourceId: 'r1', current: {} });
 }
 
 const strict = (body: Json) => normalizeAttributes(body, USER, { readOnly: 'ignore', notes: { ignored: [] } }, ['schemas']);

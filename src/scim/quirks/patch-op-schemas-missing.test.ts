@@ -14,24 +14,13 @@ import { defaultRegistry } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { patchOpSchemasMissing } from './patch-op-schemas-missing.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const GROUP = registry.resource('Group');
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 function run(body: Json): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = patchOpSchemasMissing.patch!(input, { schema: GROUP, resourceId: 'g1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(patchOpSchemasMissing, 'patch', body, { schema: GROUP, resourceId: 'g1', current: {} });
 }
 
 describe('patchOpSchemasMissing', () => {

@@ -15,28 +15,17 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { GROUP_URN, PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { patchValueIgnoresId } from './patch-value-ignores-id.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
 const G = 'abf4dd94-a4c0-4f67-89c9-76b03340cb9b';
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 
 function run(body: Json, schema: ResourceSchema = GROUP, resourceId = G): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = patchValueIgnoresId.patch!(input, { schema, resourceId, current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(patchValueIgnoresId, 'patch', body, { schema, resourceId, current: {} });
 }
 
 const applyToGroup = (body: Json) => applyPatch({ schema: GROUP, id: G, data: { displayName: 'Old' }, members: { has: () => false, typeOf: () => undefined } }, parsePatchRequest(body, GROUP));

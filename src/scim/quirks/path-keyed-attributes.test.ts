@@ -9,23 +9,12 @@ import { defaultRegistry } from '../schema/registry.ts';
 import { normalizeAttributes, type Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, USER_URN } from '../urns.ts';
 import { pathKeyedAttributes } from './path-keyed-attributes.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const USER = defaultRegistry().resource('User');
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 function run(body: Json): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = pathKeyedAttributes.resource!(input, { schema: USER, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(pathKeyedAttributes, 'resource', body, { schema: USER });
 }
 
 describe('pathKeyedAttributes', () => {

@@ -16,26 +16,15 @@ import { defaultRegistry, type ResourceSchema } from '../schema/registry.ts';
 import type { Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, PATCH_OP_URN } from '../urns.ts';
 import { pathKeyedReplace } from './path-keyed-replace.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 
 function run(body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = pathKeyedReplace.patch!(input, { schema, resourceId: 'r1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(pathKeyedReplace, 'patch', body, { schema, resourceId: 'r1', current: {} });
 }
 
 describe('pathKeyedReplace', () => {

@@ -19,6 +19,7 @@ import { checkSchemas, type Json } from '../schema/validate.ts';
 import { ENTERPRISE_USER_URN as ENT, GROUP_URN, PATCH_OP_URN, SCIMD_USER_URN, USER_URN } from '../urns.ts';
 import { extensionUrnNotListed, malformedEnterpriseUrn, resourceSchemasMissing, unknownSchemaUrns } from './schema-urns.ts';
 import type { Normaliser } from './types.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
@@ -26,22 +27,10 @@ const GROUP = registry.resource('Group');
 const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 const BAD = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User';
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 
 function run(n: Normaliser, kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = n[kind]!(input, { schema, resourceId: 'r1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(n, kind, body, { schema, resourceId: 'r1', current: {} });
 }
 
 describe('unknownSchemaUrns', () => {

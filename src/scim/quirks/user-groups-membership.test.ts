@@ -16,18 +16,11 @@ import type { Json } from '../schema/validate.ts';
 import { GROUP_URN, USER_URN } from '../urns.ts';
 import type { FollowUp } from './types.ts';
 import { userGroupsMembership } from './user-groups-membership.ts';
+import { deepFreeze } from '../../../test/helpers/freeze.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
-
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
 
 /** POST when `resourceId` is undefined, PUT otherwise. */
 function run(body: Json, resourceId?: string, schema: ResourceSchema = USER): { out: Json; notes: string[]; followUps: FollowUp[] } {

@@ -14,27 +14,16 @@ import { WIRE_PROFILE_SCHEMA, WIRE_PROFILE_URN } from '../schema/wire.ts';
 import type { Json } from '../schema/validate.ts';
 import { PATCH_OP_URN, USER_URN } from '../urns.ts';
 import { valuelessElements } from './valueless-elements.ts';
+import { runNormaliser } from '../../../test/helpers/normaliser.ts';
 
 const registry = defaultRegistry();
 const USER = registry.resource('User');
 const GROUP = registry.resource('Group');
 
-function deepFreeze<T>(v: T): T {
-  if (typeof v === 'object' && v !== null) {
-    for (const child of Object.values(v)) deepFreeze(child);
-    Object.freeze(v);
-  }
-  return v;
-}
-
 const patchOp = (...Operations: Json[]): Json => ({ schemas: [PATCH_OP_URN], Operations });
 
 function run(kind: 'resource' | 'patch', body: Json, schema: ResourceSchema = USER): { out: Json; notes: string[] } {
-  const notes: string[] = [];
-  const input = deepFreeze(structuredClone(body));
-  const out = valuelessElements[kind]!(input, { schema, resourceId: 'r1', current: {}, note: (m) => notes.push(m), followUp: () => assert.fail('no follow-up expected') });
-  assert.deepEqual(input, body, 'the input is untouched');
-  return { out, notes };
+  return runNormaliser(valuelessElements, kind, body, { schema, resourceId: 'r1', current: {} });
 }
 
 describe('valuelessElements', () => {

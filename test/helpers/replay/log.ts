@@ -3,6 +3,7 @@ import { NORMALISERS } from '../../../src/scim/quirks/index.ts';
 import type { RequestLogEntry } from '../../../src/store/types.ts';
 import { filesHolding } from '../data-files.ts';
 import type { TestServer } from '../server.ts';
+import { eventually, GaveUpWaiting } from '../eventually.ts';
 
 /** A log row as a fixture sees it: what it was, and the names of the normalisers that left notes. */
 export interface LogRow {
@@ -25,13 +26,18 @@ export async function logRows(s: TestServer, tenantId: string, clientName: strin
   const services = s.running.services;
   let all: RequestLogEntry[] = [];
   let mine: RequestLogEntry[] = [];
-  for (let attempt = 0; attempt < 200; attempt++) {
-    await services.requestLog.flush();
-    all = (await services.store.requestLog({ tenantId, limit: 100_000 })).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
-    mine = all.filter((r) => r.clientName === clientName);
-    if (mine.length >= expected) break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // What is there after the wait is returned even when fewer rows came: the caller asserts on it.
+  await eventually(
+    async () => {
+      await services.requestLog.flush();
+      all = (await services.store.requestLog({ tenantId, limit: 100_000 })).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+      mine = all.filter((r) => r.clientName === clientName);
+      return mine.length >= expected;
+    },
+    { what: `${expected} log rows of ${clientName}`, timeoutMs: 4_000 },
+  ).catch((e: unknown) => {
+    if (!(e instanceof GaveUpWaiting)) throw e;
+  });
   return { mine, all };
 }
 
