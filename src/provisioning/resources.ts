@@ -23,6 +23,7 @@ import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
+import { recordChange, type Cause } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
 import { quoted } from './policies.ts';
@@ -48,6 +49,9 @@ export interface ScimContext {
   readonly clientSettings?: Settings;
   /** scheme://host[:port] for links sent by mail. */
   readonly origin?: string;
+  /** The calling SCIM client and the id of its HTTP request, recorded with every change (changes.ts). */
+  readonly clientId?: string;
+  readonly requestId?: string;
 }
 
 /** What a write leaves behind, without the resource body. */
@@ -91,6 +95,13 @@ interface Tally {
 
 /** The client's answer to members whose claimed type or $ref disagrees with the member (its normalisers'). */
 const memberClaims = (ctx: ScimContext): MemberClaims | undefined => (ctx.quirks ? (why) => ctx.quirks!.member(why) : undefined);
+
+/** What the change log says caused a write of this request. */
+const causeOf = (ctx: ScimContext): Cause => ({
+  actor: 'scim',
+  ...(ctx.clientId !== undefined ? { clientId: ctx.clientId } : {}),
+  ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
+});
 
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
@@ -274,6 +285,7 @@ export class ResourceService {
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
+      await recordChange(tx, { tenantId: ctx.tenantId, resource: r, what: { kind: 'create' }, members: { added: delta.add, removed: delta.remove, typeOf: (m) => delta.add.get(m) }, at: now, cause: causeOf(ctx) });
       await this.followUps(tx, ctx, r.id);
       return this.represent(tx, ctx, r, projection);
     });
@@ -340,24 +352,39 @@ export class ResourceService {
     else await checkGroupDisplayName(tx, ctx, data, current.data, current.id);
     await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
+    let memberTypes: Map<string, 'User' | 'Group'> | undefined;
     if (members) {
       const types = await this.checkMembers(tx, ctx, current.id, members);
-      const before = new Set((await tx.membersOf(ctx.tenantId, current.id)).map((m) => m.value));
+      const before = new Map((await tx.membersOf(ctx.tenantId, current.id)).map((m) => [m.value, m.type]));
       const after = new Set(members.map((m) => m.value));
       delta = { clear: false, add: new Map(), remove: new Set() };
       for (const m of after) if (!before.has(m)) delta.add.set(m, types.get(m)!);
-      for (const m of before) if (!after.has(m)) delta.remove.add(m);
+      for (const m of before.keys()) if (!after.has(m)) delta.remove.add(m);
+      memberTypes = before;
     }
     const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
     const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
     if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
+    if (changed) await this.recordUpdate(tx, ctx, current, next, delta, (m) => delta?.add.get(m) ?? memberTypes?.get(m));
     return next;
+  }
+
+  /** Records a committed update: the resource's event when its attributes changed, one per member added or removed. */
+  private async recordUpdate(tx: Repo, ctx: ScimContext, before: StoredResource, after: StoredResource, delta: MemberDelta | undefined, typeOf: (id: string) => 'User' | 'Group' | undefined): Promise<void> {
+    await recordChange(tx, {
+      tenantId: ctx.tenantId,
+      resource: after,
+      what: { kind: 'update', before: before.data },
+      ...(delta ? { members: { added: delta.add, removed: delta.remove, typeOf } } : {}),
+      at: after.lastModified,
+      cause: causeOf(ctx),
+    });
   }
 
   /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
   private async followUps(tx: Repo, ctx: ScimContext, userId: string): Promise<void> {
     for (const f of ctx.quirks?.followUps ?? []) {
-      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m));
+      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m), causeOf(ctx));
     }
   }
 
@@ -401,10 +428,14 @@ export class ResourceService {
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
       const ops = parsePatchRequest(body, schema, this.limits.patch);
       let members;
+      // The type of each member the PATCH may remove, for the change log (what the reads below already tell).
+      const memberTypes = new Map<string, 'User' | 'Group'>();
       if (type === 'Group') {
         const q = memberQuestions(ops, schema);
         const facts = await tx.memberFacts(ctx.tenantId, id, [...q.ids]);
         const all = q.all ? await tx.membersOf(ctx.tenantId, id) : undefined;
+        for (const [mid, t] of facts.types) memberTypes.set(mid, t);
+        for (const m of all ?? []) memberTypes.set(m.value, m.type);
         const allIds = all && new Set(all.map((m) => m.value));
         members = {
           has: (mid: string) => (allIds ? allIds.has(mid) : facts.members.has(mid)),
@@ -421,10 +452,11 @@ export class ResourceService {
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, outcome.data, current.data, id);
       else await checkGroupDisplayName(tx, ctx, outcome.data, current.data, id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, outcome.data, current.data, id);
-      const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
+      const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members, memberTypes) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
+      if (changed) await this.recordUpdate(tx, ctx, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
       const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
       if (projection === null || tooBig) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
       return this.represent(tx, ctx, next, projection);
@@ -437,8 +469,10 @@ export class ResourceService {
    * A delta that clears the member list (replace members) becomes the rows that actually change,
    * so replacing the member set with the same set writes nothing and keeps the version.
    */
-  private async minimalDelta(tx: Repo, tenantId: string, groupId: string, delta: MemberDelta): Promise<MemberDelta> {
-    const before = new Set((await tx.membersOf(tenantId, groupId)).map((m) => m.value));
+  private async minimalDelta(tx: Repo, tenantId: string, groupId: string, delta: MemberDelta, types: Map<string, 'User' | 'Group'>): Promise<MemberDelta> {
+    const members = await tx.membersOf(tenantId, groupId);
+    for (const m of members) types.set(m.value, m.type);
+    const before = new Set(members.map((m) => m.value));
     const out: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
     for (const [mid, type] of delta.add) if (!before.has(mid)) out.add.set(mid, type);
     for (const mid of before) if (!delta.add.has(mid)) out.remove.add(mid);
@@ -453,16 +487,19 @@ export class ResourceService {
     await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const at = this.now().toISOString();
+      let tombstone = false;
       if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
         const password = await tx.passwordHash(ctx.tenantId, String(current.data.userName));
         await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version, ...(password ? { passwordHash: password.hash } : {}) });
         // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
         await tx.retireLinks(ctx.tenantId, id, undefined, at);
         ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+        tombstone = true;
       } else if (type === 'User') {
         await tx.deleteLinks(ctx.tenantId, id);
       }
       await tx.deleteResource(ctx.tenantId, type, id);
+      await recordChange(tx, { tenantId: ctx.tenantId, resource: current, what: { kind: 'delete', tombstone }, at, cause: causeOf(ctx) });
     });
   }
 
