@@ -3,8 +3,10 @@
  * write transaction, so the change log (docs/events.md) holds exactly what committed — a write
  * that rolls back takes its events with it, a write that changes nothing records nothing.
  *
- * Cost: one upsert of the tenant's counter row and one INSERT per change; member events go 250
- * rows to an INSERT, built a batch at a time from the delta (never all at once). No reads.
+ * A use case collects its changes and records them at the end of its transaction (recordChanges):
+ * one upsert of the tenant's counter row for all of them, then one INSERT per 250 events (a single
+ * change is one INSERT); member events are built a batch at a time from the delta, never all at
+ * once. No reads.
  */
 import { randomUUID } from 'node:crypto';
 import { canonical } from '../scim/patch/apply.ts';
@@ -138,45 +140,61 @@ function resourceEvent(c: Change): Omit<ScimdEvent, 'id' | 'tenantSeq'> | undefi
   }
 }
 
-/**
- * Records one committed change: the resource's event (created, updated, deactivated, …) and one
- * event per member added or removed, numbered from the tenant's sequence. Call it after the
- * change's writes, as late as the use case allows: the tenant's counter row is locked from here
- * until commit.
- */
-export async function recordChange(tx: Repo, c: Change): Promise<void> {
-  const head = resourceEvent(c);
-  const added = c.members?.added.size ?? 0;
-  const removed = c.members?.removed.size ?? 0;
-  const count = (head ? 1 : 0) + added + removed;
-  if (count === 0) return;
-  let seq = await tx.takeEventSeqs(c.tenantId, count);
-  const batch: ScimdEvent[] = [];
-  const push = async (e: Omit<ScimdEvent, 'id' | 'tenantSeq'>) => {
-    batch.push({ ...e, id: randomUUID(), tenantSeq: seq++ });
-    if (batch.length >= BATCH) await tx.insertEvents(batch.splice(0));
-  };
-  if (head) await push(head);
-  if (c.members) {
-    const m = c.members;
-    const memberEvent = (type: string, id: string): Omit<ScimdEvent, 'id' | 'tenantSeq'> => {
-      const memberType = m.typeOf?.(id);
-      return {
-        tenantId: c.tenantId,
-        type,
-        resourceType: 'Group',
-        resourceId: c.resource.id,
-        version: c.resource.version,
-        at: c.at,
-        actor: c.cause.actor,
-        ...(c.cause.clientId !== undefined ? { clientId: c.cause.clientId } : {}),
-        ...(c.cause.requestId !== undefined ? { requestId: c.cause.requestId } : {}),
-        data: memberType ? { value: id, type: memberType } : { value: id },
-      };
+/** The member events of a change, one at a time. */
+function* memberEvents(c: Change): Generator<Omit<ScimdEvent, 'id' | 'tenantSeq'>> {
+  const m = c.members;
+  if (!m) return;
+  const event = (type: string, id: string): Omit<ScimdEvent, 'id' | 'tenantSeq'> => {
+    const memberType = m.typeOf?.(id);
+    return {
+      tenantId: c.tenantId,
+      type,
+      resourceType: 'Group',
+      resourceId: c.resource.id,
+      version: c.resource.version,
+      at: c.at,
+      actor: c.cause.actor,
+      ...(c.cause.clientId !== undefined ? { clientId: c.cause.clientId } : {}),
+      ...(c.cause.requestId !== undefined ? { requestId: c.cause.requestId } : {}),
+      data: memberType ? { value: id, type: memberType } : { value: id },
     };
-    // In the order the store applies a delta: removals, then additions.
-    for (const id of m.removed.keys()) await push(memberEvent('group.member.removed', id));
-    for (const id of m.added.keys()) await push(memberEvent('group.member.added', id));
+  };
+  // In the order the store applies a delta: removals, then additions.
+  for (const id of m.removed.keys()) yield event('group.member.removed', id);
+  for (const id of m.added.keys()) yield event('group.member.added', id);
+}
+
+/**
+ * Records a transaction's committed changes, in order: for each, the resource's event (created,
+ * updated, deactivated, …) and one event per member added or removed, numbered from the tenant's
+ * sequence. Call it last in the transaction, after every write and row lock: the tenant's counter
+ * row is locked from here until commit, so nothing may wait for another lock meanwhile.
+ */
+export async function recordChanges(tx: Repo, changes: readonly Change[]): Promise<void> {
+  const heads = changes.map(resourceEvent);
+  for (const tenantId of new Set(changes.map((c) => c.tenantId))) {
+    let count = 0;
+    changes.forEach((c, i) => {
+      if (c.tenantId === tenantId) count += (heads[i] ? 1 : 0) + (c.members?.added.size ?? 0) + (c.members?.removed.size ?? 0);
+    });
+    if (count === 0) continue;
+    let seq = await tx.takeEventSeqs(tenantId, count);
+    const batch: ScimdEvent[] = [];
+    const push = async (e: Omit<ScimdEvent, 'id' | 'tenantSeq'>) => {
+      batch.push({ ...e, id: randomUUID(), tenantSeq: seq++ });
+      if (batch.length >= BATCH) await tx.insertEvents(batch.splice(0));
+    };
+    for (const [i, c] of changes.entries()) {
+      if (c.tenantId !== tenantId) continue;
+      const head = heads[i];
+      if (head) await push(head);
+      for (const e of memberEvents(c)) await push(e);
+    }
+    if (batch.length) await tx.insertEvents(batch);
   }
-  if (batch.length) await tx.insertEvents(batch);
+}
+
+/** Records one change (see recordChanges): for a use case whose transaction makes one. */
+export function recordChange(tx: Repo, c: Change): Promise<void> {
+  return recordChanges(tx, [c]);
 }

@@ -1,6 +1,6 @@
 /** Group membership changes that start from the user's side (IDP-QUIRKS row 23). */
 import type { Repo } from '../store/types.ts';
-import { recordChange, type Cause } from './changes.ts';
+import type { Cause, Change } from './changes.ts';
 
 /**
  * Makes `groupIds` the user's direct memberships (`set`) or adds them (`add`). Ids that are not
@@ -14,7 +14,8 @@ export async function setUserGroups(
   mode: 'set' | 'add',
   now: string,
   note: (m: string) => void,
-  cause: Cause,
+  /** Where each group's change goes, recorded by the caller at the end of its transaction. */
+  record: { readonly cause: Cause; readonly changes: Change[] },
 ): Promise<void> {
   const facts = await repo.memberFacts(tenantId, '', groupIds);
   const wanted = new Set(groupIds.filter((id) => facts.types.get(id) === 'Group'));
@@ -37,6 +38,6 @@ export async function setUserGroups(
     if (!(await repo.updateResource(tenantId, next, group.version))) {
       throw new Error(`group ${groupId} changed under a row lock`);
     }
-    await recordChange(repo, { tenantId, resource: next, what: { kind: 'update', before: group.data }, members: { added: delta.add, removed: delta.remove, typeOf: () => 'User' }, at: now, cause });
+    record.changes.push({ tenantId, resource: next, what: { kind: 'update', before: group.data }, members: { added: delta.add, removed: delta.remove, typeOf: () => 'User' }, at: now, cause: record.cause });
   }
 }

@@ -23,7 +23,7 @@ import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
-import { recordChange, type Cause } from './changes.ts';
+import { recordChanges, type Cause, type Change } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
 import { quoted } from './policies.ts';
@@ -88,10 +88,13 @@ export function etagMatches(header: string, version: number): boolean {
   return tags.some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`);
 }
 
-/** What a write transaction left for after its commit. */
+/** What a write transaction did: mail queued (for after its commit), and the changes it records at its end. */
 interface Tally {
   mail: number;
+  changes: Change[];
 }
+
+const newTally = (): Tally => ({ mail: 0, changes: [] });
 
 /** The client's answer to members whose claimed type or $ref disagrees with the member (its normalisers'). */
 const memberClaims = (ctx: ScimContext): MemberClaims | undefined => (ctx.quirks ? (why) => ctx.quirks!.member(why) : undefined);
@@ -257,16 +260,16 @@ export class ResourceService {
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
     const now = this.now().toISOString();
-    const tally: Tally = { mail: 0 };
+    let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
-      tally.mail = 0;
+      tally = newTally();
       if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
           ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
           const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
-          await this.followUps(tx, ctx, next.id);
-          return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
+          await this.followUps(tx, ctx, next.id, tally);
+          return this.recorded(tx, tally, { ...(await this.represent(tx, ctx, next, projection)), adopted: true });
         }
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
@@ -285,9 +288,9 @@ export class ResourceService {
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
-      await recordChange(tx, { tenantId: ctx.tenantId, resource: r, what: { kind: 'create' }, members: { added: delta.add, removed: delta.remove, typeOf: (m) => delta.add.get(m) }, at: now, cause: causeOf(ctx) });
-      await this.followUps(tx, ctx, r.id);
-      return this.represent(tx, ctx, r, projection);
+      tally.changes.push({ tenantId: ctx.tenantId, resource: r, what: { kind: 'create' }, members: { added: delta.add, removed: delta.remove, typeOf: (m) => delta.add.get(m) }, at: now, cause: causeOf(ctx) });
+      await this.followUps(tx, ctx, r.id, tally);
+      return this.recorded(tx, tally, await this.represent(tx, ctx, r, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -323,13 +326,13 @@ export class ResourceService {
     const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
-    const tally: Tally = { mail: 0 };
+    let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
-      tally.mail = 0;
+      tally = newTally();
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash, tally);
-      await this.followUps(tx, ctx, id);
-      return this.represent(tx, ctx, next, projection);
+      await this.followUps(tx, ctx, id, tally);
+      return this.recorded(tx, tally, await this.represent(tx, ctx, next, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -365,13 +368,13 @@ export class ResourceService {
     const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
     const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
     if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
-    if (changed) await this.recordUpdate(tx, ctx, current, next, delta, (m) => delta?.add.get(m) ?? memberTypes?.get(m));
+    if (changed) this.noteUpdate(ctx, tally, current, next, delta, (m) => delta?.add.get(m) ?? memberTypes?.get(m));
     return next;
   }
 
-  /** Records a committed update: the resource's event when its attributes changed, one per member added or removed. */
-  private async recordUpdate(tx: Repo, ctx: ScimContext, before: StoredResource, after: StoredResource, delta: MemberDelta | undefined, typeOf: (id: string) => 'User' | 'Group' | undefined): Promise<void> {
-    await recordChange(tx, {
+  /** An update to record: the resource's event when its attributes changed, one per member added or removed. */
+  private noteUpdate(ctx: ScimContext, tally: Tally, before: StoredResource, after: StoredResource, delta: MemberDelta | undefined, typeOf: (id: string) => 'User' | 'Group' | undefined): void {
+    tally.changes.push({
       tenantId: ctx.tenantId,
       resource: after,
       what: { kind: 'update', before: before.data },
@@ -381,10 +384,22 @@ export class ResourceService {
     });
   }
 
+  /**
+   * Records the transaction's changes, last of all its work: the tenant's event counter is then
+   * locked only from here to the commit, after every row lock the write took (no lock waits while
+   * holding it, so no deadlock and the shortest wait for other writers of the tenant).
+   */
+  private async recorded<T>(tx: Repo, tally: Tally, result: T): Promise<T> {
+    await recordChanges(tx, tally.changes);
+    return result;
+  }
+
   /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
-  private async followUps(tx: Repo, ctx: ScimContext, userId: string): Promise<void> {
+  private async followUps(tx: Repo, ctx: ScimContext, userId: string, tally: Tally): Promise<void> {
     for (const f of ctx.quirks?.followUps ?? []) {
-      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m), causeOf(ctx));
+      if (f.kind === 'userGroups') {
+        await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m), { cause: causeOf(ctx), changes: tally.changes });
+      }
     }
   }
 
@@ -421,9 +436,9 @@ export class ResourceService {
     // The limits hold on what the client sent, before the transaction; the normalisers need the
     // stored resource, so they (and the full parse) run inside it.
     checkPatchBody(raw, type === 'Group', { ...this.input, maxOperations: this.limits.patch.maxOperations, maxPathLength: this.limits.patch.maxLength, maxPathDepth: this.limits.patch.maxDepth });
-    const tally: Tally = { mail: 0 };
+    let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
-      tally.mail = 0;
+      tally = newTally();
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
       const ops = parsePatchRequest(body, schema, this.limits.patch);
@@ -456,10 +471,10 @@ export class ResourceService {
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
-      if (changed) await this.recordUpdate(tx, ctx, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
+      if (changed) this.noteUpdate(ctx, tally, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
       const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
-      if (projection === null || tooBig) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
-      return this.represent(tx, ctx, next, projection);
+      if (projection === null || tooBig) return this.recorded(tx, tally, { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) });
+      return this.recorded(tx, tally, await this.represent(tx, ctx, next, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -499,7 +514,7 @@ export class ResourceService {
         await tx.deleteLinks(ctx.tenantId, id);
       }
       await tx.deleteResource(ctx.tenantId, type, id);
-      await recordChange(tx, { tenantId: ctx.tenantId, resource: current, what: { kind: 'delete', tombstone }, at, cause: causeOf(ctx) });
+      await recordChanges(tx, [{ tenantId: ctx.tenantId, resource: current, what: { kind: 'delete', tombstone }, at, cause: causeOf(ctx) }]);
     });
   }
 
