@@ -1,6 +1,6 @@
 /**
- * The change recorder: every committed write of a User or Group calls recordChange inside its
- * write transaction, so the change log (docs/events.md) holds exactly what committed — a write
+ * The change recorder: every committed write of a User or Group records its changes here, inside
+ * its write transaction, so the change log (docs/events.md) holds exactly what committed — a write
  * that rolls back takes its events with it, a write that changes nothing records nothing.
  *
  * A use case collects its changes and records them at the end of its transaction (recordChanges):
@@ -105,19 +105,26 @@ function pathsOf(type: ResourceTypeName, before: Json, after: Json): string[] {
 
 const isActive = (data: Json) => data.active !== false;
 
-/** The event about the resource itself, or undefined when its attributes did not change. */
-function resourceEvent(c: Change): Omit<ScimdEvent, 'id' | 'tenantSeq'> | undefined {
-  const r = c.resource;
-  const base = {
+type NewEvent = Omit<ScimdEvent, 'id' | 'tenantSeq'>;
+
+/** What every event of a change says: the tenant, the resource and its version, when, and the cause. */
+function common(c: Change) {
+  return {
     tenantId: c.tenantId,
-    resourceType: r.type,
-    resourceId: r.id,
-    version: r.version,
+    resourceType: c.resource.type,
+    resourceId: c.resource.id,
+    version: c.resource.version,
     at: c.at,
     actor: c.cause.actor,
     ...(c.cause.clientId !== undefined ? { clientId: c.cause.clientId } : {}),
     ...(c.cause.requestId !== undefined ? { requestId: c.cause.requestId } : {}),
   };
+}
+
+/** The event about the resource itself, or undefined when its attributes did not change. */
+function resourceEvent(c: Change): NewEvent | undefined {
+  const r = c.resource;
+  const base = common(c);
   const w = c.what;
   switch (w.kind) {
     case 'create':
@@ -141,23 +148,13 @@ function resourceEvent(c: Change): Omit<ScimdEvent, 'id' | 'tenantSeq'> | undefi
 }
 
 /** The member events of a change, one at a time. */
-function* memberEvents(c: Change): Generator<Omit<ScimdEvent, 'id' | 'tenantSeq'>> {
+function* memberEvents(c: Change): Generator<NewEvent> {
   const m = c.members;
   if (!m) return;
-  const event = (type: string, id: string): Omit<ScimdEvent, 'id' | 'tenantSeq'> => {
+  const base = common(c);
+  const event = (type: string, id: string): NewEvent => {
     const memberType = m.typeOf?.(id);
-    return {
-      tenantId: c.tenantId,
-      type,
-      resourceType: 'Group',
-      resourceId: c.resource.id,
-      version: c.resource.version,
-      at: c.at,
-      actor: c.cause.actor,
-      ...(c.cause.clientId !== undefined ? { clientId: c.cause.clientId } : {}),
-      ...(c.cause.requestId !== undefined ? { requestId: c.cause.requestId } : {}),
-      data: memberType ? { value: id, type: memberType } : { value: id },
-    };
+    return { ...base, type, data: memberType ? { value: id, type: memberType } : { value: id } };
   };
   // In the order the store applies a delta: removals, then additions.
   for (const id of m.removed.keys()) yield event('group.member.removed', id);
@@ -180,7 +177,7 @@ export async function recordChanges(tx: Repo, changes: readonly Change[]): Promi
     if (count === 0) continue;
     let seq = await tx.takeEventSeqs(tenantId, count);
     const batch: ScimdEvent[] = [];
-    const push = async (e: Omit<ScimdEvent, 'id' | 'tenantSeq'>) => {
+    const push = async (e: NewEvent) => {
       batch.push({ ...e, id: randomUUID(), tenantSeq: seq++ });
       if (batch.length >= BATCH) await tx.insertEvents(batch.splice(0));
     };
