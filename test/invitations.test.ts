@@ -118,6 +118,15 @@ describe('invitations (externalId.mode = email)', () => {
     const event = events.find((e) => e.type === 'user.invitation.accepted' && e.resourceId === id);
     assert.ok(event, JSON.stringify(events));
     assert.deepEqual(event.data, { email: 'alice@wire.example', userName: 'alice' });
+    // The one event of the user's write (docs/events.md): its version, what changed (active too, as
+    // the IdP sees it), caused by the link's request and no SCIM client.
+    assert.equal(event.version, 2);
+    assert.deepEqual(event.paths, ['active', `${SCIMD_USER_URN}:emailVerified`, `${SCIMD_USER_URN}:invitation`]);
+    assert.equal(event.actor, 'link');
+    assert.match(event.requestId ?? '', /^req-/);
+    assert.equal(event.clientId, undefined);
+    const made = events.find((e) => e.type === 'user.created' && e.resourceId === id);
+    assert.ok(made && made.tenantSeq! < event.tenantSeq!, 'created first');
     assert.equal((await outboxFor('alice@wire.example')).length, 1, 'one mail, no separate validation mail for the invited address');
   });
 

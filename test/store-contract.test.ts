@@ -32,6 +32,7 @@ import {
   type RequestLogEntry,
   type ResourceQuery,
   type ScimClient,
+  type ScimdEvent,
   type SortSpec,
   type Store,
   type Tenant,
@@ -992,6 +993,85 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'event log: takeEventSeqs numbers each tenant apart and gaplessly (a rollback gives its numbers back), insertEvents, tenantEvents, appendEvent',
+    async run(store, p) {
+      const T = `${p}t`;
+      const U = `${p}u`;
+      await store.createTenant(tenantRec(T, `${p}-t`));
+      await store.createTenant(tenantRec(U, `${p}-u`));
+      const ev = (tenantId: string, tenantSeq: number, extra: Partial<ScimdEvent> = {}): ScimdEvent => ({
+        id: `${p}-${tenantId}-${tenantSeq}`,
+        tenantId,
+        tenantSeq,
+        type: 'user.updated',
+        resourceType: 'User',
+        resourceId: 'u1',
+        version: tenantSeq,
+        paths: ['name.givenName', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'],
+        at: at(tenantSeq),
+        clientId: 'c1',
+        requestId: 'req-1',
+        actor: 'scim',
+        data: {},
+        ...extra,
+      });
+      const firsts = {
+        t: await store.transaction((tx) => tx.takeEventSeqs(T, 3)),
+        u: await store.transaction((tx) => tx.takeEventSeqs(U, 1)),
+        t2: await store.transaction((tx) => tx.takeEventSeqs(T, 1)),
+      };
+      assert.deepEqual(firsts, { t: 1, u: 1, t2: 4 });
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          const first = await tx.takeEventSeqs(T, 5);
+          await tx.insertEvents([ev(T, first)]);
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      const afterRollback = await store.transaction((tx) => tx.takeEventSeqs(T, 600));
+      assert.equal(afterRollback, 5, 'the rolled-back numbers are given out again');
+      // 600 rows: three statements of 250 at most.
+      const many = Array.from({ length: 600 }, (_, i): ScimdEvent => {
+        const { paths: _p, clientId: _c, requestId: _r, ...e } = ev(T, afterRollback + i, { type: 'group.member.added', resourceType: 'Group', resourceId: 'g1', actor: 'admin', data: { value: `m${i}`, type: 'User' } });
+        return e;
+      });
+      await store.transaction((tx) => tx.insertEvents([ev(T, 1), ev(T, 2), ev(T, 3), ev(T, 4, { type: 'user.deactivated', paths: ['active'] })]));
+      await store.insertEvents(many);
+      await store.appendEvent({ tenantId: U, type: 'user.restored', resourceType: 'User', resourceId: 'u9', version: 3, at: at(9), actor: 'admin', data: { userName: 'nine' } });
+      await store.appendEvent({ tenantId: U, type: 'user.restored', resourceId: 'u9', at: at(10), data: {} });
+      await assert.rejects(store.insertEvents([ev(T, 2)]), 'a tenant sequence number is taken once');
+      const strip = ({ seq: _, ...e }: ScimdEvent) => e;
+      const tEvents = (await store.tenantEvents(T, 0, 1000)).map(strip);
+      assert.deepEqual(
+        tEvents.map((e) => e.tenantSeq),
+        Array.from({ length: 604 }, (_, i) => i + 1),
+      );
+      assert.deepEqual(tEvents[0], ev(T, 1));
+      assert.deepEqual(tEvents[3], ev(T, 4, { type: 'user.deactivated', paths: ['active'] }));
+      assert.deepEqual(tEvents[603], many[599]);
+      assert.deepEqual(
+        (await store.tenantEvents(T, 600, 2)).map((e) => e.tenantSeq),
+        [601, 602],
+      );
+      const uEvents = (await store.tenantEvents(U, 0, 10)).map(strip);
+      assert.equal(uEvents.length, 2);
+      assert.match(uEvents[0]!.id ?? '', /^[0-9a-f-]{36}$/, 'appendEvent gives the event an id');
+      assert.deepEqual(
+        uEvents.map(({ id: _, ...e }) => e),
+        [
+          { tenantId: U, tenantSeq: 2, type: 'user.restored', resourceType: 'User', resourceId: 'u9', version: 3, at: at(9), actor: 'admin', data: { userName: 'nine' } },
+          { tenantId: U, tenantSeq: 3, type: 'user.restored', resourceId: 'u9', at: at(10), data: {} },
+        ],
+        'appendEvent numbers from the same counter (1 was taken above)',
+      );
+      // The whole log, in storage order, still lists every tenant's events.
+      const all = (await store.events({ limit: 100_000 })).filter((e) => e.tenantId === T || e.tenantId === U);
+      assert.equal(all.length, 606);
+      return { firsts, tEvents: tEvents.slice(0, 5), last: tEvents[603], uEvents: uEvents.map(({ id: _, ...e }) => e) };
+    },
+  },
+  {
     name: 'writes outside a transaction are atomic one by one',
     async run(store, p) {
       const T = `${p}t`;
@@ -1136,6 +1216,28 @@ describe('store contract: postgres row locks between concurrent transactions', (
       const seen = await second;
       assert.equal(seen.version, 2, 'the second locked read saw the first commit');
       assert.equal(seen.data.title, 'second');
+    } finally {
+      release.open();
+      await first.catch(() => undefined);
+    }
+  });
+
+  it('event sequence: a second writer waits on the tenant counter until the first commits, so numbers follow commit order', async () => {
+    const taken = gate();
+    const release = gate();
+    const first = store.transaction(async (tx) => {
+      const n = await tx.takeEventSeqs(T, 2);
+      taken.open();
+      await release.opened;
+      return n;
+    });
+    try {
+      await taken.opened;
+      const second = store.transaction((tx) => tx.takeEventSeqs(T, 1));
+      await until(async () => (await lockWaiters()) > 0);
+      release.open();
+      const [a, b] = [await first, await second];
+      assert.equal(b, a + 2, 'the second got the number after the first one\'s');
     } finally {
       release.open();
       await first.catch(() => undefined);

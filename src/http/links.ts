@@ -70,7 +70,7 @@ export function registerLinkPages(app: FastifyInstance, services: Services): voi
       return page(reply, 200, k.title(o), `<p>${k.prompt(o)}</p><form method="post"><button type="submit">${k.action}</button></form>`);
     });
     app.post<{ Params: { token: string } }>(k.path, async (request, reply) => {
-      const o = await guarded(request, () => services.links.follow(k.kind, request.params.token));
+      const o = await guarded(request, () => services.links.follow(k.kind, request.params.token, request.id));
       if (o.state !== 'done') return page(reply, o.state === 'unknown' ? 404 : 410, k.title(o), `<p>${GONE[o.state]}</p>`);
       return page(reply, 200, k.title(o), `<p>${k.done(o)}</p>`);
     });

@@ -19,6 +19,7 @@ import { parseDuration } from './duration.ts';
 import { hashToken } from './tokens.ts';
 import { AdminError } from './admin.ts';
 import { isEmailAddress } from './policies.ts';
+import { recordChange, type PolicyEventType } from './changes.ts';
 
 export interface LinkOutcome {
   readonly state: LinkState | 'done';
@@ -26,7 +27,7 @@ export interface LinkOutcome {
   readonly email?: string;
 }
 
-const EVENTS: Record<UserLink['kind'], string> = { invitation: 'user.invitation.accepted', validation: 'user.email.verified' };
+const EVENTS: Record<UserLink['kind'], PolicyEventType> = { invitation: 'user.invitation.accepted', validation: 'user.email.verified' };
 
 export interface ResendResult {
   readonly email: string;
@@ -51,8 +52,8 @@ export class LinkService {
     return { state, ...(tenant ? { tenantName: tenant.name } : {}), ...(link ? { email: link.email } : {}) };
   }
 
-  /** Uses the link: accepts the invitation or confirms the address. */
-  async follow(kind: UserLink['kind'], token: string): Promise<LinkOutcome> {
+  /** Uses the link: accepts the invitation or confirms the address. `requestId`: the HTTP request's, for the change log. */
+  async follow(kind: UserLink['kind'], token: string, requestId?: string): Promise<LinkOutcome> {
     return this.store.transaction(async (tx): Promise<LinkOutcome> => {
       const now = this.now();
       const { state, link } = await lookupLink(tx, token, kind, now);
@@ -68,7 +69,13 @@ export class LinkService {
       const data: Json = { ...user.data, [SCIMD_USER_URN]: { ...mine, ...changes } };
       const next = { ...user, data, version: user.version + 1, lastModified: now.toISOString() };
       await tx.updateResource(link.tenantId, next, user.version, searchForm(presentedUser(data), schema));
-      await tx.appendEvent({ tenantId: link.tenantId, type: EVENTS[kind], resourceId: user.id, at: now.toISOString(), data: { email: link.email, userName: String(user.data.userName) } });
+      await recordChange(tx, {
+        tenantId: link.tenantId,
+        resource: next,
+        what: { kind: 'policy', type: EVENTS[kind], before: user.data, data: { email: link.email, userName: String(user.data.userName) } },
+        at: now.toISOString(),
+        cause: { actor: 'link', ...(requestId !== undefined ? { requestId } : {}) },
+      });
       return { state: 'done', tenantName: tenant.name, email: link.email };
     });
   }

@@ -24,6 +24,7 @@ import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
+import { recordChanges, type Cause, type Change } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
 import { quoted } from './policies.ts';
@@ -49,6 +50,9 @@ export interface ScimContext {
   readonly clientSettings?: Settings;
   /** scheme://host[:port] for links sent by mail. */
   readonly origin?: string;
+  /** The calling SCIM client and the id of its HTTP request, recorded with every change (changes.ts). */
+  readonly clientId?: string;
+  readonly requestId?: string;
 }
 
 /** What a write leaves behind, without the resource body. */
@@ -85,13 +89,23 @@ export function etagMatches(header: string, version: number): boolean {
   return tags.some((t) => t === '*' || t.replace(/^W\//, '') === `"${version}"`);
 }
 
-/** What a write transaction left for after its commit. */
+/** What a write transaction did: mail queued (for after its commit), and the changes it records at its end. */
 interface Tally {
   mail: number;
+  changes: Change[];
 }
+
+const newTally = (): Tally => ({ mail: 0, changes: [] });
 
 /** The client's answer to members whose claimed type or $ref disagrees with the member (its normalisers'). */
 const memberClaims = (ctx: ScimContext): MemberClaims | undefined => (ctx.quirks ? (why) => ctx.quirks!.member(why) : undefined);
+
+/** What the change log says caused a write of this request. */
+const causeOf = (ctx: ScimContext): Cause => ({
+  actor: 'scim',
+  ...(ctx.clientId !== undefined ? { clientId: ctx.clientId } : {}),
+  ...(ctx.requestId !== undefined ? { requestId: ctx.requestId } : {}),
+});
 
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
@@ -247,16 +261,16 @@ export class ResourceService {
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
     const now = this.now().toISOString();
-    const tally: Tally = { mail: 0 };
+    let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
-      tally.mail = 0;
+      tally = newTally();
       if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
           ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
           const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
-          await this.followUps(tx, ctx, next.id);
-          return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
+          await this.followUps(tx, ctx, next.id, tally);
+          return this.recorded(tx, tally, { ...(await this.represent(tx, ctx, next, projection)), adopted: true });
         }
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
@@ -275,8 +289,9 @@ export class ResourceService {
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
-      await this.followUps(tx, ctx, r.id);
-      return this.represent(tx, ctx, r, projection);
+      tally.changes.push({ tenantId: ctx.tenantId, resource: r, what: { kind: 'create' }, members: { added: delta.add, removed: delta.remove, typeOf: (m) => delta.add.get(m) }, at: now, cause: causeOf(ctx) });
+      await this.followUps(tx, ctx, r.id, tally);
+      return this.recorded(tx, tally, await this.represent(tx, ctx, r, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -312,13 +327,13 @@ export class ResourceService {
     const { data, members, notes, password } = this.normalizeBody(schema, body);
     this.note(ctx, notes);
     const passwordHash = await this.passwordHashFor(ctx, password);
-    const tally: Tally = { mail: 0 };
+    let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
-      tally.mail = 0;
+      tally = newTally();
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash, tally);
-      await this.followUps(tx, ctx, id);
-      return this.represent(tx, ctx, next, projection);
+      await this.followUps(tx, ctx, id, tally);
+      return this.recorded(tx, tally, await this.represent(tx, ctx, next, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -341,24 +356,51 @@ export class ResourceService {
     else await checkGroupDisplayName(tx, ctx, data, current.data, current.id);
     await checkExtensionUniqueness(tx, ctx.tenantId, schema, data, current.data, current.id);
     let delta: MemberDelta | undefined;
+    let memberTypes: Map<string, 'User' | 'Group'> | undefined;
     if (members) {
       const types = await this.checkMembers(tx, ctx, current.id, members);
-      const before = new Set((await tx.membersOf(ctx.tenantId, current.id)).map((m) => m.value));
+      const before = new Map((await tx.membersOf(ctx.tenantId, current.id)).map((m) => [m.value, m.type]));
       const after = new Set(members.map((m) => m.value));
       delta = { clear: false, add: new Map(), remove: new Set() };
       for (const m of after) if (!before.has(m)) delta.add.set(m, types.get(m)!);
-      for (const m of before) if (!after.has(m)) delta.remove.add(m);
+      for (const m of before.keys()) if (!after.has(m)) delta.remove.add(m);
+      memberTypes = before;
     }
     const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
     const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
     if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
+    if (changed) this.noteUpdate(ctx, tally, current, next, delta, (m) => delta?.add.get(m) ?? memberTypes?.get(m));
     return next;
   }
 
+  /** An update to record: the resource's event when its attributes changed, one per member added or removed. */
+  private noteUpdate(ctx: ScimContext, tally: Tally, before: StoredResource, after: StoredResource, delta: MemberDelta | undefined, typeOf: (id: string) => 'User' | 'Group' | undefined): void {
+    tally.changes.push({
+      tenantId: ctx.tenantId,
+      resource: after,
+      what: { kind: 'update', before: before.data },
+      ...(delta ? { members: { added: delta.add, removed: delta.remove, typeOf } } : {}),
+      at: after.lastModified,
+      cause: causeOf(ctx),
+    });
+  }
+
+  /**
+   * Records the transaction's changes, last of all its work: the tenant's event counter is then
+   * locked only from here to the commit, after every row lock the write took (no lock waits while
+   * holding it, so no deadlock and the shortest wait for other writers of the tenant).
+   */
+  private async recorded<T>(tx: Repo, tally: Tally, result: T): Promise<T> {
+    await recordChanges(tx, tally.changes);
+    return result;
+  }
+
   /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
-  private async followUps(tx: Repo, ctx: ScimContext, userId: string): Promise<void> {
+  private async followUps(tx: Repo, ctx: ScimContext, userId: string, tally: Tally): Promise<void> {
     for (const f of ctx.quirks?.followUps ?? []) {
-      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m));
+      if (f.kind === 'userGroups') {
+        await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m), { cause: causeOf(ctx), changes: tally.changes });
+      }
     }
   }
 
@@ -395,17 +437,21 @@ export class ResourceService {
     // The limits hold on what the client sent, before the transaction; the normalisers need the
     // stored resource, so they (and the full parse) run inside it.
     checkPatchBody(raw, type === 'Group', { ...this.input, maxOperations: this.limits.patch.maxOperations, maxPathLength: this.limits.patch.maxLength, maxPathDepth: this.limits.patch.maxDepth });
-    const tally: Tally = { mail: 0 };
+    let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
-      tally.mail = 0;
+      tally = newTally();
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
       const ops = parsePatchRequest(body, schema, this.limits.patch);
       let members;
+      // The type of each member the PATCH may remove, for the change log (what the reads below already tell).
+      const memberTypes = new Map<string, 'User' | 'Group'>();
       if (type === 'Group') {
         const q = memberQuestions(ops, schema);
         const facts = await tx.memberFacts(ctx.tenantId, id, [...q.ids]);
         const all = q.all ? await tx.membersOf(ctx.tenantId, id) : undefined;
+        for (const [mid, t] of facts.types) memberTypes.set(mid, t);
+        for (const m of all ?? []) memberTypes.set(m.value, m.type);
         const allIds = all && new Set(all.map((m) => m.value));
         members = {
           has: (mid: string) => (allIds ? allIds.has(mid) : facts.members.has(mid)),
@@ -422,13 +468,14 @@ export class ResourceService {
       if (type === 'User') await this.lifecycle.prepare(tx, ctx, schema, outcome.data, current.data, id);
       else await checkGroupDisplayName(tx, ctx, outcome.data, current.data, id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, outcome.data, current.data, id);
-      const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members) : outcome.members;
+      const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members, memberTypes) : outcome.members;
       const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
+      if (changed) this.noteUpdate(ctx, tally, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
       const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
-      if (projection === null || tooBig) return { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) };
-      return this.represent(tx, ctx, next, projection);
+      if (projection === null || tooBig) return this.recorded(tx, tally, { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) });
+      return this.recorded(tx, tally, await this.represent(tx, ctx, next, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -438,8 +485,10 @@ export class ResourceService {
    * A delta that clears the member list (replace members) becomes the rows that actually change,
    * so replacing the member set with the same set writes nothing and keeps the version.
    */
-  private async minimalDelta(tx: Repo, tenantId: string, groupId: string, delta: MemberDelta): Promise<MemberDelta> {
-    const before = new Set((await tx.membersOf(tenantId, groupId)).map((m) => m.value));
+  private async minimalDelta(tx: Repo, tenantId: string, groupId: string, delta: MemberDelta, types: Map<string, 'User' | 'Group'>): Promise<MemberDelta> {
+    const members = await tx.membersOf(tenantId, groupId);
+    for (const m of members) types.set(m.value, m.type);
+    const before = new Set(members.map((m) => m.value));
     const out: MemberDelta = { clear: false, add: new Map(), remove: new Set() };
     for (const [mid, type] of delta.add) if (!before.has(mid)) out.add.set(mid, type);
     for (const mid of before) if (!delta.add.has(mid)) out.remove.add(mid);
@@ -454,16 +503,19 @@ export class ResourceService {
     await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const at = this.now().toISOString();
+      let tombstone = false;
       if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
         const password = await tx.passwordHash(ctx.tenantId, String(current.data.userName));
         await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version, ...(password ? { passwordHash: password.hash } : {}) });
         // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
         await tx.retireLinks(ctx.tenantId, id, undefined, at);
         ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+        tombstone = true;
       } else if (type === 'User') {
         await tx.deleteLinks(ctx.tenantId, id);
       }
       await tx.deleteResource(ctx.tenantId, type, id);
+      await recordChanges(tx, [{ tenantId: ctx.tenantId, resource: current, what: { kind: 'delete', tombstone }, at, cause: causeOf(ctx) }]);
     });
   }
 

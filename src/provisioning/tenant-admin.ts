@@ -18,6 +18,7 @@ import { presentedUser } from './presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
 import { hashPassword, verifyPasswordHash } from './user-lifecycle.ts';
 import { outboxMailBody } from './mail-templates.ts';
+import { ADMIN_CAUSE, recordChange } from './changes.ts';
 import { fold } from '../scim/values.ts';
 
 /** The hash a password is checked against when the user has none (see verifyPassword). */
@@ -204,14 +205,15 @@ export class TenantAdmin {
       // everywhere, and no tenant takes a name a global tenant holds.
       await tx.lockKey(`userName:${fold(userName)}`);
       if (await tx.userNameTakenElsewhere(t.id, fold(userName), t.settings['userName.scope'] === 'global' ? 'all' : 'global')) throw taken();
+      const restored = { id, type: stone.type, version: (stone.version ?? 0) + 1, created: stone.created, lastModified: now, data: stone.data };
       try {
-        await tx.insertResource(t.id, { id, type: stone.type, version: (stone.version ?? 0) + 1, created: stone.created, lastModified: now, data: stone.data }, searchForm(presentedUser(stone.data), schema));
+        await tx.insertResource(t.id, restored, searchForm(presentedUser(stone.data), schema));
       } catch (e) {
         if (e instanceof UniqueViolation) throw taken();
         throw e;
       }
       if (stone.passwordHash) await tx.setPasswordHash(t.id, id, stone.passwordHash);
-      await tx.appendEvent({ tenantId: t.id, type: 'user.restored', resourceId: id, at: now, data: { userName: String(stone.data.userName) } });
+      await recordChange(tx, { tenantId: t.id, resource: restored, what: { kind: 'restore', data: { userName: String(stone.data.userName) } }, at: now, cause: ADMIN_CAUSE });
       return withoutHash(stone);
     });
   }

@@ -36,6 +36,8 @@ export const WRITE_METHODS = [
   'markMailSent',
   'markMailFailed',
   'appendEvent',
+  'takeEventSeqs',
+  'insertEvents',
   'lockKey',
   'setPasswordHash',
 ] as const satisfies readonly (keyof Repo)[];
@@ -65,6 +67,7 @@ export const READ_METHODS = [
   'latestLink',
   'listMail',
   'events',
+  'tenantEvents',
   'userNameTakenElsewhere',
   'userNamesHeldElsewhere',
   'groupWithDisplayName',

@@ -87,13 +87,37 @@ export interface Mail {
   readonly lastError?: string;
 }
 
-/** One entry of the ordered event log the host application reads. */
+/** Who caused a change: a SCIM client (`clientId`), an operator (CLI, admin API), or a user following a mailed link. */
+export type EventActor = 'scim' | 'admin' | 'link';
+
+/**
+ * One entry of the change log the host application reads (docs/events.md has the catalogue):
+ * every committed change of a User or Group is one event, written in the write's own transaction
+ * by provisioning/changes.ts. Fields marked optional are absent only where the docs say so.
+ */
 export interface ScimdEvent {
+  /** Position in the whole log (all tenants), for `scimd events list --after`; not the feed's cursor. */
   readonly seq?: number;
+  /** A uuid, the same wherever the event is delivered (set when stored). */
+  readonly id?: string;
+  /** The tenant's sequence: 1, 2, 3 … with no gaps, in commit order (set when stored). */
+  readonly tenantSeq?: number;
   readonly tenantId: string;
+  /** user.created, user.updated, …, group.member.added, user.invitation.accepted … */
   readonly type: string;
+  readonly resourceType?: ResourceTypeName;
   readonly resourceId?: string;
+  /** The resource's version after the change (for a delete, the version it had). */
+  readonly version?: number;
+  /** The attribute paths whose values the change altered (updates, reactivations, policy events). */
+  readonly paths?: readonly string[];
   readonly at: string;
+  /** The SCIM client whose request caused the change (actor scim). */
+  readonly clientId?: string;
+  /** The id of the HTTP request that caused it (Fastify's request id), when there was one. */
+  readonly requestId?: string;
+  readonly actor?: EventActor;
+  /** Details of the type: the member of a member event, the address of a policy event … */
   readonly data: Json;
 }
 
@@ -304,9 +328,20 @@ export interface Repo {
   dropMail(id: number, reason: string, at: string): Promise<void>;
   listMail(q: { tenantId?: string; pendingOnly?: boolean; limit: number }): Promise<Mail[]>;
 
-  // Event log.
+  // Event log (the change log, docs/events.md; provisioning/changes.ts writes it).
+  /** Appends one event, numbered from the tenant's sequence (recordChange takes numbers for many at once). */
   appendEvent(e: ScimdEvent): Promise<void>;
   events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]>;
+  /**
+   * Takes the next `count` numbers of the tenant's event sequence and answers the first. The
+   * counter row stays locked until commit, so numbers are gapless and follow commit order: call it
+   * as late as possible in the transaction, right before insertEvents.
+   */
+  takeEventSeqs(tenantId: string, count: number): Promise<number>;
+  /** Writes events that carry their `id` and `tenantSeq`, many rows to a statement. */
+  insertEvents(events: readonly ScimdEvent[]): Promise<void>;
+  /** The tenant's events after `afterTenantSeq` in its sequence, in order. */
+  tenantEvents(tenantId: string, afterTenantSeq: number, limit: number): Promise<ScimdEvent[]>;
 
   // Users: global userName uniqueness and password hashes; group displayName uniqueness.
   /**

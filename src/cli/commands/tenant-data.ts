@@ -221,7 +221,7 @@ const eventsList: Command = {
   name: 'events list',
   usage: 'scimd events list [<tenant>] [--after <seq>] [--limit 100]',
   summary: 'List the event log the host application reads, oldest first',
-  help: 'Lists events (user.invitation.accepted, user.email.verified, user.restored …) in order.',
+  help: 'Lists the change log (user.created, group.member.added, user.invitation.accepted … see docs/events.md) in order.',
   options: [{ flag: 'after', arg: '<seq>', help: 'only events after this sequence number' }, { flag: 'limit', arg: '<n>', help: 'how many (default 100)' }, ...STORAGE],
   async run(ctx) {
     if (ctx.args.positionals.length > 1) throw new UsageError(`Usage: ${this.usage}`);

@@ -38,7 +38,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       (o) => 'error' in o && o.error instanceof ScimError && o.error.status === 401,
       services.auth.recognises(authorization),
     );
-    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl } };
+    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl, clientId: auth.client.id, requestId: request.id } };
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await limiter.refuse(request, over);

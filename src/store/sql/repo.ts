@@ -6,7 +6,8 @@ import type { MemberDelta } from '../../scim/patch/members.ts';
 import type { GroupMembership, Member, StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import type { Json } from '../../scim/schema/validate.ts';
-import type { Mail, MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, RoleRule, ScimClient, ScimdEvent, Settings, Tenant, TenantSchema, TenantStatus, Tombstone, TokenRecord, UserLink } from '../types.ts';
+import { randomUUID } from 'node:crypto';
+import type { EventActor, Mail, MemberFacts, Repo, RequestLogEntry, RequestLogQuery, ResourcePage, ResourceQuery, RoleRule, ScimClient, ScimdEvent, Settings, Tenant, TenantSchema, TenantStatus, Tombstone, TokenRecord, UserLink } from '../types.ts';
 import { UniqueViolation } from '../types.ts';
 import { indexedValues, keyColumns } from './columns.ts';
 import { compileSearch, RESOURCE_COLUMNS } from './compile.ts';
@@ -118,6 +119,25 @@ function logFromRow(r: Row): RequestLogEntry {
     ...(opt(r.scim_type) ? { scimType: r.scim_type as string } : {}),
     ...(opt(r.request_body) ? { requestBody: r.request_body as string } : {}),
     ...(opt(r.response_body) ? { responseBody: r.response_body as string } : {}),
+  };
+}
+
+function eventFromRow(r: Row): ScimdEvent {
+  return {
+    seq: Number(r.seq),
+    ...(opt(r.id) ? { id: r.id as string } : {}),
+    ...(r.tenant_seq === null || r.tenant_seq === undefined ? {} : { tenantSeq: Number(r.tenant_seq) }),
+    tenantId: r.tenant_id as string,
+    type: r.type as string,
+    ...(opt(r.resource_type) ? { resourceType: r.resource_type as ResourceTypeName } : {}),
+    ...(opt(r.resource_id) ? { resourceId: r.resource_id as string } : {}),
+    ...(r.version === null || r.version === undefined ? {} : { version: Number(r.version) }),
+    ...(opt(r.paths) ? { paths: json(r.paths) as string[] } : {}),
+    at: r.at as string,
+    ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
+    ...(opt(r.request_id) ? { requestId: r.request_id as string } : {}),
+    ...(opt(r.actor) ? { actor: r.actor as EventActor } : {}),
+    data: json(r.data) as Json,
   };
 }
 
@@ -782,10 +802,11 @@ export class SqlRepo implements Repo {
     return rows.map(mailFromRow);
   }
 
-  // Events
+  // Events (the change log: docs/events.md, provisioning/changes.ts)
 
   async appendEvent(e: ScimdEvent): Promise<void> {
-    await this.db.execute('INSERT INTO events (tenant_id, type, resource_id, at, data) VALUES (?, ?, ?, ?, ?)', [e.tenantId, e.type, e.resourceId ?? null, e.at, JSON.stringify(e.data)]);
+    const tenantSeq = await this.takeEventSeqs(e.tenantId, 1);
+    await this.insertEvents([{ ...e, id: e.id ?? randomUUID(), tenantSeq }]);
   }
 
   async events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]> {
@@ -794,14 +815,49 @@ export class SqlRepo implements Repo {
       'SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND seq > ? ORDER BY seq LIMIT ?',
       [t, t, q.afterSeq ?? 0, q.limit],
     );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      tenantId: r.tenant_id as string,
-      type: r.type as string,
-      at: r.at as string,
-      data: json(r.data) as Json,
-      ...(opt(r.resource_id) ? { resourceId: r.resource_id as string } : {}),
-    }));
+    return rows.map(eventFromRow);
+  }
+
+  /** One upsert: the counter row is created with the tenant's first event. */
+  async takeEventSeqs(tenantId: string, count: number): Promise<number> {
+    const row = await this.one('INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq', [tenantId, count]);
+    return Number(row!.seq) - count + 1;
+  }
+
+  /** 250 rows to a statement. */
+  async insertEvents(events: readonly ScimdEvent[]): Promise<void> {
+    for (const part of chunks(events, 250)) {
+      const params: unknown[] = [];
+      for (const e of part) {
+        if (e.id === undefined || e.tenantSeq === undefined) throw new Error('insertEvents: an event needs its id and tenantSeq');
+        params.push(
+          e.id,
+          e.tenantId,
+          e.tenantSeq,
+          e.type,
+          e.resourceType ?? null,
+          e.resourceId ?? null,
+          e.version ?? null,
+          e.paths === undefined ? null : JSON.stringify(e.paths),
+          e.at,
+          e.clientId ?? null,
+          e.requestId ?? null,
+          e.actor ?? null,
+          JSON.stringify(e.data),
+        );
+      }
+      const row = `(${marks(13)})`;
+      await this.db.execute(
+        `INSERT INTO events (id, tenant_id, tenant_seq, type, resource_type, resource_id, version, paths, at, client_id, request_id, actor, data)
+         VALUES ${part.map(() => row).join(', ')}`,
+        params,
+      );
+    }
+  }
+
+  async tenantEvents(tenantId: string, afterTenantSeq: number, limit: number): Promise<ScimdEvent[]> {
+    const rows = await this.db.query('SELECT * FROM events WHERE tenant_id = ? AND tenant_seq > ? ORDER BY tenant_seq LIMIT ?', [tenantId, afterTenantSeq, limit]);
+    return rows.map(eventFromRow);
   }
 
   // Users

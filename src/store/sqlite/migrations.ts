@@ -196,4 +196,31 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE tombstones ADD COLUMN version INTEGER;
   ALTER TABLE tombstones ADD COLUMN password_hash TEXT;
   `,
+  `
+  -- The change log (docs/events.md): every committed change of a User or Group is one row, with a
+  -- uuid, the tenant's own gapless sequence (taken from event_counters in the write's transaction),
+  -- the resource's type and version, the changed attribute paths (JSON array) and what caused it.
+  ALTER TABLE events ADD COLUMN id TEXT;
+  ALTER TABLE events ADD COLUMN tenant_seq INTEGER;
+  ALTER TABLE events ADD COLUMN resource_type TEXT;
+  ALTER TABLE events ADD COLUMN version INTEGER;
+  ALTER TABLE events ADD COLUMN paths TEXT;
+  ALTER TABLE events ADD COLUMN client_id TEXT;
+  ALTER TABLE events ADD COLUMN request_id TEXT;
+  ALTER TABLE events ADD COLUMN actor TEXT;
+  -- Events from before: numbered per tenant in log order, given ids, and said who caused them.
+  UPDATE events SET
+    tenant_seq = (SELECT COUNT(*) FROM events e WHERE e.tenant_id = events.tenant_id AND e.seq <= events.seq),
+    id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+    resource_type = 'User',
+    actor = CASE type WHEN 'user.restored' THEN 'admin' ELSE 'link' END;
+  CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+  -- The last number each tenant's sequence gave out. Its row is updated as late as possible in a
+  -- write transaction, so it is held only until commit and numbers follow commit order.
+  CREATE TABLE event_counters (
+    tenant_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL
+  );
+  INSERT INTO event_counters (tenant_id, seq) SELECT tenant_id, MAX(tenant_seq) FROM events GROUP BY tenant_id;
+  `,
 ];
