@@ -1234,7 +1234,7 @@ describe('store contract: postgres row locks between concurrent transactions', (
     try {
       await taken.opened;
       const second = store.transaction((tx) => tx.takeEventSeqs(T, 1));
-      await until(async () => (await lockWaiters()) > 0);
+      await eventually(async () => (await lockWaiters()) > 0, { what: 'the second writer to wait on the tenant counter' });
       release.open();
       const [a, b] = [await first, await second];
       assert.equal(b, a + 2, 'the second got the number after the first one\'s');
