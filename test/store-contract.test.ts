@@ -25,7 +25,7 @@ import type { ResourceTypeName } from '../src/scim/schema/types.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
 import { searchForm } from '../src/scim/search-form.ts';
 import { compareCodePoints, fold } from '../src/scim/values.ts';
-import type { Driver } from '../src/store/sql/driver.ts';
+import type { Driver } from '../src/store/sql/sql-driver.ts';
 import {
   StoreUnavailable,
   UniqueViolation,
@@ -38,7 +38,7 @@ import {
   type Tenant,
   type TokenRecord,
 } from '../src/store/types.ts';
-import { openPostgresStore } from '../src/store/postgres/store.ts';
+import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { BACKENDS } from './helpers/backends.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 

@@ -12,7 +12,7 @@ import { indexedValues, keyColumns } from './columns.ts';
 import { compileSearch, RESOURCE_COLUMNS } from './compile.ts';
 import { markInNoGroup } from '../hints.ts';
 import { fold } from '../../scim/values.ts';
-import type { Driver, Row } from './driver.ts';
+import type { Driver, Row } from './sql-driver.ts';
 
 const opt = (v: unknown) => (v === null || v === undefined ? undefined : (v as string));
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);

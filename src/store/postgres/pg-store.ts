@@ -10,7 +10,7 @@ import { SqlRepo } from '../sql/repo.ts';
 import type { Repo, Store } from '../types.ts';
 import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
-import { PgDriver } from './driver.ts';
+import { PgDriver } from './pg-driver.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
 export interface PostgresOptions {

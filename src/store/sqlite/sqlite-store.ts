@@ -13,7 +13,7 @@ import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqlRepo } from '../sql/repo.ts';
-import { SqliteDriver } from './driver.ts';
+import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
