@@ -6,12 +6,12 @@
  */
 import pg from 'pg';
 import { routedRepo } from '../repo-methods.ts';
+import { migrationsFor, POSTGRES_DDL } from '../sql/migrations.ts';
 import { SqlRepo } from '../sql/repo.ts';
 import type { Repo, Store } from '../types.ts';
 import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
-import { POSTGRES_MIGRATIONS } from './migrations.ts';
 
 export interface PostgresOptions {
   readonly poolSize?: number;
@@ -30,6 +30,7 @@ const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout ex
 // saw the member, the foreign key check no longer does). On retry the service sees it is gone.
 const RETRYABLE = new Set(['40001', '40P01', '23503']);
 const MIGRATION_LOCK = 7_261_843;
+const POSTGRES_MIGRATIONS = migrationsFor(POSTGRES_DDL);
 
 export function mapPgError(e: unknown): unknown {
   if (e instanceof UniqueViolation || e instanceof StoreUnavailable || e instanceof ValueTooLarge) return e;

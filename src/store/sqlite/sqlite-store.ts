@@ -11,7 +11,7 @@ import { routedRepo } from '../repo-methods.ts';
 import type { AuthStamp, Repo, Store } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
-import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { migrationsFor, SQLITE_DDL } from '../sql/migrations.ts';
 import { SqlRepo } from '../sql/repo.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -25,6 +25,8 @@ export function mapSqliteError(e: unknown): unknown {
   if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailable(`database unavailable (${code})`, e);
   return e;
 }
+
+const SQLITE_MIGRATIONS = migrationsFor(SQLITE_DDL);
 
 export function migrate(db: Connection): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
