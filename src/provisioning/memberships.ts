@@ -1,11 +1,11 @@
 /** Group membership changes that start from the user's side (IDP-QUIRKS row 23). */
-import type { Repo } from '../store/types.ts';
+import type { Membership, Resources } from '../store/types.ts';
 
 /**
  * Makes `groupIds` the user's direct memberships (`set`) or adds them (`add`). Ids that are not
  * groups of the tenant are skipped and noted. Every group whose members change gets a new version.
  */
-export async function setUserGroups(repo: Repo, tenantId: string, userId: string, groupIds: readonly string[], mode: 'set' | 'add', now: string, note: (m: string) => void): Promise<void> {
+export async function setUserGroups(repo: Resources & Membership, tenantId: string, userId: string, groupIds: readonly string[], mode: 'set' | 'add', now: string, note: (m: string) => void): Promise<void> {
   const facts = await repo.memberFacts(tenantId, '', groupIds);
   const wanted = new Set(groupIds.filter((id) => facts.types.get(id) === 'Group'));
   for (const id of groupIds) if (!wanted.has(id)) note(`userGroupsMembership: '${id}' is not a group of this tenant; skipped`);
