@@ -15,8 +15,8 @@ import type { ResourceTypeName } from '../src/scim/schema/types.ts';
 import { createServices } from '../src/server.ts';
 import { compileSearch } from '../src/store/sql/compile.ts';
 import { openConnection, type Connection } from '../src/store/sqlite/connection.ts';
-import { sqliteDialect } from '../src/store/sqlite/dialect.ts';
-import { migrate, openSqliteStore } from '../src/store/sqlite/store.ts';
+import { sqliteDialect } from '../src/store/sqlite/sqlite-dialect.ts';
+import { migrate, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Repo, Store } from '../src/store/types.ts';
 import { PATCH_OP, tempDir } from './helpers/server.ts';
 

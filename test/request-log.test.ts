@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { databaseFile } from '../src/config.ts';
 import { createServices } from '../src/server.ts';
-import { openSqliteStore } from '../src/store/sqlite/store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { filesHolding } from './helpers/data-files.ts';
 import type { RequestLogEntry } from '../src/store/types.ts';
 import { patch, startTestServer, tempDir, user, type Reply, type TestServer } from './helpers/server.ts';

@@ -6,7 +6,7 @@
  * request-log ids are compared by rank, since a PostgreSQL sequence does not roll back).
  *
  * A few checks need rows no Repo method shows (resource_values, group_members): they read them
- * through the Driver of the transaction's SqlRepo, in SQL both databases accept.
+ * through the Driver under the transaction's Repo (sqlDriverOf), in SQL both databases accept.
  *
  * One more suite, PostgreSQL only, forces two transactions to meet on row locks (several
  * processes share one database there): no deadlock, writers still serialise, and a membership
@@ -24,7 +24,7 @@ import type { ResourceTypeName } from '../src/scim/schema/types.ts';
 import type { Json } from '../src/scim/schema/validate.ts';
 import { searchForm } from '../src/scim/search-form.ts';
 import { compareCodePoints, fold } from '../src/scim/values.ts';
-import type { Driver } from '../src/store/sql/driver.ts';
+import { sqlDriverOf } from '../src/store/sql/sql-repo.ts';
 import {
   StoreUnavailable,
   UniqueViolation,
@@ -38,7 +38,7 @@ import {
   type Tenant,
   type TokenRecord,
 } from '../src/store/types.ts';
-import { openPostgresStore } from '../src/store/postgres/store.ts';
+import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { BACKENDS } from './helpers/backends.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { eventually } from './helpers/eventually.ts';
@@ -113,10 +113,10 @@ async function ids(repo: Repo, tenantId: string, q: Partial<ResourceQuery> & { t
 
 const isUserNameViolation = (e: unknown) => e instanceof UniqueViolation && e.attribute === 'userName';
 
-/** One number from SQL both databases accept, read through the Driver of a transaction's SqlRepo. */
+/** One number from SQL both databases accept, read through the Driver under a transaction's Repo. */
 async function count(store: Store, sql: string, params: readonly unknown[]): Promise<number> {
   return store.transaction(async (tx) => {
-    const driver = (tx as unknown as { db: Driver }).db;
+    const driver = sqlDriverOf(tx);
     assert.ok(driver && typeof driver.query === 'function', 'the transaction repo is a SqlRepo over a Driver');
     return Number((await driver.query(sql, params))[0]!.n);
   });

@@ -1,6 +1,6 @@
 /** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
 import { forbidden, unauthorized } from '../scim/errors.ts';
-import type { AuthStamp, Repo, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
+import type { AuthStamp, Directory, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
 
 export interface AuthContext {
@@ -41,7 +41,7 @@ export class Authenticator {
   private readonly cache = new Map<string, Cached>();
 
   constructor(
-    private readonly store: Repo & { authStamp?: () => AuthStamp },
+    private readonly store: Directory & { authStamp?: () => AuthStamp },
     private readonly now: () => Date = () => new Date(),
   ) {}
 

@@ -8,7 +8,7 @@
 import { uniqueness } from '../scim/errors.ts';
 import type { Json } from '../scim/schema/validate.ts';
 import { fold } from '../scim/values.ts';
-import type { Repo } from '../store/types.ts';
+import type { UniqueNames } from '../store/types.ts';
 import { quoted, setting } from './policies.ts';
 import type { ScimContext } from './resources.ts';
 
@@ -18,7 +18,7 @@ export const GROUP_NAMES_UNIQUE = 'groups.displayName.unique';
  * Refuses (409 uniqueness) a group write whose displayName another group of the tenant holds. A
  * write that keeps the name (in any case) is never refused, so existing duplicates stay writable.
  */
-export async function checkGroupDisplayName(tx: Repo, ctx: ScimContext, data: Json, previous: Json | undefined, id: string): Promise<void> {
+export async function checkGroupDisplayName(tx: UniqueNames, ctx: ScimContext, data: Json, previous: Json | undefined, id: string): Promise<void> {
   if (setting(ctx.settings, GROUP_NAMES_UNIQUE, 'true') !== 'true') return;
   const name = data.displayName;
   if (typeof name !== 'string') return;

@@ -4,7 +4,7 @@
  */
 import { detectIdp, type DetectionInput } from '../scim/quirks/detect.ts';
 import { isIdpProfile, type IdpProfile } from '../scim/quirks/types.ts';
-import type { Repo, ScimClient } from '../store/types.ts';
+import type { Directory, ScimClient } from '../store/types.ts';
 
 export interface ClientProfile {
   readonly profile: IdpProfile;
@@ -22,7 +22,7 @@ export function profileOf(client: ScimClient): ClientProfile {
  * Looks at a request of an unpinned client; when it reveals a (different) IdP, records that on the
  * client and returns the updated client. A failure to record never fails the request.
  */
-export async function observeClient(repo: Repo, client: ScimClient, input: DetectionInput, onError: (e: unknown) => void = () => undefined): Promise<ScimClient> {
+export async function observeClient(repo: Directory, client: ScimClient, input: DetectionInput, onError: (e: unknown) => void = () => undefined): Promise<ScimClient> {
   if (client.idp) return client;
   const found = detectIdp(input);
   if (!found || found.idp === client.detectedIdp) return client;

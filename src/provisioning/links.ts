@@ -9,7 +9,7 @@
  * leaves only the latest token working.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Repo, UserLink } from '../store/types.ts';
+import type { Links, UserLink } from '../store/types.ts';
 import { hashToken } from './tokens.ts';
 
 export const DEFAULT_LINK_TTL_MS = 7 * 86_400_000;
@@ -32,7 +32,7 @@ export const LINK_PATHS: readonly string[] = Object.values(PATHS);
  * token is minted for it. Returns the link's id.
  */
 export async function createLink(
-  repo: Repo,
+  repo: Links,
   link: { tenantId: string; userId: string; kind: UserLink['kind']; email: string; origin: string; ttlMs: number; now: Date },
 ): Promise<string> {
   const id = randomUUID();
@@ -49,7 +49,7 @@ export async function createLink(
  * Mints a fresh token for an unused link, valid for the link's time to live from `now`. Undefined
  * when the link is gone or was used or retired meanwhile (accepted, replaced, the user deleted).
  */
-export async function mintToken(repo: Repo, linkId: string, now: Date): Promise<IssuedLink | undefined> {
+export async function mintToken(repo: Links, linkId: string, now: Date): Promise<IssuedLink | undefined> {
   const link = await repo.linkById(linkId);
   if (!link || link.usedAt) return undefined;
   const ttlMs = Math.max(0, Date.parse(link.expiresAt) - Date.parse(link.createdAt)) || DEFAULT_LINK_TTL_MS;
@@ -63,7 +63,7 @@ export async function mintToken(repo: Repo, linkId: string, now: Date): Promise<
 export type LinkState = 'valid' | 'unknown' | 'used' | 'expired';
 
 /** Finds a link by its token and says whether it can still be used. */
-export async function lookupLink(repo: Repo, token: string, kind: UserLink['kind'], now: Date): Promise<{ state: LinkState; link?: UserLink }> {
+export async function lookupLink(repo: Links, token: string, kind: UserLink['kind'], now: Date): Promise<{ state: LinkState; link?: UserLink }> {
   if (token.length > 200) return { state: 'unknown' };
   const link = await repo.linkByHash(hashToken(token));
   if (!link || link.kind !== kind) return { state: 'unknown' };

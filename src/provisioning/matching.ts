@@ -13,7 +13,7 @@ import type { StoredResource } from '../scim/resource.ts';
 import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { SCIMD_USER_URN } from '../scim/urns.ts';
-import type { Repo } from '../store/types.ts';
+import type { Resources } from '../store/types.ts';
 
 export const IDENTITY_MATCH = 'identity.match';
 
@@ -23,14 +23,14 @@ export interface Match {
   readonly by: string;
 }
 
-async function onlyMatch(repo: Repo, tenantId: string, schema: ResourceSchema, filter: Filter): Promise<StoredResource | undefined> {
+async function onlyMatch(repo: Resources, tenantId: string, schema: ResourceSchema, filter: Filter): Promise<StoredResource | undefined> {
   // A tree, not filter text: the values are the client's and may be longer than a client filter may be.
   const bound = bindFilter(filter, schema);
   const page = await repo.queryResources(tenantId, { types: [schema.name], filters: new Map([[schema.name, bound]]), startIndex: 1, count: 2 });
   return page.total === 1 ? page.resources[0] : undefined;
 }
 
-export async function findMatch(repo: Repo, tenantId: string, schema: ResourceSchema, data: Json): Promise<Match | undefined> {
+export async function findMatch(repo: Resources, tenantId: string, schema: ResourceSchema, data: Json): Promise<Match | undefined> {
   const tries: [string, Filter][] = [];
   if (typeof data.externalId === 'string') tries.push(['externalId', eq('externalId', data.externalId)]);
   if (schema.name === 'User') {

@@ -1,5 +1,5 @@
 /** Group membership changes that start from the user's side (IDP-QUIRKS row 23). */
-import type { Repo } from '../store/types.ts';
+import type { Membership, Resources } from '../store/types.ts';
 import type { Cause, Change } from './changes.ts';
 
 /**
@@ -7,7 +7,7 @@ import type { Cause, Change } from './changes.ts';
  * groups of the tenant are skipped and noted. Every group whose members change gets a new version.
  */
 export async function setUserGroups(
-  repo: Repo,
+  repo: Resources & Membership,
   tenantId: string,
   userId: string,
   groupIds: readonly string[],

@@ -3,7 +3,7 @@
  * the response in small batches, so writing the log never delays or fails a SCIM request; a
  * failed batch is dropped and reported to the process log.
  */
-import type { RequestLogEntry, Store } from '../store/types.ts';
+import type { RequestLogEntry, RequestLogStore } from '../store/types.ts';
 
 export interface RequestLogOptions {
   /** Entries older than this are deleted. */
@@ -29,7 +29,7 @@ export class RequestLog {
   dropped = 0;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: RequestLogStore,
     readonly options: RequestLogOptions,
     private readonly onError: (e: unknown) => void = () => undefined,
   ) {}

@@ -17,7 +17,7 @@ import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../scim/schema/context.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
-import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
+import type { Membership, Repo, Resources, Settings, SortSpec, Store } from '../store/types.ts';
 import type { QuirkRun } from '../scim/quirks/run.ts';
 import type { TenantModel } from './tenant-model.ts';
 import { presentedUser, withAppRoles } from './presentation.ts';
@@ -151,7 +151,7 @@ export class ResourceService {
    * `readOnly`: the resources were just read and nothing has written since, so the store's hints
    * hold (a write use case may have changed memberships after its read, and passes false).
    */
-  private async render(repo: Repo, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false): Promise<Json[]> {
+  private async render(repo: Membership, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false): Promise<Json[]> {
     const projections = new Map<ResourceTypeName, Projection>();
     const proj = (type: ResourceTypeName) => {
       let p = projections.get(type);
@@ -183,7 +183,7 @@ export class ResourceService {
     return `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
   }
 
-  private async represent(repo: Repo, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, readOnly = false): Promise<Representation> {
+  private async represent(repo: Membership, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, readOnly = false): Promise<Representation> {
     const [resource] = await this.render(repo, ctx, [r], projection, readOnly);
     return { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
   }
@@ -220,7 +220,7 @@ export class ResourceService {
    * Checks that every new member exists in the tenant, matches its declared type and $ref (or the
    * client's normalisers take those from the member), and is not the group itself.
    */
-  private async checkMembers(repo: Repo, ctx: ScimContext, groupId: string, members: readonly ClaimedMember[]): Promise<Map<string, 'User' | 'Group'>> {
+  private async checkMembers(repo: Membership, ctx: ScimContext, groupId: string, members: readonly ClaimedMember[]): Promise<Map<string, 'User' | 'Group'>> {
     const facts = await repo.memberFacts(ctx.tenantId, groupId, members.map((m) => m.value));
     const claims = memberClaims(ctx);
     for (const m of members) {
@@ -232,7 +232,7 @@ export class ResourceService {
     return facts.types;
   }
 
-  private async currentFor(repo: Repo, ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch: string | undefined): Promise<StoredResource> {
+  private async currentFor(repo: Resources, ctx: ScimContext, type: ResourceTypeName, id: string, ifMatch: string | undefined): Promise<StoredResource> {
     const current = await repo.getResource(ctx.tenantId, type, id, { lock: true });
     if (!current) throw notFound(`${type} ${id} not found`);
     if (ifMatch !== undefined && !etagMatches(ifMatch, current.version)) {
@@ -485,7 +485,7 @@ export class ResourceService {
    * A delta that clears the member list (replace members) becomes the rows that actually change,
    * so replacing the member set with the same set writes nothing and keeps the version.
    */
-  private async minimalDelta(tx: Repo, tenantId: string, groupId: string, delta: MemberDelta, types: Map<string, 'User' | 'Group'>): Promise<MemberDelta> {
+  private async minimalDelta(tx: Membership, tenantId: string, groupId: string, delta: MemberDelta, types: Map<string, 'User' | 'Group'>): Promise<MemberDelta> {
     const members = await tx.membersOf(tenantId, groupId);
     for (const m of members) types.set(m.value, m.type);
     const before = new Set(members.map((m) => m.value));

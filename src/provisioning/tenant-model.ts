@@ -10,7 +10,7 @@ import { parseSchemaDocument } from '../scim/schema/document.ts';
 import { ResourceSchema, SchemaRegistry } from '../scim/schema/registry.ts';
 import type { ResourceTypeDef, SchemaDef } from '../scim/schema/types.ts';
 import { BUILTIN_EXTENSIONS } from '../scim/schema/wire.ts';
-import type { Repo, RoleRule, Tenant, TenantSchema } from '../store/types.ts';
+import type { RoleRule, Tenant, TenantSchema, TenantSchemas } from '../store/types.ts';
 
 export interface TenantModel {
   readonly registry: SchemaRegistry;
@@ -46,7 +46,7 @@ export function bindRoles(rules: readonly RoleRule[], registry: SchemaRegistry):
 export class TenantModels {
   private readonly cache = new Map<string, { version: number; model: TenantModel }>();
 
-  constructor(private readonly store: Repo) {}
+  constructor(private readonly store: TenantSchemas) {}
 
   async forTenant(tenant: Tenant): Promise<TenantModel> {
     const version = tenant.schemaVersion ?? 0;

@@ -10,10 +10,10 @@ import { eq } from '../scim/filter/build.ts';
 import type { ResourceSchema } from '../scim/schema/registry.ts';
 import { isObject, type Json } from '../scim/schema/validate.ts';
 import { fold } from '../scim/values.ts';
-import type { Repo } from '../store/types.ts';
+import type { Resources, UniqueNames } from '../store/types.ts';
 import { quoted } from './policies.ts';
 
-export async function checkExtensionUniqueness(tx: Repo, tenantId: string, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string): Promise<void> {
+export async function checkExtensionUniqueness(tx: Resources & UniqueNames, tenantId: string, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string): Promise<void> {
   for (const ext of schema.extensions) {
     const values = data[ext.id];
     if (!isObject(values)) continue;

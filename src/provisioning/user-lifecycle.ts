@@ -13,7 +13,7 @@ import { isObject, type Json } from '../scim/schema/validate.ts';
 import { SCIMD_USER_URN } from '../scim/urns.ts';
 import { invalidValue, uniqueness } from '../scim/errors.ts';
 import { fold } from '../scim/values.ts';
-import type { Repo } from '../store/types.ts';
+import type { Links, MailOutbox, Resources, UniqueNames } from '../store/types.ts';
 import { createLink, DEFAULT_LINK_ORIGIN } from './links.ts';
 import { invitationMail, validationMail } from './mail-templates.ts';
 import { parseDuration } from './duration.ts';
@@ -58,7 +58,7 @@ export class UserLifecycle {
    * Checks and completes a user about to be stored, inside the write transaction. `previous` is
    * the stored document (undefined on create), whose server-owned attributes `data` already holds.
    */
-  async prepare(tx: Repo, ctx: ScimContext, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string | undefined): Promise<void> {
+  async prepare(tx: Resources & UniqueNames, ctx: ScimContext, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string | undefined): Promise<void> {
     applyUserPolicies(data, ctx.settings, ctx.clientSettings, previous);
     for (const ext of schema.extensions) {
       const v = data[ext.id];
@@ -89,7 +89,7 @@ export class UserLifecycle {
    * other tenant holds, and no tenant can take one a global tenant holds, so the guarantee holds
    * whichever tenant writes first. The detail says "taken" and nothing about the other tenant.
    */
-  private async checkGlobalUserName(tx: Repo, ctx: ScimContext, userName: string): Promise<void> {
+  private async checkGlobalUserName(tx: UniqueNames, ctx: ScimContext, userName: string): Promise<void> {
     const global = setting(ctx.settings, 'userName.scope', 'tenant') === 'global';
     const key = fold(userName);
     // Both writers of one userName take this lock, so on PostgreSQL the second sees the first.
@@ -107,7 +107,7 @@ export class UserLifecycle {
    * The mail is queued in the outbox with the change and sent after commit (mail.ts), so a
    * request that fails sends nothing. Returns how many mails it queued.
    */
-  async written(tx: Repo, ctx: ScimContext, user: StoredResource, previous: Json | undefined): Promise<number> {
+  async written(tx: Links & MailOutbox, ctx: ScimContext, user: StoredResource, previous: Json | undefined): Promise<number> {
     const origin = ctx.origin ?? DEFAULT_LINK_ORIGIN;
     const tenantName = ctx.tenantName ?? 'your organisation';
     const ttlMs = parseDuration(setting(ctx.settings, 'invitation.ttl', '7d')) ?? 7 * 86_400_000;

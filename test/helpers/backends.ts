@@ -1,8 +1,8 @@
 /** The two store adapters, for suites that must hold on both (the store contract). */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openPostgresStore } from '../../src/store/postgres/store.ts';
-import { openSqliteStore } from '../../src/store/sqlite/store.ts';
+import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { freshDatabase } from './postgres.ts';
 import { tempDir } from './server.ts';

@@ -10,7 +10,7 @@ import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts'
 import { fold } from '../../scim/values.ts';
 import type { ResourceQuery } from '../types.ts';
 import { columnFor, INDEXED_VALUES } from './columns.ts';
-import type { Dialect } from './dialect.ts';
+import type { Dialect } from './sql-dialect.ts';
 
 /**
  * A single-valued source: one SQL expression per resource row, already in comparison form

@@ -1,5 +1,5 @@
 import type { AttributeType } from '../../scim/schema/types.ts';
-import type { Dialect } from '../sql/dialect.ts';
+import type { Dialect } from '../sql/sql-dialect.ts';
 
 /** A JSON text extracted from jsonb, cast to the SQL type its attribute has. */
 function typed(expr: string, type: AttributeType): string {

@@ -3,7 +3,7 @@
  * placeholders (the driver numbers them if it must); SQL given to `queryCompiled` comes from
  * compile.ts and already uses the dialect's own placeholders.
  */
-import type { Dialect } from './dialect.ts';
+import type { Dialect } from './sql-dialect.ts';
 
 export type Row = Record<string, unknown>;
 

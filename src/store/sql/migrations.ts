@@ -1,88 +1,62 @@
 /**
- * Schema migrations, applied in order at start-up inside one transaction each. Never edit a
- * released migration; add a new one.
+ * Schema migrations of both databases: one ordered list, applied at start-up in order, each step
+ * inside one transaction. A database records the number of each step it applied
+ * (schema_migrations.version), so:
+ *
+ * - never edit, reorder or remove a released step; add a new one at the end;
+ * - a step is a function of the DdlDialect below: write the SQL once and let `${d.json}`,
+ *   `${d.serialKey}`, `${d.serialRef}` (and, rarely, `d.name`) say what differs. A step that
+ *   returns undefined does not exist in that database (its step numbers skip it).
+ *
+ * To add a step, append to MIGRATIONS:
+ *
+ *     // What the step is for.
+ *     (d) => `
+ *     ALTER TABLE events ADD COLUMN payload ${d.json};
+ *     `,
+ *
+ * History: PostgreSQL support arrived after step 2, so its first step already creates what SQLite
+ * added in step 2, and it has no step 2; its step numbers are SQLite's minus one from there on.
  */
-export const SQLITE_MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE tenants (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL UNIQUE,
-    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
-    created_at TEXT NOT NULL
-  );
-  CREATE TABLE scim_clients (
-    id TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL REFERENCES tenants(id),
-    name TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    revoked_at TEXT,
-    UNIQUE (tenant_id, name)
-  );
-  CREATE TABLE tokens (
-    id TEXT PRIMARY KEY,
-    tenant_id TEXT NOT NULL REFERENCES tenants(id),
-    client_id TEXT NOT NULL REFERENCES scim_clients(id),
-    hash TEXT NOT NULL UNIQUE,
-    prefix TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    expires_at TEXT,
-    revoked_at TEXT,
-    last_used_at TEXT
-  );
-  CREATE INDEX tokens_client ON tokens (client_id);
 
-  -- One table for every resource type, so root-level search is one query and paging is one order.
-  CREATE TABLE resources (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    tenant_id TEXT NOT NULL REFERENCES tenants(id),
-    id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    created TEXT NOT NULL,
-    last_modified TEXT NOT NULL,
-    user_name TEXT,
-    user_name_fold TEXT,
-    external_id TEXT,
-    display_name TEXT,
-    display_name_fold TEXT,
-    -- The attributes as returned, and their search form (case-insensitive strings folded).
-    data TEXT NOT NULL,
-    search TEXT NOT NULL
-  );
-  CREATE UNIQUE INDEX resources_id ON resources (tenant_id, id);
-  CREATE UNIQUE INDEX resources_user_name ON resources (tenant_id, user_name_fold);
-  CREATE INDEX resources_external_id ON resources (tenant_id, type, external_id);
-  CREATE INDEX resources_display_name ON resources (tenant_id, type, display_name_fold);
-  CREATE INDEX resources_type_seq ON resources (tenant_id, type, seq);
+/** What the schema's SQL says differently in each database. */
+export interface DdlDialect {
+  readonly name: 'sqlite' | 'postgres';
+  /** An auto-numbered 64-bit primary key column. */
+  readonly serialKey: string;
+  /** The type of a column referring to such a key. */
+  readonly serialRef: string;
+  /** A JSON document column (SQLite keeps the text, PostgreSQL jsonb). */
+  readonly json: string;
+  /** Follows the `)` of a table that is nothing but its primary key (SQLite stores it without rowid). */
+  readonly withoutRowid: string;
+}
 
-  -- Folded values of multi-valued sub-attributes that clients look up with eq (emails.value).
-  CREATE TABLE resource_values (
-    resource_seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
-    tenant_id TEXT NOT NULL,
-    attr TEXT NOT NULL,
-    value_fold TEXT NOT NULL
-  );
-  CREATE INDEX resource_values_lookup ON resource_values (tenant_id, attr, value_fold);
-  CREATE INDEX resource_values_resource ON resource_values (resource_seq);
+export const SQLITE_DDL: DdlDialect = {
+  name: 'sqlite',
+  serialKey: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+  serialRef: 'INTEGER',
+  json: 'TEXT',
+  withoutRowid: ' WITHOUT ROWID',
+};
 
-  -- Group membership as rows: adding one member to a huge group writes one row.
-  CREATE TABLE group_members (
-    group_seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
-    member_seq INTEGER NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
-    PRIMARY KEY (group_seq, member_seq)
-  ) WITHOUT ROWID;
-  CREATE INDEX group_members_member ON group_members (member_seq, group_seq);
-  `,
-  `
-  ALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
-  ALTER TABLE scim_clients ADD COLUMN idp TEXT;
-  ALTER TABLE scim_clients ADD COLUMN detected_idp TEXT;
-  ALTER TABLE scim_clients ADD COLUMN detected_reason TEXT;
-  ALTER TABLE scim_clients ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+export const POSTGRES_DDL: DdlDialect = {
+  name: 'postgres',
+  serialKey: 'BIGSERIAL PRIMARY KEY',
+  serialRef: 'BIGINT',
+  json: 'JSONB',
+  withoutRowid: '',
+};
 
-  -- The provisioning request log: one row per SCIM request, bodies redacted.
-  CREATE TABLE request_log (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+export type MigrationStep = (d: DdlDialect) => string | undefined;
+
+// Only for the steps written before the list was one (see History above).
+const sqliteOnly = (d: DdlDialect, sql: string) => (d.name === 'sqlite' ? sql : '');
+const postgresOnly = (d: DdlDialect, sql: string) => (d.name === 'postgres' ? sql : '');
+
+/** Created by SQLite's step 2 and PostgreSQL's step 1. */
+const requestLog = (d: DdlDialect) => `  CREATE TABLE request_log (
+    id ${d.serialKey},
     at TEXT NOT NULL,
     tenant_id TEXT,
     tenant_name TEXT,
@@ -100,8 +74,135 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX request_log_tenant ON request_log (tenant_id, id);
   CREATE INDEX request_log_at ON request_log (at);
-  `,
-  `
+`;
+
+/** Step 6: events from before the change log, numbered per tenant in log order (SQLite has no window UPDATE … FROM). */
+const SQLITE_EVENT_BACKFILL = `  UPDATE events SET
+    tenant_seq = (SELECT COUNT(*) FROM events e WHERE e.tenant_id = events.tenant_id AND e.seq <= events.seq),
+    id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
+    resource_type = 'User',
+    actor = CASE type WHEN 'user.restored' THEN 'admin' ELSE 'link' END;`;
+const POSTGRES_EVENT_BACKFILL = `  UPDATE events SET
+    tenant_seq = n.tenant_seq,
+    id = md5(random()::text || clock_timestamp()::text || events.seq::text)::uuid::text,
+    resource_type = 'User',
+    actor = CASE events.type WHEN 'user.restored' THEN 'admin' ELSE 'link' END
+  FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY seq) AS tenant_seq FROM events) AS n
+  WHERE n.seq = events.seq;`;
+
+export const MIGRATIONS: readonly MigrationStep[] = [
+  // 1. Tenants, clients, tokens, resources, their indexed values and group membership (and, in
+  // PostgreSQL, what SQLite adds in step 2).
+  (d) => `
+  CREATE TABLE tenants (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    status TEXT NOT NULL CHECK (status IN ('active', 'disabled')),
+    created_at TEXT NOT NULL${postgresOnly(
+      d,
+      `,
+    settings TEXT NOT NULL DEFAULT '{}'`,
+    )}
+  );
+  CREATE TABLE scim_clients (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,${postgresOnly(
+      d,
+      `
+    idp TEXT,
+    detected_idp TEXT,
+    detected_reason TEXT,
+    settings TEXT NOT NULL DEFAULT '{}',`,
+    )}
+    UNIQUE (tenant_id, name)
+  );
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    client_id TEXT NOT NULL REFERENCES scim_clients(id),
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  CREATE INDEX tokens_client ON tokens (client_id);
+
+${sqliteOnly(
+  d,
+  `  -- One table for every resource type, so root-level search is one query and paging is one order.
+`,
+)}  CREATE TABLE resources (
+    seq ${d.serialKey},
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    last_modified TEXT NOT NULL,
+    user_name TEXT,
+    user_name_fold TEXT,
+    external_id TEXT,
+    display_name TEXT,
+    display_name_fold TEXT,
+${sqliteOnly(
+  d,
+  `    -- The attributes as returned, and their search form (case-insensitive strings folded).
+`,
+)}    data ${d.json} NOT NULL,
+    search ${d.json} NOT NULL
+  );
+  CREATE UNIQUE INDEX resources_id ON resources (tenant_id, id);
+  CREATE UNIQUE INDEX resources_user_name ON resources (tenant_id, user_name_fold);
+  CREATE INDEX resources_external_id ON resources (tenant_id, type, external_id);
+  CREATE INDEX resources_display_name ON resources (tenant_id, type, display_name_fold);
+  CREATE INDEX resources_type_seq ON resources (tenant_id, type, seq);
+
+${sqliteOnly(
+  d,
+  `  -- Folded values of multi-valued sub-attributes that clients look up with eq (emails.value).
+`,
+)}  CREATE TABLE resource_values (
+    resource_seq ${d.serialRef} NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    tenant_id TEXT NOT NULL,
+    attr TEXT NOT NULL,
+    value_fold TEXT NOT NULL
+  );
+  CREATE INDEX resource_values_lookup ON resource_values (tenant_id, attr, value_fold);
+  CREATE INDEX resource_values_resource ON resource_values (resource_seq);
+
+${sqliteOnly(
+  d,
+  `  -- Group membership as rows: adding one member to a huge group writes one row.
+`,
+)}  CREATE TABLE group_members (
+    group_seq ${d.serialRef} NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    member_seq ${d.serialRef} NOT NULL REFERENCES resources(seq) ON DELETE CASCADE,
+    PRIMARY KEY (group_seq, member_seq)
+  )${d.withoutRowid};
+  CREATE INDEX group_members_member ON group_members (member_seq, group_seq);
+${postgresOnly(d, `\n${requestLog(d)}`)}  `,
+
+  // 2. Tenant and client settings, the request log (PostgreSQL has them from step 1).
+  (d) =>
+    d.name === 'postgres'
+      ? undefined
+      : `
+  ALTER TABLE tenants ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE scim_clients ADD COLUMN idp TEXT;
+  ALTER TABLE scim_clients ADD COLUMN detected_idp TEXT;
+  ALTER TABLE scim_clients ADD COLUMN detected_reason TEXT;
+  ALTER TABLE scim_clients ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+
+  -- The provisioning request log: one row per SCIM request, bodies redacted.
+${requestLog(d)}  `,
+
+  // 3. Tenant schemas, role rules, tombstones, mailed links, the mail outbox, the event log.
+  (d) => `
   -- Tenant policies and lifecycle flows (issue: tenant policies).
   ALTER TABLE tenants ADD COLUMN schema_version INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE resources ADD COLUMN password_hash TEXT;
@@ -152,7 +253,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 
   -- Mail waiting to be sent (or kept, without SMTP), written in the transaction that caused it.
   CREATE TABLE mail_outbox (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id ${d.serialKey},
     tenant_id TEXT NOT NULL,
     recipient TEXT NOT NULL,
     subject TEXT NOT NULL,
@@ -168,7 +269,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
 
   -- What the host application is told, in order, per tenant.
   CREATE TABLE events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq ${d.serialKey},
     tenant_id TEXT NOT NULL,
     type TEXT NOT NULL,
     resource_id TEXT,
@@ -177,12 +278,16 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX events_tenant ON events (tenant_id, seq);
   `,
-  `
+
+  // 4. The userName.scope flag beside the settings.
+  () => `
   -- userName.scope = global, kept beside the settings so the uniqueness check is one indexed join.
   ALTER TABLE tenants ADD COLUMN user_names_global INTEGER NOT NULL DEFAULT 0;
   UPDATE tenants SET user_names_global = 1 WHERE settings LIKE '%"userName.scope":"global"%';
   `,
-  `
+
+  // 5. Link ids and origins, the outbox's link and drop reason, tombstone versions and password hashes.
+  () => `
   -- Mailed links get their token only when the mail is sent, so no token is ever stored (only
   -- hashes): the outbox refers to the link, which keeps the origin its URL points at.
   ALTER TABLE user_links ADD COLUMN id TEXT;
@@ -196,12 +301,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE tombstones ADD COLUMN version INTEGER;
   ALTER TABLE tombstones ADD COLUMN password_hash TEXT;
   `,
-  `
+  // 6 (PostgreSQL 5). The change log: event ids, per-tenant gapless sequence, what changed and who caused it.
+  (d) => `
   -- The change log (docs/events.md): every committed change of a User or Group is one row, with a
   -- uuid, the tenant's own gapless sequence (taken from event_counters in the write's transaction),
   -- the resource's type and version, the changed attribute paths (JSON array) and what caused it.
   ALTER TABLE events ADD COLUMN id TEXT;
-  ALTER TABLE events ADD COLUMN tenant_seq INTEGER;
+  ALTER TABLE events ADD COLUMN tenant_seq ${d.serialRef};
   ALTER TABLE events ADD COLUMN resource_type TEXT;
   ALTER TABLE events ADD COLUMN version INTEGER;
   ALTER TABLE events ADD COLUMN paths TEXT;
@@ -209,18 +315,19 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE events ADD COLUMN request_id TEXT;
   ALTER TABLE events ADD COLUMN actor TEXT;
   -- Events from before: numbered per tenant in log order, given ids, and said who caused them.
-  UPDATE events SET
-    tenant_seq = (SELECT COUNT(*) FROM events e WHERE e.tenant_id = events.tenant_id AND e.seq <= events.seq),
-    id = lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(6))),
-    resource_type = 'User',
-    actor = CASE type WHEN 'user.restored' THEN 'admin' ELSE 'link' END;
+${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
   -- The last number each tenant's sequence gave out. Its row is updated as late as possible in a
   -- write transaction, so it is held only until commit and numbers follow commit order.
   CREATE TABLE event_counters (
     tenant_id TEXT PRIMARY KEY,
-    seq INTEGER NOT NULL
+    seq ${d.serialRef} NOT NULL
   );
   INSERT INTO event_counters (tenant_id, seq) SELECT tenant_id, MAX(tenant_seq) FROM events GROUP BY tenant_id;
   `,
 ];
+
+/** The steps that exist in the database of `d`, in order: step n is schema_migrations version n. */
+export function migrationsFor(d: DdlDialect): readonly string[] {
+  return MIGRATIONS.map((step) => step(d)).filter((sql): sql is string => sql !== undefined);
+}

@@ -7,13 +7,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { routedRepo } from '../repo-methods.ts';
+import { routedRepo } from '../routed-repo.ts';
 import type { AuthStamp, Repo, Store } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
-import { SQLITE_MIGRATIONS } from './migrations.ts';
-import { SqlRepo } from '../sql/repo.ts';
-import { SqliteDriver } from './driver.ts';
+import { migrationsFor, SQLITE_DDL } from '../sql/migrations.ts';
+import { sqlRepo } from '../sql/sql-repo.ts';
+import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
@@ -25,6 +25,8 @@ export function mapSqliteError(e: unknown): unknown {
   if (typeof code === 'string' && UNAVAILABLE.test(code)) return new StoreUnavailable(`database unavailable (${code})`, e);
   return e;
 }
+
+const SQLITE_MIGRATIONS = migrationsFor(SQLITE_DDL);
 
 export function migrate(db: Connection): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
@@ -54,8 +56,8 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     writer.close();
     throw e;
   }
-  const writeRepo = new SqlRepo(new SqliteDriver(writer));
-  const readRepo = reader === writer ? writeRepo : new SqlRepo(new SqliteDriver(reader));
+  const writeRepo = sqlRepo(new SqliteDriver(writer));
+  const readRepo = reader === writer ? writeRepo : sqlRepo(new SqliteDriver(reader));
   let closed = false;
 
   /**
@@ -80,11 +82,11 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
   // processes' commits show in the writer's data_version, which only they change.
   let authCommits = 0;
   const afterBatch = () => {
-    if (!writeRepo.touchedAuth) return;
-    writeRepo.touchedAuth = false;
+    if (!writeRepo.auth.touched) return;
+    writeRepo.auth.touched = false;
     authCommits++;
   };
-  const committer = new GroupCommitter(writer, writeRepo as Repo, { begin, mapError: mapSqliteError, afterBatch });
+  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapSqliteError, afterBatch });
   // PRAGMA data_version starts a read transaction (two lock syscalls), so its value is reused for
   // the rest of the event-loop turn: another process's commit is seen from the next turn on.
   const dataVersion = writer.prepare('PRAGMA data_version').pluck();

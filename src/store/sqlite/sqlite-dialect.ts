@@ -1,4 +1,4 @@
-import type { Dialect } from '../sql/dialect.ts';
+import type { Dialect } from '../sql/sql-dialect.ts';
 
 /** SQLite's JSON1 functions over the search form (TEXT holding JSON). */
 export const sqliteDialect: Dialect = {

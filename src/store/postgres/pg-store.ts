@@ -5,13 +5,13 @@
  * starting together never race. Connection failures surface as StoreUnavailable (HTTP 503).
  */
 import pg from 'pg';
-import { routedRepo } from '../repo-methods.ts';
-import { SqlRepo } from '../sql/repo.ts';
+import { routedRepo } from '../routed-repo.ts';
+import { migrationsFor, POSTGRES_DDL } from '../sql/migrations.ts';
+import { sqlRepo, type SqlRepo } from '../sql/sql-repo.ts';
 import type { Repo, Store } from '../types.ts';
 import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
-import { PgDriver } from './driver.ts';
-import { POSTGRES_MIGRATIONS } from './migrations.ts';
+import { PgDriver } from './pg-driver.ts';
 
 export interface PostgresOptions {
   readonly poolSize?: number;
@@ -30,6 +30,7 @@ const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout ex
 // saw the member, the foreign key check no longer does). On retry the service sees it is gone.
 const RETRYABLE = new Set(['40001', '40P01', '23503']);
 const MIGRATION_LOCK = 7_261_843;
+const POSTGRES_MIGRATIONS = migrationsFor(POSTGRES_DDL);
 
 export function mapPgError(e: unknown): unknown {
   if (e instanceof UniqueViolation || e instanceof StoreUnavailable || e instanceof ValueTooLarge) return e;
@@ -89,11 +90,14 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     await pool.end();
     throw mapPgError(e);
   }
-  const readRepo = new SqlRepo(new PgDriver(pool));
+  const readRepo = sqlRepo(new PgDriver(pool));
   let closed = false;
   // This process's committed writes to authentication data. Other replicas' writes do not show here:
   // caches bound their age by time (AuthStamp.crossProcess false).
   let authCommits = 0;
+  // The ports over each pooled connection, made when it first runs a transaction: a transaction
+  // has its connection to itself, so they are never shared by two at once.
+  const txRepos = new WeakMap<pg.PoolClient, SqlRepo>();
 
   async function attempt<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -103,12 +107,14 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       throw mapPgError(e);
     }
     let broken: Error | undefined;
-    const repo = new SqlRepo(new PgDriver(client));
+    let repo = txRepos.get(client);
+    if (!repo) txRepos.set(client, (repo = sqlRepo(new PgDriver(client))));
+    repo.auth.touched = false;
     try {
       await client.query('BEGIN');
-      const result = await fn(repo);
+      const result = await fn(repo.repo);
       await client.query('COMMIT');
-      if (repo.touchedAuth) authCommits++;
+      if (repo.auth.touched) authCommits++;
       return result;
     } catch (e) {
       try {

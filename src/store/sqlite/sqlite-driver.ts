@@ -1,8 +1,8 @@
 /** The Driver over one better-sqlite3 connection (synchronous inside). */
 import type Database from 'better-sqlite3';
-import type { Driver, Row } from '../sql/driver.ts';
+import type { Driver, Row } from '../sql/sql-driver.ts';
 import type { Connection } from './connection.ts';
-import { sqliteDialect } from './dialect.ts';
+import { sqliteDialect } from './sqlite-dialect.ts';
 
 const named = (params: readonly unknown[]) => Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
 

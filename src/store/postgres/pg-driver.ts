@@ -1,7 +1,7 @@
 /** The Driver over node-postgres (a pool, or one client inside a transaction). */
 import type { Pool, PoolClient } from 'pg';
-import type { Driver, Row } from '../sql/driver.ts';
-import { postgresDialect } from './dialect.ts';
+import type { Driver, Row } from '../sql/sql-driver.ts';
+import { postgresDialect } from './pg-dialect.ts';
 
 /** `?` placeholders → `$1, $2, …` (scimd's SQL has no other question marks). */
 function numbered(sql: string): string {

@@ -1,0 +1,61 @@
+/** The change log: every committed change of a User or Group, and the policy events, in order. */
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { Json } from '../../scim/schema/validate.ts';
+import type { Port } from './port.ts';
+
+/** Who caused a change: a SCIM client (`clientId`), an operator (CLI, admin API), or a user following a mailed link. */
+export type EventActor = 'scim' | 'admin' | 'link';
+
+/**
+ * One entry of the change log the host application reads (docs/events.md has the catalogue):
+ * every committed change of a User or Group is one event, written in the write's own transaction
+ * by provisioning/changes.ts. Fields marked optional are absent only where the docs say so.
+ */
+export interface ScimdEvent {
+  /** Position in the whole log (all tenants), for `scimd events list --after`; not the feed's cursor. */
+  readonly seq?: number;
+  /** A uuid, the same wherever the event is delivered (set when stored). */
+  readonly id?: string;
+  /** The tenant's sequence: 1, 2, 3 … with no gaps, in commit order (set when stored). */
+  readonly tenantSeq?: number;
+  readonly tenantId: string;
+  /** user.created, user.updated, …, group.member.added, user.invitation.accepted … */
+  readonly type: string;
+  readonly resourceType?: ResourceTypeName;
+  readonly resourceId?: string;
+  /** The resource's version after the change (for a delete, the version it had). */
+  readonly version?: number;
+  /** The attribute paths whose values the change altered (updates, reactivations, policy events). */
+  readonly paths?: readonly string[];
+  readonly at: string;
+  /** The SCIM client whose request caused the change (actor scim). */
+  readonly clientId?: string;
+  /** The id of the HTTP request that caused it (Fastify's request id), when there was one. */
+  readonly requestId?: string;
+  readonly actor?: EventActor;
+  /** Details of the type: the member of a member event, the address of a policy event … */
+  readonly data: Json;
+}
+
+export interface EventLogReads {
+  events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]>;
+  /** The tenant's events after `afterTenantSeq` in its sequence, in order. */
+  tenantEvents(tenantId: string, afterTenantSeq: number, limit: number): Promise<ScimdEvent[]>;
+}
+
+export interface EventLogWrites {
+  /** Appends one event, numbered from the tenant's sequence (recordChange takes numbers for many at once). */
+  appendEvent(e: ScimdEvent): Promise<void>;
+  /**
+   * Takes the next `count` numbers of the tenant's event sequence and answers the first. The
+   * counter row stays locked until commit, so numbers are gapless and follow commit order: call it
+   * as late as possible in the transaction, right before insertEvents.
+   */
+  takeEventSeqs(tenantId: string, count: number): Promise<number>;
+  /** Writes events that carry their `id` and `tenantSeq`, many rows to a statement. */
+  insertEvents(events: readonly ScimdEvent[]): Promise<void>;
+}
+
+export interface EventLog extends EventLogReads, EventLogWrites {}
+
+export type EventLogPort = Port<EventLogReads, EventLogWrites>;

@@ -1,0 +1,34 @@
+/**
+ * The Repo a Store offers outside a transaction, made from the ports' own split: every read goes
+ * to the reader (a reader connection, a pool) with its errors mapped; every write runs in a
+ * transaction of its own. Built once per store: each call is one closure, no lookup by name.
+ */
+import type { Method, Methods, Port, Repo, RepoReads, RepoWrites } from './types.ts';
+
+/** A copy of `methods` in which each method is what `wrap` makes of it (same name, same signature). */
+function mapMethods<T extends Methods<T>>(methods: T, wrap: (name: keyof T & string, method: Method) => Method): T {
+  const out = {} as Record<keyof T, Method>;
+  for (const [name, method] of Object.entries(methods) as [keyof T & string, Method][]) out[name] = wrap(name, method);
+  return out as T;
+}
+
+/**
+ * A Repo whose reads run on `ports.reads`, whose writes each run (by name) in a transaction of
+ * `transaction`, and whose every error passes through `mapError` (the transaction maps its own).
+ */
+export function routedRepo(ports: Port<RepoReads, RepoWrites>, transaction: <T>(fn: (tx: Repo) => Promise<T>) => Promise<T>, mapError: (e: unknown) => unknown): Repo {
+  const reads = mapMethods(ports.reads, (_name, read) => async (...args) => {
+    try {
+      return await read(...args);
+    } catch (e) {
+      throw mapError(e);
+    }
+  });
+  const writes = mapMethods(ports.writes, (name) => (...args) =>
+    transaction((tx) => {
+      const write: Method = tx[name];
+      return write(...args);
+    }),
+  );
+  return { ...reads, ...writes };
+}

@@ -1,0 +1,85 @@
+/** The EventLog port in SQL: the events table and each tenant's sequence counter (event_counters). */
+import { randomUUID } from 'node:crypto';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { Json } from '../../scim/schema/validate.ts';
+import type { EventActor, EventLogPort, ScimdEvent } from '../types.ts';
+import { chunks, json, marks, one, opt } from './rows.ts';
+import type { Driver, Row } from './sql-driver.ts';
+
+const COLUMNS = ['id', 'tenant_id', 'tenant_seq', 'type', 'resource_type', 'resource_id', 'version', 'paths', 'at', 'client_id', 'request_id', 'actor', 'data'] as const;
+/** Events to an INSERT statement. */
+const BATCH = 250;
+
+function eventFromRow(r: Row): ScimdEvent {
+  return {
+    seq: Number(r.seq),
+    ...(opt(r.id) ? { id: r.id as string } : {}),
+    ...(r.tenant_seq === null || r.tenant_seq === undefined ? {} : { tenantSeq: Number(r.tenant_seq) }),
+    tenantId: r.tenant_id as string,
+    type: r.type as string,
+    ...(opt(r.resource_type) ? { resourceType: r.resource_type as ResourceTypeName } : {}),
+    ...(opt(r.resource_id) ? { resourceId: r.resource_id as string } : {}),
+    ...(r.version === null || r.version === undefined ? {} : { version: Number(r.version) }),
+    ...(opt(r.paths) ? { paths: json(r.paths) as string[] } : {}),
+    at: r.at as string,
+    ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
+    ...(opt(r.request_id) ? { requestId: r.request_id as string } : {}),
+    ...(opt(r.actor) ? { actor: r.actor as EventActor } : {}),
+    data: json(r.data) as Json,
+  };
+}
+
+function rowValues(e: ScimdEvent): unknown[] {
+  if (e.id === undefined || e.tenantSeq === undefined) throw new Error('insertEvents: an event needs its id and tenantSeq');
+  return [
+    e.id,
+    e.tenantId,
+    e.tenantSeq,
+    e.type,
+    e.resourceType ?? null,
+    e.resourceId ?? null,
+    e.version ?? null,
+    e.paths === undefined ? null : JSON.stringify(e.paths),
+    e.at,
+    e.clientId ?? null,
+    e.requestId ?? null,
+    e.actor ?? null,
+    JSON.stringify(e.data),
+  ];
+}
+
+export function sqlEventLog(db: Driver): EventLogPort {
+  const writes: EventLogPort['writes'] = {
+    async appendEvent(e) {
+      const tenantSeq = await writes.takeEventSeqs(e.tenantId, 1);
+      await writes.insertEvents([{ ...e, id: e.id ?? randomUUID(), tenantSeq }]);
+    },
+
+    /** One upsert: the counter row is created with the tenant's first event. */
+    async takeEventSeqs(tenantId, count) {
+      const row = await one(db, 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq', [tenantId, count]);
+      return Number(row!.seq) - count + 1;
+    },
+
+    async insertEvents(events) {
+      const row = `(${marks(COLUMNS.length)})`;
+      for (const part of chunks(events, BATCH)) {
+        await db.execute(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${part.map(() => row).join(', ')}`, part.flatMap(rowValues));
+      }
+    },
+  };
+  return {
+    reads: {
+      async events(q) {
+        const t = q.tenantId ?? null;
+        const rows = await db.query('SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND seq > ? ORDER BY seq LIMIT ?', [t, t, q.afterSeq ?? 0, q.limit]);
+        return rows.map(eventFromRow);
+      },
+      async tenantEvents(tenantId, afterTenantSeq, limit) {
+        const rows = await db.query('SELECT * FROM events WHERE tenant_id = ? AND tenant_seq > ? ORDER BY tenant_seq LIMIT ?', [tenantId, afterTenantSeq, limit]);
+        return rows.map(eventFromRow);
+      },
+    },
+    writes,
+  };
+}

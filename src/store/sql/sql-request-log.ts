@@ -1,0 +1,87 @@
+/** The RequestLogStore port in SQL: the request_log table. */
+import type { RequestLogEntry, RequestLogStorePort } from '../types.ts';
+import { chunks, json, marks, one, opt } from './rows.ts';
+import type { Driver, Row } from './sql-driver.ts';
+
+function logFromRow(r: Row): RequestLogEntry {
+  return {
+    id: Number(r.id),
+    at: r.at as string,
+    method: r.method as string,
+    path: r.path as string,
+    status: Number(r.status),
+    durationMs: Number(r.duration_ms),
+    notes: json(r.notes) as string[],
+    ...(opt(r.tenant_id) ? { tenantId: r.tenant_id as string } : {}),
+    ...(opt(r.tenant_name) ? { tenantName: r.tenant_name as string } : {}),
+    ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
+    ...(opt(r.client_name) ? { clientName: r.client_name as string } : {}),
+    ...(opt(r.idp) ? { idp: r.idp as string } : {}),
+    ...(opt(r.scim_type) ? { scimType: r.scim_type as string } : {}),
+    ...(opt(r.request_body) ? { requestBody: r.request_body as string } : {}),
+    ...(opt(r.response_body) ? { responseBody: r.response_body as string } : {}),
+  };
+}
+
+export function sqlRequestLog(db: Driver): RequestLogStorePort {
+  return {
+    reads: {
+      async requestLog(q) {
+        const t = q.tenantId ?? null;
+        const min = q.minStatus ?? null;
+        const max = q.maxStatus ?? null;
+        const after = q.afterId ?? null;
+        const rows = await db.query(
+          `SELECT * FROM request_log
+           WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS INTEGER) IS NULL OR status >= ?) AND (CAST(? AS INTEGER) IS NULL OR status <= ?) AND (CAST(? AS INTEGER) IS NULL OR id > ?)
+           ORDER BY id DESC LIMIT ?`,
+          [t, t, min, min, max, max, after, after, q.limit],
+        );
+        return rows.map(logFromRow);
+      },
+
+      async requestLogEntry(id) {
+        const r = await one(db, 'SELECT * FROM request_log WHERE id = ?', [id]);
+        return r && logFromRow(r);
+      },
+    },
+
+    writes: {
+      /** Rows go in 50 to a statement: a batch of the log is written in a few statements, not one per entry. */
+      async appendRequestLog(entries) {
+        for (const part of chunks(entries, 50)) {
+          const params: unknown[] = [];
+          for (const e of part) {
+            params.push(
+              e.at,
+              e.tenantId ?? null,
+              e.tenantName ?? null,
+              e.clientId ?? null,
+              e.clientName ?? null,
+              e.idp ?? null,
+              e.method,
+              e.path,
+              e.status,
+              e.scimType ?? null,
+              Math.round(e.durationMs),
+              JSON.stringify(e.notes),
+              e.requestBody ?? null,
+              e.responseBody ?? null,
+            );
+          }
+          const row = `(${marks(14)})`;
+          await db.execute(
+            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
+             VALUES ${Array.from({ length: part.length }, () => row).join(', ')}`,
+            params,
+          );
+        }
+      },
+
+      async pruneRequestLog(before, keep) {
+        await db.execute('DELETE FROM request_log WHERE at < ?', [before]);
+        await db.execute('DELETE FROM request_log WHERE id <= (SELECT id FROM request_log ORDER BY id DESC LIMIT 1 OFFSET ?)', [keep]);
+      },
+    },
+  };
+}
