@@ -74,7 +74,8 @@ async function client(prefix: string, idp: IdpProfile | undefined, settings: Rec
 }
 
 async function nextRow(clientId: string, afterId: number): Promise<RequestLogEntry> {
-  const { requestLog, store } = s.running.services;
+  const { requestLog } = s.running.services;
+  const { store } = s.running;
   for (let attempt = 0; attempt < 500; attempt++) {
     await requestLog.flush();
     const mine = (await store.requestLog({ afterId, limit: 1000 })).filter((r) => r.clientId === clientId);

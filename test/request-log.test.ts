@@ -133,7 +133,8 @@ describe('scimd log: a run of requests as the operator sees it', () => {
     expect(await s.request('PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'password', value: PASSWORDS[2] })), 200);
     expect(await s.request('POST', '/Users', user('log-bob'), as(otherToken)), 201);
 
-    const { requestLog, store } = s.running.services;
+    const { requestLog } = s.running.services;
+    const { store } = s.running;
     await until('all ten requests in the log', async () => {
       await requestLog.flush();
       rows = (await store.requestLog({ limit: 100 })).reverse();
@@ -267,7 +268,8 @@ describe('scimd log: a run of requests as the operator sees it', () => {
   });
 
   it('no row and no byte of the database files holds a password or bearer token used', async () => {
-    const { requestLog, store } = s.running.services;
+    const { requestLog } = s.running.services;
+    const { store } = s.running;
     await requestLog.flush();
     const all = await store.requestLog({ limit: 10_000 });
     assert.ok(all.length >= 11);
@@ -333,7 +335,8 @@ describe('request log retention', () => {
     const srv = await startTestServer({ requestLogRows: 5 });
     try {
       for (let i = 0; i < 12; i++) assert.equal((await srv.request('GET', `/Users/prune-${i}`)).status, 404);
-      const { requestLog, store } = srv.running.services;
+      const { requestLog } = srv.running.services;
+      const { store } = srv.running;
       let newest: RequestLogEntry[] = [];
       await until('the last request logged', async () => {
         await requestLog.flush();
@@ -366,7 +369,8 @@ describe('a request log that cannot be written', () => {
   it('never fails a SCIM request: with request_log dropped under the server, requests still succeed', async () => {
     const srv = await startTestServer();
     try {
-      const { requestLog, store } = srv.running.services;
+      const { requestLog } = srv.running.services;
+      const { store } = srv.running;
       assert.equal((await srv.request('POST', '/Users', user('before-drop'))).status, 201);
       await until('the first request logged', async () => {
         await requestLog.flush();

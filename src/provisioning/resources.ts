@@ -17,8 +17,7 @@ import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
 import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
-import type { QuirkRun } from '../scim/quirks/run.ts';
-import type { TenantModel } from './tenant-model.ts';
+import type { Session } from './session.ts';
 import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
@@ -31,24 +30,8 @@ import { knownInNoGroup } from '../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
 
-export interface ScimContext {
-  readonly tenantId: string;
-  /** Base URL of the SCIM endpoint the client called (for meta.location and $ref). */
-  readonly baseUrl: string;
-  /** The tenant's settings (identity.match, …). */
-  readonly settings?: Settings;
-  /** The calling client's IdP normalisers for this request. */
-  readonly quirks?: QuirkRun;
-  /** Where the core notes what it ignored (unknown or read-only input), for the request log. */
-  readonly notes?: string[];
-  /** The tenant's schemas (with its extensions) and role rules; the RFC defaults when absent. */
-  readonly model?: TenantModel;
-  readonly tenantName?: string;
-  /** The calling client's settings (name.formattedIncluded, …). */
-  readonly clientSettings?: Settings;
-  /** scheme://host[:port] for links sent by mail. */
-  readonly origin?: string;
-}
+/** What every use case takes: the request's session (session.ts), with every field set. */
+export type ScimContext = Session;
 
 /** What a write leaves behind, without the resource body. */
 export interface Written {
@@ -90,7 +73,7 @@ interface Tally {
 }
 
 /** The client's answer to members whose claimed type or $ref disagrees with the member (its normalisers'). */
-const memberClaims = (ctx: ScimContext): MemberClaims | undefined => (ctx.quirks ? (why) => ctx.quirks!.member(why) : undefined);
+const memberClaims = (ctx: ScimContext): MemberClaims => (why) => ctx.quirks.member(why);
 
 const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.attributes.find((a) => a.name === 'members')!;
 
@@ -119,7 +102,6 @@ export class ResourceService {
   private inbound(ctx: ScimContext, schema: ResourceSchema, raw: unknown, id?: string): unknown {
     const isGroup = schema.name === 'Group';
     checkResourceBody(raw, isGroup, this.input);
-    if (!ctx.quirks) return raw;
     const body = ctx.quirks.resource(raw, schema, id);
     checkResourceBody(body, isGroup, this.input);
     return body;
@@ -127,7 +109,7 @@ export class ResourceService {
 
   /** The resource schema of `type` for the context's tenant (its extensions included). */
   schema(ctx: ScimContext, type: ResourceTypeName): ResourceSchema {
-    return (ctx.model?.registry ?? this.registry).resource(type);
+    return ctx.model.registry.resource(type);
   }
 
   // Rendering
@@ -149,7 +131,7 @@ export class ResourceService {
     // Role rules may test group membership (groups.display eq "Admins"), so with rules the groups
     // are loaded even when the projection leaves them out of the answer. A user the store read as a
     // member of no group has no User.groups to look up.
-    const needGroups = (ctx.model?.roles.length ?? 0) > 0 || proj('User').includes('groups');
+    const needGroups = ctx.model.roles.length > 0 || proj('User').includes('groups');
     const userIds = resources.filter((r) => r.type === 'User' && needGroups && !(readOnly && knownInNoGroup(r))).map((r) => r.id);
     const groups = userIds.length ? await repo.groupsOf(ctx.tenantId, userIds) : new Map();
     const out: Json[] = [];
@@ -158,7 +140,7 @@ export class ResourceService {
       const members = r.type === 'Group' && p.includes('members') ? await repo.membersOf(ctx.tenantId, r.id) : undefined;
       const shown = r.type === 'User' ? { ...r, data: presentedUser(r.data) } : r;
       const doc = renderResource(shown, this.schema(ctx, r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
-      if (r.type === 'User' && ctx.model?.roles.length) withAppRoles(doc, ctx.model.roles);
+      if (r.type === 'User' && ctx.model.roles.length) withAppRoles(doc, ctx.model.roles);
       out.push(p.apply(doc));
     }
     return out;
@@ -174,7 +156,7 @@ export class ResourceService {
   }
 
   private note(ctx: ScimContext, notes: Notes): void {
-    for (const n of notes.ignored) ctx.notes?.push(`ignored: ${n}`);
+    for (const n of notes.ignored) ctx.notes.push(`ignored: ${n}`);
   }
 
   // Input
@@ -249,10 +231,10 @@ export class ResourceService {
     const tally: Tally = { mail: 0 };
     const result = await this.store.transaction(async (tx) => {
       tally.mail = 0;
-      if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
+      if (ctx.settings[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
-          ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
+          ctx.notes.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
           const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
           await this.followUps(tx, ctx, next.id);
           return { ...(await this.represent(tx, ctx, next, projection)), adopted: true };
@@ -288,7 +270,7 @@ export class ResourceService {
 
   /** The hash to store for a password, when the tenant keeps them (passwords = hash). */
   private async passwordHashFor(ctx: ScimContext, password: string | undefined): Promise<string | undefined> {
-    if (password === undefined || ctx.settings?.passwords !== 'hash') return undefined;
+    if (password === undefined || ctx.settings.passwords !== 'hash') return undefined;
     return hashPassword(password);
   }
 
@@ -356,8 +338,8 @@ export class ResourceService {
 
   /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
   private async followUps(tx: Repo, ctx: ScimContext, userId: string): Promise<void> {
-    for (const f of ctx.quirks?.followUps ?? []) {
-      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m));
+    for (const f of ctx.quirks.followUps) {
+      if (f.kind === 'userGroups') await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes.push(m));
     }
   }
 
@@ -398,7 +380,7 @@ export class ResourceService {
     const result = await this.store.transaction(async (tx) => {
       tally.mail = 0;
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
-      const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
+      const body = ctx.quirks.patch(raw, schema, id, current.data);
       const ops = parsePatchRequest(body, schema, this.limits.patch);
       let members;
       if (type === 'Group') {
@@ -453,12 +435,12 @@ export class ResourceService {
     await this.store.transaction(async (tx) => {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const at = this.now().toISOString();
-      if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
+      if (type === 'User' && ctx.settings['deprovision.delete'] === 'tombstone') {
         const password = await tx.passwordHash(ctx.tenantId, String(current.data.userName));
         await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version, ...(password ? { passwordHash: password.hash } : {}) });
         // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
         await tx.retireLinks(ctx.tenantId, id, undefined, at);
-        ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+        ctx.notes.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
       } else if (type === 'User') {
         await tx.deleteLinks(ctx.tenantId, id);
       }
@@ -494,7 +476,7 @@ export class ResourceService {
 
   /** GET with filter, POST /.search (RFC 7644 §3.4.2, §3.4.3): a ListResponse. */
   async search(ctx: ScimContext, types: readonly ResourceTypeName[], req: ListRequest): Promise<Json> {
-    const filterText = req.filter !== undefined && ctx.quirks ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(ctx, t))) : req.filter;
+    const filterText = req.filter !== undefined ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(ctx, t))) : req.filter;
     const filters = filterText !== undefined ? this.bindFilters(ctx, filterText, types) : undefined;
     const sort = req.sortBy !== undefined ? this.sortSpecs(ctx, req.sortBy, req.descending, types) : undefined;
     const page = await this.store.queryResources(ctx.tenantId, {

@@ -61,7 +61,7 @@ export async function logRows(s: TestServer, clientName: string, expected: numbe
   let rows: RequestLogEntry[] = [];
   for (let attempt = 0; attempt < 100; attempt++) {
     await services.requestLog.flush();
-    rows = (await services.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
+    rows = (await s.running.store.requestLog({ limit: 10_000 })).filter((r) => r.clientName === clientName);
     if (rows.length >= expected) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

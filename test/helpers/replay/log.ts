@@ -27,7 +27,7 @@ export async function logRows(s: TestServer, tenantId: string, clientName: strin
   let mine: RequestLogEntry[] = [];
   for (let attempt = 0; attempt < 200; attempt++) {
     await services.requestLog.flush();
-    all = (await services.store.requestLog({ tenantId, limit: 100_000 })).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+    all = (await s.running.store.requestLog({ tenantId, limit: 100_000 })).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
     mine = all.filter((r) => r.clientName === clientName);
     if (mine.length >= expected) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
