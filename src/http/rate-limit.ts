@@ -8,7 +8,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../provisioning/auth.ts';
 import { ScimError } from '../scim/errors.ts';
-import type { ScimClient } from '../store/types.ts';
+import type { ScimClient } from '../provisioning/auth.ts';
 import { ActiveClients } from './active-clients.ts';
 import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';
 

@@ -4,7 +4,7 @@
  * and If-Match preconditions behave.
  */
 import { randomUUID } from 'node:crypto';
-import { invalidValue, notFound, preconditionFailed, ScimError, uniqueness } from '../scim/errors.ts';
+import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.ts';
 import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../scim/filter/bind.ts';
 import { parseAttrPath, parseFilter, type ParseLimits } from '../scim/filter/parse.ts';
 import type { ListRequest } from '../scim/list.ts';
@@ -16,7 +16,7 @@ import { searchForm } from '../scim/search-form.ts';
 import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
-import type { Repo, Settings, SortSpec, Store } from '../store/types.ts';
+import type { Repo, SortSpec, Store } from '../store/types.ts';
 import type { Session } from './session.ts';
 import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
@@ -24,8 +24,7 @@ import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
-import { quoted } from './policies.ts';
-import { UniqueViolation } from '../store/types.ts';
+import { userNameTaken } from './store-errors.ts';
 import { knownInNoGroup } from '../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
@@ -208,13 +207,6 @@ export class ResourceService {
     return current;
   }
 
-  private uniquenessError(e: unknown, data: Json): unknown {
-    if (e instanceof UniqueViolation && e.attribute === 'userName') {
-      return uniqueness(`userName ${quoted(String(data.userName))} is already taken in this tenant (userName is unique without regard to case)`);
-    }
-    return e;
-  }
-
   // Use cases
 
   /**
@@ -252,7 +244,7 @@ export class ResourceService {
       try {
         await tx.insertResource(ctx.tenantId, r, this.searchOf(ctx, type, data));
       } catch (e) {
-        throw this.uniquenessError(e, data);
+        throw userNameTaken(e, data.userName);
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
@@ -349,7 +341,7 @@ export class ResourceService {
     try {
       ok = await tx.updateResource(ctx.tenantId, next, current.version, this.searchOf(ctx, current.type, data));
     } catch (e) {
-      throw this.uniquenessError(e, data);
+      throw userNameTaken(e, data.userName);
     }
     // The transaction holds the write lock, so the version cannot have moved since the read.
     if (!ok) throw preconditionFailed(`The ${current.type} changed while this request ran; retry`);
