@@ -15,6 +15,7 @@ import { LinkService } from './provisioning/link-service.ts';
 import { TenantAdmin } from './provisioning/tenant-admin.ts';
 import { DEFAULT_REQUEST_LOG, RequestLog } from './provisioning/request-log.ts';
 import { ResourceService } from './provisioning/resources.ts';
+import { sessionOpener } from './provisioning/session.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -81,7 +82,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     models,
     mail,
     links: new LinkService(store, models, opts.now, queued),
-    store,
+    openSession: sessionOpener({ repo: store, models, now: opts.now ?? (() => new Date()) }),
     registry,
     rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
     clientGates: new ClientGates(opts.clientConcurrency ?? DEFAULT_CLIENT_CONCURRENCY),
@@ -123,13 +124,13 @@ export const DEFAULT_CLIENT = 'default';
 
 /** On first start with an empty database: tenant `default`, client `default`, and its token. */
 export async function bootstrap(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {
-  const tenants = await services.store.listTenants();
+  const tenants = await services.admin.listTenants();
   if (tenants.length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
   try {
     await services.admin.createTenant(DEFAULT_TENANT);
   } catch (e) {
     // Replicas starting together on one empty database: another one bootstrapped first.
-    if ((await services.store.listTenants()).length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
+    if ((await services.admin.listTenants()).length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
     throw e;
   }
   const issued = await services.admin.createClient(DEFAULT_TENANT, DEFAULT_CLIENT, bootstrapToken ? { token: bootstrapToken } : {});
@@ -139,6 +140,8 @@ export async function bootstrap(services: Services, bootstrapToken?: string): Pr
 export interface Running {
   readonly app: FastifyInstance;
   readonly services: Services;
+  /** The store the services run on (for tests and embedding hosts; the HTTP layer never sees it). */
+  readonly store: Store;
   /** scheme://host:port the server listens on. */
   readonly origin: string;
   readonly bootstrap: BootstrapResult;
@@ -239,6 +242,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
     return {
       app,
       services,
+      store,
       origin: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
       bootstrap: boot,
       async close() {

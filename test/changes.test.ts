@@ -76,7 +76,7 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
       const all: ScimdEvent[] = [];
       /** The events recorded since the last call, compared in full but for id, sequence and time. */
       async function expectEvents(expected: Seen[], message: string): Promise<void> {
-        const got = await services.store.tenantEvents(tenantId, cursor, 100_000);
+        const got = await s.running.store.tenantEvents(tenantId, cursor, 100_000);
         all.push(...got);
         if (got.length) cursor = got.at(-1)!.tenantSeq!;
         const seen = got.map(({ seq: _s, id: _i, tenantSeq: _t, tenantId: _tid, at: _a, ...e }) => e);
@@ -176,7 +176,7 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
       const registry = defaultRegistry();
       const crowd = Array.from({ length: 600 }, (_, i) => `crowd-${backend}-${String(i).padStart(3, '0')}`);
       const now = new Date().toISOString();
-      await services.store.insertResources(
+      await s.running.store.insertResources(
         tenantId,
         crowd.map((id) => {
           const data = { userName: id };
@@ -218,7 +218,7 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
         many.map((r) => r.status),
         Array(8).fill(201),
       );
-      const raced = await services.store.tenantEvents(tenantId, cursor, 100);
+      const raced = await s.running.store.tenantEvents(tenantId, cursor, 100);
       assert.deepEqual(new Set(raced.map((e) => e.resourceId)), new Set(many.map((r) => r.body.id)));
       assert.equal(new Set(raced.map((e) => e.requestId)).size, 8, 'each with its own request id');
       assert.ok(raced.every((e) => e.type === 'user.created' && e.clientId === idp));
@@ -234,7 +234,7 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
       assert.equal(new Set(all.map((e) => e.requestId).filter(Boolean)).size >= 20, true);
       // The default tenant's sequence is its own.
       await ok(201, 'POST', '/Users', user('elsewhere'), s.token);
-      const other = await services.store.tenantEvents((await services.admin.tenant('default')).id, 0, 10);
+      const other = await s.running.store.tenantEvents((await services.admin.tenant('default')).id, 0, 10);
       assert.deepEqual(
         other.map((e) => [e.tenantSeq, e.type]),
         [[1, 'user.created']],

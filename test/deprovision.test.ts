@@ -137,7 +137,7 @@ describe('deprovision.delete', () => {
     assert.deepEqual(await s.running.services.tenantAdmin.listTombstones('plain'), []);
     await assert.rejects(s.running.services.tenantAdmin.restoreUser('plain', u.body.id), /Tenant 'plain' has no deleted user/);
     assert.equal((await idp('POST', '/Users', user('gone'))).status, 201, 'the userName is free');
-    assert.equal(await s.running.services.store.getResource((await s.running.services.admin.tenant('plain')).id, 'User', u.body.id), undefined, 'the row is gone');
+    assert.equal(await s.running.store.getResource((await s.running.services.admin.tenant('plain')).id, 'User', u.body.id), undefined, 'the row is gone');
     assert.equal((await idp('GET', filter(`title eq "${marker}"`))).body.totalResults, 0);
   });
 
@@ -149,10 +149,10 @@ describe('deprovision.delete', () => {
         const u = await idp('POST', '/Users', user(`invitee-${mode}`, { externalId: `invitee-${mode}@example.com` }));
         assert.equal(u.status, 201, u.text);
         const tenantId = (await s.running.services.admin.tenant(name)).id;
-        const link = await s.running.services.store.latestLink(tenantId, u.body.id, 'invitation');
+        const link = await s.running.store.latestLink(tenantId, u.body.id, 'invitation');
         assert.ok(link && !link.usedAt);
         assert.equal((await idp('DELETE', `/Users/${u.body.id}`)).status, 204);
-        const afterDelete = await s.running.services.store.latestLink(tenantId, u.body.id, 'invitation');
+        const afterDelete = await s.running.store.latestLink(tenantId, u.body.id, 'invitation');
         if (mode === 'tombstone') assert.ok(afterDelete?.usedAt, 'retired: a restored user gets a new invitation');
         else assert.equal(afterDelete, undefined, 'removed with the user');
       } finally {

@@ -120,7 +120,7 @@ describe('email validation (emails.validate = true)', () => {
     assert.equal(without.status, 201, without.text);
     assert.equal(verified(without), undefined, 'nothing to verify');
     const tenantId = (await s.running.services.admin.tenant('saml')).id;
-    assert.equal(await s.running.services.store.latestLink(tenantId, without.body.id, 'validation'), undefined);
+    assert.equal(await s.running.store.latestLink(tenantId, without.body.id, 'validation'), undefined);
   });
 
   it('emails.validate = false (the default): no mail, no emailVerified', async () => {

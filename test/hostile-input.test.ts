@@ -133,7 +133,7 @@ describe('hostile input', () => {
       assert.doesNotMatch(got.text, /polluted/);
       // In the server's own objects, prototype chains included ('in' looks up the chain).
       for (const id of [r.body.id, victim]) {
-        const rec = await s.running.services.store.getResource((await s.running.services.admin.tenant('default')).id, 'User', id);
+        const rec = await s.running.store.getResource((await s.running.services.admin.tenant('default')).id, 'User', id);
         assert.ok(rec);
         assert.equal(Object.getPrototypeOf(rec.data), Object.prototype);
         assert.equal('polluted' in rec.data, false);

@@ -41,7 +41,8 @@ interface Tenant extends ScimTenant {
 /** A fresh tenant with one SCIM client, and `identity.match` set when given. */
 async function tenant(match?: 'adopt' | 'reject'): Promise<Tenant> {
   const name = `idm-${++seq}`;
-  const { admin, store, registry, requestLog } = s.running.services;
+  const { admin, registry, requestLog } = s.running.services;
+  const { store } = s.running;
   const client = await s.scimTenant(name, match ? { 'identity.match': match } : {});
   const t = await admin.tenant(name);
   return {

@@ -205,7 +205,8 @@ describe('group PATCH answers by the client setting groupPatchResponse', () => {
 
   /** `n` users inserted through the store in one statement batch, made members of the group in one delta. */
   async function addStoredMembers(tenantName: string, groupId: string, n: number): Promise<void> {
-    const { admin, store, registry } = s.running.services;
+    const { admin, registry } = s.running.services;
+    const { store } = s.running;
     const tenantId = (await admin.tenant(tenantName)).id;
     const at = new Date().toISOString();
     const items = Array.from({ length: n }, (_, i) => {

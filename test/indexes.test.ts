@@ -19,6 +19,7 @@ import { sqliteDialect } from '../src/store/sqlite/sqlite-dialect.ts';
 import { migrate, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Repo, Store } from '../src/store/types.ts';
 import { PATCH_OP, tempDir } from './helpers/server.ts';
+import { testSession } from './helpers/session.ts';
 
 const registry = defaultRegistry();
 const named = (params: readonly unknown[]) => Object.fromEntries(params.map((v, i) => [`p${i + 1}`, v]));
@@ -96,7 +97,7 @@ describe('one member added to a huge group touches one membership row', () => {
   let store: Store;
   let tenantId: string;
   let groupId: string;
-  const ctx = () => ({ tenantId, baseUrl: 'http://localhost/scim/v2' });
+  const ctx = () => testSession(tenantId);
 
   before(async () => {
     dir = tempDir();

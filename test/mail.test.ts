@@ -179,7 +179,7 @@ describe('mail', () => {
   it('a write that queues no mail leaves the outbox alone (the sender wakes only for mail)', async () => {
     const s = await server(smtp.url, { mailPollMs: 3_600_000 });
     dirs.push(s.dir);
-    const store = s.running.services.store;
+    const store = s.running.store;
     const claim = store.claimMail.bind(store);
     let claims = 0;
     store.claimMail = (...args) => {

@@ -74,7 +74,8 @@ async function client(prefix: string, idp: IdpProfile | undefined, settings: Rec
 }
 
 async function nextRow(clientId: string, afterId: number): Promise<RequestLogEntry> {
-  const { requestLog, store } = s.running.services;
+  const { requestLog } = s.running.services;
+  const { store } = s.running;
   const mine = await eventually(
     async () => {
       await requestLog.flush();

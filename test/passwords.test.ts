@@ -61,7 +61,7 @@ describe('passwords', () => {
     assert.equal(await verify('app', 'alice', THIRD), id);
 
     const tenantId = (await s.running.services.admin.tenant('app')).id;
-    const stored = await s.running.services.store.passwordHash(tenantId, 'alice');
+    const stored = await s.running.store.passwordHash(tenantId, 'alice');
     assert.match(stored!.hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     assert.equal(await scimd.verifyPasswordHash(THIRD, stored!.hash), true, 'the library entry checks a stored hash');
     assert.equal(await scimd.verifyPasswordHash(SECOND, stored!.hash), false);
@@ -101,12 +101,12 @@ describe('passwords', () => {
     assert.equal(u.status, 201, u.text);
     assert.equal(await verify('plain', 'carol', DISCARDED), undefined);
     const tenantId = (await s.running.services.admin.tenant('plain')).id;
-    assert.equal(await s.running.services.store.passwordHash(tenantId, 'carol'), undefined);
+    assert.equal(await s.running.store.passwordHash(tenantId, 'carol'), undefined);
   });
 
   it('no password is in any database file, the request log or the process log', async () => {
     await s.running.services.requestLog.flush();
-    const entries = await s.running.services.store.requestLog({ limit: 1000 });
+    const entries = await s.running.store.requestLog({ limit: 1000 });
     assert.ok(entries.some((e) => e.method === 'PATCH'), 'the requests were logged');
     const logged = JSON.stringify(entries);
     assert.ok(logLines.length > 5, 'the process logged the requests');

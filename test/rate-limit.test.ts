@@ -100,7 +100,7 @@ describe('per-client rate limit', () => {
     const limited = await statuses(s, 8, otherTenant, '/ServiceProviderConfig');
     assert.equal(limited.at(-1), 429);
     await s.running.services.requestLog.flush();
-    const rows = await s.running.services.store.requestLog({ minStatus: 429, maxStatus: 429, limit: 100 });
+    const rows = await s.running.store.requestLog({ minStatus: 429, maxStatus: 429, limit: 100 });
     assert.ok(rows.some((r) => r.clientName === 'idp' && r.tenantName === 'other' && r.path.endsWith('/ServiceProviderConfig')), 'logged with tenant and client');
   });
 
@@ -113,7 +113,7 @@ describe('per-client rate limit', () => {
     const refused = got.filter((c) => c === 429).length;
     assert.ok(refused >= 50, `refused ${refused}`);
     await s.running.services.requestLog.flush();
-    const rows = (await s.running.services.store.requestLog({ minStatus: 429, maxStatus: 429, limit: 1000 })).filter((r) => r.clientName === 'flooder');
+    const rows = (await s.running.store.requestLog({ minStatus: 429, maxStatus: 429, limit: 1000 })).filter((r) => r.clientName === 'flooder');
     assert.ok(rows.length >= 1 && rows.length <= Math.ceil(elapsedS) + 1, `${rows.length} rows for ${refused} refusals in ${elapsedS} s`);
     const noted = rows.flatMap((r) => r.notes).join(' ');
     if (rows.length > 1) assert.match(noted, /rateLimit: \d+ more refused requests of this client or address were not logged/);
@@ -134,7 +134,7 @@ describe('per-client rate limit', () => {
     assert.deepEqual(own, [200, 200, 429], 'its own burst of 2');
     await admin.setClientSetting('other', 'own-limit', 'rateLimit', 'default');
     await admin.setClientSetting('other', 'own-limit', 'rateLimit.burst', 'default');
-    const client = await s.running.services.store.clientByName((await s.running.services.store.listTenants()).find((t) => t.name === 'other')!.id, 'own-limit');
+    const client = await s.running.store.clientByName((await s.running.store.listTenants()).find((t) => t.name === 'other')!.id, 'own-limit');
     assert.deepEqual(client?.settings, {}, 'default removes the settings');
   });
 
@@ -226,8 +226,8 @@ describe('per-client concurrency (fair sharing)', () => {
     const s = await startTestServer({ clientConcurrency: 1 });
     try {
       const other = await s.tenant('other');
-      const tenant = (await s.running.services.store.listTenants()).find((t) => t.name === 'default')!;
-      const clientId = (await s.running.services.store.clientByName(tenant.id, 'default'))!.id;
+      const tenant = (await s.running.store.listTenants()).find((t) => t.name === 'default')!;
+      const clientId = (await s.running.store.clientByName(tenant.id, 'default'))!.id;
       const gates = s.running.services.clientGates;
       // Client default's only turn, held by a request whose body never comes.
       const slow = await requestInProgress(s, s.token, () => gates.state(clientId).active > 0);

@@ -80,7 +80,8 @@ describe('scimd log: a run of requests as the operator sees it', () => {
     expect(await s.request('PATCH', `/Users/${userId}`, patch({ op: 'replace', path: 'password', value: PASSWORDS[2] })), 200);
     expect(await s.request('POST', '/Users', user('log-bob'), as(otherToken)), 201);
 
-    const { requestLog, store } = s.running.services;
+    const { requestLog } = s.running.services;
+    const { store } = s.running;
     await eventually(async () => {
       await requestLog.flush();
       rows = (await store.requestLog({ limit: 100 })).reverse();
@@ -214,7 +215,8 @@ describe('scimd log: a run of requests as the operator sees it', () => {
   });
 
   it('no row and no byte of the database files holds a password or bearer token used', async () => {
-    const { requestLog, store } = s.running.services;
+    const { requestLog } = s.running.services;
+    const { store } = s.running;
     await requestLog.flush();
     const all = await store.requestLog({ limit: 10_000 });
     assert.ok(all.length >= 11);
@@ -280,7 +282,8 @@ describe('request log retention', () => {
     const srv = await startTestServer({ requestLogRows: 5 });
     try {
       for (let i = 0; i < 12; i++) assert.equal((await srv.request('GET', `/Users/prune-${i}`)).status, 404);
-      const { requestLog, store } = srv.running.services;
+      const { requestLog } = srv.running.services;
+      const { store } = srv.running;
       let newest: RequestLogEntry[] = [];
       await eventually(async () => {
         await requestLog.flush();
@@ -313,7 +316,8 @@ describe('a request log that cannot be written', () => {
   it('never fails a SCIM request: with request_log dropped under the server, requests still succeed', async () => {
     const srv = await startTestServer();
     try {
-      const { requestLog, store } = srv.running.services;
+      const { requestLog } = srv.running.services;
+      const { store } = srv.running;
       assert.equal((await srv.request('POST', '/Users', user('before-drop'))).status, 201);
       await eventually(async () => {
         await requestLog.flush();

@@ -1,16 +1,14 @@
 /** Turns every failure into an RFC 7644 §3.12 error response. Client input never yields a 500. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { invalidSyntax, invalidValue, notFound, payloadTooLarge, ScimError, unavailable, unsupportedMediaType } from '../scim/errors.ts';
-import { StoreUnavailable, ValueTooLarge } from '../store/types.ts';
+import { invalidSyntax, notFound, payloadTooLarge, ScimError, unsupportedMediaType } from '../scim/errors.ts';
+import { storeFailureAsScim } from '../provisioning/store-errors.ts';
 import { SCIM_CONTENT_TYPE } from './media.ts';
 import { drainBody } from './body-drain.ts';
 
 export function toScimError(err: unknown, bodyLimit: number, bulk = false): ScimError | undefined {
   if (err instanceof ScimError) return err;
-  if (err instanceof StoreUnavailable) return unavailable('The directory is temporarily unavailable; retry shortly', 2);
-  if (err instanceof ValueTooLarge) {
-    return invalidValue('A userName, displayName, externalId or email address is too long for the database to index (PostgreSQL indexes at most 2,704 bytes of each, after compression); nothing was changed');
-  }
+  const failure = storeFailureAsScim(err);
+  if (failure) return failure;
   const e = err as Partial<FastifyError> & { message?: string };
   switch (e.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -6,9 +6,8 @@
  * each replica enforces the limit on its own share of the traffic.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AuthContext } from '../provisioning/auth.ts';
+import type { AuthContext, ScimClient } from '../provisioning/auth.ts';
 import { ScimError } from '../scim/errors.ts';
-import type { ScimClient } from '../store/types.ts';
 import { ActiveClients } from './active-clients.ts';
 import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';
 

@@ -7,16 +7,17 @@ import type { MailSender } from '../provisioning/mail.ts';
 import type { LinkService } from '../provisioning/link-service.ts';
 import type { TenantAdmin } from '../provisioning/tenant-admin.ts';
 import type { ResourceService } from '../provisioning/resources.ts';
+import type { OpenSession } from '../provisioning/session.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { RequestLimits } from '../scim/limits.ts';
-import type { Store } from '../store/types.ts';
 import type { ClientGates } from './client-gates.ts';
 import type { ListenerOptions } from './listener.ts';
 import type { RateLimiter } from './rate-limit.ts';
 
-/** Everything the HTTP layer calls into. */
+/** Everything the HTTP layer calls into (never the store itself). */
 export interface Services {
-  readonly store: Store;
+  /** Opens a SCIM request's session, once per request after authentication. */
+  readonly openSession: OpenSession;
   readonly admin: AdminService;
   readonly auth: Authenticator;
   readonly resources: ResourceService;

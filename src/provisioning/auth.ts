@@ -3,6 +3,9 @@ import { forbidden, unauthorized } from '../scim/errors.ts';
 import type { AuthStamp, Directory, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
 
+/** A SCIM client as the HTTP layer sees it (its name and settings drive the rate limits). */
+export type { ScimClient };
+
 export interface AuthContext {
   readonly tenant: Tenant;
   readonly client: ScimClient;

@@ -21,7 +21,7 @@ export type PatchAnswer = { readonly kind: 'body' } | { readonly kind: 'none' } 
  * `asked`: the request named `attributes` or `excludedAttributes`, which under `auto` is honoured
  * with a body whatever the group's size (the client chose what it reads).
  */
-export function patchAnswer(type: ResourceTypeName, clientSettings: Settings | undefined, asked: boolean): PatchAnswer {
+export function patchAnswer(type: ResourceTypeName, clientSettings: Settings, asked: boolean): PatchAnswer {
   if (type === 'User') return { kind: 'body' };
   const mode = setting(clientSettings, GROUP_PATCH_RESPONSE, 'auto');
   if (mode === 'none') return { kind: 'none' };

@@ -3,7 +3,7 @@
  * the response in small batches, so writing the log never delays or fails a SCIM request; a
  * failed batch is dropped and reported to the process log.
  */
-import type { RequestLogEntry, RequestLogStore } from '../store/types.ts';
+import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../store/types.ts';
 
 export interface RequestLogOptions {
   /** Entries older than this are deleted. */
@@ -33,6 +33,16 @@ export class RequestLog {
     readonly options: RequestLogOptions,
     private readonly onError: (e: unknown) => void = () => undefined,
   ) {}
+
+  /** The entries written so far that match `q` (what is still pending is not among them). */
+  entries(q: RequestLogQuery): Promise<RequestLogEntry[]> {
+    return this.store.requestLog(q);
+  }
+
+  /** One written entry, with its bodies. */
+  entry(id: number): Promise<RequestLogEntry | undefined> {
+    return this.store.requestLogEntry(id);
+  }
 
   record(entry: RequestLogEntry): void {
     if (this.pending.length >= MAX_PENDING) {

@@ -4,7 +4,7 @@
  * and If-Match preconditions behave.
  */
 import { randomUUID } from 'node:crypto';
-import { invalidValue, notFound, preconditionFailed, ScimError, uniqueness } from '../scim/errors.ts';
+import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.ts';
 import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../scim/filter/bind.ts';
 import { parseAttrPath, parseFilter, type ParseLimits } from '../scim/filter/parse.ts';
 import type { ListRequest } from '../scim/list.ts';
@@ -17,9 +17,8 @@ import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/
 import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
 import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../scim/schema/context.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
-import type { Membership, Repo, Resources, Settings, SortSpec, Store } from '../store/types.ts';
-import type { QuirkRun } from '../scim/quirks/run.ts';
-import type { TenantModel } from './tenant-model.ts';
+import type { Membership, Repo, Resources, SortSpec, Store } from '../store/types.ts';
+import type { Session } from './session.ts';
 import { presentedUser, withAppRoles } from './presentation.ts';
 import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
@@ -27,33 +26,13 @@ import { setUserGroups } from './memberships.ts';
 import { recordChanges, type Cause, type Change } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
-import { quoted } from './policies.ts';
-import { UniqueViolation } from '../store/types.ts';
+import { userNameTaken } from './store-errors.ts';
 import { knownInNoGroup } from '../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../scim/urns.ts';
 import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
 
-export interface ScimContext {
-  readonly tenantId: string;
-  /** Base URL of the SCIM endpoint the client called (for meta.location and $ref). */
-  readonly baseUrl: string;
-  /** The tenant's settings (identity.match, …). */
-  readonly settings?: Settings;
-  /** The calling client's IdP normalisers for this request. */
-  readonly quirks?: QuirkRun;
-  /** Where the core notes what it ignored (unknown or read-only input), for the request log. */
-  readonly notes?: string[];
-  /** The tenant's schemas (with its extensions) and role rules; the RFC defaults when absent. */
-  readonly model?: TenantModel;
-  readonly tenantName?: string;
-  /** The calling client's settings (name.formattedIncluded, …). */
-  readonly clientSettings?: Settings;
-  /** scheme://host[:port] for links sent by mail. */
-  readonly origin?: string;
-  /** The calling SCIM client and the id of its HTTP request, recorded with every change (changes.ts). */
-  readonly clientId?: string;
-  readonly requestId?: string;
-}
+/** What every use case takes: the request's session (session.ts), with every field set. */
+export type ScimContext = Session;
 
 /** What a write leaves behind, without the resource body. */
 export interface Written {
@@ -98,7 +77,7 @@ interface Tally {
 const newTally = (): Tally => ({ mail: 0, changes: [] });
 
 /** The client's answer to members whose claimed type or $ref disagrees with the member (its normalisers'). */
-const memberClaims = (ctx: ScimContext): MemberClaims | undefined => (ctx.quirks ? (why) => ctx.quirks!.member(why) : undefined);
+const memberClaims = (ctx: ScimContext): MemberClaims => (why) => ctx.quirks.member(why);
 
 /** What the change log says caused a write of this request. */
 const causeOf = (ctx: ScimContext): Cause => ({
@@ -134,7 +113,6 @@ export class ResourceService {
   private inbound(ctx: ScimContext, schema: ResourceSchema, raw: unknown, id?: string): unknown {
     const isGroup = schema.name === 'Group';
     checkResourceBody(raw, isGroup, this.input);
-    if (!ctx.quirks) return raw;
     const body = ctx.quirks.resource(raw, schema, id);
     checkResourceBody(body, isGroup, this.input);
     return body;
@@ -142,7 +120,7 @@ export class ResourceService {
 
   /** The resource schema of `type` for the context's tenant (its extensions included). */
   schema(ctx: ScimContext, type: ResourceTypeName): ResourceSchema {
-    return (ctx.model?.registry ?? this.registry).resource(type);
+    return ctx.model.registry.resource(type);
   }
 
   // Rendering
@@ -164,7 +142,7 @@ export class ResourceService {
     // Role rules may test group membership (groups.display eq "Admins"), so with rules the groups
     // are loaded even when the projection leaves them out of the answer. A user the store read as a
     // member of no group has no User.groups to look up.
-    const needGroups = (ctx.model?.roles.length ?? 0) > 0 || proj('User').includes('groups');
+    const needGroups = ctx.model.roles.length > 0 || proj('User').includes('groups');
     const userIds = resources.filter((r) => r.type === 'User' && needGroups && !(readOnly && knownInNoGroup(r))).map((r) => r.id);
     const groups = userIds.length ? await repo.groupsOf(ctx.tenantId, userIds) : new Map();
     const out: Json[] = [];
@@ -173,7 +151,7 @@ export class ResourceService {
       const members = r.type === 'Group' && p.includes('members') ? await repo.membersOf(ctx.tenantId, r.id) : undefined;
       const shown = r.type === 'User' ? { ...r, data: presentedUser(r.data) } : r;
       const doc = renderResource(shown, this.schema(ctx, r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
-      if (r.type === 'User' && ctx.model?.roles.length) withAppRoles(doc, ctx.model.roles);
+      if (r.type === 'User' && ctx.model.roles.length) withAppRoles(doc, ctx.model.roles);
       out.push(p.apply(doc));
     }
     return out;
@@ -189,7 +167,7 @@ export class ResourceService {
   }
 
   private note(ctx: ScimContext, notes: Notes): void {
-    for (const n of notes.ignored) ctx.notes?.push(`ignored: ${n}`);
+    for (const n of notes.ignored) ctx.notes.push(`ignored: ${n}`);
   }
 
   // Input
@@ -241,13 +219,6 @@ export class ResourceService {
     return current;
   }
 
-  private uniquenessError(e: unknown, data: Json): unknown {
-    if (e instanceof UniqueViolation && e.attribute === 'userName') {
-      return uniqueness(`userName ${quoted(String(data.userName))} is already taken in this tenant (userName is unique without regard to case)`);
-    }
-    return e;
-  }
-
   // Use cases
 
   /**
@@ -264,10 +235,10 @@ export class ResourceService {
     let tally = newTally();
     const result = await this.store.transaction(async (tx) => {
       tally = newTally();
-      if (ctx.settings?.[IDENTITY_MATCH] === 'adopt') {
+      if (ctx.settings[IDENTITY_MATCH] === 'adopt') {
         const match = await findMatch(tx, ctx.tenantId, schema, data);
         if (match) {
-          ctx.notes?.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
+          ctx.notes.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
           const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
           await this.followUps(tx, ctx, next.id, tally);
           return this.recorded(tx, tally, { ...(await this.represent(tx, ctx, next, projection)), adopted: true });
@@ -285,7 +256,7 @@ export class ResourceService {
       try {
         await tx.insertResource(ctx.tenantId, r, this.searchOf(ctx, type, data));
       } catch (e) {
-        throw this.uniquenessError(e, data);
+        throw userNameTaken(e, data.userName);
       }
       if (delta.add.size) await tx.applyMemberDelta(ctx.tenantId, r.id, delta);
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
@@ -304,7 +275,7 @@ export class ResourceService {
 
   /** The hash to store for a password, when the tenant keeps them (passwords = hash). */
   private async passwordHashFor(ctx: ScimContext, password: string | undefined): Promise<string | undefined> {
-    if (password === undefined || ctx.settings?.passwords !== 'hash') return undefined;
+    if (password === undefined || ctx.settings.passwords !== 'hash') return undefined;
     return hashPassword(password);
   }
 
@@ -397,9 +368,9 @@ export class ResourceService {
 
   /** Work the normalisers asked for besides the rewritten request (IDP-QUIRKS row 23). */
   private async followUps(tx: Repo, ctx: ScimContext, userId: string, tally: Tally): Promise<void> {
-    for (const f of ctx.quirks?.followUps ?? []) {
+    for (const f of ctx.quirks.followUps) {
       if (f.kind === 'userGroups') {
-        await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes?.push(m), { cause: causeOf(ctx), changes: tally.changes });
+        await setUserGroups(tx, ctx.tenantId, userId, f.groupIds, f.mode, this.now().toISOString(), (m) => ctx.notes.push(m), { cause: causeOf(ctx), changes: tally.changes });
       }
     }
   }
@@ -410,7 +381,7 @@ export class ResourceService {
     try {
       ok = await tx.updateResource(ctx.tenantId, next, current.version, this.searchOf(ctx, current.type, data));
     } catch (e) {
-      throw this.uniquenessError(e, data);
+      throw userNameTaken(e, data.userName);
     }
     // The transaction holds the write lock, so the version cannot have moved since the read.
     if (!ok) throw preconditionFailed(`The ${current.type} changed while this request ran; retry`);
@@ -441,7 +412,7 @@ export class ResourceService {
     const result = await this.store.transaction(async (tx) => {
       tally = newTally();
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
-      const body = ctx.quirks ? ctx.quirks.patch(raw, schema, id, current.data) : raw;
+      const body = ctx.quirks.patch(raw, schema, id, current.data);
       const ops = parsePatchRequest(body, schema, this.limits.patch);
       let members;
       // The type of each member the PATCH may remove, for the change log (what the reads below already tell).
@@ -504,12 +475,12 @@ export class ResourceService {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const at = this.now().toISOString();
       let tombstone = false;
-      if (type === 'User' && ctx.settings?.['deprovision.delete'] === 'tombstone') {
+      if (type === 'User' && ctx.settings['deprovision.delete'] === 'tombstone') {
         const password = await tx.passwordHash(ctx.tenantId, String(current.data.userName));
         await tx.putTombstone(ctx.tenantId, { id, type, data: current.data, created: current.created, deletedAt: at, version: current.version, ...(password ? { passwordHash: password.hash } : {}) });
         // Its mailed links stop working (mail not sent yet is dropped): a restored user is invited anew.
         await tx.retireLinks(ctx.tenantId, id, undefined, at);
-        ctx.notes?.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
+        ctx.notes.push('deprovision.delete=tombstone: kept as a tombstone (scimd user restore)');
         tombstone = true;
       } else if (type === 'User') {
         await tx.deleteLinks(ctx.tenantId, id);
@@ -547,7 +518,7 @@ export class ResourceService {
 
   /** GET with filter, POST /.search (RFC 7644 §3.4.2, §3.4.3): a ListResponse. */
   async search(ctx: ScimContext, types: readonly ResourceTypeName[], req: ListRequest): Promise<Json> {
-    const filterText = req.filter !== undefined && ctx.quirks ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(ctx, t))) : req.filter;
+    const filterText = req.filter !== undefined ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(ctx, t))) : req.filter;
     const filters = filterText !== undefined ? this.bindFilters(ctx, filterText, types) : undefined;
     const sort = req.sortBy !== undefined ? this.sortSpecs(ctx, req.sortBy, req.descending, types) : undefined;
     const page = await this.store.queryResources(ctx.tenantId, {

@@ -14,7 +14,7 @@ import { SCIMD_USER_URN } from '../scim/urns.ts';
 import { invalidValue, uniqueness } from '../scim/errors.ts';
 import { fold } from '../scim/values.ts';
 import type { Links, MailOutbox, Resources, UniqueNames } from '../store/types.ts';
-import { createLink, DEFAULT_LINK_ORIGIN } from './links.ts';
+import { createLink } from './links.ts';
 import { invitationMail, validationMail } from './mail-templates.ts';
 import { parseDuration } from './duration.ts';
 import { applyUserPolicies, isEmailAddress, quoted, setting } from './policies.ts';
@@ -108,8 +108,8 @@ export class UserLifecycle {
    * request that fails sends nothing. Returns how many mails it queued.
    */
   async written(tx: Links & MailOutbox, ctx: ScimContext, user: StoredResource, previous: Json | undefined): Promise<number> {
-    const origin = ctx.origin ?? DEFAULT_LINK_ORIGIN;
-    const tenantName = ctx.tenantName ?? 'your organisation';
+    const origin = ctx.origin;
+    const tenantName = ctx.tenantName;
     const ttlMs = parseDuration(setting(ctx.settings, 'invitation.ttl', '7d')) ?? 7 * 86_400_000;
     const displayName = typeof user.data.displayName === 'string' ? user.data.displayName : undefined;
     const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
@@ -120,7 +120,7 @@ export class UserLifecycle {
       invited = String(user.data.externalId);
       const linkId = await createLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'invitation', email: invited, origin, ttlMs, now });
       await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: invited, ...invitationMail(tenantName, displayName), linkId, createdAt: now.toISOString() });
-      ctx.notes?.push(`invitation to ${invited} queued (sent after commit); the user stays inactive until it is accepted`);
+      ctx.notes.push(`invitation to ${invited} queued (sent after commit); the user stays inactive until it is accepted`);
       queued++;
     }
     const address = addressOf(user.data);
@@ -128,7 +128,7 @@ export class UserLifecycle {
     if (address && address !== invited && mine.emailVerified === false && address !== (previous && addressOf(previous))) {
       const linkId = await createLink(tx, { tenantId: ctx.tenantId, userId: user.id, kind: 'validation', email: address, origin, ttlMs, now });
       await tx.enqueueMail({ tenantId: ctx.tenantId, recipient: address, ...validationMail(tenantName, displayName), linkId, createdAt: now.toISOString() });
-      ctx.notes?.push(`email validation to ${address} queued (sent after commit)`);
+      ctx.notes.push(`email validation to ${address} queued (sent after commit)`);
       queued++;
     }
     return queued;

@@ -18,7 +18,7 @@ export function assertScimError(r: Reply, status: number, scimType: string | und
  * was refused before any began.
  */
 export function countTransactions(s: TestServer): () => number {
-  const store = s.running.services.store as { transaction: (fn: unknown) => Promise<unknown> };
+  const store = s.running.store as { transaction: (fn: unknown) => Promise<unknown> };
   const original = store.transaction.bind(store);
   let n = 0;
   store.transaction = (fn) => {

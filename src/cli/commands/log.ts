@@ -25,7 +25,7 @@ async function query(ctx: CommandContext, q: Omit<RequestLogQuery, 'tenantId'> &
   return withServices(ctx.args.flags, ctx.env, async (s) => {
     const tenantId = q.tenant ? (await s.admin.tenant(q.tenant)).id : undefined;
     const { tenant: _t, ...rest } = q;
-    return s.store.requestLog({ ...rest, ...(tenantId ? { tenantId } : {}) });
+    return s.requestLog.entries({ ...rest, ...(tenantId ? { tenantId } : {}) });
   });
 }
 
@@ -77,7 +77,7 @@ const show: Command = {
   async run(ctx) {
     const id = Number(ctx.args.positionals[0]);
     if (ctx.args.positionals.length !== 1 || !Number.isInteger(id)) throw new UsageError(`Usage: ${this.usage}`);
-    const e = await withServices(ctx.args.flags, ctx.env, (s) => s.store.requestLogEntry(id));
+    const e = await withServices(ctx.args.flags, ctx.env, (s) => s.requestLog.entry(id));
     if (!e) throw new UsageError(`No log entry #${id}`);
     const pretty = (b: string | undefined) => {
       if (b === undefined) return '(none)';

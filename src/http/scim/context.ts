@@ -1,13 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../provisioning/auth.ts';
-import type { ClientProfile } from '../../provisioning/idp.ts';
-import type { ScimContext } from '../../provisioning/resources.ts';
+import type { Session } from '../../provisioning/session.ts';
 
 export interface RequestScim {
   auth: AuthContext;
-  ctx: ScimContext;
-  /** Set once the client's IdP profile is known (preHandler). */
-  profile?: ClientProfile;
+  /** Base URL of the SCIM endpoint the client called, and the scheme://host[:port] it called. */
+  readonly baseUrl: string;
+  readonly origin: string;
+  /** The request's session, opened once the body is parsed (preHandler). */
+  session?: Session;
 }
 
 declare module 'fastify' {
@@ -27,4 +28,11 @@ declare module 'fastify' {
 export function scimOf(request: FastifyRequest): RequestScim {
   if (!request.scim) throw new Error('SCIM route reached without authentication');
   return request.scim;
+}
+
+/** The session of a SCIM request (opened by the preHandler hook). */
+export function sessionOf(request: FastifyRequest): Session {
+  const session = scimOf(request).session;
+  if (!session) throw new Error('SCIM route reached without a session');
+  return session;
 }

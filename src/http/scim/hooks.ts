@@ -3,11 +3,8 @@
  * and one provisioning-log row once the response has gone.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { observeClient, profileOf } from '../../provisioning/idp.ts';
 import { redactedJsonText, redactedText } from '../../provisioning/redact.ts';
 import { loggedUrl } from '../log-url.ts';
-import { normalisersFor } from '../../scim/quirks/index.ts';
-import { QuirkRun } from '../../scim/quirks/run.ts';
 import { ScimError } from '../../scim/errors.ts';
 import type { HttpOptions, Services } from '../services.ts';
 
@@ -38,7 +35,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       (o) => 'error' in o && o.error instanceof ScimError && o.error.status === 401,
       services.auth.recognises(authorization),
     );
-    request.scim = { auth, ctx: { tenantId: auth.tenant.id, baseUrl, clientId: auth.client.id, requestId: request.id } };
+    request.scim = { auth, baseUrl, origin };
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await limiter.refuse(request, over);
@@ -49,35 +46,24 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     if (ends.closed) ends.leave();
   });
 
-  // After the body is parsed: recognise the IdP, and give the request its normalisers.
+  // After the body is parsed: open the request's session (which recognises the IdP and gives the request its normalisers).
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const scim = request.scim;
     if (!scim) return;
-    const client = await observeClient(
-      services.store,
-      scim.auth.client,
-      { userAgent: header(request, 'user-agent'), queryKeys: Object.keys((request.query as object | undefined) ?? {}), body: request.body },
-      (e) => request.log.warn({ err: e }, 'could not record the detected IdP'),
-    );
-    const profile = profileOf(client);
-    scim.profile = profile;
-    scim.auth = { ...scim.auth, client };
-    const tenant = scim.auth.tenant;
-    scim.ctx = {
-      ...scim.ctx,
-      settings: tenant.settings,
-      tenantName: tenant.name,
-      clientSettings: client.settings,
-      model: await services.models.forTenant(tenant),
-      origin: options.publicUrl ?? `${request.protocol}://${request.host}`,
-      quirks: new QuirkRun(normalisersFor(profile.profile, client.settings)),
-      notes: [],
-    };
+    scim.session = await services.openSession({
+      auth: scim.auth,
+      baseUrl: scim.baseUrl,
+      origin: scim.origin,
+      requestId: request.id,
+      detection: { userAgent: header(request, 'user-agent'), queryKeys: Object.keys((request.query as object | undefined) ?? {}), body: request.body },
+      onObserveError: (e) => request.log.warn({ err: e }, 'could not record the detected IdP'),
+    });
   });
 
   app.addHook('onResponse', async (request: FastifyRequest, reply) => {
     const log = services.requestLog;
     const scim = request.scim;
+    const session = scim?.session;
     if (request.unlogged) return;
     const unlogged = request.refusalsNotLogged ?? 0;
     let scimType: string | undefined;
@@ -99,10 +85,10 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       path: loggedUrl(request),
       status: reply.statusCode,
       durationMs: reply.elapsedTime,
-      notes: [...(scim?.ctx.quirks?.notes ?? []), ...(scim?.ctx.notes ?? []), ...(unlogged ? [`rateLimit: ${unlogged} more refused requests of this client or address were not logged`] : [])],
+      notes: [...(session?.quirks.notes ?? []), ...(session?.notes ?? []), ...(unlogged ? [`rateLimit: ${unlogged} more refused requests of this client or address were not logged`] : [])],
       ...(scimType ? { scimType } : {}),
       ...(scim ? { tenantId: scim.auth.tenant.id, tenantName: scim.auth.tenant.name, clientId: scim.auth.client.id, clientName: scim.auth.client.name } : {}),
-      ...(scim?.profile ? { idp: scim.profile.profile } : {}),
+      ...(session ? { idp: session.profile.profile } : {}),
       ...(requestBody ? { requestBody } : {}),
       ...(responseBody ? { responseBody } : {}),
     });

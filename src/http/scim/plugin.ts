@@ -11,7 +11,7 @@ import { patchAnswer } from '../../provisioning/patch-answer.ts';
 import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources.ts';
 import { sendScim } from '../media.ts';
 import type { HttpOptions, Services } from '../services.ts';
-import { scimOf } from './context.ts';
+import { sessionOf } from './context.ts';
 import { header, registerScimHooks } from './hooks.ts';
 
 type Req = FastifyRequest<{ Params: { id?: string; tenant?: string }; Querystring: Record<string, unknown>; Body: unknown }>;
@@ -35,7 +35,7 @@ function sendRepresentation(reply: FastifyReply, status: number, rep: Representa
 export function scimRoutes(services: Services, options: HttpOptions, mount: string) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const { resources } = services;
-    const registryOf = (request: Req) => scimOf(request).ctx.model?.registry ?? services.registry;
+    const registryOf = (request: Req) => sessionOf(request).model.registry;
     const l = options.limits ?? DEFAULT_REQUEST_LIMITS;
     const max: ListLimits = { maxResults: options.maxResults, maxFilterLength: l.maxFilterLength, maxAttributes: l.maxAttributeNames, maxNameLength: l.maxNameLength };
 
@@ -47,41 +47,41 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     };
     app.get('/ServiceProviderConfig', async (request: Req, reply) => {
       const bulk = { maxOperations: options.bulkMaxOperations, maxPayloadSize: options.bodyLimit };
-      return sendScim(reply, 200, serviceProviderConfig({ maxResults: options.maxResults, bulk }, scimOf(request).ctx.baseUrl));
+      return sendScim(reply, 200, serviceProviderConfig({ maxResults: options.maxResults, bulk }, sessionOf(request).baseUrl));
     });
     app.get('/ResourceTypes', async (request: Req, reply) => {
       noFilter(request);
-      return sendScim(reply, 200, listOf(resourceTypes(registryOf(request), scimOf(request).ctx.baseUrl)));
+      return sendScim(reply, 200, listOf(resourceTypes(registryOf(request), sessionOf(request).baseUrl)));
     });
     app.get('/ResourceTypes/:id', async (request: Req, reply) => {
-      const found = resourceTypes(registryOf(request), scimOf(request).ctx.baseUrl).find((r) => r.id === request.params.id);
+      const found = resourceTypes(registryOf(request), sessionOf(request).baseUrl).find((r) => r.id === request.params.id);
       if (!found) throw notFound(`No resource type '${request.params.id}'`);
       return sendScim(reply, 200, found);
     });
     app.get('/Schemas', async (request: Req, reply) => {
       noFilter(request);
-      return sendScim(reply, 200, listOf(schemas(registryOf(request), scimOf(request).ctx.baseUrl)));
+      return sendScim(reply, 200, listOf(schemas(registryOf(request), sessionOf(request).baseUrl)));
     });
     app.get('/Schemas/:id', async (request: Req, reply) => {
       const id = request.params.id ?? '';
-      const found = schemas(registryOf(request), scimOf(request).ctx.baseUrl).find((s) => String(s.id).toLowerCase() === id.toLowerCase());
+      const found = schemas(registryOf(request), sessionOf(request).baseUrl).find((s) => String(s.id).toLowerCase() === id.toLowerCase());
       if (!found) throw notFound(`No schema '${id}'`);
       return sendScim(reply, 200, found);
     });
 
     for (const [endpoint, type] of ENDPOINTS) {
       app.post(`/${endpoint}`, async (request: Req, reply) => {
-        const rep = await resources.create(scimOf(request).ctx, type, request.body, projectionOf(request.query, max));
+        const rep = await resources.create(sessionOf(request), type, request.body, projectionOf(request.query, max));
         return sendRepresentation(reply, 201, rep);
       });
       app.get(`/${endpoint}`, async (request: Req, reply) => {
-        return sendScim(reply, 200, await resources.search(scimOf(request).ctx, [type], listRequestFromQuery(request.query, max)));
+        return sendScim(reply, 200, await resources.search(sessionOf(request), [type], listRequestFromQuery(request.query, max)));
       });
       app.post(`/${endpoint}/.search`, async (request: Req, reply) => {
-        return sendScim(reply, 200, await resources.search(scimOf(request).ctx, [type], listRequestFromSearch(request.body, max)));
+        return sendScim(reply, 200, await resources.search(sessionOf(request), [type], listRequestFromSearch(request.body, max)));
       });
       app.get(`/${endpoint}/:id`, async (request: Req, reply) => {
-        const rep = await resources.get(scimOf(request).ctx, type, request.params.id!, projectionOf(request.query, max));
+        const rep = await resources.get(sessionOf(request), type, request.params.id!, projectionOf(request.query, max));
         const ifNoneMatch = header(request, 'if-none-match');
         if (ifNoneMatch !== undefined && etagMatches(ifNoneMatch, rep.version)) {
           return reply.code(304).header('etag', rep.etag).send();
@@ -89,13 +89,13 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
         return sendRepresentation(reply, 200, rep);
       });
       app.put(`/${endpoint}/:id`, async (request: Req, reply) => {
-        const rep = await resources.replace(scimOf(request).ctx, type, request.params.id!, request.body, header(request, 'if-match'), projectionOf(request.query, max));
+        const rep = await resources.replace(sessionOf(request), type, request.params.id!, request.body, header(request, 'if-match'), projectionOf(request.query, max));
         return sendRepresentation(reply, 200, rep);
       });
       app.patch(`/${endpoint}/:id`, async (request: Req, reply) => {
         // RFC 7644 §3.5.2 allows 200 with the resource or 204; the client's groupPatchResponse
         // chooses for groups (patch-answer.ts), so a membership change never ships every member of a huge group.
-        const { ctx } = scimOf(request);
+        const ctx = sessionOf(request);
         const asked = Object.keys(request.query).some((k) => /^(excluded)?attributes$/i.test(k));
         const answer = patchAnswer(type, ctx.clientSettings, asked);
         // Checked even when no body is sent: a malformed attributes parameter is a 400 either way.
@@ -105,14 +105,14 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
         return sendRepresentation(reply, 200, { ...rep, resource: rep.resource });
       });
       app.delete(`/${endpoint}/:id`, async (request: Req, reply) => {
-        await resources.delete(scimOf(request).ctx, type, request.params.id!, header(request, 'if-match'));
+        await resources.delete(sessionOf(request), type, request.params.id!, header(request, 'if-match'));
         return reply.code(204).send();
       });
     }
 
     app.post('/.search', async (request: Req, reply) => {
       const types = ENDPOINTS.map(([, t]) => t);
-      return sendScim(reply, 200, await resources.search(scimOf(request).ctx, types, listRequestFromSearch(request.body, max)));
+      return sendScim(reply, 200, await resources.search(sessionOf(request), types, listRequestFromSearch(request.body, max)));
     });
 
     // RFC 7644 §3.11 and §3.7: said plainly rather than a bare 404.
@@ -120,7 +120,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
       throw notImplemented('/Me is not supported: a SCIM client of scimd acts for a tenant, not for a user');
     });
     app.post('/Bulk', async (request: Req, reply) => {
-      return sendScim(reply, 200, await services.bulk.run(scimOf(request).ctx, request.body, request.bodyBytes ?? 0));
+      return sendScim(reply, 200, await services.bulk.run(sessionOf(request), request.body, request.bodyBytes ?? 0));
     });
   };
 }

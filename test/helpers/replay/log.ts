@@ -30,7 +30,7 @@ export async function logRows(s: TestServer, tenantId: string, clientName: strin
   await eventually(
     async () => {
       await services.requestLog.flush();
-      all = (await services.store.requestLog({ tenantId, limit: 100_000 })).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
+      all = (await s.running.store.requestLog({ tenantId, limit: 100_000 })).sort((a, b) => (a.id ?? 0) - (b.id ?? 0));
       mine = all.filter((r) => r.clientName === clientName);
       return mine.length >= expected;
     },
