@@ -3,7 +3,7 @@
  * Invalid values raise ConfigError, which the CLI prints and exits with code 2.
  */
 import { resolve } from 'node:path';
-import { parseDuration } from './provisioning/duration.ts';
+import { parseDuration } from './provisioning/tenants/duration.ts';
 import type { RequestLimits } from './scim/limits.ts';
 
 export class ConfigError extends Error {

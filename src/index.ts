@@ -9,13 +9,13 @@ export type { Running, ServiceOptions, ServiceTuning, BootstrapResult } from './
 export { resolveConfig, resolveStorageConfig, databaseFile, ConfigError } from './config.ts';
 export type { Config, StorageConfig, Flags, Env, LogLevel } from './config.ts';
 export type { Services } from './http/services.ts';
-export type { TenantAdmin } from './provisioning/tenant-admin.ts';
+export type { TenantAdmin } from './provisioning/tenants/tenant-data-admin.ts';
 /**
  * Password checks: `services.tenantAdmin.verifyPassword(tenant, userName, password)` answers with
  * the user's id; `verifyPasswordHash` checks a stored `scrypt$…` hash directly.
  */
-export { verifyPasswordHash } from './provisioning/user-lifecycle.ts';
-export { AdminError } from './provisioning/admin.ts';
+export { verifyPasswordHash } from './provisioning/policies/user-lifecycle.ts';
+export { AdminError } from './provisioning/tenants/directory-admin.ts';
 export { StoreUnavailable, UniqueViolation } from './store/types.ts';
 export type { Store, Repo, Tenant, ScimClient, TokenRecord, Settings, Mail, ScimdEvent, Tombstone, RequestLogEntry } from './store/types.ts';
 export type { StoredResource } from './scim/resource.ts';

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AdminError } from '../src/provisioning/admin.ts';
+import { AdminError } from '../src/provisioning/tenants/directory-admin.ts';
 import { scimdCli, scimdJson } from './helpers/cli.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, group, GROUP_SCHEMA, patch, startTestServer, tempDir, user, USER_SCHEMA, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { describeProfile, profileOf } from '../src/provisioning/idp.ts';
+import { describeProfile, profileOf } from '../src/provisioning/requests/idp-profile.ts';
 import { scimdCli, scimdJson } from './helpers/cli.ts';
 import { assertError } from './helpers/idp.ts';
 import { ENTERPRISE, group, patch, startTestServer, user, USER_SCHEMA, type Reply, type TestServer } from './helpers/server.ts';

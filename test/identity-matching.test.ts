@@ -1,5 +1,5 @@
 /**
- * Identity matching (src/provisioning/matching.ts) end to end: real HTTP, real SQLite, and the
+ * Identity matching (src/provisioning/resources/matching.ts) end to end: real HTTP, real SQLite, and the
  * real CLI for the tenant setting. Resources the host application created itself (at first
  * sign-in, say) are inserted straight into the store, as the host app would; the IdP then
  * provisions over SCIM. With `identity.match = adopt` a POST links the existing resource (users by

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { resolveConfig } from '../src/config.ts';
-import { AdminError } from '../src/provisioning/admin.ts';
+import { AdminError } from '../src/provisioning/tenants/directory-admin.ts';
 import { DEFAULT_RATE_LIMITS } from '../src/http/rate-limit.ts';
 import { freshDatabase } from './helpers/postgres.ts';
 import { ERROR_SCHEMA, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';

@@ -1,5 +1,5 @@
 /**
- * The README and the code agree: every tenant and client setting of src/provisioning/settings.ts
+ * The README and the code agree: every tenant and client setting of src/provisioning/tenants/settings.ts
  * has a row in the "Tenant policies" table with its values, its default and the seed it comes
  * from, and every CLI command is in the "Command line" table.
  */
@@ -13,7 +13,7 @@ import { serve } from '../src/cli/commands/serve.ts';
 import { tenantDataCommands } from '../src/cli/commands/tenant-data.ts';
 import { tenantCommands } from '../src/cli/commands/tenant.ts';
 import { tokenCommands } from '../src/cli/commands/token.ts';
-import { CLIENT_SETTINGS, TENANT_SETTINGS, type SettingSpec } from '../src/provisioning/settings.ts';
+import { CLIENT_SETTINGS, TENANT_SETTINGS, type SettingSpec } from '../src/provisioning/tenants/settings.ts';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 

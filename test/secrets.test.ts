@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { verifyPasswordHash } from '../src/provisioning/user-lifecycle.ts';
+import { verifyPasswordHash } from '../src/provisioning/policies/user-lifecycle.ts';
 import { createServices } from '../src/server.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { group, patch, PATCH_OP, SEARCH_REQUEST, send, tempDir, user, USER_SCHEMA } from './helpers/server.ts';

@@ -1,14 +1,14 @@
 /**
  * `scimd tenant set` / `tenant show` and `scimd client set` for the policy settings
- * (src/provisioning/settings.ts): every key takes exactly its documented values; anything else
+ * (src/provisioning/tenants/settings.ts): every key takes exactly its documented values; anything else
  * exits 1 with a one-line message saying what the key takes (2 for wrong usage); `tenant show
  * --json` shows every setting with the value in force, defaults included. Every value is also
  * checked in-process through the admin service the CLI runs.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AdminError } from '../src/provisioning/admin.ts';
-import { CLIENT_SETTINGS, TENANT_SETTINGS } from '../src/provisioning/settings.ts';
+import { AdminError } from '../src/provisioning/tenants/directory-admin.ts';
+import { CLIENT_SETTINGS, TENANT_SETTINGS } from '../src/provisioning/tenants/settings.ts';
 import { scimdCli, scimdJson } from './helpers/cli.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { AdminError } from '../src/provisioning/admin.ts';
+import { AdminError } from '../src/provisioning/tenants/directory-admin.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { killAll, serveProcess, type Serving } from './helpers/process.ts';
 import { ERROR_SCHEMA, patch, send, startTestServer, user, type Reply, type ScimTenant, type TestServer } from './helpers/server.ts';

@@ -1,7 +1,7 @@
 /** `scimd <verb> [<sub>] …`: the command-line entry point. */
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
-import { AdminError } from '../provisioning/admin.ts';
+import { AdminError } from '../provisioning/tenants/directory-admin.ts';
 import { DatabaseMissing } from '../store/types.ts';
 import { allowOnly, parseArgs, UsageError } from './args.ts';
 import { commandHelp, type Command } from './command.ts';

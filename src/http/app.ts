@@ -5,7 +5,7 @@ import { registerErrorHandlers, sendError } from './errors.ts';
 import { ScimError } from '../scim/errors.ts';
 import { registerJsonParsers } from './media.ts';
 import { scimRoutes } from './scim/plugin.ts';
-import { registerLinkPages } from './links.ts';
+import { registerLinkPages } from './link-pages.ts';
 import { clientErrorHandler } from './client-errors.ts';
 import { loggedUrl } from './log-url.ts';
 import { DEFAULT_REQUEST_LIMITS } from '../scim/limits.ts';

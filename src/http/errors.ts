@@ -1,7 +1,7 @@
 /** Turns every failure into an RFC 7644 §3.12 error response. Client input never yields a 500. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidSyntax, notFound, payloadTooLarge, ScimError, unsupportedMediaType } from '../scim/errors.ts';
-import { storeFailureAsScim } from '../provisioning/store-errors.ts';
+import { storeFailureAsScim } from '../provisioning/requests/store-errors.ts';
 import { SCIM_CONTENT_TYPE } from './media.ts';
 import { drainBody } from './body-drain.ts';
 

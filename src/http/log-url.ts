@@ -8,8 +8,8 @@
  *   This errs on the safe side: a filter on "Compass" is replaced too (logs only; answers are not).
  */
 import type { FastifyRequest } from 'fastify';
-import { LINK_PATHS } from '../provisioning/links.ts';
-import { REDACTED, SECRET_KEY } from '../provisioning/redact.ts';
+import { LINK_PATHS } from '../provisioning/links/link-tokens.ts';
+import { REDACTED, SECRET_KEY } from '../provisioning/requests/redact.ts';
 
 const LINK_TOKEN = `/(${LINK_PATHS.join('|')})(?:/|%2f)+[^/?#]+`;
 const HAS_LINK_TOKEN = new RegExp(LINK_TOKEN, 'i');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FastifyRequest } from 'fastify';
 import { ERROR_URN } from '../scim/errors.ts';
-import { hashToken } from '../provisioning/tokens.ts';
+import { hashToken } from '../provisioning/tenants/tokens.ts';
 import { addressKey, clientLimit, DEFAULT_RATE_LIMITS, RateLimiter, type Outcome } from './rate-limit.ts';
 
 function clock() {

@@ -6,7 +6,7 @@
  * each replica enforces the limit on its own share of the traffic.
  */
 import type { FastifyRequest } from 'fastify';
-import type { AuthContext, ScimClient } from '../provisioning/auth.ts';
+import type { AuthContext, ScimClient } from '../provisioning/requests/auth.ts';
 import { ScimError } from '../scim/errors.ts';
 import { ActiveClients } from './active-clients.ts';
 import { TokenBuckets, type BucketLimit, type Clock, type Verdict } from './token-bucket.ts';

@@ -1,7 +1,7 @@
 /** A request session for tests that call a use case directly (no HTTP request, no IdP, no normalisers). */
 import { QuirkRun } from '../../src/scim/quirks/run.ts';
-import type { Session } from '../../src/provisioning/session.ts';
-import { buildRegistry } from '../../src/provisioning/tenant-model.ts';
+import type { Session } from '../../src/provisioning/requests/session.ts';
+import { buildRegistry } from '../../src/provisioning/tenants/tenant-model.ts';
 
 export function testSession(tenantId: string, overrides: Partial<Session> = {}): Session {
   return {

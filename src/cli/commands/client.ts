@@ -1,7 +1,7 @@
-import { parseDuration } from '../../provisioning/duration.ts';
-import { tokenState, type IssuedToken } from '../../provisioning/admin.ts';
-import { describeProfile, profileOf } from '../../provisioning/idp.ts';
-import { CLIENT_SETTINGS } from '../../provisioning/settings.ts';
+import { parseDuration } from '../../provisioning/tenants/duration.ts';
+import { tokenState, type IssuedToken } from '../../provisioning/tenants/directory-admin.ts';
+import { describeProfile, profileOf } from '../../provisioning/requests/idp-profile.ts';
+import { CLIENT_SETTINGS } from '../../provisioning/tenants/settings.ts';
 import { normalisersFor } from '../../scim/quirks/index.ts';
 import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { UsageError } from '../args.ts';

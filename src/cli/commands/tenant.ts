@@ -2,7 +2,7 @@ import { UsageError } from '../args.ts';
 import { STORAGE, type Command, type CommandContext } from '../command.ts';
 import { table } from '../output.ts';
 import { withServices } from '../store.ts';
-import { TENANT_SETTINGS } from '../../provisioning/settings.ts';
+import { TENANT_SETTINGS } from '../../provisioning/tenants/settings.ts';
 
 function name(ctx: CommandContext, usage: string): string {
   const n = ctx.args.positionals[0];

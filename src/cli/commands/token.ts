@@ -2,7 +2,7 @@ import { UsageError } from '../args.ts';
 import { STORAGE, type Command } from '../command.ts';
 import { dash, table } from '../output.ts';
 import { withServices } from '../store.ts';
-import { tokenState } from '../../provisioning/admin.ts';
+import { tokenState } from '../../provisioning/tenants/directory-admin.ts';
 import { durationFlag, printIssued } from './client.ts';
 
 const rotate: Command = {

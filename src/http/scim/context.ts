@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { AuthContext } from '../../provisioning/auth.ts';
-import type { Session } from '../../provisioning/session.ts';
+import type { AuthContext } from '../../provisioning/requests/auth.ts';
+import type { Session } from '../../provisioning/requests/session.ts';
 
 export interface RequestScim {
   auth: AuthContext;

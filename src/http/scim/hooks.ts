@@ -3,7 +3,7 @@
  * and one provisioning-log row once the response has gone.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { redactedJsonText, redactedText } from '../../provisioning/redact.ts';
+import { redactedJsonText, redactedText } from '../../provisioning/requests/redact.ts';
 import { loggedUrl } from '../log-url.ts';
 import { ScimError } from '../../scim/errors.ts';
 import type { HttpOptions, Services } from '../services.ts';

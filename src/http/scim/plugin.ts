@@ -7,8 +7,8 @@ import { listOf, resourceTypes, schemas, serviceProviderConfig } from '../../sci
 import { listRequestFromQuery, listRequestFromSearch, type ListLimits } from '../../scim/list.ts';
 import { DEFAULT_REQUEST_LIMITS } from '../../scim/limits.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
-import { patchAnswer } from '../../provisioning/patch-answer.ts';
-import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources.ts';
+import { patchAnswer } from '../../provisioning/resources/patch-answer.ts';
+import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources/resource-service.ts';
 import { sendScim } from '../media.ts';
 import type { HttpOptions, Services } from '../services.ts';
 import { sessionOf } from './context.ts';

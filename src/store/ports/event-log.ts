@@ -9,7 +9,7 @@ export type EventActor = 'scim' | 'admin' | 'link';
 /**
  * One entry of the change log the host application reads (docs/events.md has the catalogue):
  * every committed change of a User or Group is one event, written in the write's own transaction
- * by provisioning/changes.ts. Fields marked optional are absent only where the docs say so.
+ * by provisioning/resources/changes.ts. Fields marked optional are absent only where the docs say so.
  */
 export interface ScimdEvent {
   /** Position in the whole log (all tenants), for `scimd events list --after`; not the feed's cursor. */

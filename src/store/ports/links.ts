@@ -3,7 +3,7 @@ import type { Port } from './port.ts';
 
 /**
  * A single-use link sent by mail. Only the hash of its token is stored; the token itself is
- * minted when the mail is sent (see provisioning/links.ts), so the database never holds one.
+ * minted when the mail is sent (see provisioning/links/link-tokens.ts), so the database never holds one.
  */
 export interface UserLink {
   /** Stable id (the hash changes each time a token is minted). Absent on rows from before it existed. */

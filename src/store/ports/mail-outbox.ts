@@ -6,7 +6,7 @@ export interface Mail {
   readonly tenantId: string;
   readonly recipient: string;
   readonly subject: string;
-  /** With placeholders for the link and its expiry when `linkId` is set (provisioning/mail-templates.ts). */
+  /** With placeholders for the link and its expiry when `linkId` is set (provisioning/links/mail-templates.ts). */
   readonly body: string;
   readonly createdAt: string;
   /** The link the mail carries; its token is minted when the mail is sent. */

@@ -1,5 +1,5 @@
 /** Group membership changes that start from the user's side (IDP-QUIRKS row 23). */
-import type { Membership, Resources } from '../store/types.ts';
+import type { Membership, Resources } from '../../store/types.ts';
 import type { Cause, Change } from './changes.ts';
 
 /**

@@ -6,14 +6,14 @@
  * externalId, then displayName. Each step needs exactly one candidate; the default, `reject`,
  * keeps RFC 7644 §3.3 (409 uniqueness).
  */
-import type { Filter } from '../scim/filter/ast.ts';
-import { bindFilter } from '../scim/filter/bind.ts';
-import { and, eq } from '../scim/filter/build.ts';
-import type { StoredResource } from '../scim/resource.ts';
-import type { ResourceSchema } from '../scim/schema/registry.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import { SCIMD_USER_URN } from '../scim/urns.ts';
-import type { Resources } from '../store/types.ts';
+import type { Filter } from '../../scim/filter/ast.ts';
+import { bindFilter } from '../../scim/filter/bind.ts';
+import { and, eq } from '../../scim/filter/build.ts';
+import type { StoredResource } from '../../scim/resource.ts';
+import type { ResourceSchema } from '../../scim/schema/registry.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../../scim/urns.ts';
+import type { Resources } from '../../store/types.ts';
 
 export const IDENTITY_MATCH = 'identity.match';
 

@@ -3,15 +3,15 @@
  * two resources of the tenant hold the value. `global` asks for more than one scimd can know of,
  * and is enforced as `server`. The core's own unique attribute, userName, has its index.
  */
-import { uniqueness } from '../scim/errors.ts';
-import type { Literal } from '../scim/filter/ast.ts';
-import { bindFilter } from '../scim/filter/bind.ts';
-import { eq } from '../scim/filter/build.ts';
-import type { ResourceSchema } from '../scim/schema/registry.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import { fold } from '../scim/values.ts';
-import type { Resources, UniqueNames } from '../store/types.ts';
-import { quoted } from './policies.ts';
+import { uniqueness } from '../../scim/errors.ts';
+import type { Literal } from '../../scim/filter/ast.ts';
+import { bindFilter } from '../../scim/filter/bind.ts';
+import { eq } from '../../scim/filter/build.ts';
+import type { ResourceSchema } from '../../scim/schema/registry.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { fold } from '../../scim/values.ts';
+import type { Resources, UniqueNames } from '../../store/types.ts';
+import { quoted } from '../policies/attribute-rules.ts';
 
 export async function checkExtensionUniqueness(tx: Resources & UniqueNames, tenantId: string, schema: ResourceSchema, data: Json, previous: Json | undefined, id: string): Promise<void> {
   for (const ext of schema.extensions) {

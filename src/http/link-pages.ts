@@ -3,7 +3,7 @@
  * that fetch links do not accept invitations). Plain HTML, no script, no third-party anything.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { LinkOutcome } from '../provisioning/link-service.ts';
+import type { LinkOutcome } from '../provisioning/links/follow-link.ts';
 import { registerPageHeaders } from './security-headers.ts';
 import type { Services } from './services.ts';
 

@@ -9,8 +9,8 @@
  * leaves only the latest token working.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Links, UserLink } from '../store/types.ts';
-import { hashToken } from './tokens.ts';
+import type { Links, UserLink } from '../../store/types.ts';
+import { hashToken } from '../tenants/tokens.ts';
 
 export const DEFAULT_LINK_TTL_MS = 7 * 86_400_000;
 /** Where links point when the request that caused them did not say (never for links made by a request). */

@@ -1,8 +1,8 @@
 /** Tenants, SCIM clients and their tokens: the operations behind the CLI (and later the admin API). */
 import { randomUUID } from 'node:crypto';
-import type { ResourceTypeName } from '../scim/schema/types.ts';
-import type { ScimClient, Store, Tenant, TenantStatus, TokenRecord } from '../store/types.ts';
-import { normaliserByName } from '../scim/quirks/index.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { ScimClient, Store, Tenant, TenantStatus, TokenRecord } from '../../store/types.ts';
+import { normaliserByName } from '../../scim/quirks/index.ts';
 import { checkClientSetting, checkTenantSetting, SettingError, TENANT_SETTINGS } from './settings.ts';
 import { displayPrefix, hashToken, mintToken } from './tokens.ts';
 

@@ -4,13 +4,13 @@
  * clock come from. Opened once per request, after authentication; every use case takes it as it
  * is, with nothing left to default.
  */
-import type { DetectionInput } from '../scim/quirks/detect.ts';
-import { normalisersFor } from '../scim/quirks/index.ts';
-import { QuirkRun } from '../scim/quirks/run.ts';
-import type { Repo, Settings } from '../store/types.ts';
+import type { DetectionInput } from '../../scim/quirks/detect.ts';
+import { normalisersFor } from '../../scim/quirks/index.ts';
+import { QuirkRun } from '../../scim/quirks/run.ts';
+import type { Repo, Settings } from '../../store/types.ts';
 import type { AuthContext } from './auth.ts';
-import { observeClient, profileOf, type ClientProfile } from './idp.ts';
-import type { TenantModel, TenantModels } from './tenant-model.ts';
+import { observeClient, profileOf, type ClientProfile } from './idp-profile.ts';
+import type { TenantModel, TenantModels } from '../tenants/tenant-model.ts';
 
 export interface Session {
   readonly tenantId: string;

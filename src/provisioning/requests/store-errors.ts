@@ -2,9 +2,9 @@
  * What the store's failures mean to a SCIM client, in one place: the HTTP layer asks here and
  * never sees a store error type.
  */
-import { invalidValue, uniqueness, unavailable, type ScimError } from '../scim/errors.ts';
-import { StoreUnavailable, UniqueViolation, ValueTooLarge } from '../store/types.ts';
-import { quoted } from './policies.ts';
+import { invalidValue, uniqueness, unavailable, type ScimError } from '../../scim/errors.ts';
+import { StoreUnavailable, UniqueViolation, ValueTooLarge } from '../../store/types.ts';
+import { quoted } from '../policies/attribute-rules.ts';
 
 /** Seconds a client is asked to wait (Retry-After) while the database is unreachable. */
 const RETRY_AFTER_SECONDS = 2;

@@ -3,7 +3,7 @@
  * the response in small batches, so writing the log never delays or fails a SCIM request; a
  * failed batch is dropped and reported to the process log.
  */
-import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../store/types.ts';
+import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../store/types.ts';
 
 export interface RequestLogOptions {
   /** Entries older than this are deleted. */

@@ -2,9 +2,9 @@
  * Tenant policies: what a product (Wire, Zulip, SuperOffice, Appsemble) demands of the users an IdP
  * provisions. Each rejection is a 400 invalidValue whose detail names the rule broken.
  */
-import { invalidValue } from '../scim/errors.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import type { Settings } from '../store/types.ts';
+import { invalidValue } from '../../scim/errors.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import type { Settings } from '../../store/types.ts';
 
 /**
  * Wire handles (Wire): "the characters a-z0-9_.- (no capital letters)". The length bounds are

@@ -6,9 +6,9 @@
  * its mails first.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { Mail, Store } from '../store/types.ts';
-import { mintToken } from './links.ts';
-import { renderMailBody } from './mail-templates.ts';
+import type { Mail, Store } from '../../store/types.ts';
+import { mintToken } from '../links/link-tokens.ts';
+import { renderMailBody } from '../links/mail-templates.ts';
 
 export interface MailOptions {
   /** smtp://user:pass@host:port or smtps://…; none keeps mail in the outbox. */

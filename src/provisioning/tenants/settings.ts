@@ -2,8 +2,8 @@
  * The per-tenant and per-client settings scimd knows, with their values and defaults. Settings
  * are stored as strings; `scimd tenant set` and `scimd client set` validate against these.
  */
-import { normaliserByName } from '../scim/quirks/index.ts';
-import { IDP_PROFILES } from '../scim/quirks/types.ts';
+import { normaliserByName } from '../../scim/quirks/index.ts';
+import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { parseDuration } from './duration.ts';
 
 export interface SettingSpec {

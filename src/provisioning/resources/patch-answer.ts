@@ -6,9 +6,9 @@
  * GROUP_PATCH_BODY_MAX_MEMBERS members, found by a bounded count, else 204; `full` always 200;
  * `none` always 204. A PATCH on a User always answers 200 with the user.
  */
-import type { ResourceTypeName } from '../scim/schema/types.ts';
-import type { Settings } from '../store/types.ts';
-import { setting } from './policies.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { Settings } from '../../store/types.ts';
+import { setting } from '../policies/attribute-rules.ts';
 
 export const GROUP_PATCH_RESPONSE = 'groupPatchResponse';
 /** The largest group `auto` answers a PATCH on with its body. */

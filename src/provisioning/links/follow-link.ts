@@ -4,22 +4,22 @@
  * uses the link once, updates the user (new version, so the IdP sees the change) and appends the
  * event the host application is told.
  */
-import { bindFilter } from '../scim/filter/bind.ts';
-import { eq } from '../scim/filter/build.ts';
-import type { ResourceSchema } from '../scim/schema/registry.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import { SCIMD_USER_URN } from '../scim/urns.ts';
-import type { Store, UserLink } from '../store/types.ts';
-import { createLink, lookupLink, mintToken, type LinkState } from './links.ts';
+import { bindFilter } from '../../scim/filter/bind.ts';
+import { eq } from '../../scim/filter/build.ts';
+import type { ResourceSchema } from '../../scim/schema/registry.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../../scim/urns.ts';
+import type { Store, UserLink } from '../../store/types.ts';
+import { createLink, lookupLink, mintToken, type LinkState } from './link-tokens.ts';
 import { invitationMail } from './mail-templates.ts';
-import { presentedUser } from './presentation.ts';
-import { searchForm } from '../scim/search-form.ts';
-import type { TenantModels } from './tenant-model.ts';
-import { parseDuration } from './duration.ts';
-import { hashToken } from './tokens.ts';
-import { AdminError } from './admin.ts';
-import { isEmailAddress } from './policies.ts';
-import { recordChange, type PolicyEventType } from './changes.ts';
+import { presentedUser } from '../policies/presentation.ts';
+import { searchForm } from '../../scim/search-form.ts';
+import type { TenantModels } from '../tenants/tenant-model.ts';
+import { parseDuration } from '../tenants/duration.ts';
+import { hashToken } from '../tenants/tokens.ts';
+import { AdminError } from '../tenants/directory-admin.ts';
+import { isEmailAddress } from '../policies/attribute-rules.ts';
+import { recordChange, type PolicyEventType } from '../resources/changes.ts';
 
 export interface LinkOutcome {
   readonly state: LinkState | 'done';

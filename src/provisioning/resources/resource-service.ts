@@ -4,32 +4,32 @@
  * and If-Match preconditions behave.
  */
 import { randomUUID } from 'node:crypto';
-import { invalidValue, notFound, preconditionFailed, ScimError } from '../scim/errors.ts';
-import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../scim/filter/bind.ts';
-import { parseAttrPath, parseFilter, type ParseLimits } from '../scim/filter/parse.ts';
-import type { ListRequest } from '../scim/list.ts';
-import { applyPatch, claimed, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../scim/patch/apply.ts';
-import { checkClaim, type ClaimedMember, type MemberClaims, type MemberDelta } from '../scim/patch/members.ts';
-import { Projection } from '../scim/project.ts';
-import { etagOf, renderResource, type StoredResource } from '../scim/resource.ts';
-import { searchForm } from '../scim/search-form.ts';
-import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../scim/schema/registry.ts';
-import type { AttributeDef, ResourceTypeName } from '../scim/schema/types.ts';
-import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../scim/schema/context.ts';
-import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../scim/schema/validate.ts';
-import type { Membership, Repo, Resources, SortSpec, Store } from '../store/types.ts';
-import type { Session } from './session.ts';
-import { presentedUser, withAppRoles } from './presentation.ts';
-import { hashPassword, UserLifecycle } from './user-lifecycle.ts';
+import { invalidValue, notFound, preconditionFailed, ScimError } from '../../scim/errors.ts';
+import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../../scim/filter/bind.ts';
+import { parseAttrPath, parseFilter, type ParseLimits } from '../../scim/filter/parse.ts';
+import type { ListRequest } from '../../scim/list.ts';
+import { applyPatch, claimed, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../../scim/patch/apply.ts';
+import { checkClaim, type ClaimedMember, type MemberClaims, type MemberDelta } from '../../scim/patch/members.ts';
+import { Projection } from '../../scim/project.ts';
+import { etagOf, renderResource, type StoredResource } from '../../scim/resource.ts';
+import { searchForm } from '../../scim/search-form.ts';
+import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../../scim/schema/registry.ts';
+import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts';
+import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../../scim/schema/context.ts';
+import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../../scim/schema/validate.ts';
+import type { Membership, Repo, Resources, SortSpec, Store } from '../../store/types.ts';
+import type { Session } from '../requests/session.ts';
+import { presentedUser, withAppRoles } from '../policies/presentation.ts';
+import { hashPassword, UserLifecycle } from '../policies/user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
 import { recordChanges, type Cause, type Change } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
-import { userNameTaken } from './store-errors.ts';
-import { knownInNoGroup } from '../store/hints.ts';
-import { LIST_RESPONSE_URN } from '../scim/urns.ts';
-import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../scim/limits.ts';
+import { userNameTaken } from '../requests/store-errors.ts';
+import { knownInNoGroup } from '../../store/hints.ts';
+import { LIST_RESPONSE_URN } from '../../scim/urns.ts';
+import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../../scim/limits.ts';
 
 /** What every use case takes: the request's session (session.ts), with every field set. */
 export type ScimContext = Session;

@@ -3,14 +3,14 @@
  * and built-in ones it enabled) and its role rules. Built once per tenant and schema version, so
  * every process (replicas included) rebuilds it when an admin changes either.
  */
-import { bindFilter, type BoundFilter } from '../scim/filter/bind.ts';
-import { parseFilter } from '../scim/filter/parse.ts';
-import { ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, SCIMD_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from '../scim/schema/core.ts';
-import { parseSchemaDocument } from '../scim/schema/document.ts';
-import { ResourceSchema, SchemaRegistry } from '../scim/schema/registry.ts';
-import type { ResourceTypeDef, SchemaDef } from '../scim/schema/types.ts';
-import { BUILTIN_EXTENSIONS } from '../scim/schema/wire.ts';
-import type { RoleRule, Tenant, TenantSchema, TenantSchemas } from '../store/types.ts';
+import { bindFilter, type BoundFilter } from '../../scim/filter/bind.ts';
+import { parseFilter } from '../../scim/filter/parse.ts';
+import { ENTERPRISE_USER_SCHEMA, GROUP_RESOURCE_TYPE, GROUP_SCHEMA, SCIMD_USER_SCHEMA, USER_RESOURCE_TYPE, USER_SCHEMA } from '../../scim/schema/core.ts';
+import { parseSchemaDocument } from '../../scim/schema/document.ts';
+import { ResourceSchema, SchemaRegistry } from '../../scim/schema/registry.ts';
+import type { ResourceTypeDef, SchemaDef } from '../../scim/schema/types.ts';
+import { BUILTIN_EXTENSIONS } from '../../scim/schema/wire.ts';
+import type { RoleRule, Tenant, TenantSchema, TenantSchemas } from '../../store/types.ts';
 
 export interface TenantModel {
   readonly registry: SchemaRegistry;

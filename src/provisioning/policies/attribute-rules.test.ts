@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScimError } from '../scim/errors.ts';
-import { applyUserPolicies, deriveFormattedName, derivedFormattedName, handleProblem, isEmailAddress, quoted } from './policies.ts';
+import { ScimError } from '../../scim/errors.ts';
+import { applyUserPolicies, deriveFormattedName, derivedFormattedName, handleProblem, isEmailAddress, quoted } from './attribute-rules.ts';
 
 const invalid = (re: RegExp) => (e: unknown) => e instanceof ScimError && e.status === 400 && e.scimType === 'invalidValue' && re.test(e.message);
 

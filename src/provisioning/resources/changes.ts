@@ -9,12 +9,12 @@
  * once. No reads.
  */
 import { randomUUID } from 'node:crypto';
-import { canonical } from '../scim/patch/apply.ts';
-import type { StoredResource } from '../scim/resource.ts';
-import type { ResourceTypeName } from '../scim/schema/types.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import type { EventActor, Repo, ScimdEvent } from '../store/types.ts';
-import { presentedUser } from './presentation.ts';
+import { canonical } from '../../scim/patch/apply.ts';
+import type { StoredResource } from '../../scim/resource.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import type { EventActor, Repo, ScimdEvent } from '../../store/types.ts';
+import { presentedUser } from '../policies/presentation.ts';
 
 /** What caused a change: the actor, and for SCIM requests the client and the request. */
 export interface Cause {

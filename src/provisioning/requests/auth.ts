@@ -1,7 +1,7 @@
 /** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
-import { forbidden, unauthorized } from '../scim/errors.ts';
-import type { AuthStamp, Directory, ScimClient, Tenant, TokenRecord } from '../store/types.ts';
-import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
+import { forbidden, unauthorized } from '../../scim/errors.ts';
+import type { AuthStamp, Directory, ScimClient, Tenant, TokenRecord } from '../../store/types.ts';
+import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from '../tenants/tokens.ts';
 
 /** A SCIM client as the HTTP layer sees it (its name and settings drive the rate limits). */
 export type { ScimClient };

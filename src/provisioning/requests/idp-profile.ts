@@ -2,9 +2,9 @@
  * Which IdP profile a SCIM client gets: pinned by an operator (`strict` included), else recognised
  * from its requests, else the tolerant `generic` default.
  */
-import { detectIdp, type DetectionInput } from '../scim/quirks/detect.ts';
-import { isIdpProfile, type IdpProfile } from '../scim/quirks/types.ts';
-import type { Directory, ScimClient } from '../store/types.ts';
+import { detectIdp, type DetectionInput } from '../../scim/quirks/detect.ts';
+import { isIdpProfile, type IdpProfile } from '../../scim/quirks/types.ts';
+import type { Directory, ScimClient } from '../../store/types.ts';
 
 export interface ClientProfile {
   readonly profile: IdpProfile;

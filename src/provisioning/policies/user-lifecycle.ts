@@ -5,20 +5,20 @@
  */
 import { scrypt, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import { bindFilter } from '../scim/filter/bind.ts';
-import { eq } from '../scim/filter/build.ts';
-import type { StoredResource } from '../scim/resource.ts';
-import type { ResourceSchema } from '../scim/schema/registry.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import { SCIMD_USER_URN } from '../scim/urns.ts';
-import { invalidValue, uniqueness } from '../scim/errors.ts';
-import { fold } from '../scim/values.ts';
-import type { Links, MailOutbox, Resources, UniqueNames } from '../store/types.ts';
-import { createLink } from './links.ts';
-import { invitationMail, validationMail } from './mail-templates.ts';
-import { parseDuration } from './duration.ts';
-import { applyUserPolicies, isEmailAddress, quoted, setting } from './policies.ts';
-import type { ScimContext } from './resources.ts';
+import { bindFilter } from '../../scim/filter/bind.ts';
+import { eq } from '../../scim/filter/build.ts';
+import type { StoredResource } from '../../scim/resource.ts';
+import type { ResourceSchema } from '../../scim/schema/registry.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../../scim/urns.ts';
+import { invalidValue, uniqueness } from '../../scim/errors.ts';
+import { fold } from '../../scim/values.ts';
+import type { Links, MailOutbox, Resources, UniqueNames } from '../../store/types.ts';
+import { createLink } from '../links/link-tokens.ts';
+import { invitationMail, validationMail } from '../links/mail-templates.ts';
+import { parseDuration } from '../tenants/duration.ts';
+import { applyUserPolicies, isEmailAddress, quoted, setting } from './attribute-rules.ts';
+import type { ScimContext } from '../resources/resource-service.ts';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 const SCRYPT = { N: 16_384, r: 8, p: 1 };

@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ScimError } from '../scim/errors.ts';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.ts';
-import type { Store } from '../store/types.ts';
-import { AdminService } from './admin.ts';
+import { ScimError } from '../../scim/errors.ts';
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import type { Store } from '../../store/types.ts';
+import { AdminService } from '../tenants/directory-admin.ts';
 import { Authenticator, SHARED_TTL_MS } from './auth.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'scimd-auth-'));

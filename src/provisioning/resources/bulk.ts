@@ -4,11 +4,11 @@
  * resolved in dependency order, circular references between new groups resolved by creating
  * first and adding the members afterwards (§3.7.1), and `failOnErrors` honoured.
  */
-import { conflict, invalidSyntax, invalidValue, payloadTooLarge, ScimError } from '../scim/errors.ts';
-import type { ResourceTypeName } from '../scim/schema/types.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../scim/urns.ts';
-import type { ResourceService, ScimContext, Written } from './resources.ts';
+import { conflict, invalidSyntax, invalidValue, payloadTooLarge, ScimError } from '../../scim/errors.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN } from '../../scim/urns.ts';
+import type { ResourceService, ScimContext, Written } from './resource-service.ts';
 
 export interface BulkLimits {
   readonly maxOperations: number;

@@ -1,8 +1,8 @@
 /** How a stored user is shown: what the IdP asked for, combined with what scimd and the host app know. */
-import type { BoundFilter } from '../scim/filter/bind.ts';
-import { evaluate } from '../scim/filter/evaluate.ts';
-import { isObject, type Json } from '../scim/schema/validate.ts';
-import { SCIMD_USER_URN } from '../scim/urns.ts';
+import type { BoundFilter } from '../../scim/filter/bind.ts';
+import { evaluate } from '../../scim/filter/evaluate.ts';
+import { isObject, type Json } from '../../scim/schema/validate.ts';
+import { SCIMD_USER_URN } from '../../scim/urns.ts';
 
 /**
  * `active` as returned is both what the IdP asked for and whether the user accepted the

@@ -5,12 +5,12 @@
  * write transaction, rather than by a unique index: a tenant may switch it off, and data written
  * before it (or while it was off) may hold duplicates, which stay until renamed.
  */
-import { uniqueness } from '../scim/errors.ts';
-import type { Json } from '../scim/schema/validate.ts';
-import { fold } from '../scim/values.ts';
-import type { UniqueNames } from '../store/types.ts';
-import { quoted, setting } from './policies.ts';
-import type { ScimContext } from './resources.ts';
+import { uniqueness } from '../../scim/errors.ts';
+import type { Json } from '../../scim/schema/validate.ts';
+import { fold } from '../../scim/values.ts';
+import type { UniqueNames } from '../../store/types.ts';
+import { quoted, setting } from '../policies/attribute-rules.ts';
+import type { ScimContext } from './resource-service.ts';
 
 export const GROUP_NAMES_UNIQUE = 'groups.displayName.unique';
 

@@ -4,22 +4,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { bindFilter } from '../scim/filter/bind.ts';
-import { parseFilter } from '../scim/filter/parse.ts';
-import { ScimError } from '../scim/errors.ts';
-import { parseSchemaDocument, SchemaDocumentError } from '../scim/schema/document.ts';
-import { BUILTIN_EXTENSIONS } from '../scim/schema/wire.ts';
-import { searchForm } from '../scim/search-form.ts';
-import type { ResourceTypeName } from '../scim/schema/types.ts';
-import type { Mail, RoleRule, ScimdEvent, Store, TenantSchema, Tombstone } from '../store/types.ts';
-import { UniqueViolation } from '../store/types.ts';
-import { AdminError } from './admin.ts';
-import { presentedUser } from './presentation.ts';
+import { bindFilter } from '../../scim/filter/bind.ts';
+import { parseFilter } from '../../scim/filter/parse.ts';
+import { ScimError } from '../../scim/errors.ts';
+import { parseSchemaDocument, SchemaDocumentError } from '../../scim/schema/document.ts';
+import { BUILTIN_EXTENSIONS } from '../../scim/schema/wire.ts';
+import { searchForm } from '../../scim/search-form.ts';
+import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import type { Mail, RoleRule, ScimdEvent, Store, TenantSchema, Tombstone } from '../../store/types.ts';
+import { UniqueViolation } from '../../store/types.ts';
+import { AdminError } from './directory-admin.ts';
+import { presentedUser } from '../policies/presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
-import { hashPassword, verifyPasswordHash } from './user-lifecycle.ts';
-import { outboxMailBody } from './mail-templates.ts';
-import { ADMIN_CAUSE, recordChange } from './changes.ts';
-import { fold } from '../scim/values.ts';
+import { hashPassword, verifyPasswordHash } from '../policies/user-lifecycle.ts';
+import { outboxMailBody } from '../links/mail-templates.ts';
+import { ADMIN_CAUSE, recordChange } from '../resources/changes.ts';
+import { fold } from '../../scim/values.ts';
 
 /** The hash a password is checked against when the user has none (see verifyPassword). */
 let decoy: Promise<string> | undefined;
