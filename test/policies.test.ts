@@ -1,5 +1,5 @@
 /**
- * Tenant policies from the seeds, end to end over real HTTP on a real SQLite file: Wire's handle
+ * Tenant policies (Wire, Zulip), end to end over real HTTP on a real SQLite file: Wire's handle
  * rule for userName and its 1–128 code point displayName (Wire), externalId as SAML NameID
  * or email address (Wire; the invitation mail itself is tested elsewhere), and name.formatted
  * derived for IdPs that never send it (Zulip, Zulip's name_formatted_included, set here with

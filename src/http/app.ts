@@ -13,7 +13,7 @@ import { registerGracefulClose, serverOptions } from './listener.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
 import type { HttpOptions, Services } from './services.ts';
 
-/** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (seed 000). */
+/** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
 
 export const DEFAULT_MAX_URL_LENGTH = 8192;

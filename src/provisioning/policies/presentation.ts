@@ -6,7 +6,7 @@ import { SCIMD_USER_URN } from '../../scim/urns.ts';
 
 /**
  * `active` as returned is both what the IdP asked for and whether the user accepted the
- * invitation (seed 000: "the account will be set to active: false until the user has accepted").
+ * invitation (Wire: "the account will be set to active: false until the user has accepted").
  * The stored document keeps the IdP's value, so accepting later restores it.
  */
 export function presentedUser(data: Json): Json {

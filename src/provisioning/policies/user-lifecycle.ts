@@ -1,5 +1,5 @@
 /**
- * What a tenant's policies add to writing a user (seed 000 Wire, 002 Zulip, 004 Appsemble):
+ * What a tenant's policies add to writing a user (Wire, Zulip, Appsemble):
  * handle and displayName rules, externalId as SAML NameID or email, global userName uniqueness,
  * invitations and email validation by mail, and password hashes.
  */
@@ -84,7 +84,7 @@ export class UserLifecycle {
   }
 
   /**
-   * userName.scope (seed 000, "unique across the entire Wire Cloud"): the userNames of tenants
+   * userName.scope (Wire: "unique across the entire Wire Cloud"): the userNames of tenants
    * with scope global are unique across all tenants. Such a tenant cannot take a userName any
    * other tenant holds, and no tenant can take one a global tenant holds, so the guarantee holds
    * whichever tenant writes first. The detail says "taken" and nothing about the other tenant.

@@ -68,7 +68,7 @@ export class Authenticator {
     if (!tenant) throw unauthorized('The bearer token is not valid');
     if (tenantName !== undefined && tenant.name !== tenantName) throw unauthorized('The bearer token is not valid for this tenant');
     if (tenant.status !== 'active') throw forbidden(`Tenant '${tenant.name}' is disabled`);
-    // Appsemble's "Enable SCIM" (seed 004): the tenant and its data stay, SCIM requests are refused.
+    // Appsemble's "Enable SCIM": the tenant and its data stay, SCIM requests are refused.
     if (tenant.settings['scim.enabled'] === 'false') throw forbidden(`SCIM is disabled for tenant '${tenant.name}' (scim.enabled = false); its data is kept`);
     this.touch(record.id, now);
     return { tenant, client, token: record };
