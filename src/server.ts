@@ -1,6 +1,7 @@
 /** Start-up: wires the store, the services and the HTTP app together, and bootstraps a first tenant. */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { DEFAULT_CLIENT, DEFAULT_TENANT } from './default-client.ts';
 import { databaseFile, type Config, type StorageConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { Services } from './http/services.ts';
@@ -119,8 +120,7 @@ export interface BootstrapResult {
 /** See src/http/client-gates.ts and the README (Operating scimd). */
 export const DEFAULT_CLIENT_CONCURRENCY = 4;
 
-export const DEFAULT_TENANT = 'default';
-export const DEFAULT_CLIENT = 'default';
+export { DEFAULT_CLIENT, DEFAULT_TENANT } from './default-client.ts';
 
 /** On first start with an empty database: tenant `default`, client `default`, and its token. */
 export async function bootstrap(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { databaseFile, resolveStorageConfig, type Env } from '../config.ts';
-import { createServices, openStore } from '../server.ts';
 import type { Services } from '../http/services.ts';
 import { UsageError } from './args.ts';
 
@@ -13,6 +12,8 @@ export async function withServices<T>(flags: Record<string, string | boolean>, e
   if (!config.databaseUrl && !existsSync(databaseFile(config))) {
     throw new UsageError(`No scimd database in ${config.dataDir}. Start the server once (scimd serve), or pass --data-dir, or --database-url for a deployment on PostgreSQL.`);
   }
+  // Loaded on first use, so --help and usage errors start without the server's modules.
+  const { createServices, openStore } = await import('../server.ts');
   const store = await openStore(config);
   try {
     return await fn(createServices(store, { maxResults: config.maxResults }));

@@ -1,5 +1,6 @@
 import { resolveConfig, SETTINGS } from '../../config.ts';
-import { DEFAULT_CLIENT, DEFAULT_TENANT, startServer, type Running } from '../../server.ts';
+import { DEFAULT_CLIENT, DEFAULT_TENANT } from '../../default-client.ts';
+import type { Running } from '../../server.ts';
 import { UsageError } from '../args.ts';
 import type { Command } from '../command.ts';
 
@@ -65,6 +66,8 @@ stops it gracefully: in-flight requests finish, then it exits 0 (1 past --shutdo
   async run(ctx) {
     if (ctx.args.positionals.length) throw new UsageError(`Usage: ${this.usage}`);
     const config = resolveConfig(ctx.args.flags, ctx.env);
+    // Loaded here, not at start-up, so every other command (and --help) starts without the server's modules.
+    const { startServer } = await import('../../server.ts');
     const running = await startServer(config);
     process.stdout.write(banner(running));
     return untilSignalled(running, config.shutdownTimeout);
