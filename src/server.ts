@@ -17,6 +17,7 @@ import { TenantAdmin } from './provisioning/tenants/tenant-data-admin.ts';
 import { DEFAULT_REQUEST_LOG, RequestLog } from './provisioning/background/request-log.ts';
 import { ResourceService } from './provisioning/resources/resource-service.ts';
 import { sessionOpener } from './provisioning/requests/session.ts';
+import { Readiness } from './provisioning/requests/readiness.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
@@ -90,6 +91,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     admin: new AdminService(store),
     tenantAdmin: new TenantAdmin(store, models, opts.now),
     auth: new Authenticator(store),
+    readiness: new Readiness(store),
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
     requestLog: new RequestLog(

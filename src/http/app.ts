@@ -11,6 +11,8 @@ import { loggedUrl } from './log-url.ts';
 import { DEFAULT_REQUEST_LIMITS } from '../scim/limits.ts';
 import { registerGracefulClose, serverOptions } from './listener.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
+import { isProbe, registerHealth } from './health.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import type { HttpOptions, Services } from './services.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
@@ -32,6 +34,9 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     logger: logger ? undefined : false,
     bodyLimit: options.bodyLimit,
     trustProxy: options.trustProxy ?? false,
+    // request-id.ts: an incoming X-Request-Id when well-formed, else a random UUID (logged as reqId).
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     // Fastify's two lines per request are replaced by one (onResponse below).
     logController: new LogController({ disableRequestLogging: true }),
     // registerGracefulClose answers requests during a shutdown, with a SCIM error body.
@@ -41,9 +46,17 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     // the router matches the path lower-cased, while ids and tenant names keep their case.
     routerOptions: { ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 300, caseSensitive: false },
     // Malformed URLs (bad percent-encoding, overlong segments) get SCIM error bodies too.
-    frameworkErrors: (err: { statusCode?: number; code?: string }, _request: unknown, reply: Parameters<typeof sendError>[0]) =>
-      sendError(reply, new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid')),
+    frameworkErrors: (err: { statusCode?: number; code?: string }, request: { id: string }, reply: Parameters<typeof sendError>[0]) =>
+      sendError(
+        reply.header(REQUEST_ID_HEADER, request.id),
+        new ScimError(err.statusCode ?? 400, undefined, err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path segment is longer than 300 characters' : 'The URL is not valid'),
+      ),
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // First of all hooks, so that every answer (errors, 404s, refusals during a shutdown) carries it.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
   registerSecurityHeaders(app, { tls: listener.tls !== undefined });
   registerGracefulClose(app, listener);
   registerJsonParsers(app, { maxDepth: limits.maxJsonDepth, maxKeyLength: limits.maxNameLength });
@@ -52,13 +65,21 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   app.addHook('onRequest', async (request) => {
     if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
   });
-  // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the query.
+  // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the
+  // query. It carries reqId, and tenant and client once authenticated (the SCIM hooks' child logger).
+  // An answer of 500 or more is a warning (with what failed, never a stack: an unexpected error has
+  // its own error line), anything else information; the probes, asked every second, are debug.
   if (logger) {
     app.addHook('onResponse', async (request, reply) => {
-      if (request.unlogged || !logger.isLevelEnabled('info')) return;
-      request.log.info({ method: request.method, url: loggedUrl(request, 500), status: reply.statusCode, ms: Math.round(reply.elapsedTime), client: request.scim?.auth.client.name }, 'request');
+      if (request.unlogged) return;
+      const status = reply.statusCode;
+      const level = isProbe(request) ? 'debug' : status >= 500 ? 'warn' : 'info';
+      const log = request.log as Logger;
+      if (!log.isLevelEnabled(level)) return;
+      log[level]({ method: request.method, url: loggedUrl(request, 500), status, ms: Math.round(reply.elapsedTime), ...(request.failure ? { error: request.failure } : {}) }, 'request');
     });
   }
+  registerHealth(app, services);
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
   // and SCIM routes must still refuse form bodies with 415.
   app.register(async (scope) => {

@@ -5,6 +5,13 @@ import { storeFailureAsScim } from '../provisioning/requests/store-errors.ts';
 import { SCIM_CONTENT_TYPE } from './media.ts';
 import { drainBody } from './body-drain.ts';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Why an expected answer of 500 or more was given (for the request's log line). */
+    failure?: string;
+  }
+}
+
 export function toScimError(err: unknown, bodyLimit: number, bulk = false): ScimError | undefined {
   if (err instanceof ScimError) return err;
   const failure = storeFailureAsScim(err);
@@ -44,7 +51,8 @@ export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): 
   app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const scim = toScimError(err, bodyLimit, /\/Bulk\/?(\?|$)/i.test(request.url));
     if (scim) {
-      if (scim.status >= 500) request.log.warn({ err }, 'request failed: service unavailable');
+      // An expected answer (501 for /Me, 503 when the database is busy): the request's one log line says why, without a stack.
+      if (scim.status >= 500) request.failure = (err as Error).message || scim.detail;
       // The client may still be sending the body: read it (within bounds) so that it can read the 413.
       if ((err as Partial<FastifyError>).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drainBody(request.raw);
       sendError(reply, scim);

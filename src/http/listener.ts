@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { unavailable } from '../scim/errors.ts';
 import { TLS_MIN_VERSION } from '../tls.ts';
 import { sendError } from './errors.ts';
+import { isProbe } from './health.ts';
 
 /** Milliseconds. */
 export interface ServerTimeouts {
@@ -113,7 +114,7 @@ class Connections {
 
 /**
  * On app.close(): in-flight requests finish and are answered with `Connection: close`; a request
- * that still arrives gets 503 with Retry-After (RFC 7644 §3.12 body); idle and slow connections
+ * that still arrives (other than a probe) gets 503 with Retry-After (RFC 7644 §3.12 body); idle and slow connections
  * are ended. app.close() resolves once the last connection is gone.
  */
 export function registerGracefulClose(app: FastifyInstance, options: ListenerOptions): void {
@@ -125,8 +126,9 @@ export function registerGracefulClose(app: FastifyInstance, options: ListenerOpt
     connections.drain(t.requestMs, checkingInterval(t));
     done();
   });
-  app.addHook('onRequest', (_request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    if (!closing) return done();
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    // Probes still get their own answers: /healthz 200, /readyz 503 (see health.ts).
+    if (!closing || isProbe(request)) return done();
     reply.header('connection', 'close');
     sendError(reply, unavailable('scimd is shutting down; retry the request', 1));
   });

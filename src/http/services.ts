@@ -8,6 +8,7 @@ import type { LinkService } from '../provisioning/links/follow-link.ts';
 import type { TenantAdmin } from '../provisioning/tenants/tenant-data-admin.ts';
 import type { ResourceService } from '../provisioning/resources/resource-service.ts';
 import type { OpenSession } from '../provisioning/requests/session.ts';
+import type { Readiness } from '../provisioning/requests/readiness.ts';
 import type { SchemaRegistry } from '../scim/schema/registry.ts';
 import type { RequestLimits } from '../scim/limits.ts';
 import type { ClientGates } from './client-gates.ts';
@@ -32,6 +33,8 @@ export interface Services {
   readonly rateLimiter: RateLimiter;
   /** How many requests of one client are worked on at once. */
   readonly clientGates: ClientGates;
+  /** Whether this process should get traffic (GET /readyz). */
+  readonly readiness: Readiness;
 }
 
 export interface HttpOptions {

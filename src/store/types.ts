@@ -115,8 +115,13 @@ export interface AuthStamp {
   readonly crossProcess: boolean;
 }
 
+/** Whether the database answers and has every migration step of this scimd applied (for /readyz). */
+export type StoreReadiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+
 export interface Store extends Repo {
   authStamp(): AuthStamp;
+  /** One cheap query (the schema version); never throws. */
+  readiness(): Promise<StoreReadiness>;
   /** Runs `fn` in one serialisable transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -36,6 +36,8 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       services.auth.recognises(authorization),
     );
     request.scim = { auth, baseUrl, origin };
+    // From here on the request's log lines say whose it is (reqId they carry already).
+    request.log = request.log.child({ tenant: auth.tenant.name, client: auth.client.name });
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await limiter.refuse(request, over);
@@ -81,6 +83,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     const responseBody = sent === undefined ? undefined : redactedJsonText(sent, max);
     log.record({
       at: new Date().toISOString(),
+      requestId: request.id,
       method: request.method,
       path: loggedUrl(request),
       status: reply.statusCode,

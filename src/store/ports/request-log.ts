@@ -5,6 +5,8 @@ import type { Port } from './port.ts';
 export interface RequestLogEntry {
   readonly id?: number;
   readonly at: string;
+  /** The request's id: its X-Request-Id answer header and the process log's reqId. */
+  readonly requestId?: string;
   readonly tenantId?: string;
   readonly tenantName?: string;
   readonly clientId?: string;

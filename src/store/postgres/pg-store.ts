@@ -6,9 +6,9 @@
  */
 import pg from 'pg';
 import { routedRepo } from '../routed-repo.ts';
-import { migrationsFor, POSTGRES_DDL } from '../sql/migrations.ts';
+import { migrationsFor, POSTGRES_DDL, schemaNotReady } from '../sql/migrations.ts';
 import { sqlRepo, type SqlRepo } from '../sql/sql-repo.ts';
-import type { Repo, Store } from '../types.ts';
+import type { Repo, Store, StoreReadiness } from '../types.ts';
 import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
@@ -147,5 +147,17 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     await pool.end();
   }
 
-  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, authStamp: () => ({ stamp: String(authCommits), crossProcess: false }) };
+  async function readiness(): Promise<StoreReadiness> {
+    if (closed) return { ready: false, reason: 'the database is closed' };
+    try {
+      const { rows } = await pool.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations');
+      const reason = schemaNotReady(Number(rows[0]?.v ?? 0), POSTGRES_MIGRATIONS.length);
+      return reason ? { ready: false, reason } : { ready: true };
+    } catch (e) {
+      const err = e as { code?: string; message?: string };
+      return { ready: false, reason: `the database does not answer (${err.code ?? err.message})` };
+    }
+  }
+
+  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, readiness, authStamp: () => ({ stamp: String(authCommits), crossProcess: false }) };
 }

@@ -325,7 +325,20 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   );
   INSERT INTO event_counters (tenant_id, seq) SELECT tenant_id, MAX(tenant_seq) FROM events GROUP BY tenant_id;
   `,
+  // 7 (PostgreSQL 6). The request id of each provisioning request-log row (the X-Request-Id of the answer, the process log's reqId).
+  () => `
+  ALTER TABLE request_log ADD COLUMN request_id TEXT;
+  `,
 ];
+
+/**
+ * What readiness reports for the highest applied schema_migrations version, given the number of
+ * steps this scimd has: undefined when they are equal.
+ */
+export function schemaNotReady(applied: number, steps: number): string | undefined {
+  if (applied === steps) return undefined;
+  return applied < steps ? `the database schema is at version ${applied}, this scimd needs ${steps}` : `the database schema is at version ${applied}, newer than this scimd (${steps})`;
+}
 
 /** The steps that exist in the database of `d`, in order: step n is schema_migrations version n. */
 export function migrationsFor(d: DdlDialect): readonly string[] {

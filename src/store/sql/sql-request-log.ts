@@ -12,6 +12,7 @@ function logFromRow(r: Row): RequestLogEntry {
     status: Number(r.status),
     durationMs: Number(r.duration_ms),
     notes: json(r.notes) as string[],
+    ...(opt(r.request_id) ? { requestId: r.request_id as string } : {}),
     ...(opt(r.tenant_id) ? { tenantId: r.tenant_id as string } : {}),
     ...(opt(r.tenant_name) ? { tenantName: r.tenant_name as string } : {}),
     ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
@@ -67,11 +68,12 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
               JSON.stringify(e.notes),
               e.requestBody ?? null,
               e.responseBody ?? null,
+              e.requestId ?? null,
             );
           }
-          const row = `(${marks(14)})`;
+          const row = `(${marks(15)})`;
           await db.execute(
-            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body)
+            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body, request_id)
              VALUES ${Array.from({ length: part.length }, () => row).join(', ')}`,
             params,
           );

@@ -8,10 +8,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { routedRepo } from '../routed-repo.ts';
-import type { AuthStamp, Repo, Store } from '../types.ts';
+import type { AuthStamp, Repo, Store, StoreReadiness } from '../types.ts';
 import { StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
-import { migrationsFor, SQLITE_DDL } from '../sql/migrations.ts';
+import { migrationsFor, schemaNotReady, SQLITE_DDL } from '../sql/migrations.ts';
 import { sqlRepo } from '../sql/sql-repo.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
@@ -114,5 +114,16 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     writer.close();
   }
 
-  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp };
+  const schemaVersion = (reader ?? writer).prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck();
+  async function readiness(): Promise<StoreReadiness> {
+    if (closed) return { ready: false, reason: 'the database is closed' };
+    try {
+      const reason = schemaNotReady(Number(schemaVersion.get()), SQLITE_MIGRATIONS.length);
+      return reason ? { ready: false, reason } : { ready: true };
+    } catch (e) {
+      return { ready: false, reason: `the database does not answer (${(e as { code?: string }).code ?? (e as Error).message})` };
+    }
+  }
+
+  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp, readiness };
 }
