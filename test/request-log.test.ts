@@ -180,7 +180,7 @@ describe('scimd log: a run of requests as the operator sees it', () => {
 
   it('scimd log show <id> shows the request and response bodies, the password redacted', async () => {
     const [text, json] = await Promise.all([scimd('log', 'show', String(row.post!.id), '--data-dir', s.dataDir), scimd('log', 'show', String(row.conflict!.id), '--json', '--data-dir', s.dataDir)]);
-    assert.match(text, /^#\d+ \S+ default\/default\(generic\) POST \/scim\/v2\/Users → 201 \d+ms\n\nRequest body:\n/);
+    assert.match(text, /^#\d+ \S+ default\/default\(generic\) POST \/scim\/v2\/Users → 201 \d+ms\nRequest id: [0-9a-f-]{36}\n\nRequest body:\n/);
     const [request, response] = text.split('\nResponse body:\n') as [string, string];
     assert.match(request, /"userName": "log-alice"/);
     assert.match(request, /"password": "\[redacted\]"/);
@@ -192,6 +192,8 @@ describe('scimd log: a run of requests as the operator sees it', () => {
     const conflict = JSON.parse(json) as RequestLogEntry;
     assert.equal(conflict.status, 409);
     assert.equal(conflict.scimType, 'uniqueness');
+    assert.equal(conflict.requestId, row.conflict!.requestId, 'the request id, as in the X-Request-Id answer header');
+    assert.match(conflict.requestId ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(JSON.parse(conflict.requestBody!).userName, 'LOG-ALICE');
     assert.equal(JSON.parse(conflict.responseBody!).scimType, 'uniqueness');
 

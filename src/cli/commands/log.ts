@@ -72,7 +72,7 @@ const show: Command = {
   name: 'log show',
   usage: 'scimd log show <id>',
   summary: 'Show one logged request with its (redacted) request and response bodies',
-  help: 'Shows one entry of the provisioning request log in full.',
+  help: 'Shows one entry of the provisioning request log in full, with its request id (the X-Request-Id of the answer, reqId in the process log).',
   options: STORAGE,
   async run(ctx) {
     const id = Number(ctx.args.positionals[0]);
@@ -87,7 +87,7 @@ const show: Command = {
         return b;
       }
     };
-    ctx.out.result(e, () => [line(e), '', 'Request body:', pretty(e.requestBody), '', 'Response body:', pretty(e.responseBody)].join('\n'));
+    ctx.out.result(e, () => [line(e), ...(e.requestId ? [`Request id: ${e.requestId}`] : []), '', 'Request body:', pretty(e.requestBody), '', 'Response body:', pretty(e.responseBody)].join('\n'));
     return 0;
   },
 };
