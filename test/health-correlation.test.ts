@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { databaseFile } from '../src/config.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
+import { eventually } from './helpers/eventually.ts';
 import { send, startTestServer, user, type TestServer } from './helpers/server.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -37,6 +38,12 @@ async function startWithLog(databaseUrl?: string): Promise<{ s: TestServer; line
 }
 
 const linesOf = (lines: readonly Line[], reqId: string) => lines.filter((l) => l.reqId === reqId);
+
+/** The request's lines once its request line is written (after the answer has gone). */
+async function loggedLines(lines: readonly Line[], reqId: string): Promise<Line[]> {
+  await eventually(() => linesOf(lines, reqId).some((l) => l.msg === 'request'), { what: `the log line of ${reqId}` });
+  return linesOf(lines, reqId);
+}
 
 describe('health, readiness and request ids (SQLite)', () => {
   let s: TestServer;
@@ -70,7 +77,7 @@ describe('health, readiness and request ids (SQLite)', () => {
     for (const path of ['/healthz', '/readyz']) ids.push((await send(`${s.origin}${path}`, 'GET')).headers.get('x-request-id')!);
     await s.running.services.requestLog.flush();
     for (const id of ids) {
-      const mine = linesOf(lines, id);
+      const mine = await loggedLines(lines, id);
       assert.equal(mine.length, 1, JSON.stringify(mine));
       assert.equal(mine[0]!.level, 20, 'debug');
     }
@@ -85,10 +92,11 @@ describe('health, readiness and request ids (SQLite)', () => {
       s.request('GET', '/Users', undefined, { authorization: 'Bearer wrong' }),
       send(`${s.origin}/no/such/endpoint`, 'GET'),
       send(`${s.origin}/scim/v2/Users/%E0%A4%A`, 'GET'),
+      send(`${s.origin}/invitations/no-such-link-token`, 'GET'),
     ]);
     assert.deepEqual(
       answers.map((a) => a.status),
-      [200, 404, 401, 404, 400],
+      [200, 404, 401, 404, 400, 404],
     );
     const ids = answers.map((a) => a.headers.get('x-request-id') ?? '');
     for (const id of ids) assert.match(id, UUID);
@@ -117,7 +125,7 @@ describe('health, readiness and request ids (SQLite)', () => {
     assert.equal(row.tenantName, 'default');
     assert.equal(row.clientName, 'default');
     assert.equal(row.status, 201);
-    const mine = linesOf(lines, reqId);
+    const mine = await loggedLines(lines, reqId);
     assert.equal(mine.length, 1, JSON.stringify(mine));
     assert.equal(mine[0]!.msg, 'request');
     assert.equal(mine[0]!.tenant, 'default');
@@ -136,7 +144,7 @@ describe('health, readiness and request ids (SQLite)', () => {
     ];
     for (const [name, call, status, level] of cases) {
       assert.equal((await call()).status, status, name);
-      const mine = linesOf(lines, `case-${name}`);
+      const mine = await loggedLines(lines, `case-${name}`);
       assert.equal(mine.length, 1, `${name}: ${JSON.stringify(mine)}`);
       assert.equal(mine[0]!.level, level, name);
       assert.equal(mine[0]!.status, status, name);
@@ -146,6 +154,29 @@ describe('health, readiness and request ids (SQLite)', () => {
     const me = linesOf(lines, 'case-me')[0]!;
     assert.match(me.error ?? '', /\/Me is not supported/);
     assert.equal(me.tenant, 'default');
+  });
+
+  it('an unexpected failure still logs an error with its stack (and the request line at warn)', async () => {
+    const resources = s.running.services.resources;
+    const search = resources.search;
+    resources.search = () => Promise.reject(new Error('boom: a bug'));
+    try {
+      const r = await s.request('GET', '/Users', undefined, { 'x-request-id': 'case-bug' });
+      assert.equal(r.status, 500);
+      assert.equal(r.headers.get('x-request-id'), 'case-bug');
+      assert.ok(!r.text.includes('boom'), 'the cause is not in the answer');
+    } finally {
+      resources.search = search;
+    }
+    const mine = await loggedLines(lines, 'case-bug');
+    const error = mine.find((l) => l.level === 50);
+    assert.ok(error, JSON.stringify(mine));
+    assert.match(JSON.stringify(error.err), /boom: a bug[\s\S]*stack|stack[\s\S]*boom: a bug/);
+    assert.equal(error.tenant, 'default');
+    assert.deepEqual(
+      mine.filter((l) => l.msg === 'request').map((l) => [l.level, l.status]),
+      [[40, 500]],
+    );
   });
 });
 
@@ -228,7 +259,7 @@ describe('request ids on PostgreSQL', () => {
     const row = (await s.running.services.requestLog.entries({ limit: 10 })).find((e) => e.requestId === reqId);
     assert.equal(row?.tenantName, 'default');
     assert.deepEqual(
-      linesOf(lines, reqId).map((l) => [l.msg, l.tenant, l.client]),
+      (await loggedLines(lines, reqId)).map((l) => [l.msg, l.tenant, l.client]),
       [['request', 'default', 'default']],
     );
   });
