@@ -5,7 +5,7 @@
  * forwarded one), and 404 for everybody else, as when metrics are off.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { ScimError } from '../scim/errors.ts';
 import { sendError } from './errors.ts';
 import { header } from './scim/hooks.ts';
@@ -39,36 +39,35 @@ export function bearerMatches(authorization: string | undefined, expected: Buffe
   return timingSafeEqual(given, expected) && m !== null;
 }
 
+/** Each normaliser that left a note (`<name>: …`) counts once per request; only the client's normalisers (bounded labels). */
+function countNormalisers(metrics: Metrics, notes: readonly string[], active: readonly string[]): void {
+  const fired = new Set<string>();
+  for (const n of notes) {
+    const name = n.slice(0, n.indexOf(':'));
+    if (!fired.has(name) && active.includes(name)) {
+      fired.add(name);
+      metrics.normaliserFired(name);
+    }
+  }
+}
+
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess): void {
   // The route template's resource, worked out once per route.
   const resources = new Map<string | undefined, string | null>();
-  app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    const route = request.routeOptions.url;
-    let resource = resources.get(route);
-    if (resource === undefined) resources.set(route, (resource = route === METRICS_PATH ? null : resourceOf(route)));
-    // Scrapes are not counted: the counters say what clients asked of scimd.
-    if (resource === null) return;
-    const scim = request.scim;
-    const session = scim?.session;
-    metrics.request({
-      tenant: scim?.auth.tenant.name,
-      client: scim?.auth.client.name,
-      idp: session?.profile.profile,
-      method: request.method,
-      resource,
-      status: reply.statusCode,
-      seconds: reply.elapsedTime / 1000,
-    });
-    const notes = session?.quirks.notes;
-    if (notes && notes.length) {
-      const active = session.quirks.active;
-      let last = '';
-      for (const n of notes) {
-        const name = n.slice(0, n.indexOf(':'));
-        // Once per normaliser and request; only names of the client's normalisers (bounded labels).
-        if (name !== last && active.includes(name)) metrics.normaliserFired(name);
-        last = name;
-      }
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    try {
+      const route = request.routeOptions.url;
+      let resource = resources.get(route);
+      if (resource === undefined) resources.set(route, (resource = route === METRICS_PATH ? null : resourceOf(route)));
+      // Scrapes are not counted: the counters say what clients asked of scimd.
+      if (resource === null) return;
+      const scim = request.scim;
+      const session = scim?.session;
+      metrics.request(scim?.auth.tenant.name, scim?.auth.client.name, session?.profile.profile, request.method, resource, reply.statusCode, reply.elapsedTime / 1000);
+      if (session && session.quirks.notes.length) countNormalisers(metrics, session.quirks.notes, session.quirks.active);
+    } finally {
+      done();
     }
   });
 

@@ -27,15 +27,18 @@ export interface DatabaseMetrics {
   commitBatch(transactions: number): void;
 }
 
-/** One request as it is counted. */
-export interface RequestSample {
-  readonly tenant?: string;
-  readonly client?: string;
-  readonly idp?: string;
-  readonly method: string;
-  readonly resource: string;
-  readonly status: number;
-  readonly seconds: number;
+/**
+ * Node's process metrics are the process's, not a server's: one registry for them, made on first
+ * use and shared by every server of the process (their collectors watch GC and the event loop for
+ * as long as the process lives, so each server must not start its own).
+ */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics, prefix: 'scimd_' });
+  }
+  return processMetrics;
 }
 
 type Child = { inc(): void };
@@ -94,6 +97,7 @@ export class Metrics implements DatabaseMetrics {
   private readonly batches: Observer;
   /** The label array reused for every lookup (the hot path allocates none). */
   private readonly key: string[] = ['', '', '', '', '', ''];
+  private readonly process: Registry | undefined;
 
   constructor(options: MetricsOptions = {}) {
     const registers = [this.registry];
@@ -150,7 +154,7 @@ export class Metrics implements DatabaseMetrics {
         if (s) this.set(await s.mailPending().catch(() => NaN));
       },
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'scimd_' });
+    this.process = options.processMetrics ?? true ? processRegistry() : undefined;
   }
 
   /** Where the scrape-time gauges read from. */
@@ -158,24 +162,24 @@ export class Metrics implements DatabaseMetrics {
     this.sources = sources;
   }
 
-  /** One answered request. */
-  request(s: RequestSample): void {
+  /** One answered request (positional: the hot path allocates no object for it). */
+  request(tenant: string | undefined, client: string | undefined, idp: string | undefined, method: string, resource: string, status: number, seconds: number): void {
     const key = this.key;
-    key[0] = s.tenant === undefined ? NONE : this.tenants.label(s.tenant);
-    key[1] = s.client === undefined ? NONE : this.clients.label(s.client);
-    key[2] = s.idp ?? NONE;
-    key[3] = s.method;
-    key[4] = s.resource;
-    key[5] = STATUS_CLASSES[Math.floor(s.status / 100)] ?? '5xx';
+    key[0] = tenant === undefined ? NONE : this.tenants.label(tenant);
+    key[1] = client === undefined ? NONE : this.clients.label(client);
+    key[2] = idp ?? NONE;
+    key[3] = method;
+    key[4] = resource;
+    key[5] = STATUS_CLASSES[Math.floor(status / 100)] ?? '5xx';
     this.requests.get(key).inc();
     key.length = 2;
-    key[0] = s.method;
-    key[1] = s.resource;
-    this.durations.get(key).observe(s.seconds);
+    key[0] = method;
+    key[1] = resource;
+    this.durations.get(key).observe(seconds);
     key.length = 6;
-    if (s.status === 429) {
+    if (status === 429) {
       key.length = 1;
-      key[0] = s.client === undefined ? 'address' : 'client';
+      key[0] = client === undefined ? 'address' : 'client';
       this.rateLimited.get(key).inc();
       key.length = 6;
     }
@@ -201,7 +205,8 @@ export class Metrics implements DatabaseMetrics {
 
   /** The text exposition. */
   async text(): Promise<string> {
-    return this.registry.metrics();
+    const own = await this.registry.metrics();
+    return this.process ? own + (await this.process.metrics()) : own;
   }
 
   get contentType(): string {
