@@ -9,6 +9,9 @@ import { bearerMatches, resourceOf } from '../src/http/metrics-route.ts';
 import { isPrivateAddress } from '../src/http/private-address.ts';
 import { createHash } from 'node:crypto';
 import { eventually } from './helpers/eventually.ts';
+import { Metrics } from '../src/http/metrics.ts';
+import { instrumentStore, isDatabaseError } from '../src/store-metrics.ts';
+import { StoreUnavailable, UniqueViolation, type Store } from '../src/store/types.ts';
 import { patch, send, startTestServer, user, group, type TestServer } from './helpers/server.ts';
 
 interface Sample {
@@ -47,6 +50,24 @@ describe('metrics helpers', () => {
     assert.ok(bearerMatches('bearer  secret-metrics-token', d));
     for (const a of [undefined, '', 'Bearer', 'Bearer secret', 'Basic secret-metrics-token', 'Bearer secret-metrics-token x']) assert.ok(!bearerMatches(a, d), String(a));
   });
+  it('database transactions: timed by outcome; only failures of the database are errors', async () => {
+    const m = new Metrics({ processMetrics: false });
+    const fake = { transaction: async (fn: (tx: never) => Promise<unknown>) => fn(undefined as never), close: async () => undefined } as unknown as Store;
+    const store = instrumentStore(fake, m);
+    assert.equal(store.close, fake.close);
+    assert.equal(await store.transaction(async () => 7), 7);
+    await assert.rejects(store.transaction(async () => Promise.reject(new Error('a 409 of the request'))));
+    await assert.rejects(store.transaction(async () => Promise.reject(new StoreUnavailable('database unavailable (SQLITE_FULL)'))));
+    const samples = parse(await m.text());
+    assert.equal(sum(samples, 'scimd_db_transaction_duration_seconds_count', { outcome: 'commit' }), 1);
+    assert.equal(sum(samples, 'scimd_db_transaction_duration_seconds_count', { outcome: 'rollback' }), 2);
+    assert.equal(sum(samples, 'scimd_db_errors_total'), 1);
+    assert.ok(isDatabaseError(Object.assign(new Error('x'), { code: 'SQLITE_IOERR' })));
+    assert.ok(isDatabaseError(Object.assign(new Error('x'), { code: '57P01' })));
+    assert.ok(!isDatabaseError(new UniqueViolation('userName')));
+    assert.ok(!isDatabaseError(new Error('plain')));
+  });
+
   it('resources of routes', () => {
     assert.equal(resourceOf('/scim/v2/Users/:id'), 'Users');
     assert.equal(resourceOf('/scim/Groups'), 'Groups');
