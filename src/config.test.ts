@@ -84,6 +84,18 @@ const CASES: readonly Case[] = [
   { key: 'socketTimeout', flag: 'socket-timeout', env: 'SCIMD_SOCKET_TIMEOUT', flagValue: '30s', envValue: '10m', fromFlag: 30_000, fromEnv: 600_000, fallback: 120_000 },
   { key: 'shutdownTimeout', flag: 'shutdown-timeout', env: 'SCIMD_SHUTDOWN_TIMEOUT', flagValue: '2s', envValue: '1m', fromFlag: 2000, fromEnv: 60_000, fallback: 25_000 },
   { key: 'tlsCert', flag: 'tls-cert', env: 'SCIMD_TLS_CERT', flagValue: '/etc/scimd/a.pem', envValue: 'b.pem', fromFlag: resolve('/etc/scimd/a.pem'), fromEnv: resolve(CWD, 'b.pem'), fallback: undefined },
+  { key: 'metrics', flag: 'metrics', env: 'SCIMD_METRICS', flagValue: 'OFF', envValue: 'on', fromFlag: 'off', fromEnv: 'on', fallback: 'on' },
+  {
+    key: 'metricsToken',
+    flag: 'metrics-token',
+    env: 'SCIMD_METRICS_TOKEN',
+    flagValue: 'flag-metrics-token-0123',
+    envValue: 'env-metrics-token-01234',
+    fromFlag: 'flag-metrics-token-0123',
+    fromEnv: 'env-metrics-token-01234',
+    fallback: undefined,
+  },
+  { key: 'metricsMaxTenants', flag: 'metrics-max-tenants', env: 'SCIMD_METRICS_MAX_TENANTS', flagValue: '5', envValue: '500', fromFlag: 5, fromEnv: 500, fallback: 100 },
   { key: 'tlsKey', flag: 'tls-key', env: 'SCIMD_TLS_KEY', flagValue: '/etc/scimd/a.key', envValue: 'b.key', fromFlag: resolve('/etc/scimd/a.key'), fromEnv: resolve(CWD, 'b.key'), fallback: undefined },
 ];
 
@@ -205,6 +217,15 @@ describe('resolveConfig: invalid values throw a ConfigError naming the flag or v
 
   it('--port= (an empty value) is not the default', () => {
     assertConfigError({ port: '' }, {}, '--port');
+  });
+
+  it('a metrics token that is short or has spaces, without echoing it', () => {
+    for (const bad of ['short', 'has spaces in the metrics token', 'x'.repeat(513)]) {
+      assertConfigError({ 'metrics-token': bad }, {}, '--metrics-token');
+      assert.throws(() => config({}, { SCIMD_METRICS_TOKEN: bad }), (e: unknown) => e instanceof ConfigError && !e.message.includes(bad));
+    }
+    assertConfigError({ metrics: 'maybe' }, {}, '--metrics');
+    assertConfigError({ 'metrics-max-tenants': '0' }, {}, '--metrics-max-tenants');
   });
 
   it('a SCIMD_BOOTSTRAP_TOKEN with spaces, or longer than 512 characters', () => {

@@ -60,6 +60,11 @@ export interface Config extends RequestLimits {
   /** PEM files of an HTTPS listener (both or neither). */
   readonly tlsCert?: string;
   readonly tlsKey?: string;
+  /** GET /metrics (Prometheus): served unless off; with a token, to its bearer from anywhere, else to loopback and private addresses only. */
+  readonly metrics: 'on' | 'off';
+  readonly metricsToken?: string;
+  /** Distinct tenant (and client) label values before the rest fold into `other`. */
+  readonly metricsMaxTenants: number;
 }
 
 export type Flags = Readonly<Record<string, string | boolean | undefined>>;
@@ -281,6 +286,23 @@ export const SETTINGS = {
   },
   tlsCert: { flag: 'tls-cert', arg: '<file>', doc: 'PEM certificate (chain) of an HTTPS listener; needs --tls-key', env: 'SCIMD_TLS_CERT', fallback: undefined as string | undefined, parse: filePath },
   tlsKey: { flag: 'tls-key', arg: '<file>', doc: 'PEM private key of the HTTPS listener; needs --tls-cert', env: 'SCIMD_TLS_KEY', fallback: undefined as string | undefined, parse: filePath },
+  metrics: {
+    flag: 'metrics', arg: '<on|off>', doc: 'GET /metrics in the Prometheus text format (off: 404)',
+    env: 'SCIMD_METRICS', fallback: 'on' as 'on' | 'off', parse: oneOf<'on' | 'off'>(['on', 'off'], (v) => v.toLowerCase()),
+  },
+  metricsToken: {
+    flag: 'metrics-token', arg: '<token>', doc: 'bearer token /metrics then requires, from any address (without it: loopback and private addresses only)',
+    env: 'SCIMD_METRICS_TOKEN', fallback: undefined as string | undefined,
+    parse: (raw: string, source: string) => {
+      // The value is never echoed: it is a secret.
+      if (raw.length < 16 || raw.length > 512 || /\s/.test(raw)) throw new ConfigError(`Invalid ${source}: expected 16–512 characters without spaces`);
+      return raw;
+    },
+  },
+  metricsMaxTenants: {
+    flag: 'metrics-max-tenants', arg: '<n>', doc: 'distinct tenant and client labels in /metrics; more fold into `other`',
+    env: 'SCIMD_METRICS_MAX_TENANTS', fallback: 100, parse: integer(1, 100_000),
+  },
 } satisfies Record<string, Setting<unknown>>;
 
 export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Config {
@@ -323,8 +345,9 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   };
 }
 
-/** Rate limits, timeouts and TLS. The TLS files are read (and checked) when the server starts. */
+/** Rate limits, timeouts, TLS and metrics. The TLS files are read (and checked) when the server starts. */
 function trafficConfig(flags: Flags, env: Env, cwd: string) {
+  const metricsToken = pick(SETTINGS.metricsToken, flags, env);
   const headersTimeout = pick(SETTINGS.headersTimeout, flags, env);
   const requestTimeout = pick(SETTINGS.requestTimeout, flags, env);
   if (headersTimeout > requestTimeout) throw new ConfigError(`Invalid --headers-timeout (${headersTimeout}ms): it must not exceed --request-timeout (${requestTimeout}ms), which includes the headers`);
@@ -343,6 +366,9 @@ function trafficConfig(flags: Flags, env: Env, cwd: string) {
     keepAliveTimeout: pick(SETTINGS.keepAliveTimeout, flags, env),
     socketTimeout: pick(SETTINGS.socketTimeout, flags, env),
     shutdownTimeout: pick(SETTINGS.shutdownTimeout, flags, env),
+    metrics: pick(SETTINGS.metrics, flags, env),
+    ...(metricsToken ? { metricsToken } : {}),
+    metricsMaxTenants: pick(SETTINGS.metricsMaxTenants, flags, env),
     ...(tlsCert ? { tlsCert: resolve(cwd, tlsCert) } : {}),
     ...(tlsKey ? { tlsKey: resolve(cwd, tlsKey) } : {}),
   };

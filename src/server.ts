@@ -25,6 +25,8 @@ import { openPostgresStore, type PostgresOptions } from './store/postgres/pg-sto
 import type { Store } from './store/types.ts';
 import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
+import { MAIL_CAP, Metrics } from './http/metrics.ts';
+import { instrumentStore } from './store-metrics.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
@@ -50,6 +52,8 @@ export interface ServiceOptions {
   readonly rateLimits?: RateLimits;
   /** Requests of one client worked on at once (0: no limit). */
   readonly clientConcurrency?: number;
+  /** The Prometheus registry the services report to (and GET /metrics serves); absent: metrics off. */
+  readonly metrics?: Metrics;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
@@ -80,6 +84,12 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     opts.now,
     queued,
   );
+  const requestLog = new RequestLog(
+    store,
+    { ...DEFAULT_REQUEST_LOG, retentionDays: opts.requestLogDays ?? DEFAULT_REQUEST_LOG.retentionDays, maxRows: opts.requestLogRows ?? DEFAULT_REQUEST_LOG.maxRows },
+    opts.onBackgroundError,
+  );
+  opts.metrics?.setSources({ requestLogQueue: () => requestLog.queued, mailPending: () => mail.pending(MAIL_CAP) });
   return {
     models,
     mail,
@@ -94,18 +104,15 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     readiness: new Readiness(store),
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
-    requestLog: new RequestLog(
-      store,
-      { ...DEFAULT_REQUEST_LOG, retentionDays: opts.requestLogDays ?? DEFAULT_REQUEST_LOG.retentionDays, maxRows: opts.requestLogRows ?? DEFAULT_REQUEST_LOG.maxRows },
-      opts.onBackgroundError,
-    ),
+    requestLog,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   };
 }
 
 /** SQLite in the data directory, or PostgreSQL when a database URL is configured. */
-export async function openStore(config: StorageConfig, options: Omit<PostgresOptions, 'poolSize'> = {}): Promise<Store> {
+export async function openStore(config: StorageConfig, options: Omit<PostgresOptions, 'poolSize'> = {}, onCommitBatch?: (transactions: number) => void): Promise<Store> {
   if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
-  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous });
+  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...(onCommitBatch ? { onCommitBatch } : {}) });
 }
 
 export interface BootstrapResult {
@@ -189,14 +196,15 @@ export async function startServer(config: Config, logger: Logger | false = creat
   // Before anything is opened: a bad certificate is a configuration error (exit code 2).
   const tls = loadTls(config);
   const limits = requestLimitsOf(config);
+  const metrics = config.metrics === 'on' ? new Metrics({ maxTenants: config.metricsMaxTenants }) : undefined;
   // The server creates a PostgreSQL database that does not exist yet; admin commands refuse (src/cli/store.ts).
   const store = await openStore(config, {
     onError: (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined),
     createDatabase: true,
     onDatabaseCreated: (database) => (logger ? logger.info({ database }, 'created the PostgreSQL database') : undefined),
-  });
+  }, metrics && ((n) => metrics.commitBatch(n)));
   try {
-    const services = createServices(store, {
+    const services = createServices(metrics ? instrumentStore(store, metrics) : store, {
       maxResults: config.maxResults,
       bulkMaxOperations: config.bulkMaxOperations,
       bodyLimit: config.bodyLimit,
@@ -205,6 +213,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       limits,
       rateLimits: rateLimitsOf(config),
       clientConcurrency: config.clientConcurrency,
+      ...(metrics ? { metrics } : {}),
       onBackgroundError: (e) => (logger ? logger.warn({ err: e }, 'request log write failed') : undefined),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
@@ -223,6 +232,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         limits,
         maxUrlLength: config.maxUrlLength,
         maxHeaderBytes: config.maxHeaderBytes,
+        ...(metrics ? { metrics: config.metricsToken ? { token: config.metricsToken } : {} } : {}),
         ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
       },
       logger,

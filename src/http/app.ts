@@ -14,6 +14,7 @@ import { registerSecurityHeaders } from './security-headers.ts';
 import { isProbe, registerHealth } from './health.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import type { HttpOptions, Services } from './services.ts';
+import { registerMetrics } from './metrics-route.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
@@ -65,6 +66,8 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   app.addHook('onRequest', async (request) => {
     if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
   });
+  // GET /metrics and the counting of every request, unless metrics are off (then /metrics is 404).
+  if (services.metrics && options.metrics) registerMetrics(app, services.metrics, options.metrics);
   // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the
   // query. It carries reqId, and tenant and client once authenticated (the SCIM hooks' child logger).
   // An answer of 500 or more is a warning (with what failed, never a stack: an unexpected error has

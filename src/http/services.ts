@@ -14,6 +14,8 @@ import type { RequestLimits } from '../scim/limits.ts';
 import type { ClientGates } from './client-gates.ts';
 import type { ListenerOptions } from './listener.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { Metrics } from './metrics.ts';
+import type { MetricsAccess } from './metrics-route.ts';
 
 /** Everything the HTTP layer calls into (never the store itself). */
 export interface Services {
@@ -35,6 +37,8 @@ export interface Services {
   readonly clientGates: ClientGates;
   /** Whether this process should get traffic (GET /readyz). */
   readonly readiness: Readiness;
+  /** The Prometheus registry and recorders; absent when metrics are off. */
+  readonly metrics?: Metrics;
 }
 
 export interface HttpOptions {
@@ -52,4 +56,6 @@ export interface HttpOptions {
   readonly maxHeaderBytes?: number;
   /** Timeouts and TLS of the listener; plain HTTP with the default timeouts where absent. */
   readonly listener?: ListenerOptions;
+  /** Who may read GET /metrics; absent: metrics are off (404). */
+  readonly metrics?: MetricsAccess;
 }

@@ -77,6 +77,11 @@ export class MailSender {
     this.kick();
   }
 
+  /** Mail of every tenant waiting in the outbox, counted up to `cap` (one indexed read). */
+  async pending(cap: number): Promise<number> {
+    return (await this.store.listMail({ pendingOnly: true, limit: cap })).length;
+  }
+
   /** Looks at the outbox soon. */
   kick(): void {
     if (this.closed || !this.transport || this.wake) return;

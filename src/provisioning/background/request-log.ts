@@ -44,6 +44,11 @@ export class RequestLog {
     return this.store.requestLogEntry(id);
   }
 
+  /** Entries recorded but not written yet. */
+  get queued(): number {
+    return this.pending.length;
+  }
+
   record(entry: RequestLogEntry): void {
     if (this.pending.length >= MAX_PENDING) {
       this.pending.shift();

@@ -11,6 +11,8 @@ export interface SqliteOptions {
   readonly lockWaitMs?: number;
   /** Page cache per connection, KiB (SQLite's default is 2,000). Bulk loads want more. */
   readonly cacheSizeKiB?: number;
+  /** Told the number of transactions of each group commit (for metrics). */
+  readonly onCommitBatch?: (transactions: number) => void;
 }
 
 /** Opens a connection with the pragmas every scimd connection uses. */

@@ -44,6 +44,15 @@ describe('GroupCommitter', () => {
     assert.equal(committer.stats.commits, 1);
   });
 
+  it('reports the number of transactions of each COMMIT to onCommit', async () => {
+    const sizes: number[] = [];
+    const counted = new GroupCommitter(db, db, { begin: async () => void db.exec('BEGIN IMMEDIATE'), mapError: (e) => e, onCommit: (n) => sizes.push(n) });
+    await Promise.all(['m1', 'm2', 'm3'].map((k) => counted.run(insert(k))));
+    await counted.run(insert('m4'));
+    await counted.run(async () => Promise.reject(new Error('nothing to commit'))).catch(() => undefined);
+    assert.deepEqual(sizes, [3, 1]);
+  });
+
   it('rolls a failing transaction back to its savepoint alone: its error is its own, the others commit', async () => {
     const boom = new Error('boom');
     const outcomes = await Promise.allSettled([

@@ -26,6 +26,8 @@ export interface GroupCommitOptions {
   readonly maxBatchMs?: number;
   /** Called when a batch has ended (committed or not), before any of its callers hears of it. */
   readonly afterBatch?: () => void;
+  /** Called with the number of transactions each COMMIT carried (for metrics; must not throw). */
+  readonly onCommit?: (transactions: number) => void;
 }
 
 interface Job<R> {
@@ -146,6 +148,7 @@ export class GroupCommitter<R> {
     if (done.length) {
       this.stats.commits++;
       this.stats.transactions += done.length;
+      opts.onCommit?.(done.length);
     }
     for (const d of done) settle.push(() => d.job.resolve(d.value));
   }

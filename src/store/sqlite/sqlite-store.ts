@@ -86,7 +86,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     writeRepo.auth.touched = false;
     authCommits++;
   };
-  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapSqliteError, afterBatch });
+  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapSqliteError, afterBatch, ...(opts.onCommitBatch ? { onCommit: opts.onCommitBatch } : {}) });
   // PRAGMA data_version starts a read transaction (two lock syscalls), so its value is reused for
   // the rest of the event-loop turn: another process's commit is seen from the next turn on.
   const dataVersion = writer.prepare('PRAGMA data_version').pluck();
