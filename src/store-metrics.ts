@@ -12,11 +12,11 @@ export function isDatabaseError(e: unknown): boolean {
 
 /** `store` with transaction() timed; everything else is the store's own. */
 export function instrumentStore(store: Store, metrics: DatabaseMetrics): Store {
-  const inner = store.transaction.bind(store);
   const transaction: Store['transaction'] = async (fn) => {
     const started = performance.now();
     try {
-      const value = await inner(fn);
+      // Looked up at each call, so whatever wraps the store's own transaction later is still used.
+      const value = await store.transaction(fn);
       metrics.transaction((performance.now() - started) / 1000, true, false);
       return value;
     } catch (e) {

@@ -123,7 +123,7 @@ describe('invitations (externalId.mode = email)', () => {
     assert.equal(event.version, 2);
     assert.deepEqual(event.paths, ['active', `${SCIMD_USER_URN}:emailVerified`, `${SCIMD_USER_URN}:invitation`]);
     assert.equal(event.actor, 'link');
-    assert.match(event.requestId ?? '', /^req-/);
+    assert.match(event.requestId ?? '', /^[0-9a-f-]{36}$/, 'the request id scimd gave the link request (X-Request-Id)');
     assert.equal(event.clientId, undefined);
     const made = events.find((e) => e.type === 'user.created' && e.resourceId === id);
     assert.ok(made && made.tenantSeq! < event.tenantSeq!, 'created first');
