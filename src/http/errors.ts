@@ -4,6 +4,7 @@ import { invalidSyntax, notFound, payloadTooLarge, ScimError, unsupportedMediaTy
 import { storeFailureAsScim } from '../provisioning/requests/store-errors.ts';
 import { SCIM_CONTENT_TYPE } from './media.ts';
 import { drainBody } from './body-drain.ts';
+import { whoOf } from './scim/context.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -58,7 +59,7 @@ export function registerErrorHandlers(app: FastifyInstance, bodyLimit: number): 
       sendError(reply, scim);
       return;
     }
-    request.log.error({ err }, 'unhandled error');
+    request.log.error({ err, ...whoOf(request) }, 'unhandled error');
     sendError(reply, new ScimError(500, undefined, 'Internal server error'));
   });
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {

@@ -7,6 +7,7 @@ import { redactedJsonText, redactedText } from '../../provisioning/requests/reda
 import { loggedUrl } from '../log-url.ts';
 import { ScimError } from '../../scim/errors.ts';
 import type { HttpOptions, Services } from '../services.ts';
+import { whoOf } from './context.ts';
 
 export function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
@@ -36,8 +37,6 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       services.auth.recognises(authorization),
     );
     request.scim = { auth, baseUrl, origin };
-    // From here on the request's log lines say whose it is (reqId they carry already).
-    request.log = request.log.child({ tenant: auth.tenant.name, client: auth.client.name });
     // After authentication, so the request is counted against its own client (and logged as its).
     const over = limiter.admitClient(auth);
     if (over) await limiter.refuse(request, over);
@@ -58,7 +57,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       origin: scim.origin,
       requestId: request.id,
       detection: { userAgent: header(request, 'user-agent'), queryKeys: Object.keys((request.query as object | undefined) ?? {}), body: request.body },
-      onObserveError: (e) => request.log.warn({ err: e }, 'could not record the detected IdP'),
+      onObserveError: (e) => request.log.warn({ err: e, ...whoOf(request) }, 'could not record the detected IdP'),
     });
   });
 
