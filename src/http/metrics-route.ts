@@ -39,18 +39,6 @@ export function bearerMatches(authorization: string | undefined, expected: Buffe
   return timingSafeEqual(given, expected) && m !== null;
 }
 
-/** Each normaliser that left a note (`<name>: …`) counts once per request; only the client's normalisers (bounded labels). */
-function countNormalisers(metrics: Metrics, notes: readonly string[], active: readonly string[]): void {
-  const fired = new Set<string>();
-  for (const n of notes) {
-    const name = n.slice(0, n.indexOf(':'));
-    if (!fired.has(name) && active.includes(name)) {
-      fired.add(name);
-      metrics.normaliserFired(name);
-    }
-  }
-}
-
 export function registerMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess): void {
   // The route template's resource, worked out once per route.
   const resources = new Map<string | undefined, string | null>();
@@ -65,7 +53,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, access: 
       const scim = request.scim;
       const session = scim?.session;
       metrics.request(scim?.auth.tenant.name, scim?.auth.client.name, session?.profile.profile, request.method, resource, reply.statusCode, reply.elapsedTime / 1000);
-      if (session && session.quirks.notes.length) countNormalisers(metrics, session.quirks.notes, session.quirks.active);
+      if (session) for (const name of session.quirks.fired) metrics.normaliserFired(name);
     } finally {
       done();
     }

@@ -9,7 +9,7 @@
  * once. No reads.
  */
 import { randomUUID } from 'node:crypto';
-import { canonical } from '../../scim/patch/apply.ts';
+import { canonical } from '../../scim/schema/canonical.ts';
 import type { StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import { isObject, type Json } from '../../scim/schema/validate.ts';
@@ -96,11 +96,17 @@ export function changedPaths(before: Json, after: Json): string[] {
 /** Users are compared as shown (a pending invitation shows active false). */
 const shown = (type: ResourceTypeName, data: Json): Json => (type === 'User' ? presentedUser(data) : data);
 
-/** What changed in the stored document, and in the user as shown (`active` when an invitation is accepted). */
-function pathsOf(type: ResourceTypeName, before: Json, after: Json): string[] {
+/**
+ * What changed in the stored document, and in the user as shown: presentedUser changes `active`
+ * alone (false while an invitation is pending), so accepting an invitation also changes `active`.
+ */
+function pathsOf(before: Json, after: Json, shownBefore: Json, shownAfter: Json): string[] {
   const paths = changedPaths(before, after);
-  if (type === 'User') for (const p of changedPaths(shown(type, before), shown(type, after))) if (!paths.includes(p)) paths.push(p);
-  return paths.sort();
+  if (shownBefore.active !== shownAfter.active && !paths.includes('active')) {
+    paths.push('active');
+    paths.sort();
+  }
+  return paths;
 }
 
 const isActive = (data: Json) => data.active !== false;
@@ -134,11 +140,11 @@ function resourceEvent(c: Change): NewEvent | undefined {
     case 'restore':
       return { ...base, type: `${lower(r.type)}.restored`, data: w.data };
     case 'policy':
-      return { ...base, type: w.type, paths: pathsOf(r.type, w.before, r.data), data: w.data };
+      return { ...base, type: w.type, paths: pathsOf(w.before, r.data, shown(r.type, w.before), shown(r.type, r.data)), data: w.data };
     case 'update': {
       const before = shown(r.type, w.before);
       const after = shown(r.type, r.data);
-      const paths = pathsOf(r.type, w.before, r.data);
+      const paths = pathsOf(w.before, r.data, before, after);
       if (paths.length === 0) return undefined;
       let type = `${lower(r.type)}.updated`;
       if (r.type === 'User' && isActive(before) !== isActive(after)) type = isActive(after) ? 'user.reactivated' : 'user.deactivated';

@@ -7,8 +7,18 @@ import type { FollowUp, Normaliser, QuirkContext } from './types.ts';
 export class QuirkRun {
   readonly notes: string[] = [];
   readonly followUps: FollowUp[] = [];
+  /** The normalisers that changed something (left a note), each once. */
+  readonly fired = new Set<string>();
 
   constructor(private readonly normalisers: readonly Normaliser[]) {}
+
+  /** Where normaliser `n` notes what it changed: `<name>: <message>` in the notes, and `n` among the fired. */
+  private noteFor(n: Normaliser): (message: string) => void {
+    return (m) => {
+      this.notes.push(`${n.name}: ${m}`);
+      this.fired.add(n.name);
+    };
+  }
 
   get active(): readonly string[] {
     return this.normalisers.map((n) => n.name);
@@ -19,7 +29,7 @@ export class QuirkRun {
       schema,
       ...(resourceId !== undefined ? { resourceId } : {}),
       ...(current !== undefined ? { current } : {}),
-      note: (m) => this.notes.push(`${n.name}: ${m}`),
+      note: this.noteFor(n),
       followUp: (f) => this.followUps.push(f),
     };
   }
@@ -47,7 +57,7 @@ export class QuirkRun {
   /** Whether a member whose claimed type or $ref disagrees with the real member is taken from the member (noted) rather than refused. */
   member(disagreement: string): boolean {
     for (const n of this.normalisers) {
-      if (n.member?.(disagreement, { note: (m) => this.notes.push(`${n.name}: ${m}`) })) return true;
+      if (n.member?.(disagreement, { note: this.noteFor(n) })) return true;
     }
     return false;
   }
@@ -55,7 +65,7 @@ export class QuirkRun {
   filter(filter: string, schemas: readonly ResourceSchema[]): string {
     let out = filter;
     for (const n of this.normalisers) {
-      if (n.filter) out = n.filter(out, { schemas, note: (m) => this.notes.push(`${n.name}: ${m}`) });
+      if (n.filter) out = n.filter(out, { schemas, note: this.noteFor(n) });
     }
     return out;
   }
