@@ -79,7 +79,6 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
   const filter = { maxLength: l.maxFilterLength, maxDepth: l.maxFilterDepth };
   const resources = new ResourceService(
     store,
-    registry,
     { maxResults: opts.maxResults, filter, patch: { ...filter, maxOperations: l.patchMaxOperations }, maxMembers: l.maxMembers, maxValues: l.maxValues },
     opts.now,
     queued,

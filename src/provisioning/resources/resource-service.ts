@@ -13,7 +13,7 @@ import { checkClaim, type ClaimedMember, type MemberClaims, type MemberDelta } f
 import { Projection } from '../../scim/project.ts';
 import { etagOf, renderResource, type StoredResource } from '../../scim/resource.ts';
 import { searchForm } from '../../scim/search-form.ts';
-import { subAttribute, type ResourceSchema, type SchemaRegistry } from '../../scim/schema/registry.ts';
+import { subAttribute, type ResourceSchema } from '../../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts';
 import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../../scim/schema/context.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../../scim/schema/validate.ts';
@@ -93,7 +93,6 @@ export class ResourceService {
 
   constructor(
     private readonly store: Store,
-    private readonly registry: SchemaRegistry,
     private readonly limits: ServiceLimits,
     private readonly now: () => Date = () => new Date(),
     /** Called after a write transaction that queued mail commits (wakes the mail sender). */
