@@ -1,8 +1,7 @@
 import { parseDuration } from '../../provisioning/tenants/duration.ts';
-import { tokenState, type IssuedToken } from '../../provisioning/tenants/directory-admin.ts';
+import type { IssuedToken } from '../../provisioning/tenants/directory-admin.ts';
 import { describeProfile, profileOf } from '../../provisioning/requests/idp-profile.ts';
 import { CLIENT_SETTINGS } from '../../provisioning/tenants/settings.ts';
-import { normalisersFor } from '../../scim/quirks/index.ts';
 import { IDP_PROFILES } from '../../scim/quirks/types.ts';
 import { UsageError } from '../args.ts';
 import { STORAGE, type Command, type CommandContext } from '../command.ts';
@@ -71,19 +70,8 @@ and what gave it away), live token count and last use. --json adds the normalise
   options: STORAGE,
   async run(ctx) {
     const [tenant] = positionals(ctx, 1, this.usage) as [string];
-    const clients = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.listClients(tenant));
-    const now = Date.now();
-    const json = clients.map(({ tokens, ...c }) => {
-      const profile = profileOf(c);
-      return {
-        ...c,
-        profile: profile.profile,
-        profileSource: profile.source,
-        normalisers: normalisersFor(profile.profile, c.settings).map((n) => n.name),
-        liveTokens: tokens.filter((t) => tokenState(t, now) === 'active').length,
-        lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null,
-      };
-    });
+    const views = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.clientViews(tenant));
+    const json = views.map(({ tokens: _tokens, profileReason: _reason, ...c }) => c);
     ctx.out.result(json, () =>
       table(
         ['NAME', 'STATUS', 'IDP', 'LIVE TOKENS', 'LAST USED', 'CREATED'],

@@ -48,12 +48,10 @@ const show: Command = {
   options: STORAGE,
   async run(ctx) {
     const n = name(ctx, this.usage);
-    const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.summary(n));
+    const t = await withServices(ctx.args.flags, ctx.env, (s) => s.admin.details(n));
     // --json shows every setting with the value in force; `defaults` names those left at their default.
-    const settings: Record<string, string> = { ...t.settings };
-    for (const spec of TENANT_SETTINGS) settings[spec.key] ??= spec.fallback;
-    const defaults = TENANT_SETTINGS.filter((spec) => t.settings[spec.key] === undefined).map((spec) => spec.key);
-    ctx.out.result({ ...t, settings, defaults }, () =>
+    const { settingsInfo, ...json } = t;
+    ctx.out.result(json, () =>
       table(
         ['FIELD', 'VALUE'],
         [
@@ -65,7 +63,7 @@ const show: Command = {
           ['groups', String(t.groups)],
           ['clients', String(t.clients)],
           ['endpoint', `/t/${t.name}/scim/v2`],
-          ...TENANT_SETTINGS.map((spec) => [spec.key, t.settings[spec.key] ?? `${spec.fallback} (default)`]),
+          ...settingsInfo.map((v) => [v.key, v.isDefault ? `${v.value} (default)` : v.value]),
         ],
       ),
     );

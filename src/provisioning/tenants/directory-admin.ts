@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import type { ScimClient, Store, Tenant, TenantStatus, TokenRecord } from '../../store/types.ts';
-import { normaliserByName } from '../../scim/quirks/index.ts';
+import { normaliserByName, normalisersFor } from '../../scim/quirks/index.ts';
+import { profileOf } from '../requests/idp-profile.ts';
 import { checkClientSetting, checkTenantSetting, SettingError, TENANT_SETTINGS } from './settings.ts';
 import { displayPrefix, hashToken, mintToken } from './tokens.ts';
 
@@ -31,6 +32,40 @@ export interface TenantSummary extends Tenant {
   readonly users: number;
   readonly groups: number;
   readonly clients: number;
+}
+
+/** A tenant setting as shown to operators: the value in force, its default and what it allows. */
+export interface SettingView {
+  readonly key: string;
+  readonly value: string;
+  readonly default: string;
+  readonly isDefault: boolean;
+  /** The values it takes; empty for a duration. */
+  readonly allowed: readonly string[];
+  readonly doc: string;
+  readonly source: string;
+}
+
+export interface TenantDetails extends TenantSummary {
+  /** Every setting with the value in force (set or default). */
+  readonly settings: Readonly<Record<string, string>>;
+  /** The keys left at their default. */
+  readonly defaults: readonly string[];
+  readonly settingsInfo: readonly SettingView[];
+}
+
+/** A token as listings show it: never its hash. */
+export type TokenView = Omit<TokenRecord, 'hash'> & { readonly state: 'active' | 'expired' | 'revoked' };
+
+/** A client as listings show it: its IdP profile and why, the normalisers in force, its tokens. */
+export interface ClientView extends ScimClient {
+  readonly profile: string;
+  readonly profileSource: 'pinned' | 'detected' | 'default';
+  readonly profileReason: string | null;
+  readonly normalisers: readonly string[];
+  readonly liveTokens: number;
+  readonly lastUsedAt: string | null;
+  readonly tokens: readonly TokenView[];
 }
 
 const TENANT_DEFAULTS: Record<string, string> = Object.fromEntries(TENANT_SETTINGS.map((s) => [s.key, s.fallback]));
@@ -77,6 +112,49 @@ export class AdminService {
       this.store.listClients(t.id),
     ]);
     return { ...t, users, groups, clients: clients.filter((c) => !c.revokedAt).length };
+  }
+
+  /** The summary with every setting: its value in force, default, allowed values and origin. */
+  async details(name: string): Promise<TenantDetails> {
+    const t = await this.summary(name);
+    const settingsInfo = TENANT_SETTINGS.map((spec) => ({
+      key: spec.key,
+      value: t.settings[spec.key] ?? spec.fallback,
+      default: spec.fallback,
+      isDefault: t.settings[spec.key] === undefined,
+      allowed: spec.values,
+      doc: spec.doc,
+      source: spec.source,
+    }));
+    const settings: Record<string, string> = { ...t.settings };
+    for (const v of settingsInfo) settings[v.key] = v.value;
+    return { ...t, settings, defaults: settingsInfo.filter((v) => v.isDefault).map((v) => v.key), settingsInfo };
+  }
+
+  /** The tenant's clients as operators see them (profile, normalisers, tokens without hashes). */
+  async clientViews(tenantName: string): Promise<ClientView[]> {
+    const now = this.now().getTime();
+    return (await this.listClients(tenantName)).map(({ tokens, ...c }) => {
+      const profile = profileOf(c);
+      const views = tokens.map(({ hash: _hash, ...tok }) => ({ ...tok, state: tokenState({ hash: '', ...tok }, now) }));
+      return {
+        ...c,
+        profile: profile.profile,
+        profileSource: profile.source,
+        profileReason: profile.reason ?? null,
+        normalisers: normalisersFor(profile.profile, c.settings).map((n) => n.name),
+        liveTokens: views.filter((t) => t.state === 'active').length,
+        lastUsedAt: tokens.map((t) => t.lastUsedAt).filter(Boolean).sort().pop() ?? null,
+        tokens: views,
+      };
+    });
+  }
+
+  async clientView(tenantName: string, clientName: string): Promise<ClientView> {
+    await this.client(tenantName, clientName);
+    const view = (await this.clientViews(tenantName)).find((c) => c.name === clientName);
+    if (!view) throw new AdminError('not_found', `No client named '${clientName}' in tenant '${tenantName}'`);
+    return view;
   }
 
   async listTenants(): Promise<Tenant[]> {

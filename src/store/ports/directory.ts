@@ -44,6 +44,20 @@ export interface TokenRecord {
   readonly lastUsedAt?: string;
 }
 
+/** A key of the admin API: for every tenant, or for one (`tenantId`). */
+export interface AdminKey {
+  readonly id: string;
+  readonly name: string;
+  /** The one tenant the key may manage; absent: every tenant, and the server's own settings. */
+  readonly tenantId?: string;
+  /** SHA-256 of the key, hex. The key itself is never stored. */
+  readonly hash: string;
+  readonly prefix: string;
+  readonly createdAt: string;
+  readonly revokedAt?: string;
+  readonly lastUsedAt?: string;
+}
+
 export interface DirectoryReads {
   tenantByName(name: string): Promise<Tenant | undefined>;
   tenantById(id: string): Promise<Tenant | undefined>;
@@ -55,6 +69,10 @@ export interface DirectoryReads {
 
   tokenByHash(hash: string): Promise<TokenRecord | undefined>;
   listTokens(filter: { tenantId?: string; clientId?: string }): Promise<TokenRecord[]>;
+
+  adminKeyByHash(hash: string): Promise<AdminKey | undefined>;
+  /** Oldest first, revoked ones included. */
+  listAdminKeys(): Promise<AdminKey[]>;
 }
 
 export interface DirectoryWrites {
@@ -71,6 +89,11 @@ export interface DirectoryWrites {
   expireTokens(clientId: string, at: string, exceptId: string): Promise<void>;
   revokeTokens(clientId: string, at: string): Promise<void>;
   touchToken(id: string, at: string): Promise<void>;
+
+  createAdminKey(k: AdminKey): Promise<void>;
+  /** False when no live key has that id. */
+  revokeAdminKey(id: string, at: string): Promise<boolean>;
+  touchAdminKey(id: string, at: string): Promise<void>;
 }
 
 export interface Directory extends DirectoryReads, DirectoryWrites {}

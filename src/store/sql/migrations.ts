@@ -329,6 +329,20 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   () => `
   ALTER TABLE request_log ADD COLUMN request_id TEXT;
   `,
+  // 8 (PostgreSQL 7). Admin keys of the admin API: hashed like SCIM tokens, scoped to every tenant
+  // (tenant_id NULL) or to one.
+  () => `
+  CREATE TABLE admin_keys (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    tenant_id TEXT REFERENCES tenants(id),
+    hash TEXT NOT NULL UNIQUE,
+    prefix TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT,
+    last_used_at TEXT
+  );
+  `,
 ];
 
 /**

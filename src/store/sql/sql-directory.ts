@@ -1,5 +1,5 @@
 /** The Directory port in SQL: tenants, scim_clients, tokens. */
-import type { DirectoryPort, ScimClient, Tenant, TenantStatus, TokenRecord } from '../types.ts';
+import type { AdminKey, DirectoryPort, ScimClient, Tenant, TenantStatus, TokenRecord } from '../types.ts';
 import { one, opt, settingsOf, type AuthTouched } from './rows.ts';
 import type { Driver, Row } from './sql-driver.ts';
 
@@ -37,6 +37,19 @@ function tokenFromRow(r: Row): TokenRecord {
     prefix: r.prefix as string,
     createdAt: r.created_at as string,
     ...(opt(r.expires_at) ? { expiresAt: r.expires_at as string } : {}),
+    ...(opt(r.revoked_at) ? { revokedAt: r.revoked_at as string } : {}),
+    ...(opt(r.last_used_at) ? { lastUsedAt: r.last_used_at as string } : {}),
+  };
+}
+
+function adminKeyFromRow(r: Row): AdminKey {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    hash: r.hash as string,
+    prefix: r.prefix as string,
+    createdAt: r.created_at as string,
+    ...(opt(r.tenant_id) ? { tenantId: r.tenant_id as string } : {}),
     ...(opt(r.revoked_at) ? { revokedAt: r.revoked_at as string } : {}),
     ...(opt(r.last_used_at) ? { lastUsedAt: r.last_used_at as string } : {}),
   };
@@ -86,6 +99,15 @@ export function sqlDirectory(db: Driver, auth: AuthTouched): DirectoryPort {
           [t, t, c, c],
         );
         return rows.map(tokenFromRow);
+      },
+
+      async adminKeyByHash(hash) {
+        const r = await one(db, 'SELECT * FROM admin_keys WHERE hash = ?', [hash]);
+        return r && adminKeyFromRow(r);
+      },
+
+      async listAdminKeys() {
+        return (await db.query('SELECT * FROM admin_keys ORDER BY created_at, name')).map(adminKeyFromRow);
       },
     },
 
@@ -172,6 +194,20 @@ export function sqlDirectory(db: Driver, auth: AuthTouched): DirectoryPort {
 
       async touchToken(id, at) {
         await db.execute('UPDATE tokens SET last_used_at = ? WHERE id = ?', [at, id]);
+      },
+
+      async createAdminKey(k) {
+        auth.touched = true;
+        await db.execute('INSERT INTO admin_keys (id, name, tenant_id, hash, prefix, created_at) VALUES (?, ?, ?, ?, ?, ?)', [k.id, k.name, k.tenantId ?? null, k.hash, k.prefix, k.createdAt]);
+      },
+
+      async revokeAdminKey(id, at) {
+        auth.touched = true;
+        return (await db.execute('UPDATE admin_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id])) > 0;
+      },
+
+      async touchAdminKey(id, at) {
+        await db.execute('UPDATE admin_keys SET last_used_at = ? WHERE id = ?', [at, id]);
       },
     },
   };
