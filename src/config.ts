@@ -23,6 +23,11 @@ export interface Config extends RequestLimits {
   readonly dataDir: string;
   readonly logLevel: LogLevel;
   readonly bootstrapToken?: string;
+  /** SCIMD_BOOTSTRAP_ADMIN_KEY: an admin key for every tenant, created on a start that finds none. */
+  readonly bootstrapAdminKey?: string;
+  /** A separate listener for the admin API (and, with metrics = admin, /metrics); absent: the admin API is on the main listener. */
+  readonly adminPort?: number;
+  readonly adminHost: string;
   readonly publicUrl?: string;
   readonly maxResults: number;
   readonly bodyLimit: number;
@@ -61,7 +66,7 @@ export interface Config extends RequestLimits {
   readonly tlsCert?: string;
   readonly tlsKey?: string;
   /** GET /metrics (Prometheus): served unless off; with a token, to its bearer from anywhere, else to loopback and private addresses only. */
-  readonly metrics: 'on' | 'off';
+  readonly metrics: 'on' | 'off' | 'admin';
   readonly metricsToken?: string;
   /** Distinct tenant (and client) label values before the rest fold into `other`. */
   readonly metricsMaxTenants: number;
@@ -134,6 +139,19 @@ export const SETTINGS = {
     },
   },
   port: { flag: 'port', arg: '<n>', doc: 'port to listen on (0 picks a free one)', env: 'SCIMD_PORT', fallback: 8080, parse: integer(0, 65535) },
+  adminPort: {
+    flag: 'admin-port', arg: '<n>', doc: 'serve the admin API (/admin/v1) on this port only, not on --port (0 picks a free one)',
+    env: 'SCIMD_ADMIN_PORT', fallback: undefined as number | undefined, parse: integer(0, 65535),
+  },
+  adminHost: {
+    flag: 'admin-host', arg: '<addr>', doc: 'address of the --admin-port listener',
+    env: 'SCIMD_ADMIN_HOST', fallback: '127.0.0.1',
+    parse: (raw: string, source: string) => {
+      const host = raw.trim();
+      if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError(`Invalid ${source} '${raw}': expected a host name or IP address such as 127.0.0.1`);
+      return host;
+    },
+  },
   dataDir: { flag: 'data-dir', arg: '<dir>', doc: 'directory of the SQLite database scimd.db', env: 'SCIMD_DATA_DIR', fallback: './data', parse: text },
   logLevel: {
     flag: 'log-level', arg: '<level>', doc: 'fatal, error, warn, info, debug, trace or silent',
@@ -287,8 +305,8 @@ export const SETTINGS = {
   tlsCert: { flag: 'tls-cert', arg: '<file>', doc: 'PEM certificate (chain) of an HTTPS listener; needs --tls-key', env: 'SCIMD_TLS_CERT', fallback: undefined as string | undefined, parse: filePath },
   tlsKey: { flag: 'tls-key', arg: '<file>', doc: 'PEM private key of the HTTPS listener; needs --tls-cert', env: 'SCIMD_TLS_KEY', fallback: undefined as string | undefined, parse: filePath },
   metrics: {
-    flag: 'metrics', arg: '<on|off>', doc: 'GET /metrics in the Prometheus text format (off: 404)',
-    env: 'SCIMD_METRICS', fallback: 'on' as 'on' | 'off', parse: oneOf<'on' | 'off'>(['on', 'off'], (v) => v.toLowerCase()),
+    flag: 'metrics', arg: '<on|off|admin>', doc: 'GET /metrics in the Prometheus text format (off: 404; admin: only on the --admin-port listener)',
+    env: 'SCIMD_METRICS', fallback: 'on' as 'on' | 'off' | 'admin', parse: oneOf<'on' | 'off' | 'admin'>(['on', 'off', 'admin'], (v) => v.toLowerCase()),
   },
   metricsToken: {
     flag: 'metrics-token', arg: '<token>', doc: 'bearer token /metrics then requires, from any address (without it: loopback and private addresses only)',
@@ -312,9 +330,19 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
   if (bootstrapToken !== undefined && (bootstrapToken.trim() === '' || /\s/.test(bootstrapToken) || bootstrapToken.length > 512)) {
     throw new ConfigError('Invalid SCIMD_BOOTSTRAP_TOKEN: it must be 1–512 characters without spaces');
   }
+  const bootstrapAdminKey = env.SCIMD_BOOTSTRAP_ADMIN_KEY || undefined;
+  if (bootstrapAdminKey !== undefined && (/\s/.test(bootstrapAdminKey) || bootstrapAdminKey.length < 32 || bootstrapAdminKey.length > 512)) {
+    throw new ConfigError('Invalid SCIMD_BOOTSTRAP_ADMIN_KEY: it must be 32–512 characters without spaces (openssl rand -hex 32 makes one)');
+  }
   const publicUrl = pick(SETTINGS.publicUrl, flags, env);
+  const adminPort = pick(SETTINGS.adminPort, flags, env);
+  const metrics = pick(SETTINGS.metrics, flags, env);
+  if (metrics === 'admin' && adminPort === undefined) throw new ConfigError('--metrics admin serves /metrics on the admin listener: give --admin-port too');
   return {
     host,
+    ...(bootstrapAdminKey ? { bootstrapAdminKey } : {}),
+    ...(adminPort !== undefined ? { adminPort } : {}),
+    adminHost: pick(SETTINGS.adminHost, flags, env),
     port: pick(SETTINGS.port, flags, env),
     dataDir: resolve(cwd, pick(SETTINGS.dataDir, flags, env)),
     logLevel: pick(SETTINGS.logLevel, flags, env),

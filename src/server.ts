@@ -8,6 +8,8 @@ import type { Services } from './http/services.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
 import { ClientGates } from './http/client-gates.ts';
 import { AdminService } from './provisioning/tenants/directory-admin.ts';
+import { AdminKeys } from './provisioning/tenants/admin-keys.ts';
+import { DirectoryReader } from './provisioning/tenants/directory-reader.ts';
 import { Authenticator } from './provisioning/requests/auth.ts';
 import { BulkService } from './provisioning/resources/bulk.ts';
 import { MailSender, type MailLog } from './provisioning/background/mail-sender.ts';
@@ -98,6 +100,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
     clientGates: new ClientGates(opts.clientConcurrency ?? DEFAULT_CLIENT_CONCURRENCY),
     admin: new AdminService(store),
+    adminKeys: new AdminKeys(store, opts.now),
+    directory: new DirectoryReader(resources, models, opts.now),
     tenantAdmin: new TenantAdmin(store, models, opts.now),
     auth: new Authenticator(store),
     readiness: new Readiness(store),
@@ -123,6 +127,21 @@ export interface BootstrapResult {
   readonly tokenFromEnvironment?: boolean;
   /** True when SCIMD_BOOTSTRAP_TOKEN was set but the database already had tenants. */
   readonly bootstrapTokenIgnored: boolean;
+  /** True when this start created the admin key of SCIMD_BOOTSTRAP_ADMIN_KEY (the database had none). */
+  readonly adminKeyCreated?: boolean;
+}
+
+/** SCIMD_BOOTSTRAP_ADMIN_KEY becomes an admin key for every tenant, named bootstrap, when there is no admin key yet. */
+async function bootstrapAdminKey(services: Services, key: string | undefined): Promise<boolean> {
+  if (key === undefined || (await services.adminKeys.any())) return false;
+  try {
+    await services.adminKeys.create('bootstrap', { key });
+    return true;
+  } catch (e) {
+    // Replicas starting together: another one created it first.
+    if (await services.adminKeys.any()) return false;
+    throw e;
+  }
 }
 
 /** See src/http/client-gates.ts and the README (Operating scimd). */
@@ -131,7 +150,12 @@ export const DEFAULT_CLIENT_CONCURRENCY = 4;
 export { DEFAULT_CLIENT, DEFAULT_TENANT } from './default-client.ts';
 
 /** On first start with an empty database: tenant `default`, client `default`, and its token. */
-export async function bootstrap(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {
+export async function bootstrap(services: Services, bootstrapToken?: string, adminKey?: string): Promise<BootstrapResult> {
+  const adminKeyCreated = await bootstrapAdminKey(services, adminKey);
+  return { ...(await bootstrapTenant(services, bootstrapToken)), ...(adminKeyCreated ? { adminKeyCreated } : {}) };
+}
+
+async function bootstrapTenant(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {
   const tenants = await services.admin.listTenants();
   if (tenants.length > 0) return { created: false, bootstrapTokenIgnored: bootstrapToken !== undefined };
   try {
@@ -152,6 +176,8 @@ export interface Running {
   readonly store: Store;
   /** scheme://host:port the server listens on. */
   readonly origin: string;
+  /** scheme://host:port of the admin API's own listener (--admin-port); absent: it is on `origin`. */
+  readonly adminOrigin?: string;
   readonly bootstrap: BootstrapResult;
   close(): Promise<void>;
 }
@@ -195,7 +221,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
   // Before anything is opened: a bad certificate is a configuration error (exit code 2).
   const tls = loadTls(config);
   const limits = requestLimitsOf(config);
-  const metrics = config.metrics === 'on' ? new Metrics({ maxTenants: config.metricsMaxTenants }) : undefined;
+  const metrics = config.metrics !== 'off' ? new Metrics({ maxTenants: config.metricsMaxTenants }) : undefined;
   // The server creates a PostgreSQL database that does not exist yet; admin commands refuse (src/cli/store.ts).
   const store = await openStore(config, {
     onError: (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined),
@@ -220,26 +246,33 @@ export async function startServer(config: Config, logger: Logger | false = creat
       ...tuning,
     });
     services.mail.start();
-    const app = buildApp(
-      services,
-      {
-        maxResults: config.maxResults,
-        bodyLimit: config.bodyLimit,
-        bulkMaxOperations: config.bulkMaxOperations,
-        trustProxy: config.trustProxy,
-        listener: listenerOf(config, tls),
-        limits,
-        maxUrlLength: config.maxUrlLength,
-        maxHeaderBytes: config.maxHeaderBytes,
-        ...(metrics ? { metrics: config.metricsToken ? { token: config.metricsToken } : {} } : {}),
-        ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-      },
-      logger,
-    );
+    const http = {
+      maxResults: config.maxResults,
+      bodyLimit: config.bodyLimit,
+      bulkMaxOperations: config.bulkMaxOperations,
+      trustProxy: config.trustProxy,
+      listener: listenerOf(config, tls),
+      limits,
+      maxUrlLength: config.maxUrlLength,
+      maxHeaderBytes: config.maxHeaderBytes,
+      ...(metrics ? { metrics: config.metricsToken ? { token: config.metricsToken } : {} } : {}),
+      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+    };
+    // With --admin-port the admin API (and, with --metrics admin, /metrics) has a listener of its own.
+    const separate = config.adminPort !== undefined;
+    const app = buildApp(services, { ...http, surface: separate ? 'public' : 'all', metricsRoute: config.metrics === 'on' }, logger);
+    const adminApp = separate ? buildApp(services, { ...http, surface: 'admin', metricsRoute: config.metrics === 'admin' }, logger) : undefined;
     await app.listen({ host: config.host, port: config.port });
+    if (adminApp) {
+      await adminApp.listen({ host: config.adminHost, port: config.adminPort! }).catch(async (e: unknown) => {
+        await app.close();
+        throw e;
+      });
+    }
     // Only once listening: a start that cannot listen must not create a first token it never shows.
-    const boot = await bootstrap(services, config.bootstrapToken).catch(async (e: unknown) => {
+    const boot = await bootstrap(services, config.bootstrapToken, config.bootstrapAdminKey).catch(async (e: unknown) => {
       await app.close();
+      await adminApp?.close();
       throw e;
     });
     if (logger && tls) {
@@ -248,18 +281,21 @@ export async function startServer(config: Config, logger: Logger | false = creat
     }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const shown = (host: string) => (host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host);
+    const shownHost = shown(config.host);
+    const adminAddress = adminApp?.server.address();
     let closed = false;
     return {
       app,
       services,
       store,
       origin: `${tls ? 'https' : 'http'}://${shownHost}:${port}`,
+      ...(typeof adminAddress === 'object' && adminAddress ? { adminOrigin: `${tls ? 'https' : 'http'}://${shown(config.adminHost)}:${adminAddress.port}` } : {}),
       bootstrap: boot,
       async close() {
         if (closed) return;
         closed = true;
-        await app.close();
+        await Promise.all([app.close(), adminApp?.close()]);
         await services.mail.close();
         await services.requestLog.flush();
         await store.close();

@@ -16,6 +16,7 @@ import { isProbe, registerHealth } from './health.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import type { HttpOptions, Services } from './services.ts';
 import { registerMetrics } from './metrics-route.ts';
+import { ADMIN_PREFIX, adminApi } from './admin/plugin.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
@@ -35,6 +36,8 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     loggerInstance: logger || undefined,
     logger: logger ? undefined : false,
     bodyLimit: options.bodyLimit,
+    // The admin API's route schemas refuse what they do not list rather than drop it silently.
+    ajv: { customOptions: { removeAdditional: false } },
     trustProxy: options.trustProxy ?? false,
     // request-id.ts: an incoming X-Request-Id when well-formed, else a random UUID (logged as reqId).
     requestIdHeader: false,
@@ -68,7 +71,8 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
   });
   // GET /metrics and the counting of every request, unless metrics are off (then /metrics is 404).
-  if (services.metrics && options.metrics) registerMetrics(app, services.metrics, options.metrics);
+  const surface = options.surface ?? 'all';
+  if (services.metrics && options.metrics) registerMetrics(app, services.metrics, options.metrics, { count: surface !== 'admin', serve: options.metricsRoute ?? true });
   // One line per request, without headers (tokens), bodies (passwords), link tokens or secrets in the
   // query. It carries reqId, and tenant and client once authenticated (the SCIM hooks' child logger).
   // An answer of 500 or more is a warning (with what failed, never a stack: an unexpected error has
@@ -86,6 +90,8 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     });
   }
   registerHealth(app, services);
+  if (surface !== 'public') app.register(adminApi(services, options), { prefix: ADMIN_PREFIX });
+  if (surface === 'admin') return app;
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
   // and SCIM routes must still refuse form bodies with 415.
   app.register(async (scope) => {

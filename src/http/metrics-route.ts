@@ -39,7 +39,13 @@ export function bearerMatches(authorization: string | undefined, expected: Buffe
   return timingSafeEqual(given, expected) && m !== null;
 }
 
-export function registerMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess): void {
+/** Counts the app's requests (`count`) and serves GET /metrics (`serve`). */
+export function registerMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess, parts: { count: boolean; serve: boolean } = { count: true, serve: true }): void {
+  if (parts.count) countRequests(app, metrics);
+  if (parts.serve) serveMetrics(app, metrics, access);
+}
+
+function countRequests(app: FastifyInstance, metrics: Metrics): void {
   // The route template's resource, worked out once per route.
   const resources = new Map<string | undefined, string | null>();
   // A callback hook, not an async one: no promise per request.
@@ -58,7 +64,9 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics, access: 
       done();
     }
   });
+}
 
+function serveMetrics(app: FastifyInstance, metrics: Metrics, access: MetricsAccess): void {
   const expected = access.token === undefined ? undefined : digest(access.token);
   app.get(METRICS_PATH, async (request: FastifyRequest, reply: FastifyReply) => {
     if (expected) {

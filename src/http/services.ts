@@ -1,4 +1,6 @@
 import type { AdminService } from '../provisioning/tenants/directory-admin.ts';
+import type { AdminKeys } from '../provisioning/tenants/admin-keys.ts';
+import type { DirectoryReader } from '../provisioning/tenants/directory-reader.ts';
 import type { Authenticator } from '../provisioning/requests/auth.ts';
 import type { BulkService } from '../provisioning/resources/bulk.ts';
 import type { RequestLog } from '../provisioning/background/request-log.ts';
@@ -22,6 +24,10 @@ export interface Services {
   /** Opens a SCIM request's session, once per request after authentication. */
   readonly openSession: OpenSession;
   readonly admin: AdminService;
+  /** The keys of the admin API. */
+  readonly adminKeys: AdminKeys;
+  /** The admin API's read of a tenant's users and groups. */
+  readonly directory: DirectoryReader;
   readonly auth: Authenticator;
   readonly resources: ResourceService;
   readonly bulk: BulkService;
@@ -58,4 +64,11 @@ export interface HttpOptions {
   readonly listener?: ListenerOptions;
   /** Who may read GET /metrics; absent: metrics are off (404). */
   readonly metrics?: MetricsAccess;
+  /** Whether this listener serves GET /metrics (default true when metrics are on; false when it is on the admin listener only). */
+  readonly metricsRoute?: boolean;
+  /**
+   * What this listener serves: everything (the default), the public surface without the admin API
+   * (when the admin API has its own listener), or the admin API alone (that listener).
+   */
+  readonly surface?: 'all' | 'public' | 'admin';
 }

@@ -46,6 +46,9 @@ export function banner(running: Running): string {
     '                      unique identifier field userName, authentication mode HTTP Header (the token)',
     `  Others              SCIM 2.0 base URL ${base} and a bearer token. If the IdP appends /v2 itself, give ${running.origin}/scim`,
     '',
+    `Admin API: ${running.adminOrigin ?? running.origin}/admin/v1 (OpenAPI at /admin/v1/openapi.json), with a key from`,
+    `  scimd admin-key create <name>${running.bootstrap.adminKeyCreated ? '  (or the SCIMD_BOOTSTRAP_ADMIN_KEY just registered)' : ''}`,
+    '',
   );
   return lines.join('\n');
 }
@@ -58,7 +61,8 @@ export const serve: Command = {
 On the first start with an empty database it creates tenant 'default' with SCIM client
 'default' and prints its token once. Each option is a flag, else its environment variable,
 else the default. Environment only: SCIMD_BOOTSTRAP_TOKEN, the token of client 'default' on
-the first start (for automated deployments).
+the first start (for automated deployments); SCIMD_BOOTSTRAP_ADMIN_KEY, an admin key for every
+tenant, created on a start that finds no admin key.
 With --tls-cert and --tls-key it serves HTTPS (TLS 1.2 and later) with HSTS. SIGTERM or SIGINT
 stops it gracefully: in-flight requests finish, then it exits 0 (1 past --shutdown-timeout).`,
   json: false,

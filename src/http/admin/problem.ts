@@ -48,7 +48,7 @@ export function toProblem(err: unknown, bodyLimit: number): Problem | undefined 
   if (err instanceof AdminError) return new Problem(ADMIN_CODES[err.code], err.message);
   if (err instanceof AdminAuthError) return new Problem('unauthorized', err.message, { 'www-authenticate': 'Bearer realm="scimd-admin"' });
   const e = err as Partial<FastifyError> & { validation?: unknown; validationContext?: string };
-  if (e.validation) return new Problem('invalid-request', `${e.validationContext ?? 'request'}${e.message?.startsWith(e.validationContext ?? '') ? e.message.slice((e.validationContext ?? '').length) : ` ${e.message ?? ''}`}`.trim());
+  if (e.validation) return new Problem('invalid-request', validationDetail(e.validation, e.validationContext ?? 'request', e.message ?? ''));
   const scim = err instanceof ScimError ? err : storeFailureAsScim(err);
   if (scim) {
     const code: ProblemCode =
@@ -68,6 +68,16 @@ export function toProblem(err: unknown, bodyLimit: number): Problem | undefined 
   if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON|prototype/i.test(e.message ?? ''))) return new Problem('invalid-request', `The request body is not valid JSON: ${e.message ?? 'parse error'}`);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) return new Problem('invalid-request', e.message ?? 'Bad request');
   return undefined;
+}
+
+/** Ajv's first complaint in words that name the field: "body: unknown field 'bogus'". */
+function validationDetail(validation: unknown, context: string, fallback: string): string {
+  const first = (Array.isArray(validation) ? validation[0] : undefined) as { keyword?: string; instancePath?: string; params?: Record<string, unknown>; message?: string } | undefined;
+  if (!first) return fallback;
+  const at = `${context}${first.instancePath ? first.instancePath.replace(/\//g, '.') : ''}`;
+  if (first.keyword === 'additionalProperties') return `${at}: unknown field '${String(first.params?.additionalProperty)}'`;
+  if (first.keyword === 'required') return `${at}: '${String(first.params?.missingProperty)}' is required`;
+  return `${at} ${first.message ?? 'is not valid'}`;
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, p: Problem): FastifyReply {

@@ -4,11 +4,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { forbidden, notFound, notImplemented } from '../../scim/errors.ts';
 import { listOf, resourceTypes, schemas, serviceProviderConfig } from '../../scim/discovery.ts';
-import { listRequestFromQuery, listRequestFromSearch, type ListLimits } from '../../scim/list.ts';
-import { DEFAULT_REQUEST_LIMITS } from '../../scim/limits.ts';
+import { listRequestFromQuery, listRequestFromSearch } from '../../scim/list.ts';
+import { listLimitsOf, projectionOf } from '../list-limits.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import { patchAnswer } from '../../provisioning/resources/patch-answer.ts';
-import { etagMatches, type ProjectionRequest, type Representation } from '../../provisioning/resources/resource-service.ts';
+import { etagMatches, type Representation } from '../../provisioning/resources/resource-service.ts';
 import { sendScim } from '../media.ts';
 import type { HttpOptions, Services } from '../services.ts';
 import { sessionOf } from './context.ts';
@@ -21,11 +21,6 @@ const ENDPOINTS: readonly [string, ResourceTypeName][] = [
   ['Groups', 'Group'],
 ];
 
-function projectionOf(query: Record<string, unknown>, limits: ListLimits): ProjectionRequest {
-  const { attributes, excludedAttributes } = listRequestFromQuery(query, limits);
-  return { attributes, excludedAttributes };
-}
-
 /** Every single-resource answer carries its ETag and Location, as the RFC 7644 examples show. */
 function sendRepresentation(reply: FastifyReply, status: number, rep: Representation): FastifyReply {
   reply.header('etag', rep.etag).header('location', rep.location);
@@ -36,8 +31,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
   return async function plugin(app: FastifyInstance): Promise<void> {
     const { resources } = services;
     const registryOf = (request: Req) => sessionOf(request).model.registry;
-    const l = options.limits ?? DEFAULT_REQUEST_LIMITS;
-    const max: ListLimits = { maxResults: options.maxResults, maxFilterLength: l.maxFilterLength, maxAttributes: l.maxAttributeNames, maxNameLength: l.maxNameLength };
+    const max = listLimitsOf(options);
 
     registerScimHooks(app, services, options, mount);
 

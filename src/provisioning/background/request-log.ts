@@ -5,6 +5,8 @@
  */
 import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../store/types.ts';
 
+export type { RequestLogEntry };
+
 export interface RequestLogOptions {
   /** Entries older than this are deleted. */
   readonly retentionDays: number;

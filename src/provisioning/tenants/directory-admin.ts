@@ -7,6 +7,9 @@ import { profileOf } from '../requests/idp-profile.ts';
 import { checkClientSetting, checkTenantSetting, SettingError, TENANT_SETTINGS } from './settings.ts';
 import { displayPrefix, hashToken, mintToken } from './tokens.ts';
 
+/** What the admin front ends (CLI, admin API) show of tenants. */
+export type { Tenant, TenantStatus };
+
 /** A failed admin operation, with a stable code for `--json` output. */
 export class AdminError extends Error {
   constructor(
@@ -210,6 +213,59 @@ export class AdminService {
     else settings[canonicalKey] = value;
     await this.store.updateClient(c.id, { settings });
     return { ...c, settings };
+  }
+
+  /**
+   * Changes several tenant settings and the status at once: every value is checked first, so a
+   * refused one leaves everything as it was. A setting given null (or 'default') returns to its default.
+   */
+  /** Throws what updateTenant would refuse in these settings (before a tenant exists to apply them to). */
+  checkTenantSettings(settings: Readonly<Record<string, string | null>>): void {
+    for (const [key, raw] of Object.entries(settings)) {
+      const value = raw ?? 'default';
+      this.validate(() => checkTenantSetting(key, value === 'default' ? (TENANT_DEFAULTS[key] ?? value) : value));
+    }
+  }
+
+  async updateTenant(name: string, changes: { status?: TenantStatus; settings?: Readonly<Record<string, string | null>> }): Promise<Tenant> {
+    const t = await this.tenant(name);
+    const settings = { ...t.settings };
+    this.checkTenantSettings(changes.settings ?? {});
+    for (const [key, raw] of Object.entries(changes.settings ?? {})) {
+      const value = raw ?? 'default';
+      if (value === 'default') delete settings[key];
+      else settings[key] = value;
+    }
+    if (settings['userName.scope'] === 'global' && t.settings['userName.scope'] !== 'global') await this.checkNoClash(t);
+    await this.store.transaction(async (tx) => {
+      if (changes.settings) await tx.setTenantSettings(t.id, settings);
+      if (changes.status) await tx.setTenantStatus(t.id, changes.status);
+    });
+    return { ...t, settings, status: changes.status ?? t.status };
+  }
+
+  /**
+   * Changes a client's IdP profile and settings (normaliser switches, rate limits …) at once, each
+   * checked first as by setClientSetting; null (or 'default') returns a setting to its default.
+   */
+  async updateClient(tenantName: string, clientName: string, changes: { idp?: string; settings?: Readonly<Record<string, string | null>> }): Promise<ScimClient> {
+    const c = await this.client(tenantName, clientName);
+    if (c.revokedAt) throw new AdminError('revoked', `Client '${clientName}' is revoked`);
+    if (changes.idp !== undefined) this.validate(() => checkClientSetting('idp', changes.idp!));
+    const settings = { ...c.settings };
+    for (const [key, raw] of Object.entries(changes.settings ?? {})) {
+      const value = raw ?? 'default';
+      if (key === 'idp') throw new AdminError('invalid', "Set the IdP profile with the 'idp' field, not among the settings");
+      this.validate(() => checkClientSetting(key, value));
+      const canonicalKey = key.startsWith('normaliser.') ? `normaliser.${normaliserByName(key.slice(11))!.name}` : key;
+      if (value === 'default') delete settings[canonicalKey];
+      else settings[canonicalKey] = value;
+    }
+    const idp = changes.idp === undefined ? undefined : changes.idp === 'auto' ? null : changes.idp;
+    await this.store.updateClient(c.id, { ...(idp !== undefined ? { idp } : {}), ...(changes.settings ? { settings } : {}) });
+    const { idp: old, ...rest } = c;
+    const next = idp === undefined ? old : (idp ?? undefined);
+    return { ...rest, settings, ...(next ? { idp: next } : {}) };
   }
 
   async setTenantStatus(name: string, status: TenantStatus): Promise<Tenant> {

@@ -21,6 +21,8 @@ import { outboxMailBody } from '../links/mail-templates.ts';
 import { ADMIN_CAUSE, recordChange } from '../resources/changes.ts';
 import { fold } from '../../scim/values.ts';
 
+export type { Mail, TenantSchema };
+
 /** The hash a password is checked against when the user has none (see verifyPassword). */
 let decoy: Promise<string> | undefined;
 

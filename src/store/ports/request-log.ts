@@ -29,6 +29,13 @@ export interface RequestLogQuery {
   readonly maxStatus?: number;
   /** Only entries with a larger id (for --follow). */
   readonly afterId?: number;
+  /** Only entries with a smaller id (the next page, newest first). */
+  readonly beforeId?: number;
+  readonly clientId?: string;
+  /** Only entries at or after this time (ISO 8601). */
+  readonly since?: string;
+  /** Only entries before this time (ISO 8601). */
+  readonly until?: string;
   readonly limit: number;
 }
 

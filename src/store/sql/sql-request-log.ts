@@ -32,11 +32,16 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
         const min = q.minStatus ?? null;
         const max = q.maxStatus ?? null;
         const after = q.afterId ?? null;
+        const before = q.beforeId ?? null;
+        const c = q.clientId ?? null;
+        const since = q.since ?? null;
+        const until = q.until ?? null;
         const rows = await db.query(
           `SELECT * FROM request_log
            WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS INTEGER) IS NULL OR status >= ?) AND (CAST(? AS INTEGER) IS NULL OR status <= ?) AND (CAST(? AS INTEGER) IS NULL OR id > ?)
+             AND (CAST(? AS INTEGER) IS NULL OR id < ?) AND (CAST(? AS TEXT) IS NULL OR client_id = ?) AND (CAST(? AS TEXT) IS NULL OR at >= ?) AND (CAST(? AS TEXT) IS NULL OR at < ?)
            ORDER BY id DESC LIMIT ?`,
-          [t, t, min, min, max, max, after, after, q.limit],
+          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, q.limit],
         );
         return rows.map(logFromRow);
       },

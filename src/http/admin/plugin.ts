@@ -1,0 +1,80 @@
+/**
+ * The admin API at /admin/v1: JSON for operators and for the host application's own code (tenant
+ * sign-up, its directory view), authenticated by admin keys, errors as RFC 9457 problem details,
+ * and its OpenAPI 3.1 document generated from the route schemas (GET /admin/v1/openapi.json).
+ */
+import swagger from '@fastify/swagger';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HttpOptions, Services } from '../services.ts';
+import { whoOf } from '../scim/context.ts';
+import { drainBody } from '../body-drain.ts';
+import { Problem, sendProblem, toProblem } from './problem.ts';
+import { COMPONENTS } from './schemas.ts';
+import { adminKeyRoutes } from './routes/admin-keys.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { clientRoutes } from './routes/clients.ts';
+import { directoryRoutes } from './routes/directory.ts';
+import { requestLogRoutes } from './routes/request-log.ts';
+import { tenantDataRoutes } from './routes/tenant-data.ts';
+
+export const ADMIN_PREFIX = '/admin/v1';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without an admin key (the OpenAPI document). */
+    publicRoute?: boolean;
+  }
+}
+
+/** What every admin route module is given. */
+export interface AdminDeps {
+  readonly services: Services;
+  readonly options: HttpOptions;
+}
+
+export function adminApi(services: Services, options: HttpOptions) {
+  return async (scope: FastifyInstance): Promise<void> => {
+    await scope.register(swagger, {
+      openapi: {
+        openapi: '3.1.0',
+        info: {
+          title: 'scimd admin API',
+          version: '1',
+          description:
+            'Tenants, SCIM clients and their tokens, the directory each tenant holds, the provisioning request log and what else a tenant has. Authenticate with an admin key: `Authorization: Bearer <key>` (scimd admin-key create). Errors are RFC 9457 problem details.',
+        },
+        components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (scimd admin-key create)' } } },
+        security: [{ adminKey: [] }],
+      },
+      // Shared schemas keep their $id as their name under components.schemas.
+      refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    });
+    for (const schema of COMPONENTS) scope.addSchema(schema);
+
+    scope.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toProblem(err, options.bodyLimit);
+      if (problem) {
+        if (PROBLEM_STATUS_5XX(problem)) request.failure = problem.message;
+        if ((err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') await drainBody(request.raw);
+        return sendProblem(request, reply, problem);
+      }
+      request.log.error({ err, ...whoOf(request) }, 'unhandled error');
+      return sendProblem(request, reply, new Problem('internal', 'Internal server error'));
+    });
+    scope.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem('not-found', `No such endpoint: ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`)));
+
+    // Every route but the document needs an admin key. No answer is cached anywhere.
+    scope.addHook('onRequest', async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      if (request.routeOptions.config?.publicRoute) return;
+      request.admin = await services.adminKeys.authenticate(request.headers.authorization);
+    });
+
+    scope.get('/openapi.json', { schema: { hide: true }, config: { publicRoute: true } }, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(scope.swagger())));
+
+    const deps: AdminDeps = { services, options };
+    for (const routes of [adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes]) routes(scope, deps);
+  };
+}
+
+const PROBLEM_STATUS_5XX = (p: Problem) => p.code === 'unavailable' || p.code === 'internal';

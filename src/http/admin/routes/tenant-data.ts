@@ -1,0 +1,159 @@
+/**
+ * What else a tenant holds: extension schemas, role rules, tombstones (restore), invitations
+ * (resend), the mail outbox and the event log.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Mail, TenantSchema } from '../../../provisioning/tenants/tenant-data-admin.ts';
+import { originOf, tenantOf } from '../context.ts';
+import type { AdminDeps } from '../plugin.ts';
+import { arrayOf, ERRORS, params, ref } from '../schemas.ts';
+
+const schemaView = ({ definition, ...s }: TenantSchema) => ({ ...s, ...(definition ? { definition: JSON.parse(definition) as unknown } : {}) });
+const mailView = (m: Mail) => ({ ...m, state: m.sentAt ? 'sent' : m.droppedAt ? 'dropped' : 'pending' });
+const RESOURCE_TYPE = { type: 'string', enum: ['User', 'Group'] } as const;
+
+export function tenantDataRoutes(app: FastifyInstance, { services, options }: AdminDeps): void {
+  const admin = services.tenantAdmin;
+  const tenantName = async (request: Parameters<typeof tenantOf>[1], name: string) => (await tenantOf(services, request, name)).name;
+
+  // Extension schemas
+  app.get<{ Params: { tenant: string } }>(
+    '/tenants/:tenant/schemas',
+    { schema: { tags: ['schemas'], summary: "The tenant's extension schemas", operationId: 'listSchemas', params: params('tenant'), response: { 200: arrayOf('TenantSchema'), ...ERRORS } } },
+    async (request) => (await admin.listSchemas(await tenantName(request, request.params.tenant))).map(schemaView),
+  );
+  app.post<{ Params: { tenant: string }; Body: { schema?: Record<string, unknown>; builtin?: string; resourceType?: 'User' | 'Group' } }>(
+    '/tenants/:tenant/schemas',
+    {
+      schema: {
+        tags: ['schemas'],
+        summary: 'Add (or replace) an extension schema: an RFC 7643 §7 schema document in "schema", or "builtin": the URN of one scimd ships',
+        operationId: 'addSchema',
+        params: params('tenant'),
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          oneOf: [{ required: ['schema'] }, { required: ['builtin'] }],
+          properties: { schema: { type: 'object', additionalProperties: true }, builtin: { type: 'string', maxLength: 300 }, resourceType: RESOURCE_TYPE },
+        },
+        response: { 201: ref('TenantSchema'), ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const t = await tenantName(request, request.params.tenant);
+      const b = request.body;
+      const row = b.builtin !== undefined ? await admin.enableSchema(t, b.builtin) : await admin.addSchema(t, b.schema, b.resourceType ?? 'User');
+      return reply.code(201).send(schemaView(row));
+    },
+  );
+  app.delete<{ Params: { tenant: string; urn: string }; Querystring: { purge?: boolean } }>(
+    '/tenants/:tenant/schemas/:urn',
+    {
+      schema: {
+        tags: ['schemas'],
+        summary: 'Remove an extension schema; its stored values stay (and come back with the schema) unless purge=true',
+        operationId: 'removeSchema',
+        params: params('tenant', 'urn'),
+        querystring: { type: 'object', additionalProperties: false, properties: { purge: { type: 'boolean', default: false } } },
+        response: { 200: { type: 'object', properties: { purged: { type: 'integer' } }, required: ['purged'] }, ...ERRORS },
+      },
+    },
+    async (request) => admin.removeSchema(await tenantName(request, request.params.tenant), request.params.urn, { purge: request.query.purge === true }),
+  );
+
+  // Role rules
+  app.get<{ Params: { tenant: string } }>(
+    '/tenants/:tenant/roles',
+    { schema: { tags: ['roles'], summary: "The tenant's role rules", operationId: 'listRoles', params: params('tenant'), response: { 200: arrayOf('RoleRule'), ...ERRORS } } },
+    async (request) => admin.listRoles(await tenantName(request, request.params.tenant)),
+  );
+  app.put<{ Params: { tenant: string; role: string }; Body: { filter: string } }>(
+    '/tenants/:tenant/roles/:role',
+    {
+      schema: {
+        tags: ['roles'],
+        summary: 'Set a role rule: users matching the SCIM filter get the role',
+        operationId: 'putRole',
+        params: params('tenant', 'role'),
+        body: { type: 'object', additionalProperties: false, required: ['filter'], properties: { filter: { type: 'string', minLength: 1, maxLength: 4096 } } },
+        response: { 200: ref('RoleRule'), ...ERRORS },
+      },
+    },
+    async (request) => admin.addRole(await tenantName(request, request.params.tenant), request.params.role, request.body.filter),
+  );
+  app.delete<{ Params: { tenant: string; role: string } }>(
+    '/tenants/:tenant/roles/:role',
+    { schema: { tags: ['roles'], summary: 'Remove a role rule', operationId: 'removeRole', params: params('tenant', 'role'), response: { 204: { type: 'null' }, ...ERRORS } } },
+    async (request, reply) => {
+      await admin.removeRole(await tenantName(request, request.params.tenant), request.params.role);
+      return reply.code(204).send();
+    },
+  );
+
+  // Tombstones
+  app.get<{ Params: { tenant: string } }>(
+    '/tenants/:tenant/tombstones',
+    { schema: { tags: ['tombstones'], summary: 'Deleted users that can be restored', operationId: 'listTombstones', params: params('tenant'), response: { 200: arrayOf('Tombstone'), ...ERRORS } } },
+    async (request) => admin.listTombstones(await tenantName(request, request.params.tenant)),
+  );
+  app.post<{ Params: { tenant: string; id: string } }>(
+    '/tenants/:tenant/tombstones/:id/restore',
+    {
+      schema: {
+        tags: ['tombstones'],
+        summary: 'Restore a deleted user under its id, with a new version, if its userName is still free (group memberships are not restored)',
+        operationId: 'restoreUser',
+        params: params('tenant', 'id'),
+        response: { 200: ref('Tombstone'), ...ERRORS },
+      },
+    },
+    async (request) => admin.restoreUser(await tenantName(request, request.params.tenant), request.params.id),
+  );
+
+  // Invitations
+  app.post<{ Params: { tenant: string; userName: string }; Body: { print?: boolean } | undefined }>(
+    '/tenants/:tenant/invitations/:userName/resend',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: 'Issue a new invitation link for a user whose invitation is pending and mail it (print: answer the link instead); older links stop working',
+        operationId: 'resendInvitation',
+        params: params('tenant', 'userName'),
+        body: { type: 'object', additionalProperties: false, properties: { print: { type: 'boolean' } } },
+        response: { 200: { type: 'object', additionalProperties: true, properties: { email: { type: 'string' }, url: { type: 'string' }, expiresAt: { type: 'string' } } }, ...ERRORS },
+      },
+    },
+    async (request) =>
+      services.links.resendInvitation(await tenantName(request, request.params.tenant), request.params.userName, { origin: originOf(request, options.publicUrl), print: request.body?.print === true }),
+  );
+
+  // Mail and events
+  app.get<{ Params: { tenant: string }; Querystring: { pending?: boolean; limit?: number } }>(
+    '/tenants/:tenant/mail',
+    {
+      schema: {
+        tags: ['mail'],
+        summary: "The tenant's mail outbox, newest first (links are never shown: their tokens exist only in the mail sent)",
+        operationId: 'listMail',
+        params: params('tenant'),
+        querystring: { type: 'object', additionalProperties: false, properties: { pending: { type: 'boolean', default: false }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } } },
+        response: { 200: arrayOf('Mail'), ...ERRORS },
+      },
+    },
+    async (request) => (await admin.listMail(await tenantName(request, request.params.tenant), request.query.pending === true, request.query.limit ?? 50)).map(mailView),
+  );
+  app.get<{ Params: { tenant: string }; Querystring: { after?: number; limit?: number } }>(
+    '/tenants/:tenant/events',
+    {
+      schema: {
+        tags: ['events'],
+        summary: "The tenant's event log in order (user.created, group.member.added … see docs/events.md); after=<seq of the last one seen>",
+        operationId: 'listEvents',
+        params: params('tenant'),
+        querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
+        response: { 200: arrayOf('Event'), ...ERRORS },
+      },
+    },
+    async (request) => admin.listEvents(await tenantName(request, request.params.tenant), request.query.after ?? 0, request.query.limit ?? 100),
+  );
+}
