@@ -151,7 +151,8 @@ export const ref = (id: (typeof COMPONENTS)[number]['$id']) => ({ $ref: `${id}#`
 export const arrayOf = (id: (typeof COMPONENTS)[number]['$id']) => ({ type: 'array', items: ref(id) });
 
 /** The answers every authenticated route may give besides its own. */
-export const ERRORS = { '4xx': ref('Problem'), '5xx': ref('Problem') } as const;
+const PROBLEM_ANSWER = { description: 'RFC 9457 problem details', content: { 'application/problem+json': { schema: ref('Problem') } } } as const;
+export const ERRORS = { '4xx': PROBLEM_ANSWER, '5xx': PROBLEM_ANSWER } as const;
 
 /** Path parameters. */
 export const TENANT_PARAMS = { type: 'object', properties: { tenant: { type: 'string', maxLength: 63 } }, required: ['tenant'] } as const;
