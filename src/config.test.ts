@@ -20,6 +20,8 @@ interface Case {
 const CASES: readonly Case[] = [
   { key: 'host', flag: 'host', env: 'SCIMD_HOST', flagValue: '0.0.0.0', envValue: '::1', fromFlag: '0.0.0.0', fromEnv: '::1', fallback: '127.0.0.1' },
   { key: 'port', flag: 'port', env: 'SCIMD_PORT', flagValue: '9001', envValue: '9002', fromFlag: 9001, fromEnv: 9002, fallback: 8080 },
+  { key: 'adminPort', flag: 'admin-port', env: 'SCIMD_ADMIN_PORT', flagValue: '9101', envValue: '9102', fromFlag: 9101, fromEnv: 9102, fallback: undefined },
+  { key: 'adminHost', flag: 'admin-host', env: 'SCIMD_ADMIN_HOST', flagValue: '10.0.0.5', envValue: '::1', fromFlag: '10.0.0.5', fromEnv: '::1', fallback: '127.0.0.1' },
   { key: 'dataDir', flag: 'data-dir', env: 'SCIMD_DATA_DIR', flagValue: '/var/lib/flag', envValue: '/var/lib/env', fromFlag: resolve('/var/lib/flag'), fromEnv: resolve('/var/lib/env'), fallback: resolve(CWD, 'data') },
   { key: 'logLevel', flag: 'log-level', env: 'SCIMD_LOG_LEVEL', flagValue: 'debug', envValue: 'WARN', fromFlag: 'debug', fromEnv: 'warn', fallback: 'info' },
   {
@@ -145,6 +147,19 @@ describe('resolveConfig: flag beats env beats default', () => {
   it('does not read an environment variable that a flag overrides, even an invalid one', () => {
     assert.equal(config({ port: '9000' }, { SCIMD_PORT: 'abc' }).port, 9000);
     assert.equal(config({ 'log-level': 'warn' }, { SCIMD_LOG_LEVEL: 'loud' }).logLevel, 'warn');
+  });
+
+  it('takes SCIMD_BOOTSTRAP_ADMIN_KEY from the environment only, 32 characters at least', () => {
+    const key = 'k'.repeat(32);
+    assert.equal(config({}, { SCIMD_BOOTSTRAP_ADMIN_KEY: key }).bootstrapAdminKey, key);
+    assert.equal(config({}, {}).bootstrapAdminKey, undefined);
+    assert.throws(() => config({}, { SCIMD_BOOTSTRAP_ADMIN_KEY: 'short' }), /SCIMD_BOOTSTRAP_ADMIN_KEY: it must be 32–512 characters/);
+    assert.throws(() => config({}, { SCIMD_BOOTSTRAP_ADMIN_KEY: `${key} x` }), /without spaces/);
+  });
+
+  it('--metrics admin needs --admin-port', () => {
+    assert.throws(() => config({ metrics: 'admin' }, {}), /--admin-port/);
+    assert.equal(config({ metrics: 'admin', 'admin-port': '9100' }, {}).metrics, 'admin');
   });
 
   it('takes SCIMD_BOOTSTRAP_TOKEN from the environment only', () => {
