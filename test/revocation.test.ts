@@ -65,10 +65,17 @@ async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
   }
 }
 
-/** The listening connections of scimd stores on `db`. */
-async function listeners(db: TestDatabase): Promise<number> {
+/**
+ * The listening connections of scimd stores on `db`: those whose last query is the counter's read,
+ * which follows their LISTEN (`connected`: any of their connections, listening yet or not).
+ */
+async function listeners(db: TestDatabase, which: 'listening' | 'connected' = 'listening'): Promise<number> {
+  const listening = which === 'listening' ? " AND query LIKE '%auth_version%'" : '';
   return onServer(async (c) => {
-    const { rows } = await c.query<{ n: string }>('SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [databaseName(db.url), AUTH_WATCH_APPLICATION]);
+    const { rows } = await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2${listening}`, [
+      databaseName(db.url),
+      AUTH_WATCH_APPLICATION,
+    ]);
     return Number(rows[0]?.n ?? 0);
   });
 }
@@ -305,6 +312,6 @@ describe('the PostgreSQL store when its listening connection is lost', () => {
   it('close() ends the listening connection', async () => {
     await served.close();
     assert.equal(served.authStamp().crossProcess, false);
-    await eventually(async () => (await listeners(db)) === 0, { what: 'no listening connection left' });
+    await eventually(async () => (await listeners(db, 'connected')) === 0, { what: 'no listening connection left' });
   });
 });

@@ -39,6 +39,8 @@ export interface AuthWatchOptions {
 export class AuthWatch {
   private changeCount = 0;
   private listener: pg.Client | undefined;
+  /** A connection being made: close() ends it too, so it cannot hold the process open. */
+  private connecting: pg.Client | undefined;
   private known = 0n;
   private closed = false;
   private checking = false;
@@ -72,10 +74,10 @@ export class AuthWatch {
     this.closed = true;
     clearInterval(this.checker);
     clearTimeout(this.reconnect);
-    const listener = this.listener;
+    const clients = [this.listener, this.connecting];
     this.listener = undefined;
     this.changeCount++;
-    await listener?.end().catch(() => undefined);
+    await Promise.all(clients.map((c) => c?.end().catch(() => undefined)));
   }
 
   private async connect(): Promise<void> {
@@ -93,6 +95,7 @@ export class AuthWatch {
     client.on('end', () => this.lost(client));
     // Counted even when it arrives before the connection is counted as up.
     client.on('notification', (n) => this.notified(n.payload));
+    this.connecting = client;
     try {
       await client.connect();
       await client.query(`LISTEN ${AUTH_CHANNEL}`);
@@ -103,14 +106,17 @@ export class AuthWatch {
         return;
       }
       this.listener = client;
-      this.known = version;
+      if (version > this.known) this.known = version;
       this.changeCount++;
       this.backoff = RECONNECT_MIN_MS;
       this.outageReported = false;
     } catch (e) {
-      this.report(e);
       client.end().catch(() => undefined);
+      if (this.closed) return;
+      this.report(e);
       this.retry();
+    } finally {
+      if (this.connecting === client) this.connecting = undefined;
     }
   }
 
