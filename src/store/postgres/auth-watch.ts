@@ -106,7 +106,8 @@ export class AuthWatch {
         return;
       }
       this.listener = client;
-      if (version > this.known) this.known = version;
+      // Taken as it is, even when lower: a database restored from a backup counts from there.
+      this.known = version;
       this.changeCount++;
       this.backoff = RECONNECT_MIN_MS;
       this.outageReported = false;
@@ -139,14 +140,14 @@ export class AuthWatch {
     this.reconnect.unref();
   }
 
-  /** The safety net: a counter that moved without a notification counts as one. */
+  /** The safety net: a counter that moved (or went back) without a notification counts as one. */
   private async check(): Promise<void> {
     const client = this.listener;
     if (!client || this.checking) return;
     this.checking = true;
     try {
       const version = await readVersion(client);
-      if (this.listener === client && version > this.known) {
+      if (this.listener === client && version !== this.known) {
         this.known = version;
         this.changeCount++;
       }
