@@ -14,7 +14,8 @@ export async function withServices<T>(flags: Record<string, string | boolean>, e
   }
   // Loaded on first use, so --help and usage errors start without the server's modules.
   const { createServices, openStore } = await import('../server.ts');
-  const store = await openStore(config);
+  // No request is authenticated here, so no connection listens for other processes' changes.
+  const store = await openStore(config, { watchAuth: false });
   try {
     return await fn(createServices(store, { maxResults: config.maxResults }));
   } finally {

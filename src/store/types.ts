@@ -108,7 +108,9 @@ export class DatabaseMissing extends Error {
  * What a cache of authentication data compares to know whether it may be stale: `stamp` changes as
  * soon as a write of this process to tenants, clients, tokens, tenant schemas or role rules has
  * committed. `crossProcess` says whether it also changes at once when another process (the CLI,
- * another replica) commits such a write; where it does not, caches must bound their age by time.
+ * another replica) commits such a write; where it does not (a PostgreSQL store whose listening
+ * connection is down), caches must bound their age by time. A stamp that turns crossProcess
+ * false is a new stamp.
  */
 export interface AuthStamp {
   readonly stamp: string;

@@ -2,7 +2,8 @@
  * Authentication with its cache, on real SQLite files: looked-up tokens are reused while nothing
  * changed, and a revocation, a client revocation or a disabled tenant takes effect at the very next
  * request, whether it was made through this process or through another one (the CLI). Where the
- * store cannot see other processes' writes (PostgreSQL replicas), entries live SHARED_TTL_MS.
+ * store cannot see other processes' writes (a PostgreSQL replica whose listener is down), entries
+ * live SHARED_TTL_MS.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,7 +86,7 @@ describe('Authenticator cache', () => {
     assert.equal(await refusal(auth.authenticate(`Bearer ${issued.token}`)), 401);
   });
 
-  it('without cross-process change detection (PostgreSQL replicas), reuses an entry for SHARED_TTL_MS at most', async () => {
+  it('without cross-process change detection (a PostgreSQL replica whose listener is down), reuses an entry for SHARED_TTL_MS at most', async () => {
     const s = await setUp();
     let clock = Date.now();
     const blind: Store = { ...s.served, authStamp: () => ({ stamp: 'same', crossProcess: false }) };

@@ -17,9 +17,12 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /**
  * How long a token's looked-up record, client and tenant may be reused. Where the store reports
- * other processes' changes at once (SQLite), entries live until the store's stamp changes and this
- * long at most; elsewhere (PostgreSQL replicas) they live `SHARED_TTL_MS`, which bounds how late a
- * revocation made on another replica or through the CLI takes effect.
+ * other processes' changes at once (SQLite's data_version; PostgreSQL's NOTIFY while its listening
+ * connection is up, with a counter read every second in case one is lost), entries live until the
+ * store's stamp changes and `EXACT_TTL_MS` at most: that cap only matters for changes made behind
+ * scimd's back (SQL by hand on PostgreSQL). Elsewhere (PostgreSQL while the listener reconnects)
+ * they live `SHARED_TTL_MS`, which bounds how late a revocation made on another replica or through
+ * the CLI takes effect.
  */
 const EXACT_TTL_MS = 60_000;
 export const SHARED_TTL_MS = 1_000;

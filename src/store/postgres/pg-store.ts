@@ -3,13 +3,16 @@
  * pool; each transaction holds one connection, locks the rows it reads for update, and is retried
  * on serialisation failures and deadlocks. Migrations run under an advisory lock, so replicas
  * starting together never race. Connection failures surface as StoreUnavailable (HTTP 503).
+ * A transaction that changed authentication data notifies every replica as it commits
+ * (./auth-watch.ts), so their caches of it are exact (AuthStamp.crossProcess).
  */
 import pg from 'pg';
 import { routedRepo } from '../routed-repo.ts';
 import { migrationsFor, POSTGRES_DDL, schemaNotReady } from '../sql/migrations.ts';
 import { sqlRepo, type SqlRepo } from '../sql/sql-repo.ts';
-import type { Repo, Store, StoreReadiness } from '../types.ts';
+import type { AuthStamp, Repo, Store, StoreReadiness } from '../types.ts';
 import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
+import { AUTH_CHANGED_SQL, AuthWatch } from './auth-watch.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
 
@@ -21,6 +24,11 @@ export interface PostgresOptions {
   readonly createDatabase?: boolean;
   /** Told when this call created the database. */
   readonly onDatabaseCreated?: (name: string) => void;
+  /**
+   * Keep a connection that listens for other processes' changes of authentication data (on unless
+   * told): admin commands, which authenticate no request, go without.
+   */
+  readonly watchAuth?: boolean;
 }
 
 /** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
@@ -92,9 +100,12 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   }
   const readRepo = sqlRepo(new PgDriver(pool));
   let closed = false;
-  // This process's committed writes to authentication data. Other replicas' writes do not show here:
-  // caches bound their age by time (AuthStamp.crossProcess false).
+  // This process's committed writes to authentication data, counted as they commit; other
+  // processes' arrive through the watch, a moment later. Without it (or while its connection is
+  // down), caches bound their age by time (AuthStamp.crossProcess false).
   let authCommits = 0;
+  const watch = opts.watchAuth === false ? undefined : new AuthWatch({ url, onError });
+  await watch?.start();
   // The ports over each pooled connection, made when it first runs a transaction: a transaction
   // has its connection to itself, so they are never shared by two at once.
   const txRepos = new WeakMap<pg.PoolClient, SqlRepo>();
@@ -113,6 +124,8 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     try {
       await client.query('BEGIN');
       const result = await fn(repo.repo);
+      // Last, so the counter's row is held only until the commit, which delivers the notification.
+      if (repo.auth.touched) await client.query(AUTH_CHANGED_SQL);
       await client.query('COMMIT');
       if (repo.auth.touched) authCommits++;
       return result;
@@ -144,6 +157,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
+    await watch?.close();
     await pool.end();
   }
 
@@ -159,5 +173,10 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     }
   }
 
-  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, readiness, authStamp: () => ({ stamp: String(authCommits), crossProcess: false }) };
+  function authStamp(): AuthStamp {
+    if (!watch) return { stamp: String(authCommits), crossProcess: false };
+    return { stamp: `${watch.changes}.${authCommits}`, crossProcess: watch.connected };
+  }
+
+  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, readiness, authStamp };
 }

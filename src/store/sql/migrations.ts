@@ -90,6 +90,21 @@ const POSTGRES_EVENT_BACKFILL = `  UPDATE events SET
   FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY seq) AS tenant_seq FROM events) AS n
   WHERE n.seq = events.seq;`;
 
+/**
+ * Step 9: one row counting the committed transactions that changed authentication data. On
+ * PostgreSQL each such transaction bumps it before COMMIT, beside its NOTIFY, and every replica
+ * reads it now and then, so a lost notification is noticed (src/store/postgres/auth-watch.ts).
+ * SQLite has the table too, unused (its processes see each other's commits through PRAGMA
+ * data_version), so both databases keep one step list.
+ */
+const authVersionStep: MigrationStep = (d) => `
+  CREATE TABLE auth_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version ${d.serialRef} NOT NULL
+  );
+  INSERT INTO auth_version (id, version) VALUES (1, 0);
+  `;
+
 export const MIGRATIONS: readonly MigrationStep[] = [
   // 1. Tenants, clients, tokens, resources, their indexed values and group membership (and, in
   // PostgreSQL, what SQLite adds in step 2).
@@ -343,6 +358,8 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
     last_used_at TEXT
   );
   `,
+  // 9 (PostgreSQL 8), after step 8 (admin keys). The cluster-wide version of authentication data.
+  authVersionStep,
 ];
 
 /**

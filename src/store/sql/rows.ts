@@ -23,7 +23,8 @@ export const marks = (n: number) => Array.from({ length: n }, () => '?').join(',
 /**
  * Set by every write that can change how a request authenticates or what its tenant looks like
  * (tenants, clients, tokens, tenant schemas, role rules). The store reads and clears it when the
- * transaction has committed, so caches learn of the change only once it is visible to readers.
+ * transaction has committed, so caches learn of the change only once it is visible to readers
+ * (PostgreSQL also tells every other process, by a NOTIFY that the commit delivers).
  */
 export interface AuthTouched {
   touched: boolean;
