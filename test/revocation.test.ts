@@ -173,6 +173,27 @@ describe('revocation on two scimd replicas on one PostgreSQL database', () => {
     }
   });
 
+  it("through replica A's admin API: a client revoked there and an admin key revoked there are refused by B 50 ms later (401)", async () => {
+    const root = (await cli(db, 'admin-key', 'create', 'root')).key as string;
+    const call = (r: Replica, method: string, path: string, key: string) => send(`${r.base.replace(/\/scim\/v2$/, '')}/admin/v1${path}`, method, undefined, { authorization: `Bearer ${key}` });
+    for (let round = 0; round < ROUNDS; round++) {
+      const what = `admin API, round ${round + 1}`;
+      const key = (await cli(db, 'admin-key', 'create', `ops-${round}`)).key as string;
+      const { token } = await admin.createClient('acme', `api-${round}`);
+      await inUse(token, what);
+      for (const r of [b, b, a]) assert.equal((await call(r, 'GET', '/tenants', key)).status, 200, `${what}: the admin key works on ${r.name}`);
+      await bothListening();
+      assert.equal((await call(a, 'DELETE', `/tenants/acme/clients/api-${round}`, root)).status, 200);
+      await delay(AT_ONCE_MS);
+      await expectStatus(b, token, 401, `${what}, client revoked on A`);
+      assert.equal((await call(a, 'DELETE', `/admin-keys/ops-${round}`, root)).status, 200);
+      await delay(AT_ONCE_MS);
+      const refused = await call(b, 'GET', '/tenants', key);
+      assert.equal(refused.status, 401, `${what}: B answered ${refused.status} to the admin key revoked on A`);
+      assert.equal((await call(b, 'GET', '/tenants', root)).status, 200, `${what}: other keys still work on B`);
+    }
+  });
+
   it('a tenant disabled through the CLI is refused by B 50 ms later (403); enabled, it is served again', async () => {
     await admin.createTenant('gated');
     const { token } = await admin.createClient('gated', 'okta');
