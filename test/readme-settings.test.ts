@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { adminKeyCommands } from '../src/cli/commands/admin-key.ts';
 import { clientCommands } from '../src/cli/commands/client.ts';
 import { logCommands } from '../src/cli/commands/log.ts';
 import { normaliserCommands } from '../src/cli/commands/normaliser.ts';
@@ -63,7 +64,7 @@ describe('README', () => {
   it('the Command line table lists every command', () => {
     const text = section('Command line');
     const lines = text.split('\n').filter((l) => l.startsWith('| `scimd '));
-    for (const c of [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands]) {
+    for (const c of [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands]) {
       const [group, sub] = c.name.split(' ') as [string, string?];
       const listed = lines.some((l) => l.includes(`\`scimd ${c.name}`) || (sub !== undefined && l.includes(`\`scimd ${group} `) && l.includes(`/ \`${sub}`)));
       assert.ok(listed, `scimd ${c.name} is in the README's command table`);
