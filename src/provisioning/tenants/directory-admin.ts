@@ -166,15 +166,7 @@ export class AdminService {
 
   /** Sets a tenant setting (see settings.ts); the value `default` removes it. */
   async setTenantSetting(name: string, key: string, value: string): Promise<Tenant> {
-    const t = await this.tenant(name);
-    if (value !== 'default') this.validate(() => checkTenantSetting(key, value));
-    else this.validate(() => checkTenantSetting(key, TENANT_DEFAULTS[key] ?? value));
-    const settings = { ...t.settings };
-    if (value === 'default') delete settings[key];
-    else settings[key] = value;
-    if (key === 'userName.scope' && value === 'global' && t.settings[key] !== 'global') await this.checkNoClash(t);
-    await this.store.setTenantSettings(t.id, settings);
-    return { ...t, settings };
+    return this.updateTenant(name, { settings: { [key]: value } });
   }
 
   /** A tenant can join the server-wide userName namespace only if none of its userNames is held elsewhere. */
@@ -199,20 +191,7 @@ export class AdminService {
 
   /** Sets a client setting: `idp` (a profile, or `auto` to detect), `normaliser.<name>` (on/off/default). */
   async setClientSetting(tenantName: string, clientName: string, key: string, value: string): Promise<ScimClient> {
-    const c = await this.client(tenantName, clientName);
-    this.validate(() => checkClientSetting(key, value));
-    if (key === 'idp') {
-      const idp = value === 'auto' ? null : value;
-      await this.store.updateClient(c.id, { idp });
-      const { idp: _old, ...rest } = c;
-      return idp ? { ...rest, idp } : rest;
-    }
-    const canonicalKey = key.startsWith('normaliser.') ? `normaliser.${normaliserByName(key.slice(11))!.name}` : key;
-    const settings = { ...c.settings };
-    if (value === 'default') delete settings[canonicalKey];
-    else settings[canonicalKey] = value;
-    await this.store.updateClient(c.id, { settings });
-    return { ...c, settings };
+    return this.updateClient(tenantName, clientName, key === 'idp' ? { idp: value } : { settings: { [key]: value } });
   }
 
   /**
