@@ -75,12 +75,21 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
       let cursor = 0;
       const all: ScimdEvent[] = [];
       /** The events recorded since the last call, compared in full but for id, sequence and time. */
-      async function expectEvents(expected: Seen[], message: string): Promise<void> {
+      async function expectEvents(expected: Seen[], message: string): Promise<ScimdEvent[]> {
         const got = await s.running.store.tenantEvents(tenantId, cursor, 100_000);
         all.push(...got);
         if (got.length) cursor = got.at(-1)!.tenantSeq!;
-        const seen = got.map(({ seq: _s, id: _i, tenantSeq: _t, tenantId: _tid, at: _a, ...e }) => e);
+        // The state after the change (events.state full) is the resource's, at the event's version;
+        // previous values are checked where the test names them.
+        for (const e of got) {
+          if (!e.state) continue;
+          assert.equal(e.state.id, e.resourceId, `${message}: state of ${e.type}`);
+          assert.deepEqual(e.state.meta, { ...(e.state.meta as object), resourceType: e.resourceType, version: `W/"${e.version}"` }, `${message}: state meta of ${e.type}`);
+          assert.equal((e.state as { members?: unknown }).members, undefined, 'a group state leaves its members to their events');
+        }
+        const seen = got.map(({ seq: _s, id: _i, tenantSeq: _t, tenantId: _tid, at: _a, state: _st, previous: _p, ...e }) => e);
         assert.deepEqual(seen, expected, message);
+        return got;
       }
       const by = (req: string, client = idp) => ({ actor: 'scim' as const, clientId: client, requestId: req });
       const ev = (req: string, type: string, resourceId: string, version: number, extra: Partial<Seen> = {}, client = idp): Seen => ({
@@ -103,14 +112,19 @@ function suite(backend: 'sqlite' | 'postgres', open: () => Promise<Setup>): void
       await expectEvents([ev(a.req, 'user.created', alice, 1), ev(b.req, 'user.created', bob, 1)], 'POST');
 
       const put = await ok(200, 'PUT', `/Users/${alice}`, user('alice', { name: { givenName: 'Alicia', familyName: 'Liddell' }, emails: [{ value: 'alicia@example.com', type: 'work' }], active: true }));
-      await expectEvents([ev(put.req, 'user.updated', alice, 2, { paths: ['emails', 'name.givenName'] })], 'PUT');
+      const [putEvent] = await expectEvents([ev(put.req, 'user.updated', alice, 2, { paths: ['emails', 'name.givenName'] })], 'PUT');
+      assert.deepEqual(putEvent!.previous, { emails: [{ value: 'alice@example.com', type: 'work' }], 'name.givenName': 'Alice' }, 'the previous values of the changed paths');
+      assert.equal((putEvent!.state as { name: { givenName: string } }).name.givenName, 'Alicia', 'the state after the change');
 
       const off = await ok(200, 'PATCH', `/Users/${alice}`, patch({ op: 'replace', path: 'active', value: false }));
-      await expectEvents([ev(off.req, 'user.deactivated', alice, 3, { paths: ['active'] })], 'deactivate: instead of user.updated');
+      const [offEvent] = await expectEvents([ev(off.req, 'user.deactivated', alice, 3, { paths: ['active'] })], 'deactivate: instead of user.updated');
+      assert.deepEqual(offEvent!.previous, { active: true });
+      assert.equal(offEvent!.state!.active, false);
       const on = await ok(200, 'PATCH', `/Users/${alice}`, patch({ op: 'replace', path: 'active', value: true }, { op: 'replace', path: 'title', value: 'Queen' }));
       await expectEvents([ev(on.req, 'user.reactivated', alice, 4, { paths: ['active', 'title'] })], 'reactivate, with the other paths it changed');
       const ext = await ok(200, 'PATCH', `/Users/${alice}`, patch({ op: 'add', path: `${ENTERPRISE}:department`, value: 'Wonderland' }, { op: 'add', path: `${ENTERPRISE}:manager`, value: { value: bob } }));
-      await expectEvents([ev(ext.req, 'user.updated', alice, 5, { paths: [`${ENTERPRISE}:department`, `${ENTERPRISE}:manager.value`] })], 'extension attributes');
+      const [extEvent] = await expectEvents([ev(ext.req, 'user.updated', alice, 5, { paths: [`${ENTERPRISE}:department`, `${ENTERPRISE}:manager.value`] })], 'extension attributes');
+      assert.deepEqual(extEvent!.previous, { [`${ENTERPRISE}:department`]: null, [`${ENTERPRISE}:manager.value`]: null }, 'paths that held nothing before');
 
       // Writes that change nothing, and writes that fail, record nothing.
       const same = await ok(200, 'PATCH', `/Users/${alice}`, patch({ op: 'replace', path: 'title', value: 'Queen' }));

@@ -19,7 +19,7 @@ import { parseDuration } from '../tenants/duration.ts';
 import { hashToken } from '../tenants/tokens.ts';
 import { AdminError } from '../tenants/directory-admin.ts';
 import { isEmailAddress } from '../policies/attribute-rules.ts';
-import { recordChange, type PolicyEventType } from '../resources/changes.ts';
+import { recordChange, recordOptionsOf, type PolicyEventType } from '../resources/changes.ts';
 
 export interface LinkOutcome {
   readonly state: LinkState | 'done';
@@ -75,7 +75,7 @@ export class LinkService {
         what: { kind: 'policy', type: EVENTS[kind], before: user.data, data: { email: link.email, userName: String(user.data.userName) } },
         at: now.toISOString(),
         cause: { actor: 'link', ...(requestId !== undefined ? { requestId } : {}) },
-      });
+      }, recordOptionsOf(tenant.settings));
       return { state: 'done', tenantName: tenant.name, email: link.email };
     });
   }

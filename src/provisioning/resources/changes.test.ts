@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { changedPaths } from './changes.ts';
+import { changedPaths, valueAtPath } from './changes.ts';
 
 const ENT = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -19,5 +19,33 @@ describe('changedPaths', () => {
   it('nothing for equal documents (key order does not matter); a value that changes shape is named whole', () => {
     assert.deepEqual(changedPaths({ name: { givenName: 'A', familyName: 'L' } }, { name: { familyName: 'L', givenName: 'A' } }), []);
     assert.deepEqual(changedPaths({ x: 'v' }, { x: { y: 1 } }), ['x']);
+  });
+});
+
+describe('valueAtPath', () => {
+  const doc = {
+    displayName: 'Ann',
+    name: { givenName: 'Ann', familyName: 'Lee' },
+    emails: [{ value: 'a@example.com' }],
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User': { department: 'R&D', manager: { value: 'm-1' } },
+  };
+  it('reads a path as changedPaths writes it, null where the document holds nothing', () => {
+    assert.equal(valueAtPath(doc, 'displayName'), 'Ann');
+    assert.equal(valueAtPath(doc, 'name.givenName'), 'Ann');
+    assert.deepEqual(valueAtPath(doc, 'emails'), [{ value: 'a@example.com' }]);
+    assert.equal(valueAtPath(doc, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'), 'R&D');
+    assert.equal(valueAtPath(doc, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value'), 'm-1');
+    assert.equal(valueAtPath(doc, 'title'), null);
+    assert.equal(valueAtPath(doc, 'name.middleName'), null);
+    assert.equal(valueAtPath(doc, 'urn:example:other:1.0:User:x'), null);
+  });
+  it('agrees with changedPaths: every changed path reads the value it changed from', () => {
+    const after = { ...doc, displayName: 'Anne', name: { givenName: 'Anne', familyName: 'Lee' }, title: 'Dr' };
+    const paths = changedPaths(doc, after);
+    assert.deepEqual(paths, ['displayName', 'name.givenName', 'title']);
+    assert.deepEqual(
+      paths.map((p) => valueAtPath(doc, p)),
+      ['Ann', 'Ann', null],
+    );
   });
 });

@@ -111,6 +111,53 @@ function pathsOf(before: Json, after: Json, shownBefore: Json, shownAfter: Json)
 
 const isActive = (data: Json) => data.active !== false;
 
+/**
+ * The value a document holds at one of changedPaths' paths (null where it holds none):
+ * `displayName`, `name.givenName`, `urn:…:User:department`, `urn:…:User:manager.value`.
+ */
+export function valueAtPath(doc: Json, path: string): unknown {
+  let container: Json = doc;
+  let rest = path;
+  if (path.toLowerCase().startsWith('urn:')) {
+    // The longest key of the document that is the path's schema URN.
+    const urn = Object.keys(doc)
+      .filter((k) => path.startsWith(`${k}:`))
+      .sort((a, b) => b.length - a.length)[0];
+    if (urn === undefined) return null;
+    const ext = doc[urn];
+    if (!isObject(ext)) return null;
+    container = ext;
+    rest = path.slice(urn.length + 1);
+  }
+  const dot = rest.indexOf('.');
+  if (dot < 0 || rest in container) return container[rest] ?? null;
+  const parent = container[rest.slice(0, dot)];
+  return isObject(parent) ? (parent[rest.slice(dot + 1)] ?? null) : null;
+}
+
+/** The values the changed paths had before the change. */
+function previousOf(before: Json, paths: readonly string[]): Json {
+  const out: Json = {};
+  for (const p of paths) out[p] = valueAtPath(before, p) as Json[string];
+  return out;
+}
+
+/**
+ * The resource as it is after the change, as events carry it (tenant setting events.state):
+ * a user as shown (no password: none is ever stored in it), a group without its members (each
+ * has its own event), with id and meta.
+ */
+function stateOf(r: StoredResource): Json {
+  const { members: _members, ...data } = r.type === 'User' ? presentedUser(r.data) : r.data;
+  return { id: r.id, ...data, meta: { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` } };
+}
+
+/** How a transaction's changes are recorded. */
+export interface RecordOptions {
+  /** Whether events carry the resource's state after the change (tenant setting events.state; default true). */
+  readonly state?: boolean;
+}
+
 type NewEvent = Omit<ScimdEvent, 'id' | 'tenantSeq'>;
 
 /** What every event of a change says: the tenant, the resource and its version, when, and the cause. */
@@ -128,19 +175,23 @@ function common(c: Change) {
 }
 
 /** The event about the resource itself, or undefined when its attributes did not change. */
-function resourceEvent(c: Change): NewEvent | undefined {
+function resourceEvent(c: Change, withState: boolean): NewEvent | undefined {
   const r = c.resource;
   const base = common(c);
   const w = c.what;
+  const state = () => (withState ? { state: stateOf(r) } : {});
   switch (w.kind) {
     case 'create':
-      return { ...base, type: `${lower(r.type)}.created`, data: {} };
+      return { ...base, type: `${lower(r.type)}.created`, ...state(), data: {} };
     case 'delete':
       return { ...base, type: `${lower(r.type)}.deleted`, data: w.tombstone ? { tombstone: true } : {} };
     case 'restore':
-      return { ...base, type: `${lower(r.type)}.restored`, data: w.data };
-    case 'policy':
-      return { ...base, type: w.type, paths: pathsOf(w.before, r.data, shown(r.type, w.before), shown(r.type, r.data)), data: w.data };
+      return { ...base, type: `${lower(r.type)}.restored`, ...state(), data: w.data };
+    case 'policy': {
+      const before = shown(r.type, w.before);
+      const paths = pathsOf(w.before, r.data, before, shown(r.type, r.data));
+      return { ...base, type: w.type, paths, previous: previousOf(before, paths), ...state(), data: w.data };
+    }
     case 'update': {
       const before = shown(r.type, w.before);
       const after = shown(r.type, r.data);
@@ -148,7 +199,7 @@ function resourceEvent(c: Change): NewEvent | undefined {
       if (paths.length === 0) return undefined;
       let type = `${lower(r.type)}.updated`;
       if (r.type === 'User' && isActive(before) !== isActive(after)) type = isActive(after) ? 'user.reactivated' : 'user.deactivated';
-      return { ...base, type, paths, data: {} };
+      return { ...base, type, paths, previous: previousOf(before, paths), ...state(), data: {} };
     }
   }
 }
@@ -173,8 +224,8 @@ function* memberEvents(c: Change): Generator<NewEvent> {
  * sequence. Call it last in the transaction, after every write and row lock: the tenant's counter
  * row is locked from here until commit, so nothing may wait for another lock meanwhile.
  */
-export async function recordChanges(tx: Repo, changes: readonly Change[]): Promise<void> {
-  const heads = changes.map(resourceEvent);
+export async function recordChanges(tx: Repo, changes: readonly Change[], options: RecordOptions = {}): Promise<void> {
+  const heads = changes.map((c) => resourceEvent(c, options.state ?? true));
   for (const tenantId of new Set(changes.map((c) => c.tenantId))) {
     let count = 0;
     changes.forEach((c, i) => {
@@ -198,6 +249,26 @@ export async function recordChanges(tx: Repo, changes: readonly Change[]): Promi
 }
 
 /** Records one change (see recordChanges): for a use case whose transaction makes one. */
-export function recordChange(tx: Repo, c: Change): Promise<void> {
-  return recordChanges(tx, [c]);
+export function recordChange(tx: Repo, c: Change, options: RecordOptions = {}): Promise<void> {
+  return recordChanges(tx, [c], options);
 }
+
+/** Whether a tenant's events carry the resource's state (tenant setting events.state). */
+export const recordOptionsOf = (settings: Readonly<Record<string, string>>): RecordOptions => ({ state: settings['events.state'] !== 'none' });
+
+/** Every event type the change log records (docs/events.md). */
+export const EVENT_TYPES = [
+  'user.created',
+  'user.updated',
+  'user.deactivated',
+  'user.reactivated',
+  'user.deleted',
+  'user.restored',
+  'user.invitation.accepted',
+  'user.email.verified',
+  'group.created',
+  'group.updated',
+  'group.deleted',
+  'group.member.added',
+  'group.member.removed',
+] as const;

@@ -23,7 +23,7 @@ import { presentedUser, withAppRoles } from '../policies/presentation.ts';
 import { hashPassword, UserLifecycle } from '../policies/user-lifecycle.ts';
 import { findMatch, IDENTITY_MATCH } from './matching.ts';
 import { setUserGroups } from './memberships.ts';
-import { recordChanges, type Cause, type Change } from './changes.ts';
+import { recordChanges, recordOptionsOf, type Cause, type Change } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
 import { userNameTaken } from '../requests/store-errors.ts';
@@ -240,7 +240,7 @@ export class ResourceService {
           ctx.notes.push(`identity.match=adopt: linked the existing ${type} ${match.resource.id} (matched by ${match.by})`);
           const next = await this.replaceWith(tx, ctx, schema, match.resource, data, members, passwordHash, tally);
           await this.followUps(tx, ctx, next.id, tally);
-          return this.recorded(tx, tally, { ...(await this.represent(tx, ctx, next, projection)), adopted: true });
+          return this.recorded(tx, ctx, tally, { ...(await this.represent(tx, ctx, next, projection)), adopted: true });
         }
       }
       const r: StoredResource = { id: randomUUID(), type, version: 1, created: now, lastModified: now, data };
@@ -261,7 +261,7 @@ export class ResourceService {
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
       tally.changes.push({ tenantId: ctx.tenantId, resource: r, what: { kind: 'create' }, members: { added: delta.add, removed: delta.remove, typeOf: (m) => delta.add.get(m) }, at: now, cause: causeOf(ctx) });
       await this.followUps(tx, ctx, r.id, tally);
-      return this.recorded(tx, tally, await this.represent(tx, ctx, r, projection));
+      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, r, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -303,7 +303,7 @@ export class ResourceService {
       const current = await this.currentFor(tx, ctx, type, id, ifMatch);
       const next = await this.replaceWith(tx, ctx, schema, current, data, members, passwordHash, tally);
       await this.followUps(tx, ctx, id, tally);
-      return this.recorded(tx, tally, await this.represent(tx, ctx, next, projection));
+      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, next, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -360,8 +360,8 @@ export class ResourceService {
    * locked only from here to the commit, after every row lock the write took (no lock waits while
    * holding it, so no deadlock and the shortest wait for other writers of the tenant).
    */
-  private async recorded<T>(tx: Repo, tally: Tally, result: T): Promise<T> {
-    await recordChanges(tx, tally.changes);
+  private async recorded<T>(tx: Repo, ctx: ScimContext, tally: Tally, result: T): Promise<T> {
+    await recordChanges(tx, tally.changes, recordOptionsOf(ctx.settings));
     return result;
   }
 
@@ -444,8 +444,8 @@ export class ResourceService {
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
       if (changed) this.noteUpdate(ctx, tally, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
       const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
-      if (projection === null || tooBig) return this.recorded(tx, tally, { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) });
-      return this.recorded(tx, tally, await this.represent(tx, ctx, next, projection));
+      if (projection === null || tooBig) return this.recorded(tx, ctx, tally, { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) });
+      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, next, projection));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -485,7 +485,7 @@ export class ResourceService {
         await tx.deleteLinks(ctx.tenantId, id);
       }
       await tx.deleteResource(ctx.tenantId, type, id);
-      await recordChanges(tx, [{ tenantId: ctx.tenantId, resource: current, what: { kind: 'delete', tombstone }, at, cause: causeOf(ctx) }]);
+      await recordChanges(tx, [{ tenantId: ctx.tenantId, resource: current, what: { kind: 'delete', tombstone }, at, cause: causeOf(ctx) }], recordOptionsOf(ctx.settings));
     });
   }
 

@@ -94,6 +94,13 @@ export const TENANT_SETTINGS: readonly SettingSpec[] = [
     doc: 'true: no two groups of the tenant share a displayName, without regard to case (409 uniqueness on POST, PUT and PATCH); false: duplicates are allowed, for apps that have them',
     source: 'issue 10 (authentik links groups by the 409, Entra expects it)',
   },
+  {
+    key: 'events.state',
+    values: ['full', 'none'],
+    fallback: 'full',
+    doc: "full: each user and group event carries the resource as it is after the change (a group's without its members, which have their own events); none: events name the resource and what changed only",
+    source: 'issue: events and webhooks (Wire invites, SuperOffice de-allocates, Appsemble adds members from an event)',
+  },
 ];
 
 /** Client settings besides `idp` and `normaliser.<name>`, which are checked on their own. */

@@ -18,7 +18,7 @@ import { presentedUser } from '../policies/presentation.ts';
 import { buildRegistry, type TenantModels } from './tenant-model.ts';
 import { hashPassword, verifyPasswordHash } from '../policies/user-lifecycle.ts';
 import { outboxMailBody } from '../links/mail-templates.ts';
-import { ADMIN_CAUSE, recordChange } from '../resources/changes.ts';
+import { ADMIN_CAUSE, recordChange, recordOptionsOf } from '../resources/changes.ts';
 import { fold } from '../../scim/values.ts';
 
 export type { Mail, TenantSchema };
@@ -215,7 +215,7 @@ export class TenantAdmin {
         throw e;
       }
       if (stone.passwordHash) await tx.setPasswordHash(t.id, id, stone.passwordHash);
-      await recordChange(tx, { tenantId: t.id, resource: restored, what: { kind: 'restore', data: { userName: String(stone.data.userName) } }, at: now, cause: ADMIN_CAUSE });
+      await recordChange(tx, { tenantId: t.id, resource: restored, what: { kind: 'restore', data: { userName: String(stone.data.userName) } }, at: now, cause: ADMIN_CAUSE }, recordOptionsOf(t.settings));
       return withoutHash(stone);
     });
   }

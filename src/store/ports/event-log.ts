@@ -27,6 +27,10 @@ export interface ScimdEvent {
   readonly version?: number;
   /** The attribute paths whose values the change altered (updates, reactivations, policy events). */
   readonly paths?: readonly string[];
+  /** The values those paths had before the change (null where there was none). */
+  readonly previous?: Json;
+  /** The resource as it is after the change (tenant setting events.state), on the resource's own event. */
+  readonly state?: Json;
   readonly at: string;
   /** The SCIM client whose request caused the change (actor scim). */
   readonly clientId?: string;
@@ -39,8 +43,13 @@ export interface ScimdEvent {
 
 export interface EventLogReads {
   events(q: { tenantId?: string; afterSeq?: number; limit: number }): Promise<ScimdEvent[]>;
-  /** The tenant's events after `afterTenantSeq` in its sequence, in order. */
-  tenantEvents(tenantId: string, afterTenantSeq: number, limit: number): Promise<ScimdEvent[]>;
+  /** The tenant's events after `afterTenantSeq` in its sequence, in order; only those of `types` when given. */
+  tenantEvents(tenantId: string, afterTenantSeq: number, limit: number, types?: readonly string[]): Promise<ScimdEvent[]>;
+  /**
+   * The tenant's sequence as the log holds it: `last`, the last number given out (0 before the
+   * first event; every event up to it has committed), and `first`, the oldest still retained.
+   */
+  eventHorizon(tenantId: string): Promise<{ readonly first?: number; readonly last: number }>;
 }
 
 export interface EventLogWrites {
@@ -54,6 +63,8 @@ export interface EventLogWrites {
   takeEventSeqs(tenantId: string, count: number): Promise<number>;
   /** Writes events that carry their `id` and `tenantSeq`, many rows to a statement. */
   insertEvents(events: readonly ScimdEvent[]): Promise<void>;
+  /** Deletes events older than `before` among the `limit` oldest; answers how many went. */
+  pruneEvents(before: string, limit: number): Promise<number>;
 }
 
 export interface EventLog extends EventLogReads, EventLogWrites {}

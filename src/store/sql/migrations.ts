@@ -360,6 +360,11 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   `,
   // 9 (PostgreSQL 8), after step 8 (admin keys). The cluster-wide version of authentication data.
   authVersionStep,
+  // 10 (PostgreSQL 9). Events carry the changed paths' previous values and the resource's state after the change.
+  (d) => `
+  ALTER TABLE events ADD COLUMN previous ${d.json};
+  ALTER TABLE events ADD COLUMN state ${d.json};
+  `,
 ];
 
 /**

@@ -6,7 +6,7 @@ import type { EventActor, EventLogPort, ScimdEvent } from '../types.ts';
 import { chunks, json, marks, one, opt } from './rows.ts';
 import type { Driver, Row } from './sql-driver.ts';
 
-const COLUMNS = ['id', 'tenant_id', 'tenant_seq', 'type', 'resource_type', 'resource_id', 'version', 'paths', 'at', 'client_id', 'request_id', 'actor', 'data'] as const;
+const COLUMNS = ['id', 'tenant_id', 'tenant_seq', 'type', 'resource_type', 'resource_id', 'version', 'paths', 'previous', 'state', 'at', 'client_id', 'request_id', 'actor', 'data'] as const;
 /** Events to an INSERT statement. */
 const BATCH = 250;
 
@@ -21,6 +21,8 @@ function eventFromRow(r: Row): ScimdEvent {
     ...(opt(r.resource_id) ? { resourceId: r.resource_id as string } : {}),
     ...(r.version === null || r.version === undefined ? {} : { version: Number(r.version) }),
     ...(opt(r.paths) ? { paths: json(r.paths) as string[] } : {}),
+    ...(opt(r.previous) ? { previous: json(r.previous) as Json } : {}),
+    ...(opt(r.state) ? { state: json(r.state) as Json } : {}),
     at: r.at as string,
     ...(opt(r.client_id) ? { clientId: r.client_id as string } : {}),
     ...(opt(r.request_id) ? { requestId: r.request_id as string } : {}),
@@ -40,6 +42,8 @@ function rowValues(e: ScimdEvent): unknown[] {
     e.resourceId ?? null,
     e.version ?? null,
     e.paths === undefined ? null : JSON.stringify(e.paths),
+    e.previous === undefined ? null : JSON.stringify(e.previous),
+    e.state === undefined ? null : JSON.stringify(e.state),
     e.at,
     e.clientId ?? null,
     e.requestId ?? null,
@@ -61,6 +65,16 @@ export function sqlEventLog(db: Driver): EventLogPort {
       return Number(row!.seq) - count + 1;
     },
 
+    async pruneEvents(before, limit) {
+      // Oldest first by the primary key (no index on the time): a batch of the oldest rows, of
+      // which those older than `before` go.
+      const rows = await db.query('SELECT seq, at FROM events ORDER BY seq LIMIT ?', [limit]);
+      const old = rows.filter((r) => (r.at as string) < before).map((r) => Number(r.seq));
+      if (old.length === 0) return 0;
+      await db.execute(`DELETE FROM events WHERE seq IN (${marks(old.length)})`, old);
+      return old.length;
+    },
+
     async insertEvents(events) {
       const row = `(${marks(COLUMNS.length)})`;
       for (const part of chunks(events, BATCH)) {
@@ -75,9 +89,19 @@ export function sqlEventLog(db: Driver): EventLogPort {
         const rows = await db.query('SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND seq > ? ORDER BY seq LIMIT ?', [t, t, q.afterSeq ?? 0, q.limit]);
         return rows.map(eventFromRow);
       },
-      async tenantEvents(tenantId, afterTenantSeq, limit) {
-        const rows = await db.query('SELECT * FROM events WHERE tenant_id = ? AND tenant_seq > ? ORDER BY tenant_seq LIMIT ?', [tenantId, afterTenantSeq, limit]);
+      async tenantEvents(tenantId, afterTenantSeq, limit, types) {
+        if (types?.length === 0) return [];
+        const typeFilter = types ? ` AND type IN (${marks(types.length)})` : '';
+        const rows = await db.query(`SELECT * FROM events WHERE tenant_id = ? AND tenant_seq > ?${typeFilter} ORDER BY tenant_seq LIMIT ?`, [tenantId, afterTenantSeq, ...(types ?? []), limit]);
         return rows.map(eventFromRow);
+      },
+      async eventHorizon(tenantId) {
+        const last = await one(db, 'SELECT seq FROM event_counters WHERE tenant_id = ?', [tenantId]);
+        const first = await one(db, 'SELECT MIN(tenant_seq) AS first FROM events WHERE tenant_id = ?', [tenantId]);
+        return {
+          last: last ? Number(last.seq) : 0,
+          ...(first && first.first !== null && first.first !== undefined ? { first: Number(first.first) } : {}),
+        };
       },
     },
     writes,
