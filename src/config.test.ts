@@ -48,6 +48,7 @@ const CASES: readonly Case[] = [
   { key: 'maxUrlLength', flag: 'max-url-length', env: 'SCIMD_MAX_URL_LENGTH', flagValue: '2048', envValue: '4096', fromFlag: 2048, fromEnv: 4096, fallback: 8192 },
   { key: 'maxHeaderBytes', flag: 'max-header-bytes', env: 'SCIMD_MAX_HEADER_BYTES', flagValue: '8192', envValue: '32768', fromFlag: 8192, fromEnv: 32768, fallback: 16_384 },
   { key: 'requestLogDays', flag: 'request-log-days', env: 'SCIMD_REQUEST_LOG_DAYS', flagValue: '7', envValue: '14', fromFlag: 7, fromEnv: 14, fallback: 30 },
+  { key: 'eventRetentionDays', flag: 'event-retention-days', env: 'SCIMD_EVENT_RETENTION_DAYS', flagValue: '7', envValue: '90', fromFlag: 7, fromEnv: 90, fallback: 30 },
   { key: 'requestLogRows', flag: 'request-log-rows', env: 'SCIMD_REQUEST_LOG_ROWS', flagValue: '500', envValue: '1000', fromFlag: 500, fromEnv: 1000, fallback: 100_000 },
   {
     key: 'databaseUrl',

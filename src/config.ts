@@ -36,6 +36,7 @@ export interface Config extends RequestLimits {
   readonly maxHeaderBytes: number;
   readonly requestLogDays: number;
   readonly requestLogRows: number;
+  readonly eventRetentionDays: number;
   readonly trustProxy: boolean;
   readonly synchronous: 'FULL' | 'NORMAL';
   /** PostgreSQL connection URL; when set, PostgreSQL is used instead of the SQLite file. */
@@ -208,6 +209,7 @@ export const SETTINGS = {
     env: 'SCIMD_MAX_HEADER_BYTES', fallback: 16_384, parse: integer(4096, 1_048_576),
   },
   requestLogDays: { flag: 'request-log-days', arg: '<n>', doc: 'days the provisioning request log keeps entries', env: 'SCIMD_REQUEST_LOG_DAYS', fallback: 30, parse: integer(1, 3650) },
+  eventRetentionDays: { flag: 'event-retention-days', arg: '<n>', doc: 'days the change log keeps events (the events API answers 410 to a cursor older than that)', env: 'SCIMD_EVENT_RETENTION_DAYS', fallback: 30, parse: integer(1, 3650) },
   requestLogRows: { flag: 'request-log-rows', arg: '<n>', doc: 'most entries the provisioning request log keeps', env: 'SCIMD_REQUEST_LOG_ROWS', fallback: 100_000, parse: integer(100, 100_000_000) },
   trustProxy: {
     flag: 'trust-proxy', arg: '<bool>', doc: 'read X-Forwarded-* headers',
@@ -363,6 +365,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     maxHeaderBytes: pick(SETTINGS.maxHeaderBytes, flags, env),
     requestLogDays: pick(SETTINGS.requestLogDays, flags, env),
     requestLogRows: pick(SETTINGS.requestLogRows, flags, env),
+    eventRetentionDays: pick(SETTINGS.eventRetentionDays, flags, env),
     trustProxy: pick(SETTINGS.trustProxy, flags, env),
     synchronous: pick(SETTINGS.synchronous, flags, env),
     ...(databaseUrlOf(flags, env) ? { databaseUrl: databaseUrlOf(flags, env)! } : {}),

@@ -10,6 +10,8 @@ import { ClientGates } from './http/client-gates.ts';
 import { AdminService } from './provisioning/tenants/directory-admin.ts';
 import { AdminKeys } from './provisioning/tenants/admin-keys.ts';
 import { DirectoryReader } from './provisioning/tenants/directory-reader.ts';
+import { EventFeed } from './provisioning/events/event-feed.ts';
+import { EventRetention } from './provisioning/background/event-retention.ts';
 import { Authenticator } from './provisioning/requests/auth.ts';
 import { BulkService } from './provisioning/resources/bulk.ts';
 import { MailSender, type MailLog } from './provisioning/background/mail-sender.ts';
@@ -102,6 +104,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     admin: new AdminService(store),
     adminKeys: new AdminKeys(store, opts.now),
     directory: new DirectoryReader(resources, models, opts.now),
+    events: new EventFeed(store),
     tenantAdmin: new TenantAdmin(store, models, opts.now),
     auth: new Authenticator(store),
     readiness: new Readiness(store),
@@ -246,6 +249,8 @@ export async function startServer(config: Config, logger: Logger | false = creat
       ...tuning,
     });
     services.mail.start();
+    const retention = new EventRetention(store, config.eventRetentionDays, (e) => (logger ? logger.warn({ err: e }, 'event retention failed') : undefined));
+    retention.start();
     const http = {
       maxResults: config.maxResults,
       bodyLimit: config.bodyLimit,
@@ -295,7 +300,10 @@ export async function startServer(config: Config, logger: Logger | false = creat
       async close() {
         if (closed) return;
         closed = true;
+        // Long-polls of the events API answer at once, so they do not hold the shutdown.
+        services.events.close();
         await Promise.all([app.close(), adminApp?.close()]);
+        await retention.close();
         await services.mail.close();
         await services.requestLog.flush();
         await store.close();

@@ -333,12 +333,14 @@ function suite(backend: 'sqlite' | 'postgres'): void {
       assertProblem(await admin('POST', `/tenants/data/tombstones/${u.body.id}/restore`), 404, 'not-found');
 
       const events = await admin('GET', '/tenants/data/events');
-      assert.equal(events.status, 200);
-      const types = events.body.map((e: { type: string }) => e.type);
+      assert.equal(events.status, 200, events.text);
+      const types = events.body.events.map((e: { type: string }) => e.type);
       assert.ok(types.includes('user.created') && types.includes('user.deleted') && types.includes('user.restored'), types.join());
-      const later = await admin('GET', `/tenants/data/events?after=${events.body[0].seq}&limit=1`);
-      assert.equal(later.body.length, 1);
-      assert.equal(later.body[0].seq, events.body[1].seq);
+      const first = events.body.events[0];
+      const later = await admin('GET', `/tenants/data/events?after=${first.tenantSeq}&limit=1`);
+      assert.equal(later.body.events.length, 1);
+      assert.equal(later.body.events[0].tenantSeq, first.tenantSeq + 1);
+      assert.equal(later.body.hasMore, true);
       assertProblem(await admin('GET', '/tenants/data/events?limit=0'), 400, 'invalid-request');
     });
 

@@ -1,6 +1,7 @@
 import type { AdminService } from '../provisioning/tenants/directory-admin.ts';
 import type { AdminKeys } from '../provisioning/tenants/admin-keys.ts';
 import type { DirectoryReader } from '../provisioning/tenants/directory-reader.ts';
+import type { EventFeed } from '../provisioning/events/event-feed.ts';
 import type { Authenticator } from '../provisioning/requests/auth.ts';
 import type { BulkService } from '../provisioning/resources/bulk.ts';
 import type { RequestLog } from '../provisioning/background/request-log.ts';
@@ -28,6 +29,8 @@ export interface Services {
   readonly adminKeys: AdminKeys;
   /** The admin API's read of a tenant's users and groups. */
   readonly directory: DirectoryReader;
+  /** The events API's read of the change log (long-poll included). */
+  readonly events: EventFeed;
   readonly auth: Authenticator;
   readonly resources: ResourceService;
   readonly bulk: BulkService;

@@ -7,6 +7,7 @@ import { withServices } from '../store.ts';
 import { isObject, type Json } from '../../scim/schema/validate.ts';
 import { SCIMD_USER_URN } from '../../scim/urns.ts';
 import type { Mail } from '../../store/types.ts';
+import { checkEventTypes, type ScimdEvent } from '../../provisioning/events/event-feed.ts';
 
 /** sent, dropped (never to be sent, with the reason), or pending (with failed attempts so far). */
 function mailState(m: Mail): string {
@@ -234,4 +235,61 @@ const eventsList: Command = {
   },
 };
 
-export const tenantDataCommands: Command[] = [schemaAdd, schemaEnable, schemaList, schemaRemove, roleAdd, roleList, roleRemove, userTombstones, userRestore, invitationResend, mailList, eventsList];
+const eventsTail: Command = {
+  name: 'events tail',
+  usage: 'scimd events tail <tenant> [--after <cursor>] [--types user.created,…] [--limit 100] [--follow]',
+  summary: "A tenant's events in order after a cursor, as the events API answers them; --follow waits for new ones",
+  help: `Prints the tenant's change log in order (one line per event; --json: one JSON object per line),
+after the cursor given (the tenantSeq of the last event seen; default: from the oldest kept).
+--types keeps only those event types. --follow keeps printing events as they commit, from any
+scimd process on the database, until interrupted.`,
+  options: [
+    { flag: 'after', arg: '<cursor>', help: 'start after this tenantSeq' },
+    { flag: 'types', arg: '<list>', help: 'comma-separated event types (see docs/events.md)' },
+    { flag: 'limit', arg: '<n>', help: 'most events to print without --follow (default 100)' },
+    { flag: 'follow', arg: '', help: 'keep printing new events until interrupted' },
+    ...STORAGE,
+  ],
+  async run(ctx) {
+    const [tenant] = args(ctx, 1, this.usage) as [string];
+    const afterRaw = stringFlag(ctx, 'after');
+    const after = afterRaw === undefined ? undefined : Number(afterRaw);
+    const limit = Number(stringFlag(ctx, 'limit') ?? '100');
+    if ((after !== undefined && (!Number.isInteger(after) || after < 0)) || !Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--after takes a whole number, --limit one from 1 to 10000');
+    const follow = ctx.args.flags.follow === true;
+    const print = (e: ScimdEvent) =>
+      process.stdout.write(
+        `${ctx.out.json ? JSON.stringify(e) : [String(e.tenantSeq), e.at, e.type, e.resourceType ?? '-', e.resourceId ?? '-', e.paths?.join(',') ?? '', Object.keys(e.data).length ? JSON.stringify(e.data) : ''].join('  ').trimEnd()}\n`,
+      );
+    let stop = false;
+    const onSignal = () => (stop = true);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    await withServices(ctx.args.flags, ctx.env, async (sv) => {
+      const t = await sv.admin.tenant(tenant);
+      const typesRaw = stringFlag(ctx, 'types');
+      const types = typesRaw === undefined ? undefined : checkEventTypes(typesRaw.split(',').map((x) => x.trim()).filter(Boolean));
+      let cursor = after;
+      let announced = false;
+      for (;;) {
+        const page = await sv.events.read(t, { ...(cursor !== undefined ? { after: cursor } : {}), limit: follow ? 1000 : limit, ...(types ? { types } : {}) });
+        for (const e of page.events) print(e);
+        cursor = page.cursor;
+        if (!follow) return;
+        if (page.hasMore) continue;
+        if (!announced) {
+          announced = true;
+          const text = `(following tenant '${tenant}' after cursor ${cursor}; Ctrl-C to stop)`;
+          if (ctx.out.json) ctx.info(text);
+          else process.stdout.write(`${text}\n`);
+        }
+        if (stop) return;
+        await new Promise((r) => setTimeout(r, 250));
+        if (stop) return;
+      }
+    });
+    return 0;
+  },
+};
+
+export const tenantDataCommands: Command[] = [schemaAdd, schemaEnable, schemaList, schemaRemove, roleAdd, roleList, roleRemove, userTombstones, userRestore, invitationResend, mailList, eventsList, eventsTail];

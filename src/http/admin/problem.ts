@@ -17,6 +17,7 @@ export const PROBLEM_TYPES = {
   forbidden: [403, 'Not allowed with this admin key'],
   'not-found': [404, 'Not found'],
   conflict: [409, 'Conflict'],
+  gone: [410, 'No longer available'],
   'invalid-request': [400, 'The request is not valid'],
   'invalid-filter': [400, 'The SCIM filter is not valid'],
   'payload-too-large': [413, 'The request body is too large'],
@@ -40,7 +41,7 @@ export class Problem extends Error {
   }
 }
 
-const ADMIN_CODES: Record<AdminError['code'], ProblemCode> = { not_found: 'not-found', exists: 'conflict', invalid: 'invalid-request', revoked: 'conflict' };
+const ADMIN_CODES: Record<AdminError['code'], ProblemCode> = { not_found: 'not-found', exists: 'conflict', invalid: 'invalid-request', revoked: 'conflict', gone: 'gone' };
 
 /** What a failure means to an admin client; undefined for an unexpected one (a 500). */
 export function toProblem(err: unknown, bodyLimit: number): Problem | undefined {

@@ -13,7 +13,7 @@ export type { Tenant, TenantStatus };
 /** A failed admin operation, with a stable code for `--json` output. */
 export class AdminError extends Error {
   constructor(
-    readonly code: 'not_found' | 'exists' | 'invalid' | 'revoked',
+    readonly code: 'not_found' | 'exists' | 'invalid' | 'revoked' | 'gone',
     message: string,
   ) {
     super(message);

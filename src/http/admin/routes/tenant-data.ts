@@ -7,6 +7,7 @@ import type { Mail, TenantSchema } from '../../../provisioning/tenants/tenant-da
 import { originOf, tenantOf } from '../context.ts';
 import type { AdminDeps } from '../plugin.ts';
 import { arrayOf, ERRORS, params, ref } from '../schemas.ts';
+import { checkEventTypes } from '../../../provisioning/events/event-feed.ts';
 
 const schemaView = ({ definition, ...s }: TenantSchema) => ({ ...s, ...(definition ? { definition: JSON.parse(definition) as unknown } : {}) });
 const mailView = (m: Mail) => ({ ...m, state: m.sentAt ? 'sent' : m.droppedAt ? 'dropped' : 'pending' });
@@ -142,18 +143,55 @@ export function tenantDataRoutes(app: FastifyInstance, { services, options }: Ad
     },
     async (request) => (await admin.listMail(await tenantName(request, request.params.tenant), request.query.pending === true, request.query.limit ?? 50)).map(mailView),
   );
-  app.get<{ Params: { tenant: string }; Querystring: { after?: number; limit?: number } }>(
+  app.get<{ Params: { tenant: string }; Querystring: { after?: string; limit?: number; types?: string; wait?: string } }>(
     '/tenants/:tenant/events',
     {
       schema: {
         tags: ['events'],
-        summary: "The tenant's event log in order (user.created, group.member.added … see docs/events.md); after=<seq of the last one seen>",
+        summary:
+          "The tenant's events in order after a cursor (the tenantSeq of the last one seen; absent: from the oldest kept). wait=30s holds the answer until an event arrives (long-poll); 410 when the cursor's events are no longer retained",
         operationId: 'listEvents',
         params: params('tenant'),
-        querystring: { type: 'object', additionalProperties: false, properties: { after: { type: 'integer', minimum: 0, default: 0 }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } } },
-        response: { 200: arrayOf('Event'), ...ERRORS },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            after: { type: 'string', pattern: '^[0-9]{1,15}$', description: 'the cursor: the tenantSeq of the last event seen' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            types: { type: 'string', maxLength: 1000, description: 'comma-separated event types, e.g. user.created,group.member.added (the cursor still moves past the others)' },
+            wait: { type: 'string', pattern: '^[0-9]{1,2}s?$', description: 'seconds to wait for an event when there is none yet (at most 60), e.g. 30s' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['events', 'cursor', 'hasMore'],
+            properties: {
+              events: arrayOf('Event'),
+              cursor: { type: 'string', description: 'pass it as after= to read on' },
+              hasMore: { type: 'boolean', description: 'more events follow at once: read again without waiting' },
+            },
+          },
+          ...ERRORS,
+        },
       },
     },
-    async (request) => admin.listEvents(await tenantName(request, request.params.tenant), request.query.after ?? 0, request.query.limit ?? 100),
+    async (request, reply) => {
+      const tenant = await tenantOf(services, request, request.params.tenant);
+      const q = request.query;
+      const types = q.types === undefined ? undefined : checkEventTypes(q.types.split(',').map((t) => t.trim()).filter(Boolean));
+      const waitMs = q.wait === undefined ? 0 : Math.min(60, Number(q.wait.replace(/s$/, ''))) * 1000;
+      // A client that goes away ends its wait (the response closes with its connection).
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      const page = await services.events.read(tenant, {
+        ...(q.after !== undefined ? { after: Number(q.after) } : {}),
+        limit: q.limit ?? 100,
+        ...(types ? { types } : {}),
+        waitMs,
+        signal: gone.signal,
+      });
+      return { events: page.events.map(({ tenantId: _t, ...e }) => ({ ...e, tenant: tenant.name })), cursor: String(page.cursor), hasMore: page.hasMore };
+    },
   );
 }
