@@ -9,6 +9,7 @@
  * Store offers outside one.
  */
 import type { Directory, DirectoryReads, DirectoryWrites } from './ports/directory.ts';
+import type { EventCheckpoints, EventCheckpointsReads, EventCheckpointsWrites } from './ports/event-checkpoints.ts';
 import type { EventLog, EventLogReads, EventLogWrites } from './ports/event-log.ts';
 import type { Links, LinksReads, LinksWrites } from './ports/links.ts';
 import type { MailOutbox, MailOutboxReads, MailOutboxWrites } from './ports/mail-outbox.ts';
@@ -22,6 +23,7 @@ import type { Tombstones, TombstonesReads, TombstonesWrites } from './ports/tomb
 import type { UniqueNames, UniqueNamesReads, UniqueNamesWrites } from './ports/unique-names.ts';
 
 export type * from './ports/directory.ts';
+export type * from './ports/event-checkpoints.ts';
 export type * from './ports/event-log.ts';
 export type * from './ports/links.ts';
 export type * from './ports/mail-outbox.ts';
@@ -35,7 +37,7 @@ export type * from './ports/tombstones.ts';
 export type * from './ports/unique-names.ts';
 
 /** Everything the service can ask of the database, inside or outside a transaction: every port. */
-export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, RequestLogStore {}
+export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, EventCheckpoints, RequestLogStore {}
 
 /** The reads of every port: outside a transaction the stores send them to a reader. */
 export interface RepoReads
@@ -49,6 +51,7 @@ export interface RepoReads
     LinksReads,
     MailOutboxReads,
     EventLogReads,
+    EventCheckpointsReads,
     RequestLogStoreReads {}
 
 /** The writes of every port: outside a transaction the stores run each in one of its own. */
@@ -63,6 +66,7 @@ export interface RepoWrites
     LinksWrites,
     MailOutboxWrites,
     EventLogWrites,
+    EventCheckpointsWrites,
     RequestLogStoreWrites {}
 
 // Repo is exactly its reads and its writes: a port left out of one of the three lists fails here.

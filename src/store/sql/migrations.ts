@@ -365,6 +365,17 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   ALTER TABLE events ADD COLUMN previous ${d.json};
   ALTER TABLE events ADD COLUMN state ${d.json};
   `,
+  // 11 (PostgreSQL 10). Library mode's subscribers: per subscriber name and tenant, the tenantSeq of
+  // the last event every handler acknowledged (src/library/subscriptions.ts).
+  () => `
+  CREATE TABLE event_checkpoints (
+    subscriber TEXT NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    tenant_seq BIGINT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (subscriber, tenant_id)
+  );
+  `,
 ];
 
 /**
