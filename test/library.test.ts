@@ -115,6 +115,30 @@ describe('library mode: the Fastify plugin in a host app', () => {
     assert.match(notFound.body.message, /Route GET:\/nothing not found/);
   });
 
+  it("ends the events API's long-polls through it when the host closes, closing their connections", async () => {
+    const other = await createScimd({ ...quiet, dataDir: tempDir('scimd-library-') });
+    const app = Fastify();
+    const arrived: string[] = [];
+    // The host's own hooks see the requests of scimd's paths too (they are the host's routes).
+    app.addHook('onRequest', async (request) => void arrived.push(request.url));
+    await app.register(other.plugin);
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const at = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+      const cursor = (await send(`${at}/admin/v1/tenants/default/events`, 'GET', undefined, { authorization: `Bearer ${ADMIN_KEY}` })).body.cursor as string;
+      const waiting = send(`${at}/admin/v1/tenants/default/events?after=${cursor}&wait=30s`, 'GET', undefined, { authorization: `Bearer ${ADMIN_KEY}` });
+      await eventually(() => arrived.some((url) => url.includes('wait=30s')), { what: 'the long-poll to reach the host' });
+      await app.close();
+      const answered = await waiting;
+      assert.equal(answered.status, 200, answered.text);
+      assert.deepEqual(answered.body.events, []);
+      assert.equal(answered.headers.get('connection'), 'close');
+    } finally {
+      await other.close();
+      rmSync(other.config.dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to be registered under a prefix', async () => {
     const other = Fastify();
     await assert.rejects(async () => {

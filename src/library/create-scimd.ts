@@ -98,7 +98,7 @@ export async function createScimd(options: ScimdOptions = {}): Promise<Scimd> {
   }
   let closed: Promise<void> | undefined;
   return {
-    plugin: scimdPlugin(app),
+    plugin: scimdPlugin(app, () => services.events.close()),
     handler: scimdHandler(app),
     on: (type: EventType | '*', handler: EventHandler<never>) => subscriptions.on(type, handler as EventHandler),
     services,

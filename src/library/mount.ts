@@ -44,17 +44,31 @@ const WITHOUT_PREFIX = "scimd.plugin serves scimd's own paths (/scim/v2, /t/:ten
 
 /**
  * The Fastify plugin: catch-all routes for scimd's paths in an encapsulated context whose only
- * body parser leaves the body unread, each handing the request to `inner` (ready).
+ * body parser leaves the body unread, each handing the request to `inner` (ready). When the host
+ * closes, `onHostClose` runs (it ends the events API's long-polls) and the answers still in
+ * progress close their connections, so the host's close does not wait for keep-alive timeouts.
  */
-export function scimdPlugin(inner: FastifyInstance): FastifyPluginAsync<ScimdPluginOptions> {
+export function scimdPlugin(inner: FastifyInstance, onHostClose: () => void = () => undefined): FastifyPluginAsync<ScimdPluginOptions> {
   return async (scope, options) => {
     if (scope.prefix !== '') throw new Error(`${WITHOUT_PREFIX} (it was given '${scope.prefix}')`);
     // scimd reads the body itself (its JSON guard, its limit, its 415s): the host's parsers stay out.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request: FastifyRequest, _payload: unknown, done: (e: Error | null, body?: unknown) => void) => done(null, undefined));
+    const inFlight = new Set<ServerResponse>();
+    let closing = false;
+    scope.addHook('preClose', (done) => {
+      closing = true;
+      for (const res of inFlight) res.shouldKeepAlive = false;
+      onHostClose();
+      done();
+    });
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack();
-      inner.routing(request.raw, reply.raw);
+      const res = reply.raw;
+      if (closing) res.shouldKeepAlive = false;
+      inFlight.add(res);
+      res.once('close', () => inFlight.delete(res));
+      inner.routing(request.raw, res);
     };
     for (const url of mountedRoutes(options.links ?? true)) scope.all(url, forward);
   };
