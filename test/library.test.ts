@@ -39,6 +39,8 @@ describe('library mode: the Fastify plugin in a host app', () => {
     host = Fastify({ bodyLimit: 1_000_000 });
     host.get('/hello', async () => ({ hello: 'host' }));
     host.post('/echo', async (request) => ({ got: request.body }));
+    // A host-wide hook: its header reaches scimd's answers too; scimd's own headers stay scimd's.
+    host.addHook('onRequest', async (_request, reply) => void reply.header('x-host-hook', 'yes'));
     await host.register(scimd.plugin);
     await host.listen({ host: '127.0.0.1', port: 0 });
     origin = `http://127.0.0.1:${(host.server.address() as AddressInfo).port}`;
@@ -59,6 +61,7 @@ describe('library mode: the Fastify plugin in a host app', () => {
     assert.match(created.headers.get('content-type') ?? '', /^application\/scim\+json/);
     assert.equal(created.headers.get('location'), `${origin}/scim/v2/Users/${created.body.id}`);
     assert.ok(created.headers.get('etag'));
+    assert.equal(created.headers.get('x-host-hook'), 'yes');
     // Endpoints in any case, as scimd's own router takes them; and the tenant-scoped mount.
     const read = await send(`${origin}/scim/v2/users/${created.body.id}`, 'GET', undefined, { authorization: `Bearer ${token}` });
     assert.equal(read.status, 200, read.text);
@@ -116,7 +119,9 @@ describe('library mode: the Fastify plugin in a host app', () => {
   });
 
   it("ends the events API's long-polls through it when the host closes, closing their connections", async () => {
-    const other = await createScimd({ ...quiet, dataDir: tempDir('scimd-library-') });
+    // A data directory that does not exist yet is created.
+    const parent = tempDir('scimd-library-');
+    const other = await createScimd({ ...quiet, dataDir: join(parent, 'new', 'data') });
     const app = Fastify();
     const arrived: string[] = [];
     // The host's own hooks see the requests of scimd's paths too (they are the host's routes).
@@ -135,7 +140,7 @@ describe('library mode: the Fastify plugin in a host app', () => {
       assert.equal(answered.headers.get('connection'), 'close');
     } finally {
       await other.close();
-      rmSync(other.config.dataDir, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 
@@ -183,6 +188,29 @@ describe('library mode: the Node handler (node:http, Express/Connect style)', ()
     assert.equal((await send(`${originOf(alone)}/elsewhere`, 'GET')).status, 404);
     const admin = await send(`${originOf(alone)}/admin/v1/tenants/default/users`, 'GET', undefined, { authorization: `Bearer ${ADMIN_KEY}` });
     assert.equal(admin.status, 200, admin.text);
+  });
+
+  it('tells the host when a body parser before it has read the body', async () => {
+    let passed: unknown;
+    const parsedFirst = createServer((req, res) => {
+      // As express.json() does: read the whole body, then call the next middleware.
+      req.resume();
+      req.once('end', () =>
+        scimd.handler(req, res, (error) => {
+          passed = error;
+          res.writeHead(500).end();
+        }),
+      );
+    });
+    parsedFirst.listen(0, '127.0.0.1');
+    await once(parsedFirst, 'listening');
+    try {
+      const r = await send(`${originOf(parsedFirst)}/scim/v2/Users`, 'POST', user('late'), { authorization: `Bearer ${scimd.bootstrap.token!}` });
+      assert.equal(r.status, 500);
+      assert.match(String(passed), /scimd\.handler must come before any body parser/);
+    } finally {
+      await new Promise((resolve) => parsedFirst.close(resolve));
+    }
   });
 });
 

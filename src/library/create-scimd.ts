@@ -4,7 +4,7 @@
  * builds scimd's own Fastify instance; the host mounts its paths (`plugin`, `handler`), subscribes
  * to the change log (`on`), uses the services directly, or lets scimd listen itself (`listen`).
  */
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { resolveConfig, type Config, type Flags } from '../config.ts';
 import { buildApp } from '../http/app.ts';
@@ -57,8 +57,6 @@ export interface Scimd {
   readonly bootstrap: BootstrapResult;
   /** The configuration in force. */
   readonly config: Config;
-  /** scimd's own Fastify instance (ready), which `plugin` and `handler` hand requests to. */
-  readonly app: FastifyInstance;
   /** Starts scimd's own listener (as `scimd serve`; config.host and config.port unless given); answers its scheme://host:port. */
   listen(options?: { readonly host?: string; readonly port?: number }): Promise<string>;
   /** Stops the subscriptions (awaiting the handler calls in progress), the listener, the background work and the store. */
@@ -104,7 +102,6 @@ export async function createScimd(options: ScimdOptions = {}): Promise<Scimd> {
     services,
     bootstrap: boot,
     config,
-    app,
     async listen(where = {}) {
       const host = where.host ?? config.host;
       await app.listen({ host, port: where.port ?? config.port });

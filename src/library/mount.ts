@@ -63,6 +63,8 @@ export function scimdPlugin(inner: FastifyInstance, onHostClose: () => void = ()
       done();
     });
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
+      // Headers the host's own hooks set (reply.header) stay on the answer; scimd's win where both set one.
+      for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) reply.raw.setHeader(name, value);
       reply.hijack();
       const res = reply.raw;
       if (closing) res.shouldKeepAlive = false;
@@ -84,7 +86,8 @@ export function scimdHandler(inner: FastifyInstance, links = true): ScimdHandler
       return;
     }
     // A body parser mounted before the handler has read the body scimd needs.
-    if (req.readableEnded && req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0') {
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    if (req.readableEnded && hasBody) {
       const error = new Error('scimd.handler must come before any body parser (the request body was already read)');
       if (next) return next(error);
       res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`${error.message}\n`);
