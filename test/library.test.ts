@@ -4,7 +4,8 @@
  * status codes, X-Request-Id, case-insensitive endpoints, 413 all survive) and leave the host's
  * routes, parsers and 404s as they were; on() subscriptions deliver every tenant's events in order,
  * retry a throwing handler on the same event, keep a durable checkpoint per subscriber across a
- * restart and a kill -9 (at least once: the unacknowledged event comes again).
+ * restart and a kill -9 (at least once: the unacknowledged event comes again), and report a
+ * checkpoint whose events were pruned before going on from the oldest kept.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -15,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createScimd, type Scimd, type SubscribedEvent } from '../src/index.ts';
+import { createScimd, openStore, resolveStorageConfig, type Scimd, type SubscribedEvent, type SubscriptionError } from '../src/index.ts';
 import { eventually } from './helpers/eventually.ts';
 import { freshDatabase } from './helpers/postgres.ts';
 import { ROOT } from './helpers/scimd-bin.ts';
@@ -287,6 +288,42 @@ describe('library mode: on() subscriptions (SQLite)', () => {
     await eventually(() => audit.length === 7, { what: 'every event for a new subscriber', detail: () => JSON.stringify(audit) });
     await fresh.close();
     assert.equal(new Set(audit.map((e) => e.id)).size, 7);
+  });
+});
+
+describe('library mode: a checkpoint past retention', () => {
+  it('reports the gap and goes on from the oldest event kept', async () => {
+    const dataDir = tempDir('scimd-library-gap-');
+    try {
+      let scimd = await createScimd({ ...quiet, dataDir, subscriber: 'gap' });
+      let origin = await scimd.listen({ host: '127.0.0.1', port: 0 });
+      const token = scimd.bootstrap.token!;
+      const got: string[] = [];
+      scimd.on('user.created', (e) => void got.push(String(e.state?.userName)));
+      await send(`${origin}/scim/v2/Users`, 'POST', user('first'), { authorization: `Bearer ${token}` });
+      await eventually(() => got.length === 1, { what: 'the first event' });
+      await scimd.close();
+
+      // Meanwhile: two more users, and retention deletes the two oldest events (one not yet delivered).
+      scimd = await createScimd({ ...quiet, dataDir, subscriber: 'other' });
+      origin = await scimd.listen({ host: '127.0.0.1', port: 0 });
+      for (const name of ['second', 'third']) await send(`${origin}/scim/v2/Users`, 'POST', user(name), { authorization: `Bearer ${token}` });
+      await scimd.close();
+      const store = await openStore(resolveStorageConfig({ 'data-dir': dataDir }, {}));
+      assert.equal(await store.transaction((tx) => tx.pruneEvents('9999-01-01T00:00:00.000Z', 2)), 2);
+      await store.close();
+
+      const gaps: SubscriptionError[] = [];
+      scimd = await createScimd({ ...quiet, dataDir, subscriber: 'gap', onSubscriptionError: (e) => void gaps.push(e) });
+      scimd.on('user.created', (e) => void got.push(String(e.state?.userName)));
+      await eventually(() => got.length === 2, { what: 'the event kept' });
+      await scimd.close();
+      assert.deepEqual(got, ['first', 'third']);
+      assert.equal(gaps.length, 1);
+      assert.ok(gaps[0]!.kind === 'gap' && gaps[0]!.tenant === 'default' && gaps[0]!.checkpoint === 1, JSON.stringify(gaps));
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
