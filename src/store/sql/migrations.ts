@@ -105,6 +105,33 @@ const authVersionStep: MigrationStep = (d) => `
   INSERT INTO auth_version (id, version) VALUES (1, 0);
   `;
 
+/** Step 11 in SQLite: the events table rebuilt without AUTOINCREMENT, keeping every row and its seq. */
+const SQLITE_LEAN_EVENTS = `
+  CREATE TABLE events_lean (
+    seq INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    resource_id TEXT,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    id TEXT,
+    tenant_seq INTEGER,
+    resource_type TEXT,
+    version INTEGER,
+    paths TEXT,
+    client_id TEXT,
+    request_id TEXT,
+    actor TEXT,
+    previous TEXT,
+    state TEXT
+  );
+  INSERT INTO events_lean (seq, tenant_id, type, resource_id, at, data, id, tenant_seq, resource_type, version, paths, client_id, request_id, actor, previous, state)
+    SELECT seq, tenant_id, type, resource_id, at, data, id, tenant_seq, resource_type, version, paths, client_id, request_id, actor, previous, state FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_lean RENAME TO events;
+  CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+  `;
+
 export const MIGRATIONS: readonly MigrationStep[] = [
   // 1. Tenants, clients, tokens, resources, their indexed values and group membership (and, in
   // PostgreSQL, what SQLite adds in step 2).
@@ -365,6 +392,10 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   ALTER TABLE events ADD COLUMN previous ${d.json};
   ALTER TABLE events ADD COLUMN state ${d.json};
   `,
+  // 11 (PostgreSQL 10). A write records its events touching fewer pages: no (tenant_id, seq) index
+  // (readers go by tenant_seq), and in SQLite no AUTOINCREMENT (its sqlite_sequence row was one
+  // more page written per write), which needs the table rebuilt.
+  (d) => (d.name === 'sqlite' ? SQLITE_LEAN_EVENTS : 'DROP INDEX events_tenant;'),
 ];
 
 /**
