@@ -23,7 +23,7 @@ import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import type { SqliteOptions } from './store/sqlite/connection.ts';
 import { openPostgresStore, type PostgresOptions } from './store/postgres/pg-store.ts';
-import type { Store } from './store/types.ts';
+import { StoreUnavailable, type Store } from './store/types.ts';
 import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { MAIL_CAP, Metrics } from './http/metrics.ts';
@@ -235,7 +235,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       clientConcurrency: config.clientConcurrency,
       ...(metrics ? { metrics } : {}),
       onBackgroundError: (e) =>
-        logger ? logger.warn({ err: e }, 'request log write failed: entries are dropped until the database takes writes again (further failures are not logged)') : undefined,
+        logger ? logger.warn(e instanceof StoreUnavailable ? { reason: e.message } : { err: e }, 'request log write failed: entries are dropped until the database takes writes again (further failures are not logged)') : undefined,
       ...(logger ? { onBackgroundRecovered: (dropped: number) => logger.info({ dropped }, 'request log writes work again') } : {}),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,

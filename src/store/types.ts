@@ -107,6 +107,14 @@ export class StoreNotWritable extends StoreUnavailable {
   }
 }
 
+/** The database cannot be opened for serving (not writable and missing or not migrated); the message names the file and why. */
+export class DatabaseUnusable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnusable';
+  }
+}
+
 /** The configured PostgreSQL database does not exist and scimd may not or will not create it; the message says what to do. */
 export class DatabaseMissing extends Error {
   constructor(message: string) {

@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { Connection } from './connection.ts';
+import { DatabaseUnusable } from '../types.ts';
 
 const NOT_WRITABLE_SQLITE = /^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/;
 const NOT_WRITABLE_ERRNO = new Set(['EACCES', 'EROFS', 'EPERM']);
@@ -44,7 +45,7 @@ export function openReadOnly(file: string): ReadOnlyConnection {
     if (!isNotWritable(e) && !(typeof code === 'string' && code.startsWith('SQLITE_IOERR'))) throw e;
     const wal = `${file}-wal`;
     if (existsSync(wal) && statSync(wal).size > 0) {
-      throw new Error(
+      throw new DatabaseUnusable(
         `${wal} holds commits not yet in ${file}, and the data directory is not writable, so SQLite cannot read them (${String(code)}): start scimd once with a writable data directory (a clean shutdown folds them into the database file)`,
         { cause: e },
       );

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { routedRepo } from '../routed-repo.ts';
 import type { AuthStamp, Repo, Store, StoreReadiness } from '../types.ts';
-import { StoreNotWritable, StoreUnavailable, UniqueViolation } from '../types.ts';
+import { DatabaseUnusable, StoreNotWritable, StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
 import { migrationsFor, schemaNotReady, SQLITE_DDL } from '../sql/migrations.ts';
 import { sqlRepo } from '../sql/sql-repo.ts';
@@ -57,7 +57,7 @@ export function openSqliteStore(file: string, opts: SqliteOptions = {}): Store {
     return openWritable(file, opts);
   } catch (e) {
     if (!isNotWritable(e)) throw e;
-    if (!existsSync(file)) throw new Error(`cannot create the database ${file}: its directory is not writable (${codeOf(e)})`, { cause: e });
+    if (!existsSync(file)) throw new DatabaseUnusable(`cannot create the database ${file}: its directory is not writable (${codeOf(e)})`, { cause: e });
     return openReadOnlyStore(file, opts, `the data directory ${dirname(file)} or ${file} is not writable (${codeOf(e)})`);
   }
 }
@@ -89,10 +89,10 @@ function openReadOnlyStore(file: string, opts: SqliteOptions, why: string): Stor
     try {
       applied = Number(db.prepare('SELECT COALESCE(MAX(version), 0) FROM schema_migrations').pluck().get());
     } catch (e) {
-      throw new Error(`${file} is not a scimd database (${codeOf(e)}), and ${why}`, { cause: e });
+      throw new DatabaseUnusable(`${file} is not a scimd database (${codeOf(e)}), and ${why}`, { cause: e });
     }
     const notReady = schemaNotReady(applied, SQLITE_MIGRATIONS.length);
-    if (notReady) throw new Error(`${file} cannot be used: ${notReady}, and it cannot be migrated because ${why}`);
+    if (notReady) throw new DatabaseUnusable(`${file} cannot be used: ${notReady}, and it cannot be migrated because ${why}`);
     db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     db.pragma('foreign_keys = ON');
   } catch (e) {
