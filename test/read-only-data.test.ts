@@ -26,6 +26,7 @@ import { ERROR_SCHEMA, group, patch, SEARCH_REQUEST, send, tempDir, user, type R
 import { RequestLog, DEFAULT_REQUEST_LOG } from '../src/provisioning/background/request-log.ts';
 import { MailSender } from '../src/provisioning/background/mail-sender.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { mapPgError } from '../src/store/postgres/pg-store.ts';
 import { StoreNotWritable, type RequestLogEntry, type RequestLogStore, type Store } from '../src/store/types.ts';
 
 const ROOT_USER = process.getuid?.() === 0;
@@ -321,6 +322,16 @@ describe('the store opened read-only (the readonly option)', () => {
       assert.equal((await store.listTenants()).find((t) => t.id === tenants[0]!.id)?.status, 'active');
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe('PostgreSQL that cannot be written', () => {
+  it('disk_full (53100) and a read-only transaction (25006, a standby) are StoreNotWritable, as on SQLite', () => {
+    for (const code of ['53100', '25006']) {
+      const mapped = mapPgError(Object.assign(new Error('could not extend file'), { code }));
+      assert.ok(mapped instanceof StoreNotWritable, code);
+      assert.match((mapped as Error).message, new RegExp(`cannot be written \\(${code}`));
     }
   });
 });
