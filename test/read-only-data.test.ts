@@ -189,6 +189,11 @@ for (const way of WAYS) {
       assert.equal(search.body.totalResults, 1);
       assert.equal((await req('GET', `/Groups/${groupId}`)).status, 200);
       assert.equal((await req('GET', '/ServiceProviderConfig')).status, 200);
+      // A request that reveals its IdP would record it on the client: a write that fails quietly.
+      for (let i = 0; i < 2; i++) {
+        const okta = await send(`${srv.base}/Users/${userId}`, 'GET', undefined, { authorization: `Bearer ${populated.token}`, 'user-agent': 'Okta SCIM Client 1.0.0' });
+        assert.equal(okta.status, 200, okta.text);
+      }
 
       // Writes: every kind, each refused whole.
       assertNotWritable(await req('POST', '/Users', user('bob')), 'POST /Users');
@@ -220,6 +225,7 @@ for (const way of WAYS) {
       assert.equal(exit.code, 0, srv.stderr());
       assert.equal(count(srv.stdout(), REQUEST_LOG_LINE), 1, srv.stdout());
       assert.doesNotMatch(srv.stdout(), /"level":(5\d|6\d)/, 'no error lines');
+      assert.ok(!srv.stdout().includes('could not record the detected IdP'), srv.stdout());
 
       // The data directory is as it was, byte for byte.
       way.unlock(data);
