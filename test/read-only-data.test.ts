@@ -227,6 +227,15 @@ for (const way of WAYS) {
       assert.doesNotMatch(srv.stdout(), /"level":(5\d|6\d)/, 'no error lines');
       assert.ok(!srv.stdout().includes('could not record the detected IdP'), srv.stdout());
 
+      // The admin CLI on the same directory: reads work, a change is refused with the reason.
+      const cli = (args: string[]) => exitWithin(startChild(way.launcher.command, [...way.launcher.argv, ...args, '--data-dir', data], { cwd: way.launcher.cwd }), 30_000, `scimd ${args.join(' ')}`);
+      const listed = await cli(['tenant', 'list', '--json']);
+      assert.equal(listed.code, 0, listed.stderr);
+      assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((t) => t.name).sort(), ['acme', 'default']);
+      const refused = await cli(['tenant', 'create', 'zeta']);
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /^scimd: the database cannot be written: the data directory .* is not writable \(SQLITE_\w+\)\n$/);
+
       // The data directory is as it was, byte for byte.
       way.unlock(data);
       assert.deepEqual(readdirSync(data), ['scimd.db']);

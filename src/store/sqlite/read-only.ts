@@ -20,8 +20,8 @@ export function isNotWritable(e: unknown): boolean {
   return typeof code === 'string' && (NOT_WRITABLE_SQLITE.test(code) || NOT_WRITABLE_ERRNO.has(code));
 }
 
-/** SQLite result codes of a write the database could not store (read-only, full disk, failed I/O). */
-export const WRITE_FAILED = /^SQLITE_(READONLY|FULL|IOERR|CANTOPEN|PERM)/;
+/** SQLite result codes of a write the database could not store (read-only, full disk, failed I/O other than a read). */
+export const WRITE_FAILED = /^SQLITE_(READONLY|FULL|IOERR(?!_(SHORT_)?READ)|CANTOPEN|PERM)/;
 
 export interface ReadOnlyConnection {
   readonly db: Connection;

@@ -99,14 +99,14 @@ function openReadOnlyStore(file: string, opts: SqliteOptions, why: string): Stor
     db.close();
     throw e;
   }
-  return storeOn(db, db, opts, `${why}; serving reads only${copy ? ' (from a copy of the database in memory)' : ''}`);
+  return storeOn(db, db, opts, { why, served: `${why}; serving reads only${copy ? ' (from a copy of the database in memory)' : ''}` });
 }
 
 /**
  * The store on a writer and a reader connection (the same one for an in-memory database, and
  * for a read-only one, whose transactions begin deferred and whose writes fail).
  */
-function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: string): Store {
+function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }): Store {
   const writeRepo = sqlRepo(new SqliteDriver(writer));
   const readRepo = reader === writer ? writeRepo : sqlRepo(new SqliteDriver(reader));
   let closed = false;
@@ -135,21 +135,21 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
 
   // Why writes fail, from the first failed one to the next commit that wrote (for readiness and
   // the log). Rows changed so far (SQLite's total_changes) tell a commit that wrote from one that only read.
-  let writeFailure: string | undefined = readOnly;
+  let writeFailure: string | undefined = readOnly?.served;
   const totalChanges = writer.prepare('SELECT total_changes()').pluck();
   let changesAtFailure = 0;
   const failing = (why: string | undefined) => {
     if (why !== undefined) changesAtFailure = Number(totalChanges.get());
-    if (why === writeFailure) return;
+    const changed = (why === undefined) !== (writeFailure === undefined);
     writeFailure = why;
-    opts.onWritable?.(why);
+    if (changed) opts.onWritable?.(why);
   };
   /** A failure of the writer: one the database could not store is StoreNotWritable, whole. */
   function mapWriteError(e: unknown): unknown {
     if (e instanceof StoreNotWritable) return e;
     const code = (e as { code?: unknown } | null)?.code;
     if (typeof code !== 'string' || !WRITE_FAILED.test(code)) return mapSqliteError(e);
-    if (readOnly !== undefined) return new StoreNotWritable(`the database cannot be written: ${readOnly}`, e);
+    if (readOnly !== undefined) return new StoreNotWritable(`the database cannot be written: ${readOnly.why}`, e);
     failing(`the database cannot be written (${code}): the disk is full, or the data directory is read-only or failing`);
     return new StoreNotWritable(writeFailure!, e);
   }
