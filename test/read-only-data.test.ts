@@ -341,6 +341,38 @@ describe('the store opened read-only (the readonly option)', () => {
   });
 });
 
+describe('a full database (SQLITE_FULL: max_page_count on the writer)', () => {
+  it('fails each write whole with StoreNotWritable, reports it once, reads on; without the cap it writes', async () => {
+    const { root, data } = workDir(populated.dir);
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    const file = join(data, 'scimd.db');
+    const reports: (string | undefined)[] = [];
+    const full = openSqliteStore(file, { synchronous: 'NORMAL', maxPageCount: 1, onWritable: (f) => reports.push(f) });
+    const big = { note: 'x'.repeat(100_000) };
+    let acme: Awaited<ReturnType<Store['tenantByName']>>;
+    try {
+      acme = await full.tenantByName('acme');
+      assert.ok(acme);
+      for (let i = 0; i < 3; i++) await assert.rejects(full.setTenantSettings(acme.id, big), (e) => e instanceof StoreNotWritable && /SQLITE_FULL/.test(e.message));
+      assert.equal(reports.length, 1, JSON.stringify(reports));
+      assert.match(reports[0]!, /cannot be written \(SQLITE_FULL\)/);
+      const r = await full.readiness();
+      assert.ok(r.ready && /SQLITE_FULL/.test(r.writesUnavailable ?? ''), JSON.stringify(r));
+      assert.deepEqual((await full.tenantByName('acme'))?.settings, {});
+    } finally {
+      await full.close();
+    }
+    const roomy = openSqliteStore(file, { synchronous: 'NORMAL' });
+    try {
+      await roomy.setTenantSettings(acme.id, big);
+      assert.equal((await roomy.tenantByName('acme'))?.settings.note?.length, 100_000);
+      assert.deepEqual(await roomy.readiness(), { ready: true });
+    } finally {
+      await roomy.close();
+    }
+  });
+});
+
 describe('PostgreSQL that cannot be written', () => {
   it('disk_full (53100) and a read-only transaction (25006, a standby) are StoreNotWritable, as on SQLite', () => {
     for (const code of ['53100', '25006']) {

@@ -22,6 +22,11 @@ export interface SqliteOptions {
    * and when one commits again (undefined); once per change, not per write (for the process log).
    */
   readonly onWritable?: (failure: string | undefined) => void;
+  /**
+   * Caps the database at this many pages (SQLite's max_page_count, at least its size now): a write
+   * past it fails with SQLITE_FULL, as on a full disk. For tests of that case.
+   */
+  readonly maxPageCount?: number;
 }
 
 /** Opens a connection with the pragmas every scimd connection uses. */

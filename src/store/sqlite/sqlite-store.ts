@@ -70,6 +70,7 @@ function openWritable(file: string, opts: SqliteOptions): Store {
     // SQLite opens a file it may not write read-only without a word: that is the read-only case.
     if (writer.readonly) throw Object.assign(new Error(`${file} opened read-only`), { code: 'SQLITE_READONLY' });
     migrate(writer);
+    if (opts.maxPageCount !== undefined) writer.pragma(`max_page_count = ${Math.max(1, Math.floor(opts.maxPageCount))}`);
     // From here on the writer waits for other processes' locks in begin(), off the event loop.
     writer.pragma('busy_timeout = 20');
     // An in-memory database is private to its connection, so it reads through the writer.
