@@ -21,7 +21,6 @@ import { Readiness } from './provisioning/requests/readiness.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
-import type { SqliteOptions } from './store/sqlite/connection.ts';
 import { openPostgresStore, type PostgresOptions } from './store/postgres/pg-store.ts';
 import { StoreUnavailable, type Store } from './store/types.ts';
 import type { ListenerOptions } from './http/listener.ts';
@@ -117,7 +116,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
 export async function openStore(
   config: StorageConfig,
   options: Omit<PostgresOptions, 'poolSize'> = {},
-  sqlite: Pick<SqliteOptions, 'onCommitBatch' | 'onWritable'> = {},
+  // Spelt out, not Pick<SqliteOptions>: the package's types must not reach better-sqlite3's.
+  sqlite: { readonly onCommitBatch?: (transactions: number) => void; readonly onWritable?: (failure: string | undefined) => void } = {},
 ): Promise<Store> {
   if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
   return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...sqlite });
