@@ -242,6 +242,38 @@ for (const way of WAYS) {
       assert.equal(sha256(join(data, 'scimd.db')), before);
     });
 
+    it('after a crash: reads the commits still in scimd.db-wal through the -shm left beside it, and without one refuses, saying what to do', async () => {
+      const crashed = workDir(populated.dir);
+      cleanups.push(() => {
+        way.unlock(crashed.data);
+        rmSync(crashed.root, { recursive: true, force: true });
+      });
+      const writer = await serveProcess(['--data-dir', crashed.data]);
+      assert.equal((await client(writer, populated.token)('POST', '/Users', user('in-the-wal'))).status, 201);
+      writer.child.kill('SIGKILL');
+      await eventually(() => writer.child.exitCode !== null || writer.child.signalCode !== null, { what: 'the killed server to exit' });
+      assert.deepEqual(readdirSync(crashed.data).sort(), ['scimd.db', 'scimd.db-shm', 'scimd.db-wal']);
+
+      way.lock(crashed.data);
+      const srv = await serveProcess(['--data-dir', crashed.data], {}, 30_000, way.launcher);
+      const found = await client(srv, populated.token)('GET', '/Users?filter=userName%20eq%20%22in-the-wal%22');
+      assert.equal(found.status, 200, found.text);
+      assert.equal(found.body.totalResults, 1);
+      assertNotWritable(await client(srv, populated.token)('POST', '/Users', user('another')), 'POST after a crash');
+      assert.equal((await srv.stop()).code, 0, srv.stderr());
+
+      way.unlock(crashed.data);
+      rmSync(join(crashed.data, 'scimd.db-shm'));
+      way.lock(crashed.data);
+      const refused = await exitWithin(
+        startChild(way.launcher.command, [...way.launcher.argv, 'serve', '--port', '0', '--data-dir', crashed.data], { cwd: way.launcher.cwd }),
+        30_000,
+        'scimd serve on a WAL without its -shm',
+      );
+      assert.equal(refused.code, 1, refused.stderr);
+      assert.match(refused.stderr, /scimd\.db-wal holds commits not yet in .*scimd\.db.* start scimd once with a writable data directory/);
+    });
+
     it('refuses to start, naming the file and why, when there is no database or it needs a migration step', async () => {
       const empty = workDir();
       way.lock(empty.data);
