@@ -96,6 +96,25 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/**
+ * Raised when the database can be read but not written: its data directory is read-only (a
+ * read-only mount, file modes) or the disk is full. Reads go on; writes are refused whole.
+ */
+export class StoreNotWritable extends StoreUnavailable {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause);
+    this.name = 'StoreNotWritable';
+  }
+}
+
+/** The database cannot be opened for serving (not writable and missing or not migrated); the message names the file and why. */
+export class DatabaseUnusable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnusable';
+  }
+}
+
 /** The configured PostgreSQL database does not exist and scimd may not or will not create it; the message says what to do. */
 export class DatabaseMissing extends Error {
   constructor(message: string) {
@@ -118,7 +137,10 @@ export interface AuthStamp {
 }
 
 /** Whether the database answers and has every migration step of this scimd applied (for /readyz). */
-export type StoreReadiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+export type StoreReadiness =
+  /** `writesUnavailable`: why the database takes reads only for now (read-only data directory, full disk). */
+  | { readonly ready: true; readonly writesUnavailable?: string }
+  | { readonly ready: false; readonly reason: string };
 
 export interface Store extends Repo {
   authStamp(): AuthStamp;
