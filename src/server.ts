@@ -29,6 +29,9 @@ import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { MAIL_CAP, Metrics } from './http/metrics.ts';
 import { instrumentStore } from './store-metrics.ts';
+import { WebhookDispatcher, type WebhookLog } from './provisioning/background/webhook-dispatcher.ts';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './provisioning/webhooks/delivery.ts';
+import { WebhookAdmin } from './provisioning/webhooks/webhook-admin.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
@@ -56,10 +59,14 @@ export interface ServiceOptions {
   readonly clientConcurrency?: number;
   /** The Prometheus registry the services report to (and GET /metrics serves); absent: metrics off. */
   readonly metrics?: Metrics;
+  /** Webhook delivery (allow-private, poll, back-off, attempts, time limit, lease, concurrency); the defaults where absent. */
+  readonly webhooks?: Partial<WebhookSettings>;
+  /** Where the webhook dispatcher reports (the process log). */
+  readonly webhookLog?: WebhookLog;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits'>;
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -90,6 +97,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     { ...DEFAULT_REQUEST_LOG, retentionDays: opts.requestLogDays ?? DEFAULT_REQUEST_LOG.retentionDays, maxRows: opts.requestLogRows ?? DEFAULT_REQUEST_LOG.maxRows },
     opts.onBackgroundError,
   );
+  const webhookSettings: WebhookSettings = { ...DEFAULT_WEBHOOK_SETTINGS, ...opts.webhooks };
+  const webhookDispatcher = new WebhookDispatcher(store, webhookSettings, opts.now, opts.webhookLog);
   opts.metrics?.setSources({ requestLogQueue: () => requestLog.queued, mailPending: () => mail.pending(MAIL_CAP) });
   return {
     models,
@@ -108,6 +117,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
     requestLog,
+    webhooks: new WebhookAdmin(store, webhookSettings, opts.now, () => webhookDispatcher.kick()),
+    webhookDispatcher,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   };
 }
@@ -243,9 +254,12 @@ export async function startServer(config: Config, logger: Logger | false = creat
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
+      ...(logger ? { webhookLog: { warn: (m: string) => logger.warn(m) } } : {}),
       ...tuning,
+      webhooks: { allowPrivate: config.webhookAllowPrivate, ...tuning.webhooks },
     });
     services.mail.start();
+    services.webhookDispatcher.start();
     const http = {
       maxResults: config.maxResults,
       bodyLimit: config.bodyLimit,
@@ -297,6 +311,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         closed = true;
         await Promise.all([app.close(), adminApp?.close()]);
         await services.mail.close();
+        await services.webhookDispatcher.close();
         await services.requestLog.flush();
         await store.close();
       },
