@@ -79,9 +79,13 @@ export function sqlWebhooks(db: Driver): WebhooksPort {
       async updateWebhookEndpoint(id, c) {
         const sets: string[] = [];
         const params: unknown[] = [];
-        if (c.url !== undefined) (sets.push('url = ?'), params.push(c.url));
-        if (c.types !== undefined) (sets.push('types = ?'), params.push(JSON.stringify(c.types)));
-        if (c.enabled !== undefined) (sets.push('enabled = ?'), params.push(c.enabled ? 1 : 0));
+        const set = (column: string, value: unknown) => {
+          sets.push(`${column} = ?`);
+          params.push(value);
+        };
+        if (c.url !== undefined) set('url', c.url);
+        if (c.types !== undefined) set('types', JSON.stringify(c.types));
+        if (c.enabled !== undefined) set('enabled', c.enabled ? 1 : 0);
         if (sets.length === 0) return (await one(db, 'SELECT id FROM webhook_endpoints WHERE id = ?', [id])) !== undefined;
         return (await db.execute(`UPDATE webhook_endpoints SET ${sets.join(', ')} WHERE id = ?`, [...params, id])) > 0;
       },
