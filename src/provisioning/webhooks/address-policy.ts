@@ -68,7 +68,7 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): string {
   if (u.username || u.password) throw new WebhookUrlError('the URL must not carry credentials (user:password@): the signature authenticates scimd');
   if (u.hash) throw new WebhookUrlError('the URL must not have a #fragment');
   if (!allowPrivate) {
-    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const host = u.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
     if (host === 'localhost' || host.endsWith('.localhost')) throw new WebhookUrlError(`${host} is a loopback host; private and loopback receivers need --webhook-allow-private`);
     if (isIP(host) && isBlockedAddress(host)) throw new WebhookUrlError(`${host} is a private, loopback, link-local or otherwise internal address; such receivers need --webhook-allow-private`);
   }

@@ -38,6 +38,7 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
   const took = () => performance.now() - started;
   return new Promise<SendResult>((resolve) => {
     let done = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (r: Omit<SendResult, 'durationMs'>) => {
       if (done) return;
       done = true;
@@ -50,9 +51,9 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
     } catch {
       return finish({ ok: false, error: 'invalid URL' });
     }
-    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const host = u.hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '');
     // A literal address is connected to without a lookup: check it here.
-    if (!opts.allowPrivate && ((isIP(host) && isBlockedAddress(host)) || host.toLowerCase() === 'localhost')) {
+    if (!opts.allowPrivate && ((isIP(host) && isBlockedAddress(host)) || host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost'))) {
       return finish({ ok: false, error: `refused: ${host} is an internal address (private and loopback receivers need --webhook-allow-private)` });
     }
     const at = opts.now ?? new Date();
@@ -73,7 +74,7 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
     const req = send(u, { method: 'POST', headers, agent: false, lookup: guardedLookup(opts.allowPrivate) as never });
     // Set once the answer's status line came: a body that then stalls does not undo the answer.
     let answered: (() => void) | undefined;
-    const timer = setTimeout(() => {
+    timer = setTimeout(() => {
       if (answered) return answered();
       req.destroy();
       finish({ ok: false, error: `no answer within ${opts.timeoutMs} ms` });
