@@ -38,7 +38,7 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
   const took = () => performance.now() - started;
   return new Promise<SendResult>((resolve) => {
     let done = false;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: NodeJS.Timeout | undefined = undefined;
     const finish = (r: Omit<SendResult, 'durationMs'>) => {
       if (done) return;
       done = true;
