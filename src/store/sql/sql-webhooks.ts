@@ -108,7 +108,7 @@ export function sqlWebhooks(db: Driver): WebhooksPort {
              SELECT w.id FROM webhook_endpoints w JOIN event_counters c ON c.tenant_id = w.tenant_id
              WHERE w.enabled = 1 AND w.state = 'active' AND c.seq > w.delivered_seq
                AND (w.next_attempt_at IS NULL OR w.next_attempt_at <= ?) AND (w.lease_until IS NULL OR w.lease_until < ?)
-             ORDER BY w.next_attempt_at, w.id LIMIT ?)
+             ORDER BY COALESCE(w.next_attempt_at, ''), w.id LIMIT ?)
              AND enabled = 1 AND state = 'active' AND ${LEASE_FREE}
            RETURNING *`,
           [owner, until, now, now, limit, now],
