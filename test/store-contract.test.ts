@@ -797,8 +797,10 @@ const SCENARIOS: Scenario[] = [
       await store.createWebhookEndpoint(ep('a', 0));
       await store.createWebhookEndpoint(ep('b', 0));
       assert.deepEqual(await store.claimWebhookEndpoints('one', at(1), at(5), 10), [], 'no events: no work');
+      assert.equal(await store.webhooksDue(at(1)), false);
       for (let i = 0; i < 3; i++) await store.appendEvent({ tenantId: T, type: 'user.created', at: at(1), data: {} });
       assert.equal(await store.lastTenantSeq(T), 3);
+      assert.equal(await store.webhooksDue(at(1)), true);
       const first = await store.claimWebhookEndpoints('one', at(1), at(5), 1);
       assert.equal(first.length, 1);
       assert.equal(first[0]!.leaseOwner, 'one');

@@ -79,6 +79,8 @@ export class WebhookDispatcher {
     const free = this.settings.concurrency - this.working.size;
     if (free <= 0) return;
     const now = this.now();
+    // A read first: an idle process (no endpoint with work due) takes no write transaction.
+    if (!(await this.store.webhooksDue(now.toISOString()))) return;
     const leased = await this.store.claimWebhookEndpoints(this.owner, now.toISOString(), this.leaseEnd(), free);
     for (const ep of leased) {
       if (this.working.has(ep.id)) continue;
@@ -121,7 +123,7 @@ export class WebhookDispatcher {
       let cursor = leased.deliveredSeq;
       let attempts = leased.attempts;
       const tenant = await this.tenantName(leased.tenantId);
-      while (ep && ep.enabled && ep.state === 'active' && !this.closed && held) {
+      while (ep && ep.enabled && ep.state === 'active' && ep.leaseOwner === this.owner && !this.closed && held) {
         const events = await this.store.tenantEvents(ep.tenantId, cursor, BATCH);
         if (events.length === 0) return;
         let passed = cursor;

@@ -67,6 +67,8 @@ export interface WebhooksReads {
   webhookEndpoint(id: string): Promise<WebhookEndpoint | undefined>;
   /** Newest first; `failedOnly`: attempts without a 2xx answer. */
   webhookAttempts(endpointId: string, q: { limit: number; failedOnly?: boolean }): Promise<WebhookAttempt[]>;
+  /** Whether some endpoint has work due at `now` (what claimWebhookEndpoints would lease), read without a write. */
+  webhooksDue(now: string): Promise<boolean>;
   /** The last tenantSeq the tenant's event sequence gave out (0 before its first event). */
   lastTenantSeq(tenantId: string): Promise<number>;
 }

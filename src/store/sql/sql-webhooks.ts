@@ -44,6 +44,11 @@ function attemptFromRow(r: Row): WebhookAttempt {
 /** No live lease of another owner: free, or expired. */
 const LEASE_FREE = '(lease_until IS NULL OR lease_until < ?)';
 
+/** Endpoints with work due at `?` (twice): enabled, active, an event after the cursor, no retry due later, no live lease. */
+const DUE = `SELECT w.id FROM webhook_endpoints w JOIN event_counters c ON c.tenant_id = w.tenant_id
+  WHERE w.enabled = 1 AND w.state = 'active' AND c.seq > w.delivered_seq
+    AND (w.next_attempt_at IS NULL OR w.next_attempt_at <= ?) AND (w.lease_until IS NULL OR w.lease_until < ?)`;
+
 export function sqlWebhooks(db: Driver): WebhooksPort {
   return {
     reads: {
@@ -60,6 +65,9 @@ export function sqlWebhooks(db: Driver): WebhooksPort {
           [endpointId, q.failedOnly ? 1 : 0, q.limit],
         );
         return rows.map(attemptFromRow);
+      },
+      async webhooksDue(now) {
+        return (await one(db, `${DUE} LIMIT 1`, [now, now])) !== undefined;
       },
       async lastTenantSeq(tenantId) {
         const r = await one(db, 'SELECT seq FROM event_counters WHERE tenant_id = ?', [tenantId]);
@@ -104,11 +112,7 @@ export function sqlWebhooks(db: Driver): WebhooksPort {
         // another process leased meanwhile, so no endpoint has two workers.
         const rows = await db.query(
           `UPDATE webhook_endpoints SET lease_owner = ?, lease_until = ?
-           WHERE id IN (
-             SELECT w.id FROM webhook_endpoints w JOIN event_counters c ON c.tenant_id = w.tenant_id
-             WHERE w.enabled = 1 AND w.state = 'active' AND c.seq > w.delivered_seq
-               AND (w.next_attempt_at IS NULL OR w.next_attempt_at <= ?) AND (w.lease_until IS NULL OR w.lease_until < ?)
-             ORDER BY COALESCE(w.next_attempt_at, ''), w.id LIMIT ?)
+           WHERE id IN (${DUE} ORDER BY COALESCE(w.next_attempt_at, ''), w.id LIMIT ?)
              AND enabled = 1 AND state = 'active' AND ${LEASE_FREE}
            RETURNING *`,
           [owner, until, now, now, limit, now],
