@@ -200,6 +200,28 @@ function suite(backend: 'sqlite' | 'postgres'): void {
       await admin('DELETE', `/tenants/default/webhooks/${created.id}`);
     });
 
+    it('an endpoint that hangs on every request delays neither SCIM requests nor another endpoint', async () => {
+      const stuck = await receiver(() => 'hang');
+      const fast = await receiver();
+      const slowHook = (await admin('POST', '/tenants/default/webhooks', { url: stuck.url })).body;
+      const fastHook = (await admin('POST', '/tenants/default/webhooks', { url: fast.url })).body;
+      await makeEvents(s, 'hol', 5);
+      const wanted = (await s.running.store.tenantEvents(await tenantId(s), fastHook.deliveredSeq, 1000)).map((e) => e.id);
+      await eventually(() => fast.unique().length === wanted.length, { what: 'every event at the fast endpoint', timeoutMs: 30_000 });
+      assert.deepEqual(
+        fast.unique().map((r) => r.id),
+        wanted,
+      );
+      const slow = (await admin('GET', `/tenants/default/webhooks/${slowHook.id}`)).body;
+      assert.equal(slow.deliveredSeq, slowHook.deliveredSeq, 'the hanging endpoint is still at its first event');
+      assert.ok(stuck.received.every((r) => r.id === wanted[0]), 'and only ever got that one');
+      // Rotating the secret needs no body; neither do test and replay.
+      assert.equal((await admin('POST', `/tenants/default/webhooks/${slowHook.id}/rotate-secret`)).status, 200);
+      assert.equal((await admin('POST', `/tenants/default/webhooks/${slowHook.id}/replay`)).status, 200);
+      await admin('DELETE', `/tenants/default/webhooks/${slowHook.id}`);
+      await admin('DELETE', `/tenants/default/webhooks/${fastHook.id}`);
+    });
+
     it('rotating the secret: both signatures for the grace period, each verifying with its secret; then only the new one', async () => {
       const r = await receiver();
       const created = (await admin('POST', '/tenants/default/webhooks', { url: r.url, types: ['user.*'] })).body;
@@ -376,6 +398,32 @@ describe('webhooks: SSRF', () => {
       [],
       'the receiver on loopback got nothing but what allow-private let through',
     );
+  });
+});
+
+describe('webhooks: sending', () => {
+  it('an answer longer than 500 characters is cut there, without waiting for the rest; redirects are not followed', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((req, res) => {
+      if (req.url === '/redirect') return void res.writeHead(302, { location: '/long' }).end();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('y'.repeat(800)); // and never ends
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const msg = { id: 'msg_cut', body: '{}', secrets: ['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'] };
+      const r = await postWebhook(`http://127.0.0.1:${port}/long`, msg, { timeoutMs: 30_000, allowPrivate: true });
+      assert.equal(r.ok, true);
+      assert.equal(r.status, 200);
+      assert.equal(r.excerpt, 'y'.repeat(500));
+      assert.ok(r.durationMs < 30_000);
+      const moved = await postWebhook(`http://127.0.0.1:${port}/redirect`, msg, { timeoutMs: 5_000, allowPrivate: true });
+      assert.deepEqual([moved.ok, moved.status], [false, 302]);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
 
