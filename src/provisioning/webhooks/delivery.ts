@@ -44,8 +44,8 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
 
 /**
  * The wait after the `failed`-th failed attempt: exponential back-off with full jitter, a random
- * time up to base·2^(failed−1), capped. With the defaults the 47 waits add up to about 20 hours
- * on average (at most about 40).
+ * time up to base·2^(failed−1), capped. With the defaults the 47 waits add up to about 19 hours
+ * on average (at most about 38): 5 s, 10 s … 2,560 s, then 37 times an hour, halved on average.
  */
 export function retryDelayMs(failed: number, s: Pick<WebhookSettings, 'retryBaseMs' | 'retryCapMs'>, random: () => number = Math.random): number {
   const ceiling = Math.min(s.retryCapMs, s.retryBaseMs * 2 ** Math.min(40, Math.max(0, failed - 1)));
