@@ -52,9 +52,14 @@ async function webhookCli(args: string[], storage: string[]): Promise<any> {
 }
 
 describe('webhooks across processes', () => {
-  it('kill -9 while a slow receiver holds a delivery, restart: nothing lost, nothing out of order', async () => {
-    const dir = dataDir();
-    const storage = ['--data-dir', dir];
+  for (const backend of ['sqlite', 'postgres'] as const) {
+  it(`kill -9 while a slow receiver holds a delivery, restart: nothing lost, nothing out of order (${backend})`, async () => {
+    let storage = ['--data-dir', dataDir()];
+    if (backend === 'postgres') {
+      const db = await freshDatabase('webhookskill');
+      databases.push(db);
+      storage = ['--database-url', db.url];
+    }
     let serving: Serving = await serveProcess(storage, { SCIMD_BOOTSTRAP_TOKEN: TOKEN, ...ALLOW });
     // Event 6 hangs (the receiver never answers while scimd lives); everything else is answered at once.
     let hold = true;
@@ -91,6 +96,7 @@ describe('webhooks across processes', () => {
     assert.equal(shown[0].deliveredSeq, 15);
     await serving.stop();
   });
+  }
 
   it('two scimd processes on one PostgreSQL database: each event goes to each endpoint once', async () => {
     const db = await freshDatabase('webhooks2');
