@@ -53,49 +53,49 @@ async function webhookCli(args: string[], storage: string[]): Promise<any> {
 
 describe('webhooks across processes', () => {
   for (const backend of ['sqlite', 'postgres'] as const) {
-  it(`kill -9 while a slow receiver holds a delivery, restart: nothing lost, nothing out of order (${backend})`, async () => {
-    let storage = ['--data-dir', dataDir()];
-    if (backend === 'postgres') {
-      const db = await freshDatabase('webhookskill');
-      databases.push(db);
-      storage = ['--database-url', db.url];
-    }
-    let serving: Serving = await serveProcess(storage, { SCIMD_BOOTSTRAP_TOKEN: TOKEN, ...ALLOW });
-    // Event 6 hangs (the receiver never answers while scimd lives); everything else is answered at once.
-    let hold = true;
-    const slow = await receiver((r) => (hold && r.payload.data.tenantSeq === 6 ? 'hang' : { status: 200 }));
-    const created = await webhookCli(['add', 'default', slow.url], storage);
-    assert.equal(created.deliveredSeq, 0);
-    for (let i = 0; i < 10; i++) await createUser(serving.base, `k-${i}`);
-    await eventually(() => slow.received.some((r) => r.payload.data.tenantSeq === 6), { what: 'event 6 in flight', timeoutMs: 30_000 });
-    assert.deepEqual(
-      slow.received.map((r) => r.payload.data.tenantSeq),
-      [1, 2, 3, 4, 5, 6],
-      'head-of-line: nothing after the event in flight',
-    );
-    serving.child.kill('SIGKILL');
-    await new Promise((resolve) => serving.child.once('exit', resolve));
-    hold = false;
+    it(`kill -9 while a slow receiver holds a delivery, restart: nothing lost, nothing out of order (${backend})`, async () => {
+      let storage = ['--data-dir', dataDir()];
+      if (backend === 'postgres') {
+        const db = await freshDatabase('webhookskill');
+        databases.push(db);
+        storage = ['--database-url', db.url];
+      }
+      let serving: Serving = await serveProcess(storage, { SCIMD_BOOTSTRAP_TOKEN: TOKEN, ...ALLOW });
+      // Event 6 hangs (the receiver never answers while scimd lives); everything else is answered at once.
+      let hold = true;
+      const slow = await receiver((r) => (hold && r.payload.data.tenantSeq === 6 ? 'hang' : { status: 200 }));
+      const created = await webhookCli(['add', 'default', slow.url], storage);
+      assert.equal(created.deliveredSeq, 0);
+      for (let i = 0; i < 10; i++) await createUser(serving.base, `k-${i}`);
+      await eventually(() => slow.received.some((r) => r.payload.data.tenantSeq === 6), { what: 'event 6 in flight', timeoutMs: 30_000 });
+      assert.deepEqual(
+        slow.received.map((r) => r.payload.data.tenantSeq),
+        [1, 2, 3, 4, 5, 6],
+        'head-of-line: nothing after the event in flight',
+      );
+      serving.child.kill('SIGKILL');
+      await new Promise((resolve) => serving.child.once('exit', resolve));
+      hold = false;
 
-    serving = await serveProcess(storage, ALLOW);
-    for (let i = 10; i < 15; i++) await createUser(serving.base, `k-${i}`);
-    // The dead process's lease runs out (20 s), then the restarted one resends event 6 and goes on.
-    const got = await eventually(() => slow.unique().length === 15 && slow.unique(), { what: 'all 15 events after the restart', timeoutMs: 90_000, intervalMs: 200 });
-    assert.deepEqual(
-      got.map((r) => r.payload.data.tenantSeq),
-      Array.from({ length: 15 }, (_, i) => i + 1),
-    );
-    const seqs = slow.received.map((r) => r.payload.data.tenantSeq as number);
-    assert.deepEqual(
-      seqs.filter((s, i) => seqs.indexOf(s) !== i),
-      [6],
-      'only the event in flight at the kill came twice',
-    );
-    const shown = await webhookCli(['list', 'default'], storage);
-    assert.equal(shown[0].lag, 0);
-    assert.equal(shown[0].deliveredSeq, 15);
-    await serving.stop();
-  });
+      serving = await serveProcess(storage, ALLOW);
+      for (let i = 10; i < 15; i++) await createUser(serving.base, `k-${i}`);
+      // The dead process's lease runs out (20 s), then the restarted one resends event 6 and goes on.
+      const got = await eventually(() => slow.unique().length === 15 && slow.unique(), { what: 'all 15 events after the restart', timeoutMs: 90_000, intervalMs: 200 });
+      assert.deepEqual(
+        got.map((r) => r.payload.data.tenantSeq),
+        Array.from({ length: 15 }, (_, i) => i + 1),
+      );
+      const seqs = slow.received.map((r) => r.payload.data.tenantSeq as number);
+      assert.deepEqual(
+        seqs.filter((s, i) => seqs.indexOf(s) !== i),
+        [6],
+        'only the event in flight at the kill came twice',
+      );
+      const shown = await webhookCli(['list', 'default'], storage);
+      assert.equal(shown[0].lag, 0);
+      assert.equal(shown[0].deliveredSeq, 15);
+      await serving.stop();
+    });
   }
 
   it('two scimd processes on one PostgreSQL database: each event goes to each endpoint once', async () => {
