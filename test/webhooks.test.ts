@@ -8,12 +8,14 @@
  */
 import assert from 'node:assert/strict';
 import { lookup } from 'node:dns/promises';
+import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { checkWebhookUrl, guardedLookup, isBlockedAddress } from '../src/provisioning/webhooks/address-policy.ts';
 import { retryDelayMs } from '../src/provisioning/webhooks/delivery.ts';
 import { postWebhook } from '../src/provisioning/webhooks/send.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { eventually } from './helpers/eventually.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
 import { group, patch, send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
@@ -423,6 +425,31 @@ describe('webhooks: sending', () => {
     } finally {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe('webhooks: graceful shutdown', () => {
+  it('close() abandons an attempt a receiver holds, releases the lease, and the event stays next', async () => {
+    const stuck = await startReceiver(() => 'hang');
+    const s = await startTestServer({ bootstrapAdminKey: ROOT_KEY }, { webhooks: { ...TUNING.webhooks, timeoutMs: 60_000 } });
+    try {
+      const hook = (await adminOf(s)('POST', '/tenants/default/webhooks', { url: stuck.url })).body;
+      assert.equal((await s.request('POST', '/Users', user('bye'))).status, 201);
+      await eventually(() => stuck.received.length === 1, { what: 'the attempt in flight' });
+      await s.running.close();
+      const store = openSqliteStore(join(s.dataDir, 'scimd.db'), { synchronous: 'NORMAL' });
+      try {
+        const ep = (await store.webhookEndpoint(hook.id))!;
+        assert.deepEqual([ep.leaseOwner, ep.deliveredSeq, ep.attempts, ep.state], [undefined, hook.deliveredSeq, 0, 'active']);
+        const [attempt] = await store.webhookAttempts(hook.id, { limit: 5 });
+        assert.match(attempt?.error ?? '', /shutting down/);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await s.close();
+      await stuck.close();
     }
   });
 });

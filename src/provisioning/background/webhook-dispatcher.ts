@@ -20,7 +20,7 @@ export interface WebhookLog {
 
 /** Events read from the log at a time. */
 const BATCH = 100;
-/** How long close() waits for the attempts in flight (the lease makes another process resend them). */
+/** How long close() waits for the attempts in flight before it abandons them (they are sent again later). */
 const CLOSE_WAIT_MS = 5_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -34,6 +34,8 @@ export class WebhookDispatcher {
   private again = false;
   private closed = false;
   private readonly tenantNames = new Map<string, string>();
+  /** Ends the attempts still in flight when close() has waited long enough. */
+  private readonly abandon = new AbortController();
 
   constructor(
     private readonly store: Store,
@@ -133,7 +135,9 @@ export class WebhookDispatcher {
             passed = e.tenantSeq!;
             continue;
           }
-          const r = await attemptDelivery(this.store, ep, { ...e, id: e.id }, tenant, attempts + 1, this.settings, this.now);
+          const r = await attemptDelivery(this.store, ep, { ...e, id: e.id }, tenant, attempts + 1, this.settings, this.now, this.abandon.signal);
+          // Shutting down: an attempt cut short is not the receiver's failure; the event stays next.
+          if (!r.ok && this.closed) return;
           if (!r.ok) {
             const failed = attempts + 1;
             if (passed !== cursor && (await this.store.advanceWebhookCursor(ep.id, this.owner, cursor, passed))) cursor = passed;
@@ -171,8 +175,15 @@ export class WebhookDispatcher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.pruneTimer) clearInterval(this.pruneTimer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.allSettled([...this.working.values()]), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
-    clearTimeout(timer);
+    const workers = Promise.allSettled([...this.working.values()]);
+    const within = async (ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([workers, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+      clearTimeout(timer);
+    };
+    await within(CLOSE_WAIT_MS);
+    // Receivers that have not answered by now are left; their events go out again later (at-least-once).
+    this.abandon.abort();
+    await within(1_000);
   }
 }

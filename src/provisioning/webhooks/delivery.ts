@@ -61,10 +61,11 @@ export async function attemptDelivery(
   attempt: number,
   s: Pick<WebhookSettings, 'allowPrivate' | 'timeoutMs'>,
   now: () => Date,
+  signal?: AbortSignal,
 ): Promise<SendResult> {
   const at = now();
   const body = JSON.stringify(webhookPayload(event, tenantName));
-  const result = await postWebhook(endpoint.url, { id: event.id, body, secrets: signingSecrets(endpoint, at) }, { timeoutMs: s.timeoutMs, allowPrivate: s.allowPrivate, now: at });
+  const result = await postWebhook(endpoint.url, { id: event.id, body, secrets: signingSecrets(endpoint, at) }, { timeoutMs: s.timeoutMs, allowPrivate: s.allowPrivate, now: at, ...(signal ? { signal } : {}) });
   const record: WebhookAttempt = {
     endpointId: endpoint.id,
     eventId: event.id,

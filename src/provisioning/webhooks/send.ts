@@ -33,7 +33,7 @@ export function signatures(id: string, at: Date, body: string, secrets: readonly
   return secrets.map((s) => new Webhook(s).sign(id, at, body)).join(' ');
 }
 
-export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number; allowPrivate: boolean; now?: Date }): Promise<SendResult> {
+export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number; allowPrivate: boolean; now?: Date; signal?: AbortSignal }): Promise<SendResult> {
   const started = performance.now();
   const took = () => performance.now() - started;
   return new Promise<SendResult>((resolve) => {
@@ -80,6 +80,12 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
       finish({ ok: false, error: `no answer within ${opts.timeoutMs} ms` });
     }, opts.timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.message || e.code || 'connection error' }));
+    const abort = () => {
+      req.destroy();
+      finish({ ok: false, error: 'abandoned: scimd was shutting down' });
+    };
+    if (opts.signal?.aborted) abort();
+    else opts.signal?.addEventListener('abort', abort, { once: true });
     req.on('response', (res: IncomingMessage) => {
       const status = res.statusCode ?? 0;
       const ok = status >= 200 && status <= 299;
