@@ -31,6 +31,9 @@ import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { MAIL_CAP, Metrics } from './http/metrics.ts';
 import { instrumentStore } from './store-metrics.ts';
+import { WebhookDispatcher, type WebhookLog } from './provisioning/background/webhook-dispatcher.ts';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './provisioning/webhooks/delivery.ts';
+import { WebhookAdmin } from './provisioning/webhooks/webhook-admin.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
@@ -60,10 +63,14 @@ export interface ServiceOptions {
   readonly clientConcurrency?: number;
   /** The Prometheus registry the services report to (and GET /metrics serves); absent: metrics off. */
   readonly metrics?: Metrics;
+  /** Webhook delivery (allow-private, poll, back-off, attempts, time limit, lease, concurrency); the defaults where absent. */
+  readonly webhooks?: Partial<WebhookSettings>;
+  /** Where the webhook dispatcher reports (the process log). */
+  readonly webhookLog?: WebhookLog;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits'>;
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -95,6 +102,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     opts.onBackgroundError,
     opts.onBackgroundRecovered,
   );
+  const webhookSettings: WebhookSettings = { ...DEFAULT_WEBHOOK_SETTINGS, ...opts.webhooks };
+  const webhookDispatcher = new WebhookDispatcher(store, webhookSettings, opts.now, opts.webhookLog);
   opts.metrics?.setSources({ requestLogQueue: () => requestLog.queued, mailPending: () => mail.pending(MAIL_CAP) });
   return {
     models,
@@ -114,6 +123,8 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
     requestLog,
+    webhooks: new WebhookAdmin(store, webhookSettings, opts.now, () => webhookDispatcher.kick()),
+    webhookDispatcher,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   };
 }
@@ -269,11 +280,14 @@ export async function startServer(config: Config, logger: Logger | false = creat
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
+      ...(logger ? { webhookLog: { warn: (m: string) => logger.warn(m) } } : {}),
       ...tuning,
+      webhooks: { allowPrivate: config.webhookAllowPrivate, ...tuning.webhooks },
     });
     services.mail.start();
     const retention = new EventRetention(store, config.eventRetentionDays, (e) => (logger ? logger.warn({ err: e }, 'event retention failed') : undefined));
     retention.start();
+    services.webhookDispatcher.start();
     const http = {
       maxResults: config.maxResults,
       bodyLimit: config.bodyLimit,
@@ -328,6 +342,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
         await Promise.all([app.close(), adminApp?.close()]);
         await retention.close();
         await services.mail.close();
+        await services.webhookDispatcher.close();
         await services.requestLog.flush();
         await store.close();
       },

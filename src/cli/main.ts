@@ -13,9 +13,10 @@ import { logCommands } from './commands/log.ts';
 import { normaliserCommands } from './commands/normaliser.ts';
 import { tenantDataCommands } from './commands/tenant-data.ts';
 import { adminKeyCommands } from './commands/admin-key.ts';
+import { webhookCommands } from './commands/webhook.ts';
 import { output } from './output.ts';
 
-const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands];
+const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

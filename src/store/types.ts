@@ -20,6 +20,7 @@ import type { Resources, ResourcesReads, ResourcesWrites } from './ports/resourc
 import type { TenantSchemas, TenantSchemasReads, TenantSchemasWrites } from './ports/tenant-schemas.ts';
 import type { Tombstones, TombstonesReads, TombstonesWrites } from './ports/tombstones.ts';
 import type { UniqueNames, UniqueNamesReads, UniqueNamesWrites } from './ports/unique-names.ts';
+import type { Webhooks, WebhooksReads, WebhooksWrites } from './ports/webhooks.ts';
 
 export type * from './ports/directory.ts';
 export type * from './ports/event-log.ts';
@@ -33,9 +34,10 @@ export type * from './ports/resources.ts';
 export type * from './ports/tenant-schemas.ts';
 export type * from './ports/tombstones.ts';
 export type * from './ports/unique-names.ts';
+export type * from './ports/webhooks.ts';
 
 /** Everything the service can ask of the database, inside or outside a transaction: every port. */
-export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, RequestLogStore {}
+export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, RequestLogStore, Webhooks {}
 
 /** The reads of every port: outside a transaction the stores send them to a reader. */
 export interface RepoReads
@@ -49,7 +51,8 @@ export interface RepoReads
     LinksReads,
     MailOutboxReads,
     EventLogReads,
-    RequestLogStoreReads {}
+    RequestLogStoreReads,
+    WebhooksReads {}
 
 /** The writes of every port: outside a transaction the stores run each in one of its own. */
 export interface RepoWrites
@@ -63,7 +66,8 @@ export interface RepoWrites
     LinksWrites,
     MailOutboxWrites,
     EventLogWrites,
-    RequestLogStoreWrites {}
+    RequestLogStoreWrites,
+    WebhooksWrites {}
 
 // Repo is exactly its reads and its writes: a port left out of one of the three lists fails here.
 type _RepoIsReadsAndWrites = Holds<Same<Repo, RepoReads & RepoWrites>>;

@@ -17,6 +17,7 @@ import { clientRoutes } from './routes/clients.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { requestLogRoutes } from './routes/request-log.ts';
 import { tenantDataRoutes } from './routes/tenant-data.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
@@ -82,7 +83,7 @@ export function adminApi(services: Services, options: HttpOptions) {
     scope.get('/openapi.json', { schema: { hide: true }, config: { publicRoute: true } }, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(scope.swagger())));
 
     const deps: AdminDeps = { services, options };
-    for (const routes of [adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes]) routes(scope, deps);
+    for (const routes of [adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes, webhookRoutes]) routes(scope, deps);
   };
 }
 

@@ -396,6 +396,49 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   // (readers go by tenant_seq), and in SQLite no AUTOINCREMENT (its sqlite_sequence row was one
   // more page written per write), which needs the table rebuilt.
   (d) => (d.name === 'sqlite' ? SQLITE_LEAN_EVENTS : 'DROP INDEX events_tenant;'),
+  // 12 (PostgreSQL 11). Webhook endpoints of tenants and the log of their delivery attempts.
+  (d) => `
+  -- An endpoint gets its tenant's events in tenant_seq order: delivered_seq is the last one it
+  -- acknowledged (or passed over). The secrets are HMAC keys scimd signs with, so they are kept as
+  -- given; the previous one signs too until previous_secret_until (rotation). A process works on an
+  -- endpoint only while it holds the lease (lease_owner until lease_until).
+  CREATE TABLE webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_until TEXT,
+    types TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    delivered_seq ${d.serialRef} NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('active', 'failing')),
+    failed_seq ${d.serialRef},
+    failed_reason TEXT,
+    next_attempt_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until TEXT
+  );
+  CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id);
+  -- One row per attempt to deliver one event (or a test ping) to one endpoint.
+  CREATE TABLE webhook_attempts (
+    id ${d.serialKey},
+    endpoint_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    tenant_seq ${d.serialRef},
+    event_type TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    duration_ms INTEGER NOT NULL,
+    response_excerpt TEXT,
+    error TEXT
+  );
+  CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+  CREATE INDEX webhook_attempts_at ON webhook_attempts (at);
+  `,
 ];
 
 /**
