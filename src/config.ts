@@ -44,6 +44,8 @@ export interface Config extends RequestLimits {
   readonly databasePoolSize: number;
   readonly smtpUrl?: string;
   readonly mailFrom: string;
+  /** Webhook receivers on loopback and private addresses are allowed (tests, on-premise receivers). */
+  readonly webhookAllowPrivate: boolean;
   /** Requests per second each SCIM client may send (0: unlimited), and its burst. */
   readonly rateLimit: number;
   readonly rateLimitBurst: number;
@@ -249,6 +251,16 @@ export const SETTINGS = {
       return raw;
     },
   },
+  webhookAllowPrivate: {
+    flag: 'webhook-allow-private', arg: '<bool>', doc: 'allow webhook receivers on loopback and private addresses (refused otherwise: SSRF)',
+    env: 'SCIMD_WEBHOOK_ALLOW_PRIVATE',
+    fallback: false,
+    parse: (raw: string, source: string) => {
+      if (/^(1|true|yes)$/i.test(raw)) return true;
+      if (/^(0|false|no)$/i.test(raw)) return false;
+      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
+    },
+  },
   mailFrom: { flag: 'mail-from', arg: '<address>', doc: 'sender of the mail scimd sends', env: 'SCIMD_MAIL_FROM', fallback: 'scimd <scimd@localhost>', parse: text },
   databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
   synchronous: {
@@ -372,6 +384,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     databasePoolSize: pick(SETTINGS.databasePoolSize, flags, env),
     ...(pick(SETTINGS.smtpUrl, flags, env) ? { smtpUrl: pick(SETTINGS.smtpUrl, flags, env)! } : {}),
     mailFrom: pick(SETTINGS.mailFrom, flags, env),
+    webhookAllowPrivate: pick(SETTINGS.webhookAllowPrivate, flags, env),
     ...trafficConfig(flags, env, cwd),
   };
 }
@@ -403,6 +416,11 @@ function trafficConfig(flags: Flags, env: Env, cwd: string) {
     ...(tlsCert ? { tlsCert: resolve(cwd, tlsCert) } : {}),
     ...(tlsKey ? { tlsKey: resolve(cwd, tlsKey) } : {}),
   };
+}
+
+/** --webhook-allow-private / SCIMD_WEBHOOK_ALLOW_PRIVATE alone, for the webhook commands. */
+export function resolveWebhookAllowPrivate(flags: Flags, env: Env): boolean {
+  return pick(SETTINGS.webhookAllowPrivate, flags, env);
 }
 
 /** --public-url / SCIMD_PUBLIC_URL alone, for admin commands that build links. */

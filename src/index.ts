@@ -22,7 +22,7 @@ export type { TenantAdmin } from './provisioning/tenants/tenant-data-admin.ts';
  */
 export { verifyPasswordHash } from './provisioning/policies/user-lifecycle.ts';
 export { AdminError } from './provisioning/tenants/directory-admin.ts';
-export { StoreUnavailable, UniqueViolation } from './store/types.ts';
+export { StoreNotWritable, StoreUnavailable, UniqueViolation } from './store/types.ts';
 export type { Store, Repo, Tenant, ScimClient, TokenRecord, Settings, Mail, ScimdEvent, Tombstone, RequestLogEntry } from './store/types.ts';
 export type { StoredResource } from './scim/resource.ts';
 export type { Json } from './scim/schema/validate.ts';

@@ -26,11 +26,14 @@ import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
 import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
 import { openPostgresStore, type PostgresOptions } from './store/postgres/pg-store.ts';
-import type { Store } from './store/types.ts';
+import { StoreUnavailable, type Store } from './store/types.ts';
 import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { MAIL_CAP, Metrics } from './http/metrics.ts';
 import { instrumentStore } from './store-metrics.ts';
+import { WebhookDispatcher, type WebhookLog } from './provisioning/background/webhook-dispatcher.ts';
+import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './provisioning/webhooks/delivery.ts';
+import { WebhookAdmin } from './provisioning/webhooks/webhook-admin.ts';
 
 export interface ServiceOptions {
   readonly maxResults: number;
@@ -46,6 +49,8 @@ export interface ServiceOptions {
   readonly limits?: Partial<RequestLimits>;
   /** Where failures of background work (the request log) are reported. */
   readonly onBackgroundError?: (e: unknown) => void;
+  /** Told when background writes work again after failing, with the request log entries dropped meanwhile. */
+  readonly onBackgroundRecovered?: (dropped: number) => void;
   /** The clock (tests move it to expire links). */
   readonly now?: () => Date;
   /** How often the mail sender looks at the outbox (default 1 s), its first retry delay (default 5 s, doubling) and attempts (default 10). */
@@ -58,10 +63,14 @@ export interface ServiceOptions {
   readonly clientConcurrency?: number;
   /** The Prometheus registry the services report to (and GET /metrics serves); absent: metrics off. */
   readonly metrics?: Metrics;
+  /** Webhook delivery (allow-private, poll, back-off, attempts, time limit, lease, concurrency); the defaults where absent. */
+  readonly webhooks?: Partial<WebhookSettings>;
+  /** Where the webhook dispatcher reports (the process log). */
+  readonly webhookLog?: WebhookLog;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits'>;
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'>;
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -91,7 +100,10 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     store,
     { ...DEFAULT_REQUEST_LOG, retentionDays: opts.requestLogDays ?? DEFAULT_REQUEST_LOG.retentionDays, maxRows: opts.requestLogRows ?? DEFAULT_REQUEST_LOG.maxRows },
     opts.onBackgroundError,
+    opts.onBackgroundRecovered,
   );
+  const webhookSettings: WebhookSettings = { ...DEFAULT_WEBHOOK_SETTINGS, ...opts.webhooks };
+  const webhookDispatcher = new WebhookDispatcher(store, webhookSettings, opts.now, opts.webhookLog);
   opts.metrics?.setSources({ requestLogQueue: () => requestLog.queued, mailPending: () => mail.pending(MAIL_CAP) });
   return {
     models,
@@ -111,14 +123,22 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     resources,
     bulk: new BulkService(resources, { maxOperations: opts.bulkMaxOperations ?? 1000, maxPayloadSize: opts.bodyLimit ?? 1_048_576 }),
     requestLog,
+    webhooks: new WebhookAdmin(store, webhookSettings, opts.now, () => webhookDispatcher.kick()),
+    webhookDispatcher,
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
   };
 }
 
 /** SQLite in the data directory, or PostgreSQL when a database URL is configured. */
-export async function openStore(config: StorageConfig, options: Omit<PostgresOptions, 'poolSize'> = {}, onCommitBatch?: (transactions: number) => void): Promise<Store> {
+/** `sqlite`: what the SQLite store reports (group commits for the metrics; writes failing and working again). */
+export async function openStore(
+  config: StorageConfig,
+  options: Omit<PostgresOptions, 'poolSize'> = {},
+  // Spelt out, not Pick<SqliteOptions>: the package's types must not reach better-sqlite3's.
+  sqlite: { readonly onCommitBatch?: (transactions: number) => void; readonly onWritable?: (failure: string | undefined) => void } = {},
+): Promise<Store> {
   if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
-  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...(onCommitBatch ? { onCommitBatch } : {}) });
+  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...sqlite });
 }
 
 export interface BootstrapResult {
@@ -236,8 +256,20 @@ export async function openCore(config: Config, logger: Logger | false, tuning: S
     onError: warn('database connection error'),
     createDatabase: true,
     onDatabaseCreated: (database) => (logger ? logger.info({ database }, 'created the PostgreSQL database') : undefined),
-  }, metrics && ((n) => metrics.commitBatch(n)));
+  }, {
+    ...(metrics ? { onCommitBatch: (n: number) => metrics.commitBatch(n) } : {}),
+    onWritable: (failure) => {
+      // Once when writes start failing at run time (full disk), once when one commits again.
+      if (!logger) return;
+      if (failure) logger.warn({ reason: failure }, 'database writes fail: SCIM writes are answered 503 (with Retry-After) until one commits again; reads still work');
+      else logger.info('database writes work again');
+    },
+  });
   try {
+    const readiness = await store.readiness();
+    if (logger && readiness.ready && readiness.writesUnavailable) {
+      logger.warn({ dataDir: config.dataDir, reason: readiness.writesUnavailable }, 'data directory not writable: serving reads only, writes are answered 503 (with Retry-After)');
+    }
     const services = createServices(metrics ? instrumentStore(store, metrics) : store, {
       maxResults: config.maxResults,
       bulkMaxOperations: config.bulkMaxOperations,
@@ -248,21 +280,27 @@ export async function openCore(config: Config, logger: Logger | false, tuning: S
       rateLimits: rateLimitsOf(config),
       clientConcurrency: config.clientConcurrency,
       ...(metrics ? { metrics } : {}),
-      onBackgroundError: warn('request log write failed'),
+      onBackgroundError: (e) =>
+        logger ? logger.warn(e instanceof StoreUnavailable ? { reason: e.message } : { err: e }, 'request log write failed: entries are dropped until the database takes writes again (further failures are not logged)') : undefined,
+      ...(logger ? { onBackgroundRecovered: (dropped: number) => logger.info({ dropped }, 'request log writes work again') } : {}),
       ...(config.smtpUrl ? { smtpUrl: config.smtpUrl } : {}),
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
+      ...(logger ? { webhookLog: { warn: (m: string) => logger.warn(m) } } : {}),
       ...tuning,
+      webhooks: { allowPrivate: config.webhookAllowPrivate, ...tuning.webhooks },
     });
     services.mail.start();
     const retention = new EventRetention(store, config.eventRetentionDays, warn('event retention failed'));
     retention.start();
+    services.webhookDispatcher.start();
     return {
       store,
       services,
       async close() {
         await retention.close();
         await services.mail.close();
+        await services.webhookDispatcher.close();
         await services.requestLog.flush();
         await store.close();
       },

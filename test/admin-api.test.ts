@@ -422,3 +422,24 @@ function suite(backend: 'sqlite' | 'postgres'): void {
 
 suite('sqlite');
 suite('postgres');
+
+describe('admin API: guessing keys is rate-limited per address', () => {
+  let s: TestServer;
+  before(async () => {
+    s = await startTestServer({ bootstrapAdminKey: ROOT_KEY, unauthenticatedRateLimit: 1, unauthenticatedRateLimitBurst: 3, rateLimitHold: 0 });
+  });
+  after(() => s.close());
+
+  it('past the budget of failed authentications an address gets 429 problem details with Retry-After', async () => {
+    const admin = adminClient(s);
+    assert.equal((await admin('GET', '/tenants')).status, 200, 'the valid key, looked up once');
+    const answers: Reply[] = [];
+    for (let i = 0; i < 6; i++) answers.push(await admin('GET', '/tenants', undefined, `scimd_admin_guess_${i}_0123456789abcdefghijklmnopqrstu`));
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [401, 401, 401, 429, 429, 429],
+    );
+    assertProblem(answers[5]!, 429, 'too-many-requests');
+    assert.ok(Number(answers[5]!.headers.get('retry-after')) >= 1);
+  });
+});

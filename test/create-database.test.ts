@@ -6,9 +6,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
-import pg from 'pg';
 import { scimdCli } from './helpers/cli.ts';
-import { PG_BASE_URL } from './helpers/postgres.ts';
+import { onPgServer, PG_BASE_URL } from './helpers/postgres.ts';
 import { killAll, serveProcess } from './helpers/process.ts';
 import { send, tempDir } from './helpers/server.ts';
 
@@ -28,15 +27,7 @@ function urlOf(database: string, role?: { name: string; password: string }): str
   return u.toString();
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_BASE_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
+const admin = onPgServer;
 
 const exists = (database: string) => admin(async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [database])).rowCount === 1);
 

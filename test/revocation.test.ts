@@ -22,14 +22,14 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { AdminService } from '../src/provisioning/tenants/directory-admin.ts';
 import { Authenticator, SHARED_TTL_MS } from '../src/provisioning/requests/auth.ts';
-import { ScimError } from '../src/scim/errors.ts';
 import { AUTH_WATCH_APPLICATION } from '../src/store/postgres/auth-watch.ts';
 import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import type { Store } from '../src/store/types.ts';
 import { killChildren, outputMatch } from './helpers/children.ts';
 import { scimdCli, spawnScimd } from './helpers/cli.ts';
 import { eventually } from './helpers/eventually.ts';
-import { freshDatabase, PG_BASE_URL, type TestDatabase } from './helpers/postgres.ts';
+import { freshDatabase, onPgServer, type TestDatabase } from './helpers/postgres.ts';
+import { refusal } from './helpers/assert.ts';
 import { send, tempDir, type Reply } from './helpers/server.ts';
 
 /** Generous: how long to wait for a banner. */
@@ -54,16 +54,6 @@ function databaseName(url: string): string {
   return new URL(url).pathname.slice(1);
 }
 
-/** A query on the test server's own database (pg_stat_activity, ALTER DATABASE …). */
-async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: PG_BASE_URL });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /**
  * The listening connections of scimd stores on `db`: those whose last query is the counter's read,
@@ -71,7 +61,7 @@ async function onServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
  */
 async function listeners(db: TestDatabase, which: 'listening' | 'connected' = 'listening'): Promise<number> {
   const listening = which === 'listening' ? " AND query LIKE '%auth_version%'" : '';
-  return onServer(async (c) => {
+  return onPgServer(async (c) => {
     const { rows } = await c.query<{ n: string }>(`SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2${listening}`, [
       databaseName(db.url),
       AUTH_WATCH_APPLICATION,
@@ -213,16 +203,6 @@ describe('revocation on two scimd replicas on one PostgreSQL database', () => {
 
 // ---------------------------------------------------------------------------------------------
 
-async function refusal(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ScimError) return e.status;
-    throw e;
-  }
-  return 0;
-}
-
 describe('the PostgreSQL store when its listening connection is lost', () => {
   let db: TestDatabase;
   let writer: AdminService;
@@ -256,7 +236,7 @@ describe('the PostgreSQL store when its listening connection is lost', () => {
   }
 
   async function allowConnections(allow: boolean): Promise<void> {
-    await onServer((c) => c.query(`ALTER DATABASE ${databaseName(db.url)} ALLOW_CONNECTIONS ${allow}`));
+    await onPgServer((c) => c.query(`ALTER DATABASE ${databaseName(db.url)} ALLOW_CONNECTIONS ${allow}`));
   }
 
   it('listens once open: its stamp is cross-process, and a cached token is read once', async () => {
@@ -282,7 +262,7 @@ describe('the PostgreSQL store when its listening connection is lost', () => {
     await warmPools();
     await allowConnections(false);
     try {
-      const killed = await onServer((c) =>
+      const killed = await onPgServer((c) =>
         c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [databaseName(db.url), AUTH_WATCH_APPLICATION]),
       );
       assert.equal(killed.rowCount, 1, 'the listening connection was found and killed');

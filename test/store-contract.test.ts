@@ -788,6 +788,108 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'webhooks: endpoints, leases for one owner at a time, cursor compare-and-set, dead-letter and resume, attempts and pruning',
+    async run(store, p) {
+      const T = `${p}t`;
+      await store.createTenant(tenantRec(T, `${p}-t`));
+      const ep = (id: string, deliveredSeq: number) => ({ id: `${p}-${id}`, tenantId: T, url: `https://h.example/${id}`, secret: 'whsec_AAAA', types: ['user.created'], enabled: true, createdAt: at(0), deliveredSeq, state: 'active' as const, attempts: 0 });
+      assert.equal(await store.lastTenantSeq(T), 0);
+      await store.createWebhookEndpoint(ep('a', 0));
+      await store.createWebhookEndpoint(ep('b', 0));
+      assert.deepEqual(await store.claimWebhookEndpoints('one', at(1), at(5), 10), [], 'no events: no work');
+      assert.equal(await store.webhooksDue(at(1)), false);
+      for (let i = 0; i < 3; i++) await store.appendEvent({ tenantId: T, type: 'user.created', at: at(1), data: {} });
+      assert.equal(await store.lastTenantSeq(T), 3);
+      assert.equal(await store.webhooksDue(at(1)), true);
+      const first = await store.claimWebhookEndpoints('one', at(1), at(5), 1);
+      assert.equal(first.length, 1);
+      assert.equal(first[0]!.leaseOwner, 'one');
+      const second = await store.claimWebhookEndpoints('two', at(1), at(5), 10);
+      assert.deepEqual(
+        second.map((e) => e.id),
+        [`${p}-a`, `${p}-b`].filter((id) => id !== first[0]!.id),
+        'a leased endpoint is not leased again',
+      );
+      const a = `${p}-a`;
+      const ownerA = first[0]!.id === a ? 'one' : 'two';
+      const other = ownerA === 'one' ? 'two' : 'one';
+      assert.equal(await store.renewWebhookLease(a, other, at(9)), false);
+      assert.equal(await store.renewWebhookLease(a, ownerA, at(6)), true);
+      assert.equal(await store.advanceWebhookCursor(a, other, 0, 1), false, 'not the owner');
+      assert.equal(await store.advanceWebhookCursor(a, ownerA, 1, 2), false, 'not where the cursor is');
+      assert.equal(await store.advanceWebhookCursor(a, ownerA, 0, 1), true);
+      assert.equal(await store.webhookAttemptFailed(a, ownerA, 1, { nextAttemptAt: at(8) }), true);
+      await store.releaseWebhookLease(a, ownerA);
+      assert.deepEqual(
+        (await store.claimWebhookEndpoints('three', at(7), at(9), 10)).map((e) => e.id),
+        [`${p}-b`],
+        'a has a retry due later; the lease on b has run out',
+      );
+      await store.releaseWebhookLease(`${p}-b`, 'three');
+      const retried = await store.claimWebhookEndpoints('three', at(8), at(9), 10);
+      assert.deepEqual(
+        retried.map((e) => [e.id, e.deliveredSeq, e.attempts]).sort(),
+        [
+          [a, 1, 1],
+          [`${p}-b`, 0, 0],
+        ],
+        'a is due again, b is free',
+      );
+      await store.releaseWebhookLease(`${p}-b`, 'three');
+      assert.equal(await store.webhookAttemptFailed(a, 'three', 2, { failedSeq: 2, reason: 'HTTP 500' }), true);
+      await store.releaseWebhookLease(a, 'three');
+      const failing = (await store.webhookEndpoint(a))!;
+      assert.deepEqual([failing.state, failing.failedSeq, failing.failedReason, failing.attempts], ['failing', 2, 'HTTP 500', 2]);
+      assert.deepEqual(
+        (await store.claimWebhookEndpoints('four', at(9), at(10), 10)).map((e) => e.id),
+        [`${p}-b`],
+        'a failing endpoint is not worked on',
+      );
+      assert.equal(await store.resumeWebhook(a), true);
+      const resumed = (await store.webhookEndpoint(a))!;
+      assert.deepEqual([resumed.state, resumed.failedSeq, resumed.attempts, resumed.deliveredSeq, resumed.nextAttemptAt], ['active', undefined, 0, 1, undefined]);
+      assert.equal(await store.resumeWebhook(a, 0), true);
+      assert.equal((await store.webhookEndpoint(a))!.deliveredSeq, 0);
+      assert.equal(await store.updateWebhookEndpoint(a, { url: 'https://h.example/new', types: [], enabled: false }), true);
+      const changed = (await store.webhookEndpoint(a))!;
+      assert.deepEqual([changed.url, changed.types, changed.enabled], ['https://h.example/new', [], false]);
+      assert.equal(await store.rotateWebhookSecret(a, 'whsec_BBBB', { secret: 'whsec_AAAA', until: at(20) }), true);
+      const rotated = (await store.webhookEndpoint(a))!;
+      assert.deepEqual([rotated.secret, rotated.previousSecret, rotated.previousSecretUntil], ['whsec_BBBB', 'whsec_AAAA', at(20)]);
+
+      for (let n = 0; n < 6; n++) {
+        await store.recordWebhookAttempt({ endpointId: a, eventId: `e${n}`, tenantSeq: n + 1, eventType: 'user.created', attempt: 1, at: at(n), ...(n % 2 ? { status: 500, responseExcerpt: 'no' } : { status: 200 }), durationMs: n + 0.4 });
+      }
+      await store.recordWebhookAttempt({ endpointId: a, eventId: 'e6', eventType: 'webhook.test', attempt: 1, at: at(6), durationMs: 3, error: 'timed out' });
+      const attempts = await store.webhookAttempts(a, { limit: 100 });
+      assert.deepEqual(
+        attempts.map((x) => x.eventId),
+        ['e6', 'e5', 'e4', 'e3', 'e2', 'e1', 'e0'],
+      );
+      assert.deepEqual(
+        (await store.webhookAttempts(a, { limit: 100, failedOnly: true })).map((x) => x.eventId),
+        ['e6', 'e5', 'e3', 'e1'],
+      );
+      assert.equal(attempts[0]!.status, undefined);
+      assert.equal(attempts[0]!.tenantSeq, undefined);
+      assert.equal(attempts[1]!.durationMs, 5);
+      assert.equal(await store.pruneWebhookAttempts(at(2), 100), 2);
+      assert.equal(await store.pruneWebhookAttempts(at(0), 3), 2);
+      assert.deepEqual(
+        (await store.webhookAttempts(a, { limit: 100 })).map((x) => x.eventId),
+        ['e6', 'e5', 'e4'],
+      );
+      assert.deepEqual(
+        (await store.webhookEndpoints(T)).map((e) => e.id),
+        [a, `${p}-b`],
+      );
+      assert.equal(await store.deleteWebhookEndpoint(a), true);
+      assert.equal(await store.deleteWebhookEndpoint(a), false);
+      assert.deepEqual(await store.webhookAttempts(a, { limit: 100 }), []);
+      return { rotated: { ...rotated, leaseOwner: undefined, leaseUntil: undefined }, attempts: attempts.map(({ id: _, ...x }) => x) };
+    },
+  },
+  {
     name: 'request log: pruneRequestLog by age and by row count',
     async run(store) {
       await store.pruneRequestLog('9999-12-31T00:00:00.000Z', 0);

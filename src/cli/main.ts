@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.ts';
 import { AdminError } from '../provisioning/tenants/directory-admin.ts';
-import { DatabaseMissing } from '../store/types.ts';
+import { DatabaseMissing, DatabaseUnusable, StoreNotWritable } from '../store/types.ts';
 import { allowOnly, parseArgs, UsageError } from './args.ts';
 import { commandHelp, type Command } from './command.ts';
 import { clientCommands } from './commands/client.ts';
@@ -13,9 +13,10 @@ import { logCommands } from './commands/log.ts';
 import { normaliserCommands } from './commands/normaliser.ts';
 import { tenantDataCommands } from './commands/tenant-data.ts';
 import { adminKeyCommands } from './commands/admin-key.ts';
+import { webhookCommands } from './commands/webhook.ts';
 import { output } from './output.ts';
 
-const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands];
+const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -86,7 +87,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (e instanceof ConfigError) return report('config', e.message, 2);
     if (e instanceof UsageError) return report('usage', e.message, 2);
     if (e instanceof AdminError) return report(e.code, e.message, 1);
-    if (e instanceof DatabaseMissing) return report('database', e.message, 1);
+    if (e instanceof DatabaseMissing || e instanceof DatabaseUnusable) return report('database', e.message, 1);
+    if (e instanceof StoreNotWritable) return report('database', e.message, 1);
     const sys = e as NodeJS.ErrnoException;
     if (sys.code === 'EADDRINUSE') return report('address_in_use', `Cannot listen: address already in use (${sys.message}). Choose another --port.`, 1);
     if (sys.code === 'EACCES' || sys.code === 'EPERM' || sys.code === 'EROFS') return report('permission', `Permission denied: ${sys.message}`, 1);

@@ -1,7 +1,8 @@
 /**
  * Probes for load balancers and orchestrators, without authentication: GET (and HEAD) /healthz
  * says the process is alive (no database access), /readyz that it should get traffic (its
- * database answers and is migrated, and it is not shutting down). Both are cheap enough for a
+ * database answers and is migrated, and it is not shutting down; a database that takes reads but
+ * not writes is ready, with `"writes": "unavailable"` and the reason in the body). Both are cheap enough for a
  * probe every second, and neither is written to the provisioning request log.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -32,7 +33,9 @@ export function registerHealth(app: FastifyInstance, services: Services): void {
   app.get(HEALTH_PATH, async (_request, reply) => sendJson(reply, 200, { status: 'ok' }));
   app.get(READY_PATH, async (_request, reply) => {
     const answer = await services.readiness.check();
-    if (answer.ready) return sendJson(reply, 200, { status: 'ready' });
+    // Reads are still served while writes are not (a read-only data directory, a full disk): the
+    // process stays ready, so probes keep routing reads to it, and the body says writes fail.
+    if (answer.ready) return sendJson(reply, 200, answer.writesUnavailable === undefined ? { status: 'ready' } : { status: 'ready', writes: 'unavailable', reason: answer.writesUnavailable });
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return sendJson(reply, 503, { status: 'unavailable', reason: answer.reason });
   });

@@ -9,6 +9,8 @@ import type { TenantModels } from '../provisioning/tenants/tenant-model.ts';
 import type { MailSender } from '../provisioning/background/mail-sender.ts';
 import type { LinkService } from '../provisioning/links/follow-link.ts';
 import type { TenantAdmin } from '../provisioning/tenants/tenant-data-admin.ts';
+import type { WebhookAdmin } from '../provisioning/webhooks/webhook-admin.ts';
+import type { WebhookDispatcher } from '../provisioning/background/webhook-dispatcher.ts';
 import type { ResourceService } from '../provisioning/resources/resource-service.ts';
 import type { OpenSession } from '../provisioning/requests/session.ts';
 import type { Readiness } from '../provisioning/requests/readiness.ts';
@@ -46,6 +48,10 @@ export interface Services {
   readonly clientGates: ClientGates;
   /** Whether this process should get traffic (GET /readyz). */
   readonly readiness: Readiness;
+  /** Webhook endpoints of tenants (admin API, CLI). */
+  readonly webhooks: WebhookAdmin;
+  /** Delivers webhooks (started by the server only). */
+  readonly webhookDispatcher: WebhookDispatcher;
   /** The Prometheus registry and recorders; absent when metrics are off. */
   readonly metrics?: Metrics;
 }

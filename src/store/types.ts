@@ -21,6 +21,7 @@ import type { Resources, ResourcesReads, ResourcesWrites } from './ports/resourc
 import type { TenantSchemas, TenantSchemasReads, TenantSchemasWrites } from './ports/tenant-schemas.ts';
 import type { Tombstones, TombstonesReads, TombstonesWrites } from './ports/tombstones.ts';
 import type { UniqueNames, UniqueNamesReads, UniqueNamesWrites } from './ports/unique-names.ts';
+import type { Webhooks, WebhooksReads, WebhooksWrites } from './ports/webhooks.ts';
 
 export type * from './ports/directory.ts';
 export type * from './ports/event-checkpoints.ts';
@@ -35,9 +36,10 @@ export type * from './ports/resources.ts';
 export type * from './ports/tenant-schemas.ts';
 export type * from './ports/tombstones.ts';
 export type * from './ports/unique-names.ts';
+export type * from './ports/webhooks.ts';
 
 /** Everything the service can ask of the database, inside or outside a transaction: every port. */
-export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, EventCheckpoints, RequestLogStore {}
+export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, EventCheckpoints, RequestLogStore, Webhooks {}
 
 /** The reads of every port: outside a transaction the stores send them to a reader. */
 export interface RepoReads
@@ -52,7 +54,8 @@ export interface RepoReads
     MailOutboxReads,
     EventLogReads,
     EventCheckpointsReads,
-    RequestLogStoreReads {}
+    RequestLogStoreReads,
+    WebhooksReads {}
 
 /** The writes of every port: outside a transaction the stores run each in one of its own. */
 export interface RepoWrites
@@ -67,7 +70,8 @@ export interface RepoWrites
     MailOutboxWrites,
     EventLogWrites,
     EventCheckpointsWrites,
-    RequestLogStoreWrites {}
+    RequestLogStoreWrites,
+    WebhooksWrites {}
 
 // Repo is exactly its reads and its writes: a port left out of one of the three lists fails here.
 type _RepoIsReadsAndWrites = Holds<Same<Repo, RepoReads & RepoWrites>>;
@@ -100,6 +104,25 @@ export class StoreUnavailable extends Error {
   }
 }
 
+/**
+ * Raised when the database can be read but not written: its data directory is read-only (a
+ * read-only mount, file modes) or the disk is full. Reads go on; writes are refused whole.
+ */
+export class StoreNotWritable extends StoreUnavailable {
+  constructor(message: string, cause?: unknown) {
+    super(message, cause);
+    this.name = 'StoreNotWritable';
+  }
+}
+
+/** The database cannot be opened for serving (not writable and missing or not migrated); the message names the file and why. */
+export class DatabaseUnusable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DatabaseUnusable';
+  }
+}
+
 /** The configured PostgreSQL database does not exist and scimd may not or will not create it; the message says what to do. */
 export class DatabaseMissing extends Error {
   constructor(message: string) {
@@ -122,7 +145,10 @@ export interface AuthStamp {
 }
 
 /** Whether the database answers and has every migration step of this scimd applied (for /readyz). */
-export type StoreReadiness = { readonly ready: true } | { readonly ready: false; readonly reason: string };
+export type StoreReadiness =
+  /** `writesUnavailable`: why the database takes reads only for now (read-only data directory, full disk). */
+  | { readonly ready: true; readonly writesUnavailable?: string }
+  | { readonly ready: false; readonly reason: string };
 
 export interface Store extends Repo {
   authStamp(): AuthStamp;

@@ -1,5 +1,6 @@
 /** Assertions shared by the end-to-end suites on limits, hostile input and secrets. */
 import assert from 'node:assert/strict';
+import { ScimError } from '../../src/scim/errors.ts';
 import { ERROR_SCHEMA, type Reply, type TestServer } from './server.ts';
 
 /** An RFC 7644 §3.12 error: status, scimType, and a detail matching `detail`. */
@@ -32,4 +33,15 @@ export function countTransactions(s: TestServer): () => number {
 export async function stored(s: TestServer): Promise<{ users: number; groups: number }> {
   const [u, g] = await Promise.all([s.request('GET', '/Users?count=0'), s.request('GET', '/Groups?count=0')]);
   return { users: u.body.totalResults as number, groups: g.body.totalResults as number };
+}
+
+/** The status of the ScimError `p` rejects with, or 0 when it resolves (anything else is rethrown). */
+export async function refusal(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof ScimError) return e.status;
+    throw e;
+  }
+  return 0;
 }

@@ -44,3 +44,14 @@ export async function freshDatabase(label = 'test'): Promise<TestDatabase> {
     },
   };
 }
+
+/** A query on the test PostgreSQL server itself (pg_stat_activity, ALTER DATABASE …), on a connection of its own. */
+export async function onPgServer<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: PG_BASE_URL });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}

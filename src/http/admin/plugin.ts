@@ -9,6 +9,7 @@ import type { HttpOptions, Services } from '../services.ts';
 import { whoOf } from '../scim/context.ts';
 import { drainBody } from '../body-drain.ts';
 import { Problem, sendProblem, toProblem } from './problem.ts';
+import { AdminAuthError } from '../../provisioning/tenants/admin-keys.ts';
 import { COMPONENTS } from './schemas.ts';
 import { adminKeyRoutes } from './routes/admin-keys.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -16,6 +17,7 @@ import { clientRoutes } from './routes/clients.ts';
 import { directoryRoutes } from './routes/directory.ts';
 import { requestLogRoutes } from './routes/request-log.ts';
 import { tenantDataRoutes } from './routes/tenant-data.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
@@ -67,13 +69,21 @@ export function adminApi(services: Services, options: HttpOptions) {
     scope.addHook('onRequest', async (request, reply) => {
       reply.header('cache-control', 'no-store');
       if (request.routeOptions.config?.publicRoute) return;
-      request.admin = await services.adminKeys.authenticate(request.headers.authorization);
+      const authorization = request.headers.authorization;
+      // Failed authentications share the per-address budget of SCIM's (--unauthenticated-rate-limit):
+      // guessing keys gets no faster by sending more, and costs no database read past the budget.
+      request.admin = await services.rateLimiter.guardLookup(
+        request,
+        () => services.adminKeys.authenticate(authorization),
+        (o) => 'error' in o && o.error instanceof AdminAuthError,
+        services.adminKeys.recognises(authorization),
+      );
     });
 
     scope.get('/openapi.json', { schema: { hide: true }, config: { publicRoute: true } }, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(scope.swagger())));
 
     const deps: AdminDeps = { services, options };
-    for (const routes of [adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes]) routes(scope, deps);
+    for (const routes of [adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes, webhookRoutes]) routes(scope, deps);
   };
 }
 

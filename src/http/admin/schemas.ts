@@ -147,6 +147,63 @@ export const COMPONENTS = [
       'One change of the tenant (see docs/events.md)',
     ),
   },
+  {
+    $id: 'WebhookAttempt',
+    ...open(
+      {
+        id: int,
+        endpointId: str,
+        eventId: str,
+        tenantSeq: int,
+        eventType: str,
+        attempt: int,
+        at: str,
+        status: int,
+        durationMs: int,
+        responseExcerpt: str,
+        error: str,
+      },
+      ['eventId', 'eventType', 'attempt', 'at', 'durationMs'],
+      'One attempt to deliver an event to a webhook endpoint: the HTTP status (absent: no answer), the time it took, the first 500 characters of the answer',
+    ),
+  },
+  {
+    $id: 'Webhook',
+    ...open(
+      {
+        id: str,
+        tenant: str,
+        url: str,
+        types: { ...strings, description: 'event types delivered; empty: every type' },
+        enabled: { type: 'boolean' },
+        createdAt: str,
+        state: { type: 'string', enum: ['active', 'failing'], description: 'failing: every attempt at event failedSeq failed; nothing more is sent until a replay' },
+        deliveredSeq: int,
+        lastSeq: int,
+        lag: int,
+        attempts: int,
+        nextAttemptAt: strOrNull,
+        failedSeq: { type: ['integer', 'null'] },
+        failedReason: strOrNull,
+        previousSecretUntil: strOrNull,
+        lastAttempt: { anyOf: [{ $ref: 'WebhookAttempt#' }, { type: 'null' }] },
+      },
+      ['id', 'tenant', 'url', 'types', 'enabled', 'state', 'deliveredSeq', 'lag'],
+      'A webhook endpoint of a tenant (never its secret)',
+    ),
+  },
+  {
+    $id: 'WebhookWithSecret',
+    ...open(
+      { id: str, tenant: str, url: str, types: strings, enabled: { type: 'boolean' }, createdAt: str, state: str, deliveredSeq: int, lastSeq: int, lag: int, previousSecretUntil: strOrNull, secret: str },
+      ['id', 'url', 'secret'],
+      'A webhook endpoint and its signing secret (whsec_…): the secret is in this answer only',
+    ),
+  },
+  {
+    $id: 'WebhookTestResult',
+    ...open({ ok: { type: 'boolean' }, eventId: str, status: { type: ['integer', 'null'] }, durationMs: int, responseExcerpt: strOrNull, error: strOrNull }, ['ok', 'eventId'], 'How the test ping went (it is in the delivery log too)'),
+  },
 ] as const;
 
 /** A reference to a shared schema, by its $id. */

@@ -28,6 +28,8 @@ export interface MailLog {
 }
 
 const BATCH = 20;
+/** Longest wait between looks at an outbox that failed (the database cannot be written). */
+const OUTBOX_BACKOFF_MAX_MS = 60_000;
 const CLAIM_MS = 60_000;
 /** How long close() waits for a send in progress (an SMTP server that stalls must not stall shutdown). */
 const CLOSE_WAIT_MS = 5_000;
@@ -47,6 +49,9 @@ export class MailSender {
   private running: Promise<void> = Promise.resolve();
   private wake = false;
   private closed = false;
+  /** Looks at the outbox that failed in a row (the database cannot be read or written), and when to try again. */
+  private failures = 0;
+  private pausedUntil = 0;
 
   constructor(
     private readonly store: Store,
@@ -74,6 +79,8 @@ export class MailSender {
       this.log.warn('mail kept in the outbox: no SMTP server is configured (SCIMD_SMTP_URL); scimd mail list shows it');
       return;
     }
+    // A transaction just committed: the database takes writes again.
+    this.pausedUntil = 0;
     this.kick();
   }
 
@@ -88,7 +95,20 @@ export class MailSender {
     this.wake = true;
     this.running = this.running.then(async () => {
       this.wake = false;
-      await this.sendDue().catch((e: unknown) => this.log.warn(`mail outbox: ${String(e)}`));
+      if (Date.now() < this.pausedUntil) return;
+      try {
+        await this.sendDue();
+      } catch (e) {
+        // A database that cannot be written (read-only, full disk) fails every look: one line, then
+        // quiet, backing off to one look a minute, until a look works again.
+        this.failures++;
+        this.pausedUntil = Date.now() + Math.min(OUTBOX_BACKOFF_MAX_MS, backoffMs(this.failures, this.options.pollMs ?? 1000));
+        if (this.failures === 1) this.log.warn(`mail outbox: ${String(e)}; trying again with back-off, without a line for each failed attempt`);
+        return;
+      }
+      if (this.failures > 0) this.log.info(`mail outbox: works again after ${this.failures} failed attempt${this.failures === 1 ? '' : 's'}`);
+      this.failures = 0;
+      this.pausedUntil = 0;
     });
   }
 

@@ -1,7 +1,9 @@
 /**
  * The provisioning request log: one row per SCIM request. Entries are buffered and written after
  * the response in small batches, so writing the log never delays or fails a SCIM request; a
- * failed batch is dropped and reported to the process log.
+ * failed batch is dropped. The first failure is reported to the process log, the next ones are
+ * not until a batch is written again (a read-only data directory or a full disk fails every
+ * batch: one warning, not one per request), and then the recovery is, with what was dropped.
  */
 import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../store/types.ts';
 
@@ -29,11 +31,14 @@ export class RequestLog {
   private flushing: Promise<void> = Promise.resolve();
   private lastPrune = 0;
   dropped = 0;
+  /** Entries dropped since writes began to fail; undefined while they do not. */
+  private droppedSinceFailure: number | undefined;
 
   constructor(
     private readonly store: RequestLogStore,
     readonly options: RequestLogOptions,
     private readonly onError: (e: unknown) => void = () => undefined,
+    private readonly onRecovered: (dropped: number) => void = () => undefined,
   ) {}
 
   /** The entries written so far that match `q` (what is still pending is not among them). */
@@ -70,16 +75,30 @@ export class RequestLog {
     const batch = this.pending;
     this.pending = [];
     this.flushing = this.flushing.then(async () => {
+      let wrote = false;
       try {
-        if (batch.length) await this.store.appendRequestLog(batch);
+        if (batch.length) {
+          await this.store.appendRequestLog(batch);
+          wrote = true;
+        }
         const now = Date.now();
         if (now - this.lastPrune >= PRUNE_EVERY_MS) {
           this.lastPrune = now;
           await this.store.pruneRequestLog(new Date(now - this.options.retentionDays * 86_400_000).toISOString(), this.options.maxRows);
         }
       } catch (e) {
-        this.dropped += batch.length;
-        this.onError(e);
+        if (!wrote) this.dropped += batch.length;
+        if (this.droppedSinceFailure === undefined) {
+          this.droppedSinceFailure = 0;
+          this.onError(e);
+        }
+        if (!wrote) this.droppedSinceFailure += batch.length;
+        return;
+      }
+      if (wrote && this.droppedSinceFailure !== undefined) {
+        const dropped = this.droppedSinceFailure;
+        this.droppedSinceFailure = undefined;
+        this.onRecovered(dropped);
       }
     });
     return this.flushing;

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { ScimError } from '../../scim/errors.ts';
+import { refusal } from '../../../test/helpers/assert.ts';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import type { Store } from '../../store/types.ts';
 import { AdminService } from '../tenants/directory-admin.ts';
@@ -36,16 +36,6 @@ async function setUp() {
   let reads = 0;
   const counted: Store = { ...served, tokenByHash: (h) => (reads++, served.tokenByHash(h)) };
   return { served, cli, admin, cliAdmin: new AdminService(cli), token: issued.token, counted, reads: () => reads };
-}
-
-async function refusal(p: Promise<unknown>): Promise<number> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof ScimError) return e.status;
-    throw e;
-  }
-  return 0;
 }
 
 describe('Authenticator cache', () => {

@@ -1,6 +1,6 @@
 /** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
 import { forbidden, unauthorized } from '../../scim/errors.ts';
-import type { AuthStamp, Directory, ScimClient, Tenant, TokenRecord } from '../../store/types.ts';
+import { StoreNotWritable, type AuthStamp, type Directory, type ScimClient, type Tenant, type TokenRecord } from '../../store/types.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from '../tenants/tokens.ts';
 
 /** A SCIM client as the HTTP layer sees it (its name and settings drive the rate limits). */
@@ -107,7 +107,10 @@ export class Authenticator {
     if (now.getTime() - last < TOUCH_INTERVAL_MS) return;
     this.touched.set(tokenId, now.getTime());
     if (this.touched.size > 10_000) this.touched.clear();
-    // Bookkeeping only: a failure here must never fail the request.
-    this.store.touchToken(tokenId, now.toISOString()).catch(() => this.touched.delete(tokenId));
+    // Bookkeeping only: a failure here must never fail the request. A database that cannot be
+    // written (read-only, full disk) is tried again after the interval, not on the next request.
+    this.store.touchToken(tokenId, now.toISOString()).catch((e: unknown) => {
+      if (!(e instanceof StoreNotWritable)) this.touched.delete(tokenId);
+    });
   }
 }

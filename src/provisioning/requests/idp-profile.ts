@@ -4,7 +4,7 @@
  */
 import { detectIdp, type DetectionInput } from '../../scim/quirks/detect.ts';
 import { isIdpProfile, type IdpProfile } from '../../scim/quirks/types.ts';
-import type { Directory, ScimClient } from '../../store/types.ts';
+import { StoreNotWritable, type Directory, type ScimClient } from '../../store/types.ts';
 
 export interface ClientProfile {
   readonly profile: IdpProfile;
@@ -20,7 +20,9 @@ export function profileOf(client: ScimClient): ClientProfile {
 
 /**
  * Looks at a request of an unpinned client; when it reveals a (different) IdP, records that on the
- * client and returns the updated client. A failure to record never fails the request.
+ * client and returns the updated client. A failure to record never fails the request; one because
+ * the database cannot be written (read-only data directory, full disk) is not reported either: it
+ * would be on every request, and the store's own warning says it once.
  */
 export async function observeClient(repo: Directory, client: ScimClient, input: DetectionInput, onError: (e: unknown) => void = () => undefined): Promise<ScimClient> {
   if (client.idp) return client;
@@ -29,7 +31,7 @@ export async function observeClient(repo: Directory, client: ScimClient, input: 
   try {
     await repo.updateClient(client.id, { detectedIdp: found.idp, detectedReason: found.reason });
   } catch (e) {
-    onError(e);
+    if (!(e instanceof StoreNotWritable)) onError(e);
   }
   return { ...client, detectedIdp: found.idp, detectedReason: found.reason };
 }

@@ -9,7 +9,7 @@
  * once. No reads.
  */
 import { randomUUID } from 'node:crypto';
-import { canonical } from '../../scim/schema/canonical.ts';
+import { sameJson } from '../../scim/schema/canonical.ts';
 import type { StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import { isObject, type Json } from '../../scim/schema/validate.ts';
@@ -64,14 +64,14 @@ const objectOrAbsent = (v: unknown) => v === undefined || isObject(v);
 
 /** One attribute: a single-valued complex attribute by its sub-attributes, any other as a whole. */
 function attributePaths(name: string, b: unknown, a: unknown, out: string[]): void {
-  if (canonical(b) === canonical(a)) return;
+  if (sameJson(b, a)) return;
   if (!objectOrAbsent(b) || !objectOrAbsent(a)) {
     out.push(name);
     return;
   }
   const bo = (b ?? {}) as Json;
   const ao = (a ?? {}) as Json;
-  for (const sub of keysOf(bo, ao)) if (canonical(bo[sub]) !== canonical(ao[sub])) out.push(`${name}.${sub}`);
+  for (const sub of keysOf(bo, ao)) if (!sameJson(bo[sub], ao[sub])) out.push(`${name}.${sub}`);
 }
 
 /**
@@ -147,8 +147,8 @@ function previousOf(before: Json, paths: readonly string[]): Json {
  * a user as shown (no password: none is ever stored in it), a group without its members (each
  * has its own event), with id and meta.
  */
-function stateOf(r: StoredResource): Json {
-  const { members: _members, ...data } = r.type === 'User' ? presentedUser(r.data) : r.data;
+function stateOf(r: StoredResource, shownData?: Json): Json {
+  const { members: _members, ...data } = shownData ?? shown(r.type, r.data);
   return { id: r.id, ...data, meta: { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` } };
 }
 
@@ -189,8 +189,9 @@ function resourceEvent(c: Change, withState: boolean): NewEvent | undefined {
       return { ...base, type: `${lower(r.type)}.restored`, ...state(), data: w.data };
     case 'policy': {
       const before = shown(r.type, w.before);
-      const paths = pathsOf(w.before, r.data, before, shown(r.type, r.data));
-      return { ...base, type: w.type, paths, previous: previousOf(before, paths), ...state(), data: w.data };
+      const after = shown(r.type, r.data);
+      const paths = pathsOf(w.before, r.data, before, after);
+      return { ...base, type: w.type, paths, previous: previousOf(before, paths), ...(withState ? { state: stateOf(r, after) } : {}), data: w.data };
     }
     case 'update': {
       const before = shown(r.type, w.before);
@@ -199,7 +200,7 @@ function resourceEvent(c: Change, withState: boolean): NewEvent | undefined {
       if (paths.length === 0) return undefined;
       let type = `${lower(r.type)}.updated`;
       if (r.type === 'User' && isActive(before) !== isActive(after)) type = isActive(after) ? 'user.reactivated' : 'user.deactivated';
-      return { ...base, type, paths, previous: previousOf(before, paths), ...state(), data: {} };
+      return { ...base, type, paths, previous: previousOf(before, paths), ...(withState ? { state: stateOf(r, after) } : {}), data: {} };
     }
   }
 }

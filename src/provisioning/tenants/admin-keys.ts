@@ -149,6 +149,12 @@ export class AdminKeys {
     return { key: found.key, ...(found.tenant ? { tenant: found.tenant } : {}) };
   }
 
+  /** Whether the header's key is one a lookup found recently (not a guess; authenticate() says whether it is valid). */
+  recognises(header: string | undefined): boolean {
+    const secret = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+    return secret !== undefined && secret.length <= MAX_TOKEN_LENGTH && this.cache.has(hashToken(secret));
+  }
+
   private async lookup(hash: string, now: number): Promise<{ key: AdminKey; tenant: Tenant | undefined } | undefined> {
     const stamp: AuthStamp = this.store.authStamp();
     const hit = this.cache.get(hash);

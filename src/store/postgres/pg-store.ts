@@ -11,7 +11,7 @@ import { routedRepo } from '../routed-repo.ts';
 import { migrationsFor, POSTGRES_DDL, schemaNotReady } from '../sql/migrations.ts';
 import { sqlRepo, type SqlRepo } from '../sql/sql-repo.ts';
 import type { AuthStamp, Repo, Store, StoreReadiness } from '../types.ts';
-import { DatabaseMissing, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
+import { DatabaseMissing, StoreNotWritable, StoreUnavailable, UniqueViolation, ValueTooLarge } from '../types.ts';
 import { AUTH_CHANGED_SQL, AuthWatch } from './auth-watch.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
@@ -33,6 +33,8 @@ export interface PostgresOptions {
 
 /** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08004', '08006']);
+/** 53100 disk_full, 25006 read_only_sql_transaction (a standby, default_transaction_read_only): reads work, writes do not. */
+const NOT_WRITABLE_CODES = new Set(['53100', '25006']);
 const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down)/i;
 // 23503 too: a membership row whose member another transaction deleted meanwhile (read committed
 // saw the member, the foreign key check no longer does). On retry the service sees it is gone.
@@ -45,6 +47,7 @@ export function mapPgError(e: unknown): unknown {
   const err = e as { code?: string; message?: string };
   // 54000 program_limit_exceeded: "index row size 5040 exceeds btree version 4 maximum 2704".
   if (err.code === '54000' && /index row/i.test(err.message ?? '')) return new ValueTooLarge(`value too large for an index (${err.message})`, e);
+  if (err.code && NOT_WRITABLE_CODES.has(err.code)) return new StoreNotWritable(`the database cannot be written (${err.code}: ${err.message ?? ''})`, e);
   if ((err.code && UNAVAILABLE_CODES.has(err.code)) || UNAVAILABLE_MESSAGE.test(err.message ?? '')) return new StoreUnavailable(`database unavailable (${err.code ?? err.message})`, e);
   return e;
 }

@@ -105,6 +105,33 @@ const authVersionStep: MigrationStep = (d) => `
   INSERT INTO auth_version (id, version) VALUES (1, 0);
   `;
 
+/** Step 11 in SQLite: the events table rebuilt without AUTOINCREMENT, keeping every row and its seq. */
+const SQLITE_LEAN_EVENTS = `
+  CREATE TABLE events_lean (
+    seq INTEGER PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    resource_id TEXT,
+    at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    id TEXT,
+    tenant_seq INTEGER,
+    resource_type TEXT,
+    version INTEGER,
+    paths TEXT,
+    client_id TEXT,
+    request_id TEXT,
+    actor TEXT,
+    previous TEXT,
+    state TEXT
+  );
+  INSERT INTO events_lean (seq, tenant_id, type, resource_id, at, data, id, tenant_seq, resource_type, version, paths, client_id, request_id, actor, previous, state)
+    SELECT seq, tenant_id, type, resource_id, at, data, id, tenant_seq, resource_type, version, paths, client_id, request_id, actor, previous, state FROM events;
+  DROP TABLE events;
+  ALTER TABLE events_lean RENAME TO events;
+  CREATE UNIQUE INDEX events_tenant_seq ON events (tenant_id, tenant_seq);
+  `;
+
 export const MIGRATIONS: readonly MigrationStep[] = [
   // 1. Tenants, clients, tokens, resources, their indexed values and group membership (and, in
   // PostgreSQL, what SQLite adds in step 2).
@@ -365,13 +392,60 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   ALTER TABLE events ADD COLUMN previous ${d.json};
   ALTER TABLE events ADD COLUMN state ${d.json};
   `,
-  // 11 (PostgreSQL 10). Library mode's subscribers: per subscriber name and tenant, the tenantSeq of
-  // the last event every handler acknowledged (src/library/subscriptions.ts).
-  () => `
+  // 11 (PostgreSQL 10). A write records its events touching fewer pages: no (tenant_id, seq) index
+  // (readers go by tenant_seq), and in SQLite no AUTOINCREMENT (its sqlite_sequence row was one
+  // more page written per write), which needs the table rebuilt.
+  (d) => (d.name === 'sqlite' ? SQLITE_LEAN_EVENTS : 'DROP INDEX events_tenant;'),
+  // 12 (PostgreSQL 11). Webhook endpoints of tenants and the log of their delivery attempts.
+  (d) => `
+  -- An endpoint gets its tenant's events in tenant_seq order: delivered_seq is the last one it
+  -- acknowledged (or passed over). The secrets are HMAC keys scimd signs with, so they are kept as
+  -- given; the previous one signs too until previous_secret_until (rotation). A process works on an
+  -- endpoint only while it holds the lease (lease_owner until lease_until).
+  CREATE TABLE webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    previous_secret TEXT,
+    previous_secret_until TEXT,
+    types TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    delivered_seq ${d.serialRef} NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('active', 'failing')),
+    failed_seq ${d.serialRef},
+    failed_reason TEXT,
+    next_attempt_at TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_until TEXT
+  );
+  CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints (tenant_id);
+  -- One row per attempt to deliver one event (or a test ping) to one endpoint.
+  CREATE TABLE webhook_attempts (
+    id ${d.serialKey},
+    endpoint_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    tenant_seq ${d.serialRef},
+    event_type TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    status INTEGER,
+    duration_ms INTEGER NOT NULL,
+    response_excerpt TEXT,
+    error TEXT
+  );
+  CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
+  CREATE INDEX webhook_attempts_at ON webhook_attempts (at);
+  `,
+  // 13 (PostgreSQL 12). Library mode's subscribers: per subscriber name and tenant, the tenantSeq of
+  // the last event every handler acknowledged (src/provisioning/events/subscriptions.ts).
+  (d) => `
   CREATE TABLE event_checkpoints (
     subscriber TEXT NOT NULL,
     tenant_id TEXT NOT NULL REFERENCES tenants(id),
-    tenant_seq BIGINT NOT NULL,
+    tenant_seq ${d.serialRef} NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (subscriber, tenant_id)
   );

@@ -85,8 +85,10 @@ export function sqlEventLog(db: Driver): EventLogPort {
   return {
     reads: {
       async events(q) {
-        const t = q.tenantId ?? null;
-        const rows = await db.query('SELECT * FROM events WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND seq > ? ORDER BY seq LIMIT ?', [t, t, q.afterSeq ?? 0, q.limit]);
+        // One tenant's events are walked in its sequence (the index there is), all tenants' by seq.
+        const rows = q.tenantId
+          ? await db.query('SELECT * FROM events WHERE tenant_id = ? AND seq > ? ORDER BY tenant_seq LIMIT ?', [q.tenantId, q.afterSeq ?? 0, q.limit])
+          : await db.query('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', [q.afterSeq ?? 0, q.limit]);
         return rows.map(eventFromRow);
       },
       async tenantEvents(tenantId, afterTenantSeq, limit, types) {

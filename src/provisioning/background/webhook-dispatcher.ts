@@ -1,0 +1,189 @@
+/**
+ * Delivers webhooks: every scimd serve process runs one. It leases endpoints that have events
+ * waiting (a lease in the database, so among several processes each endpoint has one worker and
+ * each event goes to it once), and for each sends the events after its cursor in tenantSeq order,
+ * one at a time: the cursor moves only after a 2xx answer, so a crash re-sends at most the event
+ * in flight (at-least-once; receivers de-duplicate by webhook-id). A failure schedules the next
+ * attempt with back-off and frees the endpoint; the last failure dead-letters it until a replay.
+ * Up to `concurrency` endpoints are worked on at once, so a slow one never delays another, and
+ * SCIM requests never wait for any of this: the dispatcher polls the database every `pollMs`.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Store, WebhookEndpoint } from '../../store/types.ts';
+import { wants } from '../webhooks/event-types.ts';
+import { attemptDelivery, failureOf, retryDelayMs, type WebhookSettings } from '../webhooks/delivery.ts';
+
+export interface WebhookLog {
+  warn(msg: string): void;
+}
+
+/** Events read from the log at a time. */
+const BATCH = 100;
+/** How long close() waits for the attempts in flight before it abandons them (they are sent again later). */
+const CLOSE_WAIT_MS = 5_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export class WebhookDispatcher {
+  /** This process's name on the leases it holds. */
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly working = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private pruneTimer: NodeJS.Timeout | undefined;
+  private scanning = false;
+  private again = false;
+  private closed = false;
+  private readonly tenantNames = new Map<string, string>();
+  /** Ends the attempts still in flight when close() has waited long enough. */
+  private readonly abandon = new AbortController();
+
+  constructor(
+    private readonly store: Store,
+    private readonly settings: WebhookSettings,
+    private readonly now: () => Date = () => new Date(),
+    private readonly log: WebhookLog = { warn: () => undefined },
+  ) {}
+
+  start(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setInterval(() => this.kick(), this.settings.pollMs);
+    this.timer.unref();
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
+    this.kick();
+  }
+
+  /** Endpoints being worked on in this process. */
+  get active(): number {
+    return this.working.size;
+  }
+
+  /** Looks for work now (an admin change, a new event). */
+  kick(): void {
+    if (this.closed || !this.timer) return;
+    if (this.scanning) {
+      this.again = true;
+      return;
+    }
+    this.scanning = true;
+    void this.scan()
+      .catch((e: unknown) => this.log.warn(`webhooks: ${String(e)}`))
+      .finally(() => {
+        this.scanning = false;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async scan(): Promise<void> {
+    const free = this.settings.concurrency - this.working.size;
+    if (free <= 0) return;
+    const now = this.now();
+    // A read first: an idle process (no endpoint with work due) takes no write transaction.
+    if (!(await this.store.webhooksDue(now.toISOString()))) return;
+    const leased = await this.store.claimWebhookEndpoints(this.owner, now.toISOString(), this.leaseEnd(), free);
+    for (const ep of leased) {
+      if (this.working.has(ep.id)) continue;
+      const job = this.work(ep)
+        .catch((e: unknown) => this.log.warn(`webhook ${ep.id}: ${String(e)}`))
+        .finally(async () => {
+          await this.store.releaseWebhookLease(ep.id, this.owner).catch(() => undefined);
+          this.working.delete(ep.id);
+          // More may have come meanwhile (or the endpoint is due again).
+          this.kick();
+        });
+      this.working.set(ep.id, job);
+    }
+  }
+
+  private leaseEnd(): string {
+    return new Date(this.now().getTime() + this.settings.leaseMs).toISOString();
+  }
+
+  private async tenantName(tenantId: string): Promise<string> {
+    const known = this.tenantNames.get(tenantId);
+    if (known) return known;
+    const name = (await this.store.tenantById(tenantId))?.name ?? tenantId;
+    this.tenantNames.set(tenantId, name);
+    return name;
+  }
+
+  /** Delivers what is due to one leased endpoint, renewing the lease meanwhile; returns when done, failed or no longer its worker. */
+  private async work(leased: WebhookEndpoint): Promise<void> {
+    let held = true;
+    const renew = setInterval(() => {
+      this.store.renewWebhookLease(leased.id, this.owner, this.leaseEnd()).then(
+        (ok) => (held &&= ok),
+        () => undefined,
+      );
+    }, Math.max(10, Math.floor(this.settings.leaseMs / 3)));
+    renew.unref();
+    try {
+      let ep: WebhookEndpoint | undefined = leased;
+      let cursor = leased.deliveredSeq;
+      let attempts = leased.attempts;
+      const tenant = await this.tenantName(leased.tenantId);
+      while (ep && ep.enabled && ep.state === 'active' && ep.leaseOwner === this.owner && !this.closed && held) {
+        const events = await this.store.tenantEvents(ep.tenantId, cursor, BATCH);
+        if (events.length === 0) return;
+        let passed = cursor;
+        for (const e of events) {
+          if (this.closed || !held) return;
+          if (!wants(ep.types, e.type) || e.id === undefined) {
+            passed = e.tenantSeq!;
+            continue;
+          }
+          const r = await attemptDelivery(this.store, ep, { ...e, id: e.id }, tenant, attempts + 1, this.settings, this.now, this.abandon.signal);
+          // Shutting down: an attempt cut short is not the receiver's failure; the event stays next.
+          if (!r.ok && this.closed) return;
+          if (!r.ok) {
+            const failed = attempts + 1;
+            if (passed !== cursor && (await this.store.advanceWebhookCursor(ep.id, this.owner, cursor, passed))) cursor = passed;
+            if (failed >= this.settings.maxAttempts) {
+              await this.store.webhookAttemptFailed(ep.id, this.owner, failed, { failedSeq: e.tenantSeq!, reason: `event ${e.tenantSeq} (${e.type}): ${failed} attempts failed, the last: ${failureOf(r)}` });
+              this.log.warn(`webhook ${ep.id}: event ${e.tenantSeq} failed ${failed} times (${failureOf(r)}); deliveries stop until 'scimd webhook replay'`);
+            } else {
+              const next = new Date(this.now().getTime() + retryDelayMs(failed, this.settings)).toISOString();
+              await this.store.webhookAttemptFailed(ep.id, this.owner, failed, { nextAttemptAt: next });
+            }
+            return;
+          }
+          if (!(await this.store.advanceWebhookCursor(ep.id, this.owner, cursor, e.tenantSeq!))) return;
+          cursor = passed = e.tenantSeq!;
+          attempts = 0;
+        }
+        if (passed !== cursor) {
+          if (!(await this.store.advanceWebhookCursor(ep.id, this.owner, cursor, passed))) return;
+          cursor = passed;
+        }
+        // Its settings may have changed meanwhile (URL, types, disabled, replayed).
+        ep = await this.store.webhookEndpoint(leased.id);
+      }
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  async prune(): Promise<void> {
+    const before = new Date(this.now().getTime() - this.settings.attemptDays * 86_400_000).toISOString();
+    await this.store.pruneWebhookAttempts(before, this.settings.attemptRows).catch((e: unknown) => this.log.warn(`webhook delivery log: ${String(e)}`));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
+    const workers = Promise.allSettled([...this.working.values()]);
+    const within = async (ms: number) => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([workers, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+      clearTimeout(timer);
+    };
+    await within(CLOSE_WAIT_MS);
+    // Receivers that have not answered by now are left; their events go out again later (at-least-once).
+    this.abandon.abort();
+    await within(1_000);
+  }
+}
