@@ -8,7 +8,7 @@
 export { createScimd } from './library/create-scimd.ts';
 export type { Scimd, ScimdOptions } from './library/create-scimd.ts';
 export type { ScimdHandler, ScimdPluginOptions } from './library/mount.ts';
-export type { EventType, SubscribedEvent, EventHandler, SubscriptionError } from './provisioning/events/subscriptions.ts';
+export type { EventType, SubscribedEvent, EventHandler, EventData, MemberEventData, SubscriptionError } from './provisioning/events/subscriptions.ts';
 export { EVENT_TYPES } from './provisioning/resources/changes.ts';
 export { startServer, createServices, openStore, bootstrap, createLogger, DEFAULT_TENANT, DEFAULT_CLIENT } from './server.ts';
 export type { Running, ServiceOptions, ServiceTuning, BootstrapResult } from './server.ts';

@@ -248,7 +248,9 @@ describe('library mode: on() subscriptions (SQLite)', () => {
       created.push(`${e.tenant}:${String(userName)}`);
     });
     scimd.on('group.member.added', async (e) => {
-      if (throws-- > 0) throw new Error(`not yet (${e.data.value as string})`);
+      // Typed: a member event's data is its member.
+      const member: string = e.data.value;
+      if (throws-- > 0) throw new Error(`not yet (${member})`);
     });
     const u = await scim('default', 'POST', '/Users', user('ann'));
     await scim('acme', 'POST', '/Users', user('bob'));

@@ -138,6 +138,7 @@ describe('npm pack, installed into an empty folder', { timeout: INSTALL_MS + 120
         '    void [type, seq, e.state?.userName, e.tenant];',
         '  });',
         "  const stop: () => void = scimd.on('*', (e) => { const t: EventType = e.type; void t; });",
+        "  scimd.on('group.member.added', (e) => { const member: string = e.data.value; void member; });",
         '  stop();',
         '  return scimd;',
         '}',

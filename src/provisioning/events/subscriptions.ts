@@ -13,6 +13,7 @@
  * then read a page at a time through the events API's feed. A checkpoint whose events were pruned
  * (event retention) is reported through onError and delivery goes on from the oldest event kept.
  */
+import type { Json } from '../../scim/schema/validate.ts';
 import type { DirectoryReads, EventCheckpoints, ScimdEvent, Tenant } from '../../store/types.ts';
 import { AdminError } from '../tenants/directory-admin.ts';
 import type { EVENT_TYPES } from '../resources/changes.ts';
@@ -21,9 +22,20 @@ import type { EventFeed } from './event-feed.ts';
 /** Every event type of the change log (docs/events.md). */
 export type EventType = (typeof EVENT_TYPES)[number];
 
+/** The member of a group.member.added / group.member.removed event. */
+export interface MemberEventData {
+  readonly value: string;
+  readonly type?: 'User' | 'Group';
+}
+
+/** What `data` holds for an event type (docs/events.md). */
+export type EventData<T extends EventType> = T extends 'group.member.added' | 'group.member.removed' ? MemberEventData : Json;
+
 /** An event as a subscription's handler gets it: a change-log event with its tenant's name. */
-export interface SubscribedEvent<T extends EventType = EventType> extends Omit<ScimdEvent, 'type' | 'id' | 'tenantSeq' | 'seq'> {
+export interface SubscribedEvent<T extends EventType = EventType> extends Omit<ScimdEvent, 'type' | 'id' | 'tenantSeq' | 'seq' | 'data'> {
   readonly type: T;
+  /** Details of the type: the member of a member event, the address of a policy event … */
+  readonly data: EventData<T>;
   /** The event's uuid: the same each time the event is delivered (use it to recognise a repeat). */
   readonly id: string;
   /** The tenant's gapless sequence number of the event. */
@@ -209,5 +221,5 @@ export class Subscriptions {
 
 function subscribed(tenant: Tenant, e: ScimdEvent): SubscribedEvent {
   const { seq: _seq, ...rest } = e;
-  return { ...rest, type: e.type as EventType, id: e.id!, tenantSeq: e.tenantSeq!, tenant: tenant.name };
+  return { ...rest, type: e.type as EventType, id: e.id!, tenantSeq: e.tenantSeq!, tenant: tenant.name } as SubscribedEvent;
 }
