@@ -18,10 +18,10 @@ import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
 import { eventually } from './helpers/eventually.ts';
 import { ROOT } from './helpers/scimd-bin.ts';
-import { ENTERPRISE, GROUP_SCHEMA, PATCH_OP, USER_SCHEMA, send, tempDir, type Reply } from './helpers/server.ts';
+import { directoryOf, entraLifecycle, mirrorOf, oktaLifecycle } from './helpers/idp-lifecycles.ts';
+import { PATCH_OP, USER_SCHEMA, send, tempDir, type Reply } from './helpers/server.ts';
 
 const ADMIN_KEY = 'mirror_admin_key_0123456789abcdefghijklmnopqrstuvwxyz';
-const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
 
 /** What the example's subscriptions hand it (the fields the test looks at). */
 interface Delivered {
@@ -87,30 +87,10 @@ describe('examples/mirror-library: scimd mounted in Fastify, mirrored into the h
     await eventually(() => applied() === last, { what: `the mirror of ${tenant} to reach event ${last}`, detail: () => `applied ${applied()}` });
   };
 
-  /** scimd's users, groups and memberships of a tenant, as the admin API answers them. */
-  const truth = async (tenant: string) => {
-    const users = (await admin(`/tenants/${tenant}/users?count=1000`)).Resources as { id: string; userName: string; active?: boolean }[];
-    const groups = (await admin(`/tenants/${tenant}/groups?count=1000`)).Resources as { id: string; displayName: string; members?: { value: string }[] }[];
-    return {
-      users: users.map((u) => ({ id: u.id, userName: u.userName, active: u.active !== false })).sort((a, b) => a.id.localeCompare(b.id)),
-      groups: groups.map((g) => ({ id: g.id, displayName: g.displayName })).sort((a, b) => a.id.localeCompare(b.id)),
-      memberships: groups.flatMap((g) => (g.members ?? []).map((m) => `${g.id} ${m.value}`)).sort(),
-    };
-  };
-  const mirrored = (tenant: string) => ({
-    users: (host.db.prepare('SELECT id, user_name, active FROM users WHERE tenant = ? ORDER BY id').all(tenant) as { id: string; user_name: string; active: number }[])
-      .map((u) => ({ id: u.id, userName: u.user_name, active: u.active === 1 }))
-      .sort((a, b) => a.id.localeCompare(b.id)),
-    groups: (host.db.prepare('SELECT id, display_name FROM groups WHERE tenant = ?').all(tenant) as { id: string; display_name: string }[])
-      .map((g) => ({ id: g.id, displayName: g.display_name }))
-      .sort((a, b) => a.id.localeCompare(b.id)),
-    memberships: (host.db.prepare('SELECT group_id, member_id FROM memberships WHERE tenant = ?').all(tenant) as { group_id: string; member_id: string }[]).map((m) => `${m.group_id} ${m.member_id}`).sort(),
-  });
-
   const assertMirrored = async (tenant: string) => {
     await caughtUp(tenant);
-    const expected = await truth(tenant);
-    assert.deepEqual(mirrored(tenant), expected, `the mirror of ${tenant}`);
+    const expected = await directoryOf(admin, tenant);
+    assert.deepEqual(mirrorOf(host.db, tenant), expected, `the mirror of ${tenant}`);
     return expected;
   };
 
@@ -130,33 +110,7 @@ describe('examples/mirror-library: scimd mounted in Fastify, mirrored into the h
   });
 
   it('Entra: users created, updated, disabled and deleted, a group with members added and removed, renamed', async () => {
-    const entraUser = (n: number) => ({
-      schemas: [USER_SCHEMA, ENTERPRISE],
-      externalId: `0a21f0f2-8d2a-4f8e-bf98-00000000000${n}`,
-      userName: `Test_User_${n}@contoso.com`,
-      active: true,
-      emails: [{ primary: true, type: 'work', value: `Test_User_${n}@contoso.com` }],
-      meta: { resourceType: 'User' },
-      name: { formatted: 'givenName familyName', familyName: 'familyName', givenName: 'givenName' },
-      roles: [],
-    });
-    const ids: string[] = [];
-    for (const n of [1, 2, 3]) ids.push((await scim('entra', 'POST', '/Users', entraUser(n), 201)).body.id);
-    const [u1, u2, u3] = ids as [string, string, string];
-    await scim('entra', 'PATCH', `/Users/${u1}`, patchOf({ op: 'Replace', path: 'name.familyName', value: 'Renamed' }, { op: 'Replace', path: 'userName', value: 'Renamed_1@contoso.com' }));
-    await scim('entra', 'PATCH', `/Users/${u2}`, patchOf({ op: 'Replace', path: 'active', value: 'False' }));
-    await scim('entra', 'PATCH', `/Users/${u3}`, patchOf({ op: 'Replace', path: 'active', value: 'False' }));
-    await scim('entra', 'PATCH', `/Users/${u3}`, patchOf({ op: 'Replace', path: 'active', value: 'True' }));
-    const g = (await scim('entra', 'POST', '/Groups', { schemas: [GROUP_SCHEMA, ADSCIM], externalId: '8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159', displayName: 'displayName', meta: { resourceType: 'Group' } }, 201)).body.id as string;
-    const g2 = (await scim('entra', 'POST', '/Groups', { schemas: [GROUP_SCHEMA, ADSCIM], externalId: '9bb1a0c0-c4c3-4bc0-b4a5-2ef676900159', displayName: 'Doomed', meta: { resourceType: 'Group' } }, 201)).body.id as string;
-    await scim('entra', 'PATCH', `/Groups/${g}`, patchOf({ op: 'Add', path: 'members', value: [{ $ref: null, value: u1 }] }));
-    await scim('entra', 'PATCH', `/Groups/${g}`, patchOf({ op: 'Add', path: 'members', value: [{ $ref: null, value: u2 }, { $ref: null, value: u3 }] }));
-    await scim('entra', 'PATCH', `/Groups/${g2}`, patchOf({ op: 'Add', path: 'members', value: [{ $ref: null, value: u1 }] }));
-    await scim('entra', 'PATCH', `/Groups/${g}`, patchOf({ op: 'Remove', path: 'members', value: [{ $ref: null, value: u2 }] }));
-    await scim('entra', 'PATCH', `/Groups/${g}`, patchOf({ op: 'Replace', path: 'displayName', value: 'Renamed group' }));
-    await scim('entra', 'DELETE', `/Users/${u3}`, undefined, 204);
-    await scim('entra', 'DELETE', `/Groups/${g2}`, undefined, 204);
-
+    const { u1, g } = await entraLifecycle((method, path, body, expected) => scim('entra', method, path, body, expected));
     const state = await assertMirrored('entra');
     assert.deepEqual(
       state.users.map((u) => `${u.userName} ${u.active}`).sort(),
@@ -167,38 +121,7 @@ describe('examples/mirror-library: scimd mounted in Fastify, mirrored into the h
   });
 
   it('Okta: users created, PUT, deactivated, a pushed group with members added, removed and replaced, renamed, deleted; a handler that fails twice', async () => {
-    const oktaUser = (n: number) => ({
-      schemas: [USER_SCHEMA],
-      userName: `user${n}@okta.local`,
-      name: { givenName: 'Okta', familyName: `User${n}` },
-      emails: [{ primary: true, value: `user${n}@okta.local`, type: 'work' }],
-      displayName: `Okta User${n}`,
-      locale: 'en-US',
-      externalId: `00uokta${n}`,
-      groups: [],
-      password: `pw-${n}-Secret!`,
-      active: true,
-    });
-    const ids: string[] = [];
-    for (const n of [1, 2, 3, 4]) ids.push((await scim('okta', 'POST', '/Users', oktaUser(n), 201)).body.id);
-    const [p1, p2, p3, p4] = ids as [string, string, string, string];
-    const got = (await scim('okta', 'GET', `/Users/${p1}`)).body;
-    await scim('okta', 'PUT', `/Users/${p1}`, { ...oktaUser(1), id: got.id, displayName: 'Okta First', meta: { resourceType: 'User', created: 'Tue Sep 10 03:46:53 UTC 2019', lastModified: '2019-09-10 03:48:10' } }, 200);
-    await scim('okta', 'PATCH', `/Users/${p4}`, patchOf({ op: 'replace', value: { active: false } }));
-    const g = (await scim('okta', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Engineering', members: [] }, 201)).body.id as string;
-    const doomed = (await scim('okta', 'POST', '/Groups', { schemas: [GROUP_SCHEMA], displayName: 'Temporary', members: [] }, 201)).body.id as string;
-    const member = (id: string, n: number) => ({ value: id, display: `user${n}@okta.local` });
-    await scim('okta', 'PATCH', `/Groups/${g}`, patchOf({ op: 'add', path: 'members', value: [member(p1, 1)] }));
-    // The same-name rename that follows every membership change.
-    await scim('okta', 'PATCH', `/Groups/${g}`, patchOf({ op: 'replace', value: { id: g, displayName: 'Engineering' } }));
-    await scim('okta', 'PATCH', `/Groups/${g}`, patchOf({ op: 'add', path: 'members', value: [member(p2, 2), member(p3, 3)] }));
-    await scim('okta', 'PATCH', `/Groups/${g}`, patchOf({ op: 'remove', path: `members[value eq "${p1}"]` }, { op: 'add', path: 'members', value: [member(p4, 4)] }));
-    await scim('okta', 'PATCH', `/Groups/${doomed}`, patchOf({ op: 'replace', path: 'members', value: [member(p1, 1), member(p2, 2)] }));
-    await scim('okta', 'PATCH', `/Groups/${doomed}`, patchOf({ op: 'replace', path: 'members', value: [member(p3, 3)] }));
-    await scim('okta', 'PATCH', `/Groups/${g}`, patchOf({ op: 'replace', value: { id: g, displayName: 'Engineering (all)' } }));
-    await scim('okta', 'PUT', `/Users/${p2}`, { ...oktaUser(2), id: p2, name: { givenName: 'Okta', familyName: 'Second' }, groups: [{ value: g, display: 'Engineering (all)' }] }, 200);
-    await scim('okta', 'DELETE', `/Groups/${doomed}`, undefined, 204);
-
+    const { p1, p2, p3, p4, g } = await oktaLifecycle((method, path, body, expected) => scim('okta', method, path, body, expected));
     const state = await assertMirrored('okta');
     assert.deepEqual(
       state.users.map((u) => `${u.userName} ${u.active}`).sort(),
@@ -228,7 +151,7 @@ describe('examples/mirror-library: scimd mounted in Fastify, mirrored into the h
     await start();
     const created = await scim('entra', 'POST', '/Users', { schemas: [USER_SCHEMA], userName: 'after.restart@contoso.com', active: true }, 201);
     assert.ok(created.body.id);
-    const okta = (await truth('okta')).groups[0]!;
+    const okta = (await directoryOf(admin, 'okta')).groups[0]!;
     await scim('okta', 'PATCH', `/Groups/${okta.id}`, patchOf({ op: 'replace', value: { id: okta.id, displayName: 'Engineering (renamed)' } }));
     await assertMirrored('entra');
     const state = await assertMirrored('okta');
