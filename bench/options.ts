@@ -55,7 +55,7 @@ export const USAGE = `npm run bench [-- options]
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
                           instrumentation, lookup-big, group)
-  --rounds <n>            rounds of the instrumentation phase (default 3; 2 with --quick)
+  --rounds <n>            rounds of the instrumentation phase (default 5; 2 with --quick)
   --baseline <git rev>    also measure this revision (built from git history into a temporary directory) in the
                           instrumentation phase, e.g. 4a3268c, the last commit before request ids and metrics
   --baseline-entry <file> the same with an existing build: its scimd CLI entry (bin/scimd.js of another checkout)
@@ -125,7 +125,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ...(values.entry ? { entry: values.entry } : {}),
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
-    rounds: Math.round(positive('rounds', values.rounds, quick ? 2 : 3, 1)),
+    rounds: Math.round(positive('rounds', values.rounds, quick ? 2 : 5, 1)),
     ...(values.baseline ? { baseline: values.baseline } : {}),
     ...(values['baseline-entry'] ? { baselineEntry: values['baseline-entry'] } : {}),
     keep: values.keep ?? false,
