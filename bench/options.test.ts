@@ -19,6 +19,7 @@ describe('parseOptions: instrumentation', () => {
     assert.equal(parse('--baseline-entry', '/tmp/old/bin/scimd.js').baselineEntry, '/tmp/old/bin/scimd.js');
     assert.equal(parse().baseline, undefined);
     assert.throws(() => parse('--baseline', 'a', '--baseline-entry', 'b.js'), /give one/);
-    assert.throws(() => parse('--baseline', '--upload-pack=x y'), /must be a git revision/);
+    assert.throws(() => parse('--baseline=--upload-pack=x'), /must be a git revision/);
+    assert.throws(() => parse('--baseline=-all'), /must be a git revision/);
   });
 });

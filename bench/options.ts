@@ -107,7 +107,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (million < users + Math.max(...groupSizes) + 100) throw new Error('--million must exceed --users and the largest group size by at least 100');
   const out = values.out ?? (quick ? undefined : 'BENCHMARKS.md');
   if (values.baseline !== undefined && values['baseline-entry'] !== undefined) throw new Error('--baseline and --baseline-entry are two ways to name the same build: give one');
-  if (values.baseline !== undefined && !/^[\w./^~@{}-]+$/.test(values.baseline)) throw new Error(`--baseline must be a git revision, not '${values.baseline}'`);
+  if (values.baseline !== undefined && !/^[\w.][\w./^~@{}-]*$/.test(values.baseline)) throw new Error(`--baseline must be a git revision, not '${values.baseline}'`);
   return {
     quick,
     db,
