@@ -3,14 +3,16 @@
  * seeded through the store; the phases in order, each between two ceiling samples.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/types.ts';
+import { buildBaseline, type BaselineBuild } from './baseline.ts';
 import { PATCH_URN, userBody, userId, userName } from './data.ts';
+import { runInstrumentation, type InstrumentationResult } from './instrumentation.ts';
 import type { LoadResult, LoadSpec, RequestTemplate } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { BenchOptions } from './options.ts';
@@ -59,6 +61,8 @@ export interface BenchResult {
   readonly loadAverageAfter: readonly number[];
   readonly ceiling: { readonly opsPerSec: number; readonly min: number; readonly max: number; readonly samples: readonly CeilingSample[] };
   readonly phases: readonly PhaseResult[];
+  /** What metrics (and, with a baseline, request ids and log correlation) cost; absent when not run. */
+  readonly instrumentation?: InstrumentationResult;
   readonly seeding: readonly { readonly what: string; readonly count: number; readonly ms: number }[];
   readonly memory: {
     /** Peak RSS of scimd over the whole run, KiB. */
@@ -118,8 +122,15 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const database: Database = opts.db === 'postgres' ? await freshPostgres(opts.postgresUrl) : { drop: async () => undefined };
   const machine = await describeMachine(database.url);
   const children: { stop(): Promise<void> }[] = [];
+  const extraDatabases: Database[] = [];
   let store: Store | undefined;
+  let baseline: BaselineBuild | undefined;
+  const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
   try {
+    // The older build first: a revision that cannot be built stops the run before anything is measured.
+    if (wanted('instrumentation') && opts.baseline) baseline = buildBaseline(opts.baseline, log);
+    const baselineEntry = opts.baselineEntry === undefined ? undefined : resolve(opts.baselineEntry);
+    if (baselineEntry && !existsSync(baselineEntry)) throw new Error(`--baseline-entry ${opts.baselineEntry}: no such file`);
     const ceilingServer = await startCeiling();
     children.push(ceilingServer);
     const scimd = await startScimd({
@@ -170,7 +181,6 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     log(`ceiling ${Math.round(lastCeiling)} ops/s`);
 
     const headers = { authorization: `Bearer ${token}`, 'user-agent': 'scimd-bench', 'content-type': 'application/scim+json' };
-    const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
     const phase = async (
       name: string,
       label: string,
@@ -227,6 +237,26 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     await phase('put', 'PUT /Users/{id}', { method: 'PUT', path: '/scim/v2/Users/{0}', body: JSON.stringify(userBody('{1}', 'put{n}')) }, { values: small.map((i) => [userId(i), userName(i)]), expect: [200] });
     if (posted) await phase('delete', 'DELETE /Users/{id}', { method: 'DELETE', path: '/scim/v2/Users/{0}' }, { values: posted.collected.map((id) => [id]), once: true, expect: [204] });
 
+    let instrumentation: InstrumentationResult | undefined;
+    if (wanted('instrumentation')) {
+      const before = baseline ? { name: opts.baseline!, commit: baseline.commit, entry: baseline.entry } : baselineEntry ? { name: opts.baselineEntry!, entry: baselineEntry } : undefined;
+      instrumentation = await runInstrumentation({
+        opts,
+        dataDir,
+        token,
+        loadgen,
+        database: async () => {
+          if (!database.url) return undefined;
+          const db = await freshPostgres(opts.postgresUrl);
+          extraDatabases.push(db);
+          return db.url;
+        },
+        ...(before ? { baseline: before } : {}),
+        log,
+      });
+      lastCeiling = await sampleCeiling();
+    }
+
     const overallBeforeReset = procStat(scimd.pid).peakRssKiB;
     const needBig = wanted('lookup-big') || opts.groupSizes.some((s) => wanted(`group-${s}`));
     await new Promise((r) => setTimeout(r, 300)); // let scimd's request log batch land before the bulk load
@@ -263,6 +293,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       loadAverageAfter: (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100),
       ceiling: { opsPerSec: meanOf(ceilings), min: Math.min(...ceilings), max: Math.max(...ceilings), samples: ceilingSamples },
       phases,
+      ...(instrumentation ? { instrumentation } : {}),
       seeding,
       memory: {
         peakRssKiB: Math.max(overallBeforeReset, end.peakRssKiB),
@@ -273,7 +304,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   } finally {
     await store?.close();
     for (const c of children.reverse()) await c.stop().catch(() => undefined);
-    await database.drop().catch((e: unknown) => log(`could not drop the bench database: ${String(e)}`));
+    for (const db of [database, ...extraDatabases]) await db.drop().catch((e: unknown) => log(`could not drop a bench database: ${String(e)}`));
+    baseline?.remove();
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
     else log(`data kept in ${dataDir}`);
   }

@@ -27,6 +27,12 @@ export interface BenchOptions {
   readonly profile?: string;
   /** Only these phases (by name), for profiling one path. */
   readonly only?: readonly string[];
+  /** Rounds of the instrumentation phase (each server measured once per round and path). */
+  readonly rounds: number;
+  /** A git revision to build and measure as "before" in the instrumentation phase. */
+  readonly baseline?: string;
+  /** A scimd CLI entry of an older build to measure as "before" in the instrumentation phase. */
+  readonly baselineEntry?: string;
   readonly keep: boolean;
 }
 
@@ -48,7 +54,11 @@ export const USAGE = `npm run bench [-- options]
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
-                          lookup-big, group)
+                          instrumentation, lookup-big, group)
+  --rounds <n>            rounds of the instrumentation phase (default 5; 2 with --quick)
+  --baseline <git rev>    also measure this revision (built from git history into a temporary directory) in the
+                          instrumentation phase, e.g. 4a3268c, the last commit before request ids and metrics
+  --baseline-entry <file> the same with an existing build: its scimd CLI entry (bin/scimd.js of another checkout)
   --keep                  keep the temporary data directory
 `;
 
@@ -79,6 +89,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       entry: { type: 'string' },
       profile: { type: 'string' },
       only: { type: 'string' },
+      rounds: { type: 'string' },
+      baseline: { type: 'string' },
+      'baseline-entry': { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,6 +106,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const million = Math.round(positive('million', values.million, quick ? 2000 : 1_000_000, 1));
   if (million < users + Math.max(...groupSizes) + 100) throw new Error('--million must exceed --users and the largest group size by at least 100');
   const out = values.out ?? (quick ? undefined : 'BENCHMARKS.md');
+  if (values.baseline !== undefined && values['baseline-entry'] !== undefined) throw new Error('--baseline and --baseline-entry are two ways to name the same build: give one');
+  if (values.baseline !== undefined && !/^[\w.][\w./^~@{}-]*$/.test(values.baseline)) throw new Error(`--baseline must be a git revision, not '${values.baseline}'`);
   return {
     quick,
     db,
@@ -110,6 +125,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ...(values.entry ? { entry: values.entry } : {}),
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
+    rounds: Math.round(positive('rounds', values.rounds, quick ? 2 : 5, 1)),
+    ...(values.baseline ? { baseline: values.baseline } : {}),
+    ...(values['baseline-entry'] ? { baselineEntry: values['baseline-entry'] } : {}),
     keep: values.keep ?? false,
   };
 }

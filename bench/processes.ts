@@ -48,6 +48,8 @@ export interface ScimdOptions {
   readonly entry?: string;
   /** Node flags for scimd, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
+  /** `scimd serve` flags after the bench's own (e.g. --metrics off). */
+  readonly serveFlags?: readonly string[];
 }
 
 /**
@@ -61,7 +63,7 @@ export async function startScimd(opts: ScimdOptions): Promise<Child & { logFile:
   const logFile = join(opts.dataDir, 'scimd.log');
   const out = openSync(logFile, 'a');
   const entry = opts.fromSource ? ['--import', 'tsx', 'src/cli/entry.ts'] : [opts.entry ?? 'bin/scimd.js'];
-  const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...BENCH_SERVE_FLAGS, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
+  const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...BENCH_SERVE_FLAGS, ...(opts.serveFlags ?? []), ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
   const env: NodeJS.ProcessEnv = { ...process.env, SCIMD_BOOTSTRAP_TOKEN: opts.token };
   delete env.NODE_ENV;
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });

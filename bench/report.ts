@@ -1,5 +1,7 @@
 /** The bench result as tables: on the console and in BENCHMARKS.md. */
 import type { BenchResult, PhaseResult } from './bench.ts';
+import type { InstrumentationResult } from './instrumentation.ts';
+import type { Cost } from './instrumentation-summary.ts';
 import { ratio } from './stats.ts';
 
 export interface TargetCheck {
@@ -13,6 +15,7 @@ const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)} %` : '
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
 const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+const signedPct = (r: number) => (Number.isFinite(r) ? `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)} %` : '–');
 const mb = (kib: number) => (Number.isFinite(kib) ? `${((kib * 1024) / 1e6).toFixed(0)} MB` : '–');
 
 function find(result: BenchResult, name: string): PhaseResult | undefined {
@@ -60,9 +63,66 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     measured: lookSmall && lookBig ? costText(lookSmall, lookBig) : 'not run',
     met: lookSmall && lookBig ? lCost <= 1.5 : undefined,
   });
+  for (const path of result.instrumentation?.summary ?? []) {
+    const label = result.instrumentation!.paths.find((p) => p.key === path.path)?.label ?? path.path;
+    for (const c of path.costs) {
+      // Metrics alone, and everything against the older build.
+      if (!(c.with === 'on' && (c.without === 'off' || c.without === 'before'))) continue;
+      out.push({ target: `cost of ${c.what} on ${label} < ${MAX_INSTRUMENTATION_COST * 100} % (server CPU/op)`, measured: signedPct(c.cpu), met: Number.isFinite(c.cpu) ? c.cpu < MAX_INSTRUMENTATION_COST : undefined });
+    }
+  }
   const rss = result.memory.peakRssWithMillionKiB;
   out.push({ target: `peak RSS with ${int(result.options.million)} users stored ≤ 250 MB`, measured: mb(rss), met: Number.isFinite(rss) ? (rss * 1024) / 1e6 <= 250 : undefined });
   return out;
+}
+
+/** What metrics and request correlation may cost GET and PATCH (issue acceptance), as a fraction of server CPU per operation. */
+export const MAX_INSTRUMENTATION_COST = 0.05;
+
+const INSTRUMENTATION_SERVER_HEADER = ['Path', 'Server', 'server CPU µs/op', 'ops/s', 'p50 ms', 'errors'];
+const INSTRUMENTATION_COST_HEADER = ['Path', 'Cost of', 'server CPU/op', 'rounds: lowest … highest', 'ops/s lost', `under ${MAX_INSTRUMENTATION_COST * 100} %`];
+
+/** The instrumentation phase's two tables: each server's medians, and each difference's cost. */
+export function instrumentationTables(i: InstrumentationResult): { servers: string[][]; costs: string[][] } {
+  const pathLabel = (key: string) => i.paths.find((p) => p.key === key)?.label ?? key;
+  const serverLabel = (key: string) => i.servers.find((s) => s.key === key)?.label ?? key;
+  const servers = i.summary.flatMap((p) => p.servers.map((s) => [pathLabel(p.path), serverLabel(s.server), int(s.serverCpuUsPerOp), int(s.opsPerSec), ms(s.p50Ms), String(s.errors)]));
+  const met = (c: Cost) => (Number.isFinite(c.cpu) ? (c.cpu < MAX_INSTRUMENTATION_COST ? 'yes' : 'no') : '–');
+  const costs = i.summary.flatMap((p) => p.costs.map((c) => [pathLabel(p.path), c.what, signedPct(c.cpu), `${signedPct(c.cpuMin)} … ${signedPct(c.cpuMax)}`, signedPct(c.throughput), met(c)]));
+  return { servers, costs };
+}
+
+function instrumentationText(i: InstrumentationResult): string {
+  const t = instrumentationTables(i);
+  return [
+    `Instrumentation: medians of ${i.rounds} rounds (servers in alternating order); load average ${i.loadAverageBefore.join(', ')} before, ${i.loadAverageAfter.join(', ')} after`,
+    textTable(INSTRUMENTATION_SERVER_HEADER, t.servers),
+    '',
+    textTable(INSTRUMENTATION_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 5 && c === 'no' ? 'NO' : c)))),
+    '',
+  ].join('\n');
+}
+
+function instrumentationMarkdown(i: InstrumentationResult, o: BenchResult['options']): string {
+  const t = instrumentationTables(i);
+  const before = i.baseline ? i.servers.find((s) => s.key === 'before') : undefined;
+  return `
+## Cost of metrics and request correlation
+
+GET /Users/{id} and a PATCH replacing one attribute, sent to scimd servers that differ in one
+respect: \`--metrics off\` against the default (metrics on: every answer counted and timed, every
+transaction timed)${before ? `, and a build of ${i.baseline!.commit ? `\`${i.baseline!.name}\` (commit ${i.baseline!.commit.slice(0, 10)})` : `\`${i.baseline!.name}\``}, from before request ids, log correlation and metrics existed (it differs by every other change since, too)` : ''}.
+Each server runs beside the others with its own ${o.db === 'sqlite' ? 'SQLite data directory' : 'PostgreSQL database'} holding the same ${int(i.users)} users, created over
+POST /Users; they are measured ${i.rounds} times per path, in alternating order (A B C, then C B A …),
+${o.warmupMs / 1000} s warm-up and ${o.durationMs / 1000} s measured each. A cost is worked out round by round — with ÷ without − 1, of
+the server's CPU time per operation, and of ops/s — and the median of the rounds given, with the
+lowest and highest round beside it: the machine's speed drifts over minutes, a pair measured
+seconds apart much less. Load average ${i.loadAverageBefore.join(', ')} before, ${i.loadAverageAfter.join(', ')} after.
+
+${markdownTable(INSTRUMENTATION_SERVER_HEADER, t.servers)}
+
+${markdownTable(INSTRUMENTATION_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 5 && c === 'no' ? '**no**' : c))))}
+`;
 }
 
 const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'server CPU µs/op', 'errors'];
@@ -95,6 +155,7 @@ export function consoleReport(result: BenchResult): string {
     '',
     textTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)]),
     '',
+    ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
     '',
     `peak RSS of scimd: ${mb(result.memory.peakRssKiB)} overall, ${mb(result.memory.peakRssWithMillionKiB)} with ${int(result.options.million)} users stored`,
@@ -135,7 +196,7 @@ what the framework and a single database read cost on this machine before scimd 
 ## Results
 
 ${markdownTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)])}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}
 ## Targets
 
 ${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}

@@ -23,7 +23,8 @@ async function main(): Promise<number> {
     process.stdout.write(`wrote ${opts.out}\n`);
   }
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
-  return result.phases.some((p) => p.errors > 0) ? 1 : 0;
+  const instrumentationErrors = result.instrumentation?.samples.some((s) => s.errors > 0) ?? false;
+  return result.phases.some((p) => p.errors > 0) || instrumentationErrors ? 1 : 0;
 }
 
 main().then(

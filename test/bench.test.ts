@@ -60,7 +60,7 @@ describe('npm run bench -- --quick', () => {
     const post = result.phases.find((p) => p.name === 'post')!;
     const del = result.phases.find((p) => p.name === 'delete')!;
     assert.ok(del.ops + del.warmupOps <= post.ops + post.warmupOps);
-    assert.ok(result.ceiling.samples.length === result.phases.length + 1, 'one ceiling sample before the first phase and one after each');
+    assert.ok(result.ceiling.samples.length === result.phases.length + 2, 'one ceiling sample before the first phase, one after each and one after the instrumentation phase');
     assert.ok(result.ceiling.opsPerSec > 0);
     assert.ok(result.memory.peakRssKiB > 0 && result.memory.peakRssWithMillionKiB > 0 && result.memory.peakRssWithMillionKiB <= result.memory.peakRssKiB);
     assert.deepEqual(
@@ -79,5 +79,20 @@ describe('npm run bench -- --quick', () => {
     assert.match(report, /\*\*Command\*\*: `npm run bench -- --quick/);
     for (const p of result.phases) assert.ok(report.includes(`| ${p.label} |`), `the report has a row for ${p.label}`);
     assert.match(out, /Target\s+Measured\s+Met/);
+
+    // The instrumentation phase: scimd with --metrics off and on, GET and PATCH, two rounds each.
+    const instr = result.instrumentation!;
+    assert.deepEqual(instr.servers.map((s) => s.key), ['off', 'on']);
+    assert.equal(instr.samples.length, 2 * 2 * 2);
+    for (const s of instr.samples) {
+      assert.equal(s.errors, 0, `${s.server} ${s.path}`);
+      assert.ok(Number.isFinite(s.serverCpuUsPerOp) && s.opsPerSec > 0, `${s.server} ${s.path} ran operations`);
+    }
+    assert.deepEqual(instr.summary.map((p) => [p.path, p.costs.map((c) => [c.without, c.with, c.rounds])]), [
+      ['get', [['off', 'on', 2]]],
+      ['patch', [['off', 'on', 2]]],
+    ]);
+    assert.match(report, /## Cost of metrics and request correlation/);
+    assert.match(report, /\| GET \/Users\/\{id\} \| metrics \(on vs off\) \| [+−]\d/);
   });
 });
