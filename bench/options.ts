@@ -48,7 +48,7 @@ export const USAGE = `npm run bench [-- options]
   --users <n>             users for the CRUD phases and the small lookup (default 1000)
   --million <n>           users stored for the big lookup (default 1000000)
   --group-sizes <a,b,…>   member counts of the group PATCH phases (default 10,1000,10000,100000)
-  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick)
+  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick or --only)
   --json <file>           write the result as JSON
   --source                run scimd from src/ through tsx instead of dist/
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
@@ -105,7 +105,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const users = Math.round(positive('users', values.users, quick ? 200 : 1000, 100));
   const million = Math.round(positive('million', values.million, quick ? 2000 : 1_000_000, 1));
   if (million < users + Math.max(...groupSizes) + 100) throw new Error('--million must exceed --users and the largest group size by at least 100');
-  const out = values.out ?? (quick ? undefined : 'BENCHMARKS.md');
+  // A partial run (--quick, --only) never overwrites the full report unless asked to.
+  const out = values.out ?? (quick || values.only !== undefined ? undefined : 'BENCHMARKS.md');
   if (values.baseline !== undefined && values['baseline-entry'] !== undefined) throw new Error('--baseline and --baseline-entry are two ways to name the same build: give one');
   if (values.baseline !== undefined && !/^[\w.][\w./^~@{}-]*$/.test(values.baseline)) throw new Error(`--baseline must be a git revision, not '${values.baseline}'`);
   return {
