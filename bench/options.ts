@@ -54,10 +54,13 @@ export const USAGE = `npm run bench [-- options]
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
-                          instrumentation, lookup-big, group)
-  --rounds <n>            rounds of the instrumentation phase (default 5; 2 with --quick)
+                          instrumentation, events-cost, webhook-delivery, lookup-big, group)
+  --rounds <n>            rounds of the instrumentation and events-cost phases (default 5; 2 with --quick, where
+                          events-cost runs 1)
   --baseline <git rev>    also measure this revision (built from git history into a temporary directory) in the
-                          instrumentation phase, e.g. 4a3268c, the last commit before request ids and metrics
+                          instrumentation phase, e.g. 4a3268c, the last commit before request ids and metrics; and
+                          measure it instead of 67ed1d7 (the last commit before the change log) in events-cost
+                          (--quick builds none unless given)
   --baseline-entry <file> the same with an existing build: its scimd CLI entry (bin/scimd.js of another checkout)
   --keep                  keep the temporary data directory
 `;
