@@ -24,7 +24,8 @@ async function main(): Promise<number> {
   }
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
   const instrumentationErrors = result.instrumentation?.samples.some((s) => s.errors > 0) ?? false;
-  return result.phases.some((p) => p.errors > 0) || instrumentationErrors ? 1 : 0;
+  const eventsErrors = (result.eventsCost?.samples.some((s) => s.errors > 0) ?? false) || (result.webhookDelivery?.loadErrors ?? 0) > 0;
+  return result.phases.some((p) => p.errors > 0) || instrumentationErrors || eventsErrors ? 1 : 0;
 }
 
 main().then(
