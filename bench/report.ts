@@ -158,7 +158,7 @@ export function webhookRows(w: WebhookDeliveryResult): string[][] {
     ['POST /Users (the load)', `${int(w.writesPerSec)} writes/s over ${(w.durationMs / 1000).toFixed(1)} s (${int(w.writes)} created, ${w.loadErrors} errors)`],
     ['events delivered during the load', `${int(w.deliveredPerSec)}/s (${int(w.deliveredDuringLoad)} events, ${pct(w.share)} of the write rate)`],
     ['events in the change log / received', `${int(w.events)} / ${int(w.delivered)} (${int(w.duplicates)} repeated)`],
-    ['after the load, until the receiver had every event', Number.isFinite(w.drainMs) ? `${(w.drainMs / 1000).toFixed(2)} s (${int(w.deliveredAfterLoad)} events)` : `not all within ${(w.waitedMs / 1000).toFixed(0)} s (${int(w.events - w.delivered)} missing)`],
+    ['after the load, until the receiver had every event', Number.isFinite(w.drainMs) ? `${(w.drainMs / 1000).toFixed(2)} s (${int(w.deliveredAfterLoad)} events, ${int(w.drainMs > 0 ? (w.deliveredAfterLoad * 1000) / w.drainMs : NaN)}/s once the writes stopped)` : `not all within ${(w.waitedMs / 1000).toFixed(0)} s (${int(w.events - w.delivered)} missing)`],
   ];
 }
 
