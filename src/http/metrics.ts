@@ -4,7 +4,8 @@
  * through (database transactions, group-commit batches). Label values are names, never tokens;
  * tenants and clients beyond `maxTenants` distinct values fold into `other`.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { FastCounter, FastHistogram } from './fast-metrics.ts';
 
 export const OTHER = 'other';
 /** The resource label of an unauthenticated request, and the tenant and client labels. */
@@ -44,25 +45,6 @@ function processRegistry(): Registry {
 type Child = { inc(): void };
 type Observer = { observe(v: number): void };
 
-/** Nested maps of label values down to a pre-resolved child: lookups allocate nothing once seen. */
-class ChildTree<C> {
-  private readonly root = new Map<string, unknown>();
-  constructor(private readonly make: (values: string[]) => C) {}
-
-  get(values: readonly string[]): C {
-    let node = this.root;
-    for (let i = 0; i < values.length - 1; i++) {
-      let next = node.get(values[i]!) as Map<string, unknown> | undefined;
-      if (!next) node.set(values[i]!, (next = new Map()));
-      node = next;
-    }
-    const last = values[values.length - 1]!;
-    let child = node.get(last) as C | undefined;
-    if (child === undefined) node.set(last, (child = this.make([...values])));
-    return child;
-  }
-}
-
 /** Up to `max` distinct values keep their name; later ones are `other`. */
 class Folding {
   private readonly seen = new Set<string>();
@@ -87,10 +69,10 @@ export class Metrics implements DatabaseMetrics {
   private sources: MetricSources | undefined;
   private readonly tenants: Folding;
   private readonly clients: Folding;
-  private readonly requests: ChildTree<Child>;
-  private readonly durations: ChildTree<Observer>;
-  private readonly normalisers: ChildTree<Child>;
-  private readonly rateLimited: ChildTree<Child>;
+  private readonly requests: FastCounter;
+  private readonly durations: FastHistogram;
+  private readonly normalisers: FastCounter;
+  private readonly rateLimited: FastCounter;
   private readonly txOk: Observer;
   private readonly txFailed: Observer;
   private readonly dbErrors: Child;
@@ -104,36 +86,21 @@ export class Metrics implements DatabaseMetrics {
     const max = options.maxTenants ?? 100;
     this.tenants = new Folding(max);
     this.clients = new Folding(max);
-    const requests = new Counter({
-      name: 'scimd_http_requests_total',
-      help: 'HTTP requests answered, by tenant, SCIM client, IdP profile, method, resource and status class',
-      labelNames: ['tenant', 'client', 'idp', 'method', 'resource', 'status_class'] as const,
-      registers,
-    });
-    this.requests = new ChildTree(([tenant, client, idp, method, resource, status_class]) => requests.labels({ tenant, client, idp, method, resource, status_class }));
-    const durations = new Histogram({
-      name: 'scimd_http_request_duration_seconds',
-      help: 'Time from request to response, by method and resource',
-      labelNames: ['method', 'resource'] as const,
-      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
-      registers,
-    });
-    this.durations = new ChildTree(([method, resource]) => durations.labels({ method, resource }));
-    const normalisers = new Counter({ name: 'scimd_normalisers_fired_total', help: 'Requests an IdP-quirk normaliser changed, by normaliser', labelNames: ['normaliser'] as const, registers });
-    this.normalisers = new ChildTree(([normaliser]) => normalisers.labels({ normaliser }));
-    const limited = new Counter({ name: 'scimd_rate_limited_total', help: 'Requests refused with 429, by reason (client: its rate; address: failed authentications)', labelNames: ['reason'] as const, registers });
-    this.rateLimited = new ChildTree(([reason]) => limited.labels({ reason }));
-    const tx = new Histogram({
-      name: 'scimd_db_transaction_duration_seconds',
-      help: 'Database transactions, by outcome (commit or rollback)',
-      labelNames: ['outcome'] as const,
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
-      registers,
-    });
-    this.txOk = tx.labels({ outcome: 'commit' });
-    this.txFailed = tx.labels({ outcome: 'rollback' });
-    this.dbErrors = new Counter({ name: 'scimd_db_errors_total', help: 'Transactions the database failed (unavailable, I/O, lock timeouts)', registers });
-    this.batches = new Histogram({ name: 'scimd_sqlite_group_commit_batch_size', help: 'Transactions per SQLite COMMIT (group commit)', buckets: [1, 2, 4, 8, 16, 32, 64, 100], registers });
+    const registry = this.registry;
+    this.requests = new FastCounter(
+      'scimd_http_requests_total',
+      'HTTP requests answered, by tenant, SCIM client, IdP profile, method, resource and status class',
+      ['tenant', 'client', 'idp', 'method', 'resource', 'status_class'],
+      registry,
+    );
+    this.durations = new FastHistogram('scimd_http_request_duration_seconds', 'Time from request to response, by method and resource', ['method', 'resource'], [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registry);
+    this.normalisers = new FastCounter('scimd_normalisers_fired_total', 'Requests an IdP-quirk normaliser changed, by normaliser', ['normaliser'], registry);
+    this.rateLimited = new FastCounter('scimd_rate_limited_total', 'Requests refused with 429, by reason (client: its rate; address: failed authentications)', ['reason'], registry);
+    const tx = new FastHistogram('scimd_db_transaction_duration_seconds', 'Database transactions, by outcome (commit or rollback)', ['outcome'], [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5], registry);
+    this.txOk = tx.child(['commit']);
+    this.txFailed = tx.child(['rollback']);
+    this.dbErrors = new FastCounter('scimd_db_errors_total', 'Transactions the database failed (unavailable, I/O, lock timeouts)', [], registry).child([]);
+    this.batches = new FastHistogram('scimd_sqlite_group_commit_batch_size', 'Transactions per SQLite COMMIT (group commit)', [], [1, 2, 4, 8, 16, 32, 64, 100], registry).child([]);
     const sources = () => this.sources;
     new Gauge({
       name: 'scimd_request_log_queue_depth',
@@ -171,16 +138,16 @@ export class Metrics implements DatabaseMetrics {
     key[3] = method;
     key[4] = resource;
     key[5] = STATUS_CLASSES[Math.floor(status / 100)] ?? '5xx';
-    this.requests.get(key).inc();
+    this.requests.child(key).inc();
     key.length = 2;
     key[0] = method;
     key[1] = resource;
-    this.durations.get(key).observe(seconds);
+    this.durations.child(key).observe(seconds);
     key.length = 6;
     if (status === 429) {
       key.length = 1;
       key[0] = client === undefined ? 'address' : 'client';
-      this.rateLimited.get(key).inc();
+      this.rateLimited.child(key).inc();
       key.length = 6;
     }
   }
@@ -190,7 +157,7 @@ export class Metrics implements DatabaseMetrics {
     const key = this.key;
     key.length = 1;
     key[0] = name;
-    this.normalisers.get(key).inc();
+    this.normalisers.child(key).inc();
     key.length = 6;
   }
 
