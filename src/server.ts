@@ -70,7 +70,10 @@ export interface ServiceOptions {
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'>;
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'> & {
+  /** How long an idle console session lasts (default 30 minutes). */
+  readonly consoleIdleMs?: number;
+};
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -299,6 +302,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       maxHeaderBytes: config.maxHeaderBytes,
       ...(metrics ? { metrics: config.metricsToken ? { token: config.metricsToken } : {} } : {}),
       ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+      ...(tuning.consoleIdleMs !== undefined ? { consoleIdleMs: tuning.consoleIdleMs } : {}),
     };
     // With --admin-port the admin API (and, with --metrics admin, /metrics) has a listener of its own.
     const separate = config.adminPort !== undefined;

@@ -17,6 +17,7 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import type { HttpOptions, Services } from './services.ts';
 import { registerMetrics } from './metrics-route.ts';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.ts';
+import { registerConsole } from './console-pages.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
@@ -90,7 +91,11 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     });
   }
   registerHealth(app, services);
-  if (surface !== 'public') app.register(adminApi(services, options), { prefix: ADMIN_PREFIX });
+  if (surface !== 'public') {
+    app.register(adminApi(services, options), { prefix: ADMIN_PREFIX });
+    // The console calls the admin API, so it is served where that is.
+    registerConsole(app);
+  }
   if (surface === 'admin') return app;
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
   // and SCIM routes must still refuse form bodies with 415.

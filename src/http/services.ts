@@ -80,4 +80,6 @@ export interface HttpOptions {
    * (when the admin API has its own listener), or the admin API alone (that listener).
    */
   readonly surface?: 'all' | 'public' | 'admin';
+  /** How long an idle console session lasts (default 30 minutes). */
+  readonly consoleIdleMs?: number;
 }
