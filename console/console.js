@@ -17,7 +17,7 @@ function h(tag, attrs = {}, ...children) {
     else if (v === true) el.setAttribute(k, '');
     else el.setAttribute(k, String(v));
   }
-  for (const c of children.flat()) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  for (const c of children.flat(2)) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
 
@@ -58,7 +58,7 @@ const table = (caption, head, rows) =>
 
 function render(title, ...content) {
   document.title = `${title} · scimd console`;
-  main.replaceChildren(h('h1', {}, title), ...content);
+  main.replaceChildren(h('h1', {}, title), ...content.flat(2).filter((c) => c !== '' && c !== undefined && c !== null));
   main.focus();
 }
 

@@ -1,0 +1,209 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core): sign in with the
+ * keyboard, create a tenant and a client, copy its token, send SCIM requests with it and find them
+ * in the request log with their normaliser notes; a key limited to one tenant; CSRF refusals and
+ * the idle timeout; axe-core on every page and a phone-sized viewport without sideways scrolling.
+ * With SCIMD_SCREENSHOTS=<dir> it also writes the README's screenshots (npm run screenshots).
+ */
+import assert from 'node:assert/strict';
+import { setTimeout as delay } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessible, assertNoHorizontalScroll, browserSkip, launchBrowser, screenshot } from './helpers/browser.ts';
+import { send, startTestServer, user, type TestServer } from './helpers/server.ts';
+
+const ROOT_KEY = 'console_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
+
+async function signIn(page: Page, origin: string, key: string): Promise<void> {
+  await page.goto(`${origin}/console`);
+  await page.getByLabel('Admin key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+}
+
+describe('console in a browser', { skip: browserSkip }, () => {
+  let s: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    s = await startTestServer({ bootstrapAdminKey: ROOT_KEY });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.origin });
+    page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('dialog', (d) => void d.accept());
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('signs in by keyboard alone, with a strict CSP and no other origin contacted', async () => {
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(s.origin)) foreign.push(r.url());
+    });
+    const answer = await page.goto(`${s.origin}/console`);
+    assert.match(answer?.headers()['content-security-policy'] ?? '', /default-src 'none'; script-src 'self'/);
+    assert.equal(answer?.headers()['x-frame-options'], 'DENY');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await assertAccessible(page, 'the sign-in page');
+    await screenshot(page, 'sign-in');
+    // Tab to the key field (after the skip link and the main region), type, Enter.
+    for (let i = 0; i < 8 && (await page.evaluate('document.activeElement?.name')) !== 'key'; i++) await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement?.name'), 'key', 'the key field is reached with Tab');
+    await page.keyboard.type(ROOT_KEY);
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    const cookies = await context.cookies();
+    const session = cookies.find((c) => c.name === 'scimd_session');
+    assert.ok(session, 'a session cookie');
+    assert.equal(session.httpOnly, true);
+    assert.equal(session.sameSite, 'Strict');
+    assert.deepEqual(foreign, []);
+  });
+
+  let token = '';
+  it('creates a tenant and a client (by keyboard), shows the token once and copies it', async () => {
+    await page.getByLabel('Tenant name').focus();
+    await page.keyboard.type('acme');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Tenant acme' }).waitFor();
+    await page.getByLabel('Client name').fill('entra-prod');
+    await page.getByLabel('IdP profile').selectOption('entra');
+    await page.getByRole('button', { name: 'Create client' }).click();
+    token = (await page.locator('#new-token').textContent()) ?? '';
+    assert.match(token, /\S{20,}/);
+    await assertAccessible(page, 'a tenant page with a new token');
+    await screenshot(page, 'tenant');
+    await page.getByRole('button', { name: 'Copy token' }).click();
+    await page.getByRole('status').filter({ hasText: 'Token copied' }).waitFor();
+    assert.equal(await page.evaluate('navigator.clipboard.readText()'), token);
+  });
+
+  it('shows the SCIM requests sent with that token in the request log, with normaliser notes and both bodies', async () => {
+    const base = `${s.origin}/t/acme/scim/v2`;
+    const auth = { authorization: `Bearer ${token}` };
+    const created = await send(`${base}/Users`, 'POST', user('ada@acme.example', { active: 'True' }), { ...auth, 'content-type': 'application/scim+json' });
+    assert.equal(created.status, 201, created.text);
+    const missing = await send(`${base}/Users/nope`, 'GET', undefined, auth);
+    assert.equal(missing.status, 404);
+    await s.running.services.requestLog.flush();
+    await page.goto(`${s.origin}/console#/requests?tenant=acme`);
+    const row = page.getByRole('row').filter({ hasText: 'POST /t/acme/scim/v2/Users' });
+    await row.waitFor();
+    assert.match((await row.textContent()) ?? '', /booleanStrings/);
+    await assertAccessible(page, 'the request log');
+    await screenshot(page, 'request-log');
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: /^Request #\d+$/ }).waitFor();
+    assert.match((await page.locator('#notes').textContent()) ?? '', /'active' "True" read as true/);
+    assert.match((await page.getByRole('region', { name: 'Request body' }).textContent()) ?? '', /"True"/);
+    assert.match((await page.getByRole('region', { name: 'Response body' }).textContent()) ?? '', /ada@acme\.example/);
+    await assertAccessible(page, 'a request-log entry');
+    await screenshot(page, 'request');
+  });
+
+  it('shows the client’s connection health and the users with a SCIM filter, one page at a time', async () => {
+    await page.goto(`${s.origin}/console#/tenants/acme/clients/entra-prod`);
+    await page.getByRole('heading', { name: 'Connection health' }).waitFor();
+    const health = (await page.locator('.card').nth(1).textContent()) ?? '';
+    assert.match(health, /2 requests, 1 errors/);
+    assert.match(health, /404/);
+    assert.match(health, /booleanStrings × 1/);
+    await assertAccessible(page, 'a client page');
+    await screenshot(page, 'client');
+    await page.goto(`${s.origin}/console#/tenants/acme/users`);
+    await page.getByLabel('SCIM filter').fill('userName sw "ada"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('1 found').waitFor();
+    assert.equal(await page.getByRole('row').filter({ hasText: 'ada@acme.example' }).count(), 1);
+    await page.getByLabel('SCIM filter').fill('userName zz "x"');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByRole('alert').waitFor();
+    await assertAccessible(page, 'the users page');
+  });
+
+  it('asks before disabling a tenant', async () => {
+    let asked = '';
+    const confirmOnce = (d: { message(): string; dismiss(): Promise<void> }) => {
+      asked = d.message();
+      void d.dismiss();
+    };
+    page.removeAllListeners('dialog');
+    page.on('dialog', confirmOnce);
+    await page.goto(`${s.origin}/console#/tenants/acme`);
+    await page.getByRole('button', { name: 'Disable tenant' }).click();
+    assert.match(asked, /Disable tenant acme\?/);
+    assert.equal((await s.running.services.admin.tenant('acme')).status, 'active', 'dismissed: nothing changed');
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => void d.accept());
+  });
+
+  it('renders on a phone without sideways scrolling', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+    const p = await phone.newPage();
+    await signIn(p, s.origin, ROOT_KEY);
+    await assertNoHorizontalScroll(p, 'the tenants page');
+    for (const hash of ['#/tenants/acme', '#/requests', '#/tenants/acme/clients/entra-prod', '#/tenants/acme/users']) {
+      await p.goto(`${s.origin}/console${hash}`);
+      await p.locator('main h1').waitFor();
+      await p.waitForLoadState('networkidle');
+      await assertNoHorizontalScroll(p, hash);
+    }
+    await screenshot(p, 'phone');
+    await phone.close();
+  });
+
+  it('refuses a change made with the session cookie but without the CSRF token (403)', async () => {
+    await page.goto(`${s.origin}/console#/tenants`);
+    const status = await page.evaluate(`fetch('/admin/v1/tenants', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'forged' }) }).then((r) => r.status)`);
+    assert.equal(status, 403);
+    await assert.rejects(s.running.services.admin.tenant('forged'));
+  });
+
+  it('a key limited to one tenant sees only that tenant', async () => {
+    await s.running.services.admin.createTenant('other');
+    const key = (await s.running.services.adminKeys.create('acme-only', { tenant: 'acme' })).key;
+    const own = await browser.newContext();
+    const p = await own.newPage();
+    await signIn(p, s.origin, key);
+    const names = await p.locator('tbody tr td:first-child').allTextContents();
+    assert.deepEqual(names, ['acme']);
+    assert.equal(await p.getByLabel('Tenant name').count(), 0, 'no tenant creation with a tenant key');
+    await p.goto(`${s.origin}/console#/tenants/other`);
+    await p.getByRole('alert').filter({ hasText: "No tenant named 'other'" }).waitFor();
+    await own.close();
+  });
+
+  it('signs out', async () => {
+    await page.goto(`${s.origin}/console#/tenants`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const status = await page.evaluate(`fetch('/admin/v1/tenants').then((r) => r.status)`);
+    assert.equal(status, 401);
+  });
+});
+
+describe('console session idle timeout in a browser', { skip: browserSkip }, () => {
+  it('sends the operator back to sign-in once the session has been idle too long', async () => {
+    const idleMs = 1_500;
+    const s = await startTestServer({ bootstrapAdminKey: ROOT_KEY }, { consoleIdleMs: idleMs });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await signIn(page, s.origin, ROOT_KEY);
+      // The one deliberate wait: longer than the idle timeout, with no request meanwhile.
+      await delay(idleMs + 500);
+      await page.getByRole('link', { name: 'Request log' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    } finally {
+      await browser.close();
+      await s.close();
+    }
+  });
+});
