@@ -18,6 +18,7 @@ import type { HttpOptions, Services } from './services.ts';
 import { registerMetrics } from './metrics-route.ts';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.ts';
 import { registerConsole } from './console-pages.ts';
+import { registerSetupPages } from './setup-pages.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
@@ -103,6 +104,8 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined));
     registerLinkPages(scope, services);
   });
+  // Setup links: a customer's IT admin reaches them where SCIM is served.
+  registerSetupPages(app, services, options);
   for (const mount of SCIM_MOUNTS) app.register(scimRoutes(services, options, mount), { prefix: mount });
   return app;
 }

@@ -19,6 +19,7 @@ import { requestLogRoutes } from './routes/request-log.ts';
 import { tenantDataRoutes } from './routes/tenant-data.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { setupLinkRoutes } from './routes/setup-links.ts';
 import { ConsoleSessions, DEFAULT_CONSOLE_IDLE_MS } from './console-sessions.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
@@ -93,7 +94,7 @@ export function adminApi(services: Services, options: HttpOptions) {
     scope.get('/openapi.json', { schema: { hide: true }, config: { publicRoute: true } }, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(scope.swagger())));
 
     const deps: AdminDeps = { services, options };
-    for (const routes of [sessionRoutes(sessions), adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes, webhookRoutes]) routes(scope, deps);
+    for (const routes of [sessionRoutes(sessions), adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes, webhookRoutes, setupLinkRoutes]) routes(scope, deps);
   };
 }
 

@@ -439,6 +439,17 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
   CREATE INDEX webhook_attempts_at ON webhook_attempts (at);
   `,
+  // 13 (PostgreSQL 12). Setup links: the hash of each link's token, its tenant, expiry, and the client its page minted.
+  () => `
+  CREATE TABLE setup_links (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    client_id TEXT
+  );
+  `,
 ];
 
 /**
