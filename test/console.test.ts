@@ -207,3 +207,108 @@ describe('console session idle timeout in a browser', { skip: browserSkip }, () 
     }
   });
 });
+
+describe('setup link in a browser', { skip: browserSkip }, () => {
+  let s: TestServer;
+  let browser: Browser;
+  let offsetMs = 0;
+  before(async () => {
+    s = await startTestServer({ bootstrapAdminKey: ROOT_KEY }, { now: () => new Date(Date.now() + offsetMs) });
+    await s.running.services.admin.createTenant('contoso');
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  const createLink = async (body: unknown = {}): Promise<string> => {
+    const r = await send(`${s.origin}/admin/v1/tenants/contoso/setup-links`, 'POST', body, { authorization: `Bearer ${ROOT_KEY}`, 'content-type': 'application/json' });
+    assert.equal(r.status, 201, r.text);
+    return r.body.url;
+  };
+
+  it('goes from the link to a green Test connection after an Entra-style first contact, by keyboard', async () => {
+    const url = await createLink();
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(10_000);
+    await page.goto(url);
+    await page.getByText('connects your identity provider to contoso').waitFor();
+    await assertAccessible(page, 'the setup page');
+    await screenshot(page, 'setup-choose');
+    // Google: a notice, and no client.
+    await page.getByLabel('Google Workspace').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Google Workspace is not supported' }).waitFor();
+    assert.equal((await s.running.services.admin.clientViews('contoso')).length, 0);
+    // Entra, by keyboard: focus its radio button, Space, Enter.
+    await page.getByLabel('Microsoft Entra ID').focus();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('Enter');
+    const token = (await page.locator('#token').textContent()) ?? '';
+    const scimUrl = (await page.locator('#scim-url').textContent()) ?? '';
+    assert.match(token, /\S{20,}/);
+    assert.equal(scimUrl, `${s.origin}/t/contoso/scim/v2`);
+    const steps = (await page.locator('#steps-list').textContent()) ?? '';
+    for (const field of ['Tenant URL', 'Secret Token', 'Test Connection', 'Provisioning Mode']) assert.ok(steps.includes(field), `Entra's steps name ${field}`);
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText('Waiting for the first request').waitFor();
+    // Entra's first contact: a probe by filter, then the user.
+    const scim = (method: string, path: string, body?: unknown) => send(`${scimUrl}${path}`, method, body, { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' });
+    const probe = await scim('GET', `/Users?filter=${encodeURIComponent('userName eq "adele@contoso.example"')}`);
+    assert.equal(probe.status, 200);
+    const created = await scim('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+      externalId: 'adele',
+      userName: 'adele@contoso.example',
+      active: true,
+      displayName: 'Adele Vance',
+      emails: [{ primary: true, type: 'work', value: 'adele@contoso.example' }],
+      name: { formatted: 'Adele Vance', familyName: 'Vance', givenName: 'Adele' },
+    });
+    assert.equal(created.status, 201, created.text);
+    await page.locator('#verdict.ok').filter({ hasText: 'Connected' }).waitFor();
+    const arrivals = await page.locator('#arrivals li').allTextContents();
+    assert.equal(arrivals.length, 2);
+    assert.match(arrivals[0]!, /GET \/t\/contoso\/scim\/v2\/Users\?filter=.* → 200/);
+    assert.match(arrivals[1]!, /POST \/t\/contoso\/scim\/v2\/Users → 201/);
+    await assertAccessible(page, 'the setup page after a test');
+    await screenshot(page, 'setup-connected');
+    // A failure turns it red, with the detail and the fix.
+    assert.equal((await scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'adele@contoso.example' })).status, 409);
+    await page.locator('#verdict.bad').waitFor();
+    assert.match((await page.locator('#arrivals li').last().textContent()) ?? '', /Fix: .*userName/);
+    await context.close();
+  });
+
+  it('an expired link shows a clear page', async () => {
+    const url = await createLink({ expiresIn: '1h' });
+    offsetMs = 2 * 3_600_000;
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const answer = await page.goto(url);
+      assert.equal(answer?.status(), 410);
+      await page.getByRole('heading', { name: 'This setup link has expired' }).waitFor();
+      await assertAccessible(page, 'the expired-link page');
+      await screenshot(page, 'setup-expired');
+      await context.close();
+    } finally {
+      offsetMs = 0;
+    }
+  });
+
+  it('renders on a phone without sideways scrolling', async () => {
+    const url = await createLink();
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+    const page = await phone.newPage();
+    await page.goto(url);
+    await page.getByLabel('Okta').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#token').waitFor();
+    assert.match((await page.locator('#steps-list').textContent()) ?? '', /SCIM connector base URL.*Unique identifier field for users.*Authentication Mode.*HTTP Header/s);
+    await assertNoHorizontalScroll(page, 'the setup page on a phone');
+    await phone.close();
+  });
+});
