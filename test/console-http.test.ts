@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
 import { eventually } from './helpers/eventually.ts';
+import { scimdCli } from './helpers/cli.ts';
 
 const ROOT_KEY = 'console_http_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
 const PROBLEM = /^application\/problem\+json/;
@@ -239,5 +240,17 @@ describe('setup links over HTTP', () => {
     } finally {
       offsetMs = 0;
     }
+  });
+
+  it('scimd setup-link create makes a link the running server opens', async () => {
+    const made = await scimdCli(['setup-link', 'create', 'acme', '--expires', '2d', '--public-url', s.origin, '--json'], s.dataDir);
+    assert.equal(made.code, 0, made.stderr);
+    const { url, expiresAt } = JSON.parse(made.stdout) as { url: string; expiresAt: string };
+    assert.match(url, new RegExp(`^${s.origin}/setup/[A-Za-z0-9_-]{43}$`));
+    assert.ok(Date.parse(expiresAt) - Date.now() <= 2 * DAY);
+    assert.equal((await send(`${url}/link`, 'GET')).body.tenant, 'acme');
+    const refused = await scimdCli(['setup-link', 'create', 'nope'], s.dataDir);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /No tenant named 'nope'/);
   });
 });
