@@ -276,8 +276,6 @@ async function clientPage(t, c) {
         h('dd', {}, revoked ? `revoked ${when(v.revokedAt)}` : 'active'),
         h('dt', {}, 'IdP profile'),
         h('dd', {}, `${v.profile} — ${v.profileSource}${v.profileReason ? `: ${v.profileReason}` : ''}`),
-        h('dt', {}, 'Normalisers in force'),
-        h('dd', {}, (v.normalisers ?? []).join(', ') || 'none'),
         h('dt', {}, 'Rate limit'),
         h('dd', {}, v.settings?.rateLimit ?? 'the server default'),
       ),
@@ -310,6 +308,8 @@ async function clientPage(t, c) {
               route();
             },
           ),
+          h('h2', {}, 'Normaliser switches'),
+          normaliserTable(t, c, v),
           form([{ name: 'normaliser', label: 'Normaliser (normaliser.<name>)', required: true }, { name: 'state', label: 'Switch', options: ['on', 'off', 'default'] }], 'Switch normaliser', async ({ normaliser, state }) => {
             await api('PATCH', `/tenants/${enc(t)}/clients/${enc(c)}`, { settings: { [`normaliser.${normaliser}`]: state } });
             say(`Normaliser ${normaliser} ${state}`);
@@ -332,6 +332,35 @@ async function clientPage(t, c) {
           ),
         ],
   );
+}
+
+/** The normalisers in force and those switched by a setting, each with the switches that change it. */
+function normaliserTable(t, c, v) {
+  const switched = Object.entries(v.settings ?? {}).filter(([k]) => k.startsWith('normaliser.')).map(([k, val]) => [k.slice('normaliser.'.length), val]);
+  const names = [...new Set([...(v.normalisers ?? []), ...switched.map(([n]) => n)])];
+  const set = (name, state) => async () => {
+    if (state === 'off' && !confirm(`Switch normaliser ${name} off for ${c}? Requests it repairs will be refused instead.`)) return;
+    await api('PATCH', `/tenants/${enc(t)}/clients/${enc(c)}`, { settings: { [`normaliser.${name}`]: state } });
+    say(`Normaliser ${name}: ${state}`);
+    route();
+  };
+  const rows = names.map((name) => {
+    const own = switched.find(([n]) => n === name)?.[1];
+    const on = (v.normalisers ?? []).includes(name);
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, name),
+      h('td', {}, on ? 'on' : 'off', own ? ` (switched ${own} for this client)` : ' (profile default)'),
+      h(
+        'td',
+        {},
+        h('button', { type: 'button', class: 'secondary', onclick: set(name, on ? 'off' : 'on'), 'aria-label': `Switch ${name} ${on ? 'off' : 'on'}` }, on ? 'Switch off' : 'Switch on'),
+        own ? [' ', h('button', { type: 'button', class: 'secondary', onclick: set(name, 'default'), 'aria-label': `Restore the default of ${name}` }, 'Default')] : '',
+      ),
+    );
+  });
+  return table(`Normalisers of ${c}`, ['Normaliser', 'State', 'Change'], rows);
 }
 
 function healthCard(x) {

@@ -116,6 +116,13 @@ describe('console in a browser', { skip: browserSkip }, () => {
     assert.match(health, /booleanStrings × 1/);
     await assertAccessible(page, 'a client page');
     await screenshot(page, 'client');
+    // A normaliser switched off (after a confirmation) and back to its default.
+    await page.getByRole('button', { name: 'Switch booleanStrings off' }).click();
+    await page.getByRole('row').filter({ hasText: 'switched off for this client' }).waitFor();
+    assert.ok(!(await s.running.services.admin.clientView('acme', 'entra-prod')).normalisers.includes('booleanStrings'));
+    await page.getByRole('button', { name: 'Restore the default of booleanStrings' }).click();
+    await page.getByRole('button', { name: 'Switch booleanStrings off' }).waitFor();
+    assert.ok((await s.running.services.admin.clientView('acme', 'entra-prod')).normalisers.includes('booleanStrings'));
     await page.goto(`${s.origin}/console#/tenants/acme/users`);
     await page.getByLabel('SCIM filter').fill('userName sw "ada"');
     await page.getByRole('button', { name: 'Search' }).click();

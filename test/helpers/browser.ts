@@ -38,5 +38,7 @@ export async function assertNoHorizontalScroll(page: Page, what: string): Promis
 export async function screenshot(page: Page, name: string): Promise<void> {
   const dir = process.env.SCIMD_SCREENSHOTS;
   if (!dir) return;
+  // The passing notice at the foot of the window would cover the page.
+  await page.evaluate("document.getElementById('status')?.replaceChildren()");
   await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }
