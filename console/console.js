@@ -125,13 +125,26 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 
 async function tenantsPage() {
   const tenants = await api('GET', '/tenants');
-  const details = await Promise.all(tenants.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
-  const rows = details.map((t) =>
-    h('tr', {}, h('td', {}, h('a', { href: `#/tenants/${enc(t.name)}` }, t.name)), h('td', {}, t.status), h('td', {}, t.users), h('td', {}, t.groups), h('td', {}, t.clients)),
+  // One page of tenants at most: the counts and the last request of each.
+  const shown = tenants.slice(0, 100);
+  const details = await Promise.all(shown.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
+  const last = await Promise.all(shown.map((t) => api('GET', `/requests?tenant=${enc(t.name)}&limit=1`).then((r) => r[0])));
+  const rows = details.map((t, i) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `#/tenants/${enc(t.name)}` }, t.name)),
+      h('td', {}, t.status),
+      h('td', {}, t.users),
+      h('td', {}, t.groups),
+      h('td', {}, t.clients),
+      h('td', {}, last[i] ? `${when(last[i].at)} (${last[i].status})` : '—'),
+    ),
   );
   render(
     'Tenants',
-    table('Tenants with their counts', ['Tenant', 'Status', 'Users', 'Groups', 'Clients'], rows),
+    table('Tenants with their counts', ['Tenant', 'Status', 'Users', 'Groups', 'Clients', 'Last provisioning request'], rows),
+    tenants.length > shown.length ? h('p', {}, `The first ${shown.length} of ${tenants.length} tenants.`) : '',
     session?.tenant
       ? ''
       : [
@@ -174,7 +187,7 @@ async function tenantPage(t) {
     ),
   );
   const settingRows = (d.settingsInfo ?? []).map((s) =>
-    h('tr', {}, h('th', { scope: 'row' }, s.key), h('td', {}, s.value), h('td', {}, s.default), h('td', {}, (s.allowed ?? []).join(', ') || 'any'), h('td', {}, s.doc ?? '')),
+    h('tr', {}, h('th', { scope: 'row' }, s.key), h('td', {}, s.value), h('td', {}, s.default), h('td', {}, (s.allowed ?? []).join(', ') || 'any'), h('td', {}, s.doc ?? ''), h('td', {}, s.source ?? '')),
   );
   render(
     `Tenant ${t}`,
@@ -193,6 +206,10 @@ async function tenantPage(t) {
         h('a', { href: `#/requests?tenant=${enc(t)}` }, 'Request log'),
         ' · ',
         h('a', { href: `#/tenants/${enc(t)}/events` }, 'Events'),
+        ' · ',
+        h('a', { href: `#/tenants/${enc(t)}/tombstones` }, 'Deleted users'),
+        ' · ',
+        h('a', { href: `#/tenants/${enc(t)}/webhooks` }, 'Webhooks'),
       ),
     ),
     h('h2', {}, 'SCIM clients'),
@@ -213,7 +230,7 @@ async function tenantPage(t) {
       },
     ),
     h('h2', {}, 'Settings'),
-    table('Tenant settings: value in force, default and allowed values', ['Setting', 'Value', 'Default', 'Allowed', 'What it does'], settingRows),
+    table('Tenant settings: value in force, default and allowed values', ['Setting', 'Value', 'Default', 'Allowed', 'What it does', 'Asked for by'], settingRows),
     form(
       [
         { name: 'key', label: 'Setting', options: (d.settingsInfo ?? []).map((s) => s.key) },
@@ -495,8 +512,8 @@ async function directoryPage(t, kind, q) {
   }
   const rows = (list?.Resources ?? []).map((r) =>
     kind === 'users'
-      ? h('tr', {}, h('td', {}, r.userName), h('td', {}, r.displayName ?? r.name?.formatted ?? ''), h('td', {}, r.active === false ? 'inactive' : 'active'), h('td', {}, h('code', {}, r.id)))
-      : h('tr', {}, h('td', {}, r.displayName), h('td', {}, (r.members ?? []).length), h('td', {}, h('code', {}, r.id))),
+      ? h('tr', {}, h('td', {}, h('a', { href: `#/tenants/${enc(t)}/users/${enc(r.id)}` }, r.userName)), h('td', {}, r.displayName ?? r.name?.formatted ?? ''), h('td', {}, r.active === false ? 'inactive' : 'active'), h('td', {}, h('code', {}, r.id)))
+      : h('tr', {}, h('td', {}, h('a', { href: `#/tenants/${enc(t)}/groups/${enc(r.id)}` }, r.displayName)), h('td', {}, (r.members ?? []).length), h('td', {}, h('code', {}, r.id))),
   );
   const go = (s) => {
     const p = new URLSearchParams({ startIndex: String(s) });
@@ -515,6 +532,107 @@ async function directoryPage(t, kind, q) {
     table(title, kind === 'users' ? ['userName', 'Name', 'State', 'id'] : ['displayName', 'Members', 'id'], rows),
     h('p', {}, start > 1 ? h('a', { href: go(Math.max(1, start - PAGE)) }, '← Previous page') : '', ' ', start + PAGE <= total ? h('a', { href: go(start + PAGE) }, 'Next page →') : ''),
   );
+}
+
+async function resourcePage(t, kind, id) {
+  const r = await api('GET', `/tenants/${enc(t)}/${kind}/${enc(id)}`);
+  const name = kind === 'users' ? r.userName : r.displayName;
+  const groups = r.groups ?? [];
+  const roles = r.roles ?? [];
+  const members = r.members ?? [];
+  render(
+    `${kind === 'users' ? 'User' : 'Group'} ${name}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}/${kind}` }, `← ${kind === 'users' ? 'Users' : 'Groups'} of ${t}`)),
+    h(
+      'div',
+      { class: 'card' },
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'id'),
+        h('dd', {}, h('code', {}, r.id)),
+        kind === 'users' ? [h('dt', {}, 'State'), h('dd', {}, r.active === false ? 'inactive (an invitation may be pending)' : 'active')] : '',
+        kind === 'users' ? [h('dt', {}, 'Groups'), h('dd', {}, groups.map((g) => g.display ?? g.value).join(', ') || 'none')] : '',
+        kind === 'users' ? [h('dt', {}, 'Roles'), h('dd', {}, roles.map((x) => x.value ?? x.display).join(', ') || 'none')] : '',
+        kind === 'groups' ? [h('dt', {}, 'Members'), h('dd', {}, String(members.length))] : '',
+        h('dt', {}, 'Last modified'),
+        h('dd', {}, when(r.meta?.lastModified)),
+      ),
+    ),
+    h('h2', {}, 'As SCIM serves it'),
+    h('pre', { tabindex: '0' }, JSON.stringify(r, null, 2)),
+  );
+}
+
+async function tombstonesPage(t) {
+  const list = await api('GET', `/tenants/${enc(t)}/tombstones`);
+  const rows = list.map((x) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, x.data?.userName ?? x.id),
+      h('td', {}, when(x.deletedAt)),
+      h(
+        'td',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            'aria-label': `Restore ${x.data?.userName ?? x.id}`,
+            onclick: async () => {
+              if (!confirm(`Restore ${x.data?.userName ?? x.id}?`)) return;
+              await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
+              say('Restored');
+              route();
+            },
+          },
+          'Restore',
+        ),
+      ),
+    ),
+  );
+  render(`Deleted users of ${t}`, h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)), table('Deleted users that can be restored (tenant setting deprovision.delete = tombstone)', ['userName', 'Deleted', 'Restore'], rows));
+}
+
+async function webhooksPage(t) {
+  const hooks = await api('GET', `/tenants/${enc(t)}/webhooks`);
+  const sections = await Promise.all(
+    hooks.map(async (w) => {
+      const deliveries = await api('GET', `/tenants/${enc(t)}/webhooks/${enc(w.id)}/deliveries?limit=20`);
+      return h(
+        'section',
+        { class: 'card', 'aria-label': `Webhook ${w.url}` },
+        h('h2', {}, w.url),
+        h('p', { class: w.state === 'active' ? 'ok' : 'bad' }, `${w.state}${w.failedReason ? `: ${w.failedReason}` : ''} · ${w.enabled ? 'enabled' : 'disabled'} · lag ${w.lag} · delivered up to #${w.deliveredSeq}`),
+        h(
+          'p',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: async () => {
+                if (!confirm(`Resume deliveries to ${w.url}?`)) return;
+                await api('POST', `/tenants/${enc(t)}/webhooks/${enc(w.id)}/replay`, {});
+                say('Deliveries resume');
+                route();
+              },
+            },
+            'Replay',
+          ),
+        ),
+        table(
+          `Last deliveries to ${w.url}`,
+          ['Time', 'Event', 'Attempt', 'Status', 'Answer'],
+          deliveries.map((d) => h('tr', {}, h('td', {}, when(d.at)), h('td', {}, `${d.eventType} #${d.tenantSeq ?? ''}`), h('td', {}, d.attempt), h('td', { class: d.status && d.status < 300 ? 'ok' : 'bad' }, d.status ?? d.error ?? '—'), h('td', {}, d.responseExcerpt ?? ''))),
+        ),
+      );
+    }),
+  );
+  render(`Webhooks of ${t}`, h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)), sections.length ? sections : h('p', {}, 'No webhook endpoint (scimd webhook add, or POST /admin/v1/tenants/{t}/webhooks).'));
 }
 
 async function eventsPage(t, q) {
@@ -540,7 +658,10 @@ async function route() {
     if (parts[0] === 'requests' && parts[1]) await requestPage(parts[1]);
     else if (parts[0] === 'requests') await requestsPage(q);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'clients' && parts[3]) await clientPage(parts[1], parts[3]);
+    else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups') && parts[3]) await resourcePage(parts[1], parts[2], parts[3]);
     else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups')) await directoryPage(parts[1], parts[2], q);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'tombstones') await tombstonesPage(parts[1]);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'webhooks') await webhooksPage(parts[1]);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'events') await eventsPage(parts[1], q);
     else if (parts[0] === 'tenants' && parts[1]) await tenantPage(parts[1]);
     else await tenantsPage();

@@ -128,6 +128,20 @@ describe('console in a browser', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByText('1 found').waitFor();
     assert.equal(await page.getByRole('row').filter({ hasText: 'ada@acme.example' }).count(), 1);
+    await page.getByRole('link', { name: 'ada@acme.example' }).click();
+    await page.getByRole('heading', { name: 'User ada@acme.example' }).waitFor();
+    await assertAccessible(page, 'a user page');
+    for (const [hash, heading] of [
+      ['#/tenants/acme/tombstones', 'Deleted users of acme'],
+      ['#/tenants/acme/webhooks', 'Webhooks of acme'],
+      ['#/tenants/acme/events', 'Events of acme'],
+      ['#/tenants/acme/groups', 'Groups of acme'],
+    ] as const) {
+      await page.goto(`${s.origin}/console${hash}`);
+      await page.getByRole('heading', { name: heading }).waitFor();
+      await assertAccessible(page, heading);
+    }
+    await page.goto(`${s.origin}/console#/tenants/acme/users`);
     await page.getByLabel('SCIM filter').fill('userName zz "x"');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('alert').waitFor();
@@ -155,7 +169,7 @@ describe('console in a browser', { skip: browserSkip }, () => {
     const p = await phone.newPage();
     await signIn(p, s.origin, ROOT_KEY);
     await assertNoHorizontalScroll(p, 'the tenants page');
-    for (const hash of ['#/tenants/acme', '#/requests', '#/tenants/acme/clients/entra-prod', '#/tenants/acme/users']) {
+    for (const hash of ['#/tenants/acme', '#/requests', '#/tenants/acme/clients/entra-prod', '#/tenants/acme/users', '#/tenants/acme/events', '#/tenants/acme/webhooks']) {
       await p.goto(`${s.origin}/console${hash}`);
       await p.locator('main h1').waitFor();
       await p.waitForLoadState('networkidle');
