@@ -73,7 +73,7 @@ function form(fields, submit, onsubmit, attrs = {}) {
         {},
         d.label,
         d.options
-          ? h('select', { name: d.name }, d.options.map((o) => h('option', { value: o, selected: o === d.value }, o)))
+          ? h('select', { name: d.name }, d.options.map((o) => h('option', { value: o, selected: o === d.value }, o || 'any')))
           : h('input', { name: d.name, type: d.type ?? 'text', value: d.value ?? '', required: d.required, placeholder: d.placeholder, autocomplete: d.autocomplete ?? 'off' }),
       ),
     ),
@@ -407,7 +407,7 @@ function healthCard(x) {
 
 async function requestsPage(q) {
   const params = new URLSearchParams();
-  for (const k of ['tenant', 'client', 'status', 'since', 'until', 'before']) if (q.get(k)) params.set(k, q.get(k));
+  for (const k of ['tenant', 'client', 'method', 'status', 'since', 'until', 'before']) if (q.get(k)) params.set(k, q.get(k));
   if (session?.tenant && !params.get('tenant')) params.set('tenant', session.tenant);
   params.set('limit', '50');
   const entries = await api('GET', `/requests?${params}`);
@@ -434,6 +434,7 @@ async function requestsPage(q) {
       [
         { name: 'tenant', label: 'Tenant', value: q.get('tenant') ?? session?.tenant ?? '' },
         { name: 'client', label: 'Client', value: q.get('client') ?? '' },
+        { name: 'method', label: 'Method', options: ['', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'], value: q.get('method') ?? '' },
         { name: 'status', label: 'Status (4xx, 404, 400-499)', value: q.get('status') ?? '' },
         { name: 'since', label: 'Since (ISO time)', value: q.get('since') ?? '' },
         { name: 'until', label: 'Until (ISO time)', value: q.get('until') ?? '' },

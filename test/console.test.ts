@@ -98,6 +98,13 @@ describe('console in a browser', { skip: browserSkip }, () => {
     assert.match((await row.textContent()) ?? '', /booleanStrings/);
     await assertAccessible(page, 'the request log');
     await screenshot(page, 'request-log');
+    await page.getByLabel('Method').selectOption('GET');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/method=GET/);
+    // The filtered page replaces the rows: the POST goes, the GET stays.
+    await page.getByRole('row').filter({ hasText: 'POST /t/acme' }).waitFor({ state: 'detached' });
+    assert.equal(await page.getByRole('row').filter({ hasText: 'GET /t/acme/scim/v2/Users/nope' }).count(), 1);
+    await page.goto(`${s.origin}/console#/requests?tenant=acme`);
     await row.getByRole('link').click();
     await page.getByRole('heading', { name: /^Request #\d+$/ }).waitFor();
     assert.match((await page.locator('#notes').textContent()) ?? '', /'active' "True" read as true/);
