@@ -4,11 +4,13 @@
  * the admin API (hashed, single tenant, expiring) and the link-scoped endpoints of their page.
  */
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
 import { eventually } from './helpers/eventually.ts';
 import { scimdCli } from './helpers/cli.ts';
+import { httpsRequest, makeCertificate } from './helpers/tls.ts';
 
 const ROOT_KEY = 'console_http_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
 const PROBLEM = /^application\/problem\+json/;
@@ -124,6 +126,26 @@ describe('console sessions over HTTP', () => {
     assert.deepEqual((await withSession(s, session, 'GET', '/tenants')).body.map((t: { name: string }) => t.name), ['mine']);
     assert.equal((await withSession(s, session, 'GET', '/tenants/theirs')).status, 404);
     assert.equal((await withSession(s, session, 'POST', '/tenants/theirs/setup-links', {})).status, 404);
+  });
+});
+
+describe('console sessions under TLS', () => {
+  it('marks the session cookie Secure', async () => {
+    const cert = makeCertificate();
+    const s = await startTestServer({ bootstrapAdminKey: ROOT_KEY, tlsCert: cert.certFile, tlsKey: cert.keyFile });
+    try {
+      const body = JSON.stringify({ key: ROOT_KEY });
+      const r = await httpsRequest(`${s.origin}/admin/v1/session`, cert.cert, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) }, body });
+      assert.equal(r.status, 201, r.text);
+      const cookie = String(r.headers['set-cookie']);
+      assert.match(cookie, /; HttpOnly; SameSite=Strict; Secure/);
+      const page = await httpsRequest(`${s.origin}/console`, cert.cert);
+      assert.equal(page.status, 200);
+      assert.match(String(page.headers['strict-transport-security']), /max-age=/);
+    } finally {
+      await s.close();
+      rmSync(cert.dir, { recursive: true, force: true });
+    }
   });
 });
 
