@@ -218,14 +218,14 @@ describe('console in a browser', { skip: browserSkip }, () => {
 
 describe('console session idle timeout in a browser', { skip: browserSkip }, () => {
   it('sends the operator back to sign-in once the session has been idle too long', async () => {
-    const idleMs = 1_500;
+    const idleMs = 4_000;
     const s = await startTestServer({ bootstrapAdminKey: ROOT_KEY }, { consoleIdleMs: idleMs });
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
       await signIn(page, s.origin, ROOT_KEY);
       // The one deliberate wait: longer than the idle timeout, with no request meanwhile.
-      await delay(idleMs + 500);
+      await delay(idleMs + 1_000);
       await page.getByRole('link', { name: 'Request log' }).click();
       await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
