@@ -123,6 +123,13 @@ describe('console in a browser', { skip: browserSkip }, () => {
     assert.match(health, /booleanStrings × 1/);
     await assertAccessible(page, 'a client page');
     await screenshot(page, 'client');
+    // Rotation with a grace period: a new token shown once, the old one still works meanwhile.
+    await page.getByLabel('Old tokens keep working for').fill('1h');
+    await page.getByRole('button', { name: 'Rotate token' }).click();
+    const rotated = (await page.locator('#new-token').textContent()) ?? '';
+    assert.ok(rotated.length > 20 && rotated !== token, 'a new token');
+    for (const t of [token, rotated]) assert.equal((await send(`${s.origin}/t/acme/scim/v2/Users?count=1`, 'GET', undefined, { authorization: `Bearer ${t}` })).status, 200);
+    await page.getByRole('heading', { name: 'Connection health' }).waitFor();
     // A normaliser switched off (after a confirmation) and back to its default.
     await page.getByRole('button', { name: 'Switch booleanStrings off' }).click();
     await page.getByRole('row').filter({ hasText: 'switched off for this client' }).waitFor();
