@@ -3,19 +3,23 @@
  * seeded through the store; the phases in order, each between two ceiling samples.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/types.ts';
+import { buildBaseline, type BaselineBuild } from './baseline.ts';
 import { PATCH_URN, userBody, userId, userName } from './data.ts';
+import { EVENTS_BASELINE, runEventsCost, type EventsCostResult } from './events-cost.ts';
+import { runInstrumentation, type InstrumentationResult } from './instrumentation.ts';
 import type { LoadResult, LoadSpec, RequestTemplate } from './load.ts';
 import { describeMachine, type Machine } from './machine.ts';
 import type { BenchOptions } from './options.ts';
 import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReference, startScimd, type Child } from './processes.ts';
 import { seedGroup, seedUsers } from './seed.ts';
+import { runWebhookDelivery, type WebhookDeliveryResult } from './webhook-delivery.ts';
 import { meanOf, ratio } from './stats.ts';
 
 export interface PhaseResult {
@@ -59,6 +63,12 @@ export interface BenchResult {
   readonly loadAverageAfter: readonly number[];
   readonly ceiling: { readonly opsPerSec: number; readonly min: number; readonly max: number; readonly samples: readonly CeilingSample[] };
   readonly phases: readonly PhaseResult[];
+  /** What metrics (and, with a baseline, request ids and log correlation) cost; absent when not run. */
+  readonly instrumentation?: InstrumentationResult;
+  /** What recording changes costs POST and PATCH against a build without the change log; absent when not run. */
+  readonly eventsCost?: EventsCostResult;
+  /** Whether webhook delivery keeps up with POST /Users; absent when not run. */
+  readonly webhookDelivery?: WebhookDeliveryResult;
   readonly seeding: readonly { readonly what: string; readonly count: number; readonly ms: number }[];
   readonly memory: {
     /** Peak RSS of scimd over the whole run, KiB. */
@@ -118,8 +128,16 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   const database: Database = opts.db === 'postgres' ? await freshPostgres(opts.postgresUrl) : { drop: async () => undefined };
   const machine = await describeMachine(database.url);
   const children: { stop(): Promise<void> }[] = [];
+  const extraDatabases: Database[] = [];
   let store: Store | undefined;
+  let baseline: BaselineBuild | undefined;
+  let eventsBaselineBuild: BaselineBuild | undefined;
+  const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
   try {
+    // The older build first: a revision that cannot be built stops the run before anything is measured.
+    if ((wanted('instrumentation') || wanted('events-cost')) && opts.baseline) baseline = buildBaseline(opts.baseline, log);
+    const baselineEntry = opts.baselineEntry === undefined ? undefined : resolve(opts.baselineEntry);
+    if (baselineEntry && !existsSync(baselineEntry)) throw new Error(`--baseline-entry ${opts.baselineEntry}: no such file`);
     const ceilingServer = await startCeiling();
     children.push(ceilingServer);
     const scimd = await startScimd({
@@ -170,7 +188,6 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     log(`ceiling ${Math.round(lastCeiling)} ops/s`);
 
     const headers = { authorization: `Bearer ${token}`, 'user-agent': 'scimd-bench', 'content-type': 'application/scim+json' };
-    const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
     const phase = async (
       name: string,
       label: string,
@@ -227,6 +244,58 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     await phase('put', 'PUT /Users/{id}', { method: 'PUT', path: '/scim/v2/Users/{0}', body: JSON.stringify(userBody('{1}', 'put{n}')) }, { values: small.map((i) => [userId(i), userName(i)]), expect: [200] });
     if (posted) await phase('delete', 'DELETE /Users/{id}', { method: 'DELETE', path: '/scim/v2/Users/{0}' }, { values: posted.collected.map((id) => [id]), once: true, expect: [204] });
 
+    let instrumentation: InstrumentationResult | undefined;
+    if (wanted('instrumentation')) {
+      const before = baseline ? { name: opts.baseline!, commit: baseline.commit, entry: baseline.entry } : baselineEntry ? { name: opts.baselineEntry!, entry: baselineEntry } : undefined;
+      instrumentation = await runInstrumentation({
+        opts,
+        dataDir,
+        token,
+        loadgen,
+        database: async () => {
+          if (!database.url) return undefined;
+          const db = await freshPostgres(opts.postgresUrl);
+          extraDatabases.push(db);
+          return db.url;
+        },
+        ...(before ? { baseline: before } : {}),
+        log,
+      });
+      lastCeiling = await sampleCeiling();
+    }
+
+    const extraDatabase = async () => {
+      if (!database.url) return undefined;
+      const db = await freshPostgres(opts.postgresUrl);
+      extraDatabases.push(db);
+      return db.url;
+    };
+    let eventsCost: EventsCostResult | undefined;
+    if (wanted('events-cost')) {
+      // The build without the change log: --baseline's (or --baseline-entry's) when given, else 67ed1d7;
+      // --quick skips building one. Without it, only the current build is measured.
+      let before: { name: string; commit?: string; entry: string } | { skipped: string };
+      if (baseline) before = { name: opts.baseline!, commit: baseline.commit, entry: baseline.entry };
+      else if (baselineEntry) before = { name: opts.baselineEntry!, entry: baselineEntry };
+      else if (opts.quick) before = { skipped: `--quick does not build the baseline (${EVENTS_BASELINE}); give --baseline ${EVENTS_BASELINE} to compare` };
+      else {
+        try {
+          eventsBaselineBuild = buildBaseline(EVENTS_BASELINE, log);
+          before = { name: EVENTS_BASELINE, commit: eventsBaselineBuild.commit, entry: eventsBaselineBuild.entry };
+        } catch (e) {
+          before = { skipped: (e as Error).message };
+          log(`events-cost: no comparison: ${before.skipped}`);
+        }
+      }
+      eventsCost = await runEventsCost({ opts, dataDir, token, loadgen, database: extraDatabase, baseline: before, log });
+      lastCeiling = await sampleCeiling();
+    }
+    let webhookDelivery: WebhookDeliveryResult | undefined;
+    if (wanted('webhook-delivery')) {
+      webhookDelivery = await runWebhookDelivery({ opts, dataDir, token, loadgen, database: extraDatabase, log });
+      lastCeiling = await sampleCeiling();
+    }
+
     const overallBeforeReset = procStat(scimd.pid).peakRssKiB;
     const needBig = wanted('lookup-big') || opts.groupSizes.some((s) => wanted(`group-${s}`));
     await new Promise((r) => setTimeout(r, 300)); // let scimd's request log batch land before the bulk load
@@ -263,6 +332,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       loadAverageAfter: (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100),
       ceiling: { opsPerSec: meanOf(ceilings), min: Math.min(...ceilings), max: Math.max(...ceilings), samples: ceilingSamples },
       phases,
+      ...(instrumentation ? { instrumentation } : {}),
+      ...(eventsCost ? { eventsCost } : {}),
+      ...(webhookDelivery ? { webhookDelivery } : {}),
       seeding,
       memory: {
         peakRssKiB: Math.max(overallBeforeReset, end.peakRssKiB),
@@ -273,7 +345,9 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   } finally {
     await store?.close();
     for (const c of children.reverse()) await c.stop().catch(() => undefined);
-    await database.drop().catch((e: unknown) => log(`could not drop the bench database: ${String(e)}`));
+    for (const db of [database, ...extraDatabases]) await db.drop().catch((e: unknown) => log(`could not drop a bench database: ${String(e)}`));
+    baseline?.remove();
+    eventsBaselineBuild?.remove();
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
     else log(`data kept in ${dataDir}`);
   }

@@ -27,6 +27,12 @@ export interface BenchOptions {
   readonly profile?: string;
   /** Only these phases (by name), for profiling one path. */
   readonly only?: readonly string[];
+  /** Rounds of the instrumentation phase (each server measured once per round and path). */
+  readonly rounds: number;
+  /** A git revision to build and measure as "before" in the instrumentation phase. */
+  readonly baseline?: string;
+  /** A scimd CLI entry of an older build to measure as "before" in the instrumentation phase. */
+  readonly baselineEntry?: string;
   readonly keep: boolean;
 }
 
@@ -42,13 +48,20 @@ export const USAGE = `npm run bench [-- options]
   --users <n>             users for the CRUD phases and the small lookup (default 1000)
   --million <n>           users stored for the big lookup (default 1000000)
   --group-sizes <a,b,…>   member counts of the group PATCH phases (default 10,1000,10000,100000)
-  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick)
+  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick or --only)
   --json <file>           write the result as JSON
   --source                run scimd from src/ through tsx instead of dist/
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
-                          lookup-big, group)
+                          instrumentation, events-cost, webhook-delivery, lookup-big, group)
+  --rounds <n>            rounds of the instrumentation and events-cost phases (default 5; 2 with --quick, where
+                          events-cost runs 1)
+  --baseline <git rev>    also measure this revision (built from git history into a temporary directory) in the
+                          instrumentation phase, e.g. 4a3268c, the last commit before request ids and metrics; and
+                          measure it instead of 67ed1d7 (the last commit before the change log) in events-cost
+                          (--quick builds none unless given)
+  --baseline-entry <file> the same with an existing build: its scimd CLI entry (bin/scimd.js of another checkout)
   --keep                  keep the temporary data directory
 `;
 
@@ -79,6 +92,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       entry: { type: 'string' },
       profile: { type: 'string' },
       only: { type: 'string' },
+      rounds: { type: 'string' },
+      baseline: { type: 'string' },
+      'baseline-entry': { type: 'string' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -92,7 +108,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const users = Math.round(positive('users', values.users, quick ? 200 : 1000, 100));
   const million = Math.round(positive('million', values.million, quick ? 2000 : 1_000_000, 1));
   if (million < users + Math.max(...groupSizes) + 100) throw new Error('--million must exceed --users and the largest group size by at least 100');
-  const out = values.out ?? (quick ? undefined : 'BENCHMARKS.md');
+  // A partial run (--quick, --only) never overwrites the full report unless asked to.
+  const out = values.out ?? (quick || values.only !== undefined ? undefined : 'BENCHMARKS.md');
+  if (values.baseline !== undefined && values['baseline-entry'] !== undefined) throw new Error('--baseline and --baseline-entry are two ways to name the same build: give one');
+  if (values.baseline !== undefined && !/^[\w.][\w./^~@{}-]*$/.test(values.baseline)) throw new Error(`--baseline must be a git revision, not '${values.baseline}'`);
   return {
     quick,
     db,
@@ -110,6 +129,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ...(values.entry ? { entry: values.entry } : {}),
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
+    rounds: Math.round(positive('rounds', values.rounds, quick ? 2 : 5, 1)),
+    ...(values.baseline ? { baseline: values.baseline } : {}),
+    ...(values['baseline-entry'] ? { baselineEntry: values['baseline-entry'] } : {}),
     keep: values.keep ?? false,
   };
 }

@@ -48,6 +48,10 @@ export interface ScimdOptions {
   readonly entry?: string;
   /** Node flags for scimd, e.g. --cpu-prof. */
   readonly nodeFlags?: readonly string[];
+  /** `scimd serve` flags after the bench's own (e.g. --metrics off). */
+  readonly serveFlags?: readonly string[];
+  /** More environment variables for scimd (e.g. SCIMD_BOOTSTRAP_ADMIN_KEY). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -61,8 +65,8 @@ export async function startScimd(opts: ScimdOptions): Promise<Child & { logFile:
   const logFile = join(opts.dataDir, 'scimd.log');
   const out = openSync(logFile, 'a');
   const entry = opts.fromSource ? ['--import', 'tsx', 'src/cli/entry.ts'] : [opts.entry ?? 'bin/scimd.js'];
-  const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...BENCH_SERVE_FLAGS, ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
-  const env: NodeJS.ProcessEnv = { ...process.env, SCIMD_BOOTSTRAP_TOKEN: opts.token };
+  const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...BENCH_SERVE_FLAGS, ...(opts.serveFlags ?? []), ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, SCIMD_BOOTSTRAP_TOKEN: opts.token };
   delete env.NODE_ENV;
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', out, out] });
   closeSync(out);

@@ -1,5 +1,10 @@
 /** The bench result as tables: on the console and in BENCHMARKS.md. */
 import type { BenchResult, PhaseResult } from './bench.ts';
+import { EVENTS_BASELINE_LACKS, type EventsCostResult } from './events-cost.ts';
+import { KEEP_UP_SHARE, MAX_DRAIN_MS } from './events-summary.ts';
+import type { InstrumentationResult } from './instrumentation.ts';
+import type { WebhookDeliveryResult } from './webhook-delivery.ts';
+import type { Cost } from './instrumentation-summary.ts';
 import { ratio } from './stats.ts';
 
 export interface TargetCheck {
@@ -13,6 +18,7 @@ const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)} %` : '
 const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
 const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
 const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+const signedPct = (r: number) => (Number.isFinite(r) ? `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)} %` : '–');
 const mb = (kib: number) => (Number.isFinite(kib) ? `${((kib * 1024) / 1e6).toFixed(0)} MB` : '–');
 
 function find(result: BenchResult, name: string): PhaseResult | undefined {
@@ -60,9 +66,174 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     measured: lookSmall && lookBig ? costText(lookSmall, lookBig) : 'not run',
     met: lookSmall && lookBig ? lCost <= 1.5 : undefined,
   });
+  for (const path of result.instrumentation?.summary ?? []) {
+    const label = result.instrumentation!.paths.find((p) => p.key === path.path)?.label ?? path.path;
+    for (const c of path.costs) {
+      // Metrics alone, and everything against the older build.
+      if (!(c.with === 'on' && (c.without === 'off' || c.without === 'before'))) continue;
+      out.push({ target: `cost of ${c.what} on ${label} < ${MAX_INSTRUMENTATION_COST * 100} % (server CPU/op)`, measured: signedPct(c.cpu), met: Number.isFinite(c.cpu) ? c.cpu < MAX_INSTRUMENTATION_COST : undefined });
+    }
+  }
+  out.push(...eventsTargets(result.eventsCost, result.webhookDelivery));
   const rss = result.memory.peakRssWithMillionKiB;
   out.push({ target: `peak RSS with ${int(result.options.million)} users stored ≤ 250 MB`, measured: mb(rss), met: Number.isFinite(rss) ? (rss * 1024) / 1e6 <= 250 : undefined });
   return out;
+}
+
+/** What metrics and request correlation may cost GET and PATCH (issue acceptance), as a fraction of server CPU per operation. */
+export const MAX_INSTRUMENTATION_COST = 0.05;
+
+const INSTRUMENTATION_SERVER_HEADER = ['Path', 'Server', 'server CPU µs/op', 'ops/s', 'p50 ms', 'errors'];
+const INSTRUMENTATION_COST_HEADER = ['Path', 'Cost of', 'server CPU/op', 'rounds: lowest … highest', 'ops/s lost', `under ${MAX_INSTRUMENTATION_COST * 100} %`];
+
+/** The instrumentation phase's two tables: each server's medians, and each difference's cost. */
+export function instrumentationTables(i: InstrumentationResult): { servers: string[][]; costs: string[][] } {
+  const pathLabel = (key: string) => i.paths.find((p) => p.key === key)?.label ?? key;
+  const serverLabel = (key: string) => i.servers.find((s) => s.key === key)?.label ?? key;
+  const servers = i.summary.flatMap((p) => p.servers.map((s) => [pathLabel(p.path), serverLabel(s.server), int(s.serverCpuUsPerOp), int(s.opsPerSec), ms(s.p50Ms), String(s.errors)]));
+  const met = (c: Cost) => (Number.isFinite(c.cpu) ? (c.cpu < MAX_INSTRUMENTATION_COST ? 'yes' : 'no') : '–');
+  const costs = i.summary.flatMap((p) => p.costs.map((c) => [pathLabel(p.path), c.what, signedPct(c.cpu), `${signedPct(c.cpuMin)} … ${signedPct(c.cpuMax)}`, signedPct(c.throughput), met(c)]));
+  return { servers, costs };
+}
+
+function instrumentationText(i: InstrumentationResult): string {
+  const t = instrumentationTables(i);
+  return [
+    `Instrumentation: medians of ${i.rounds} rounds (servers in alternating order); load average ${i.loadAverageBefore.join(', ')} before, ${i.loadAverageAfter.join(', ')} after`,
+    textTable(INSTRUMENTATION_SERVER_HEADER, t.servers),
+    '',
+    textTable(INSTRUMENTATION_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 5 && c === 'no' ? 'NO' : c)))),
+    '',
+  ].join('\n');
+}
+
+function instrumentationMarkdown(i: InstrumentationResult, o: BenchResult['options']): string {
+  const t = instrumentationTables(i);
+  const before = i.baseline ? i.servers.find((s) => s.key === 'before') : undefined;
+  return `
+## Cost of metrics and request correlation
+
+GET /Users/{id} and a PATCH replacing one attribute, sent to scimd servers that differ in one
+respect: \`--metrics off\` against the default (metrics on: every answer counted and timed, every
+transaction timed)${before ? `, and a build of ${i.baseline!.commit ? `\`${i.baseline!.name}\` (commit ${i.baseline!.commit.slice(0, 10)})` : `\`${i.baseline!.name}\``}, from before request ids, log correlation and metrics existed (it differs by every other change since, too)` : ''}.
+Each server runs beside the others with its own ${o.db === 'sqlite' ? 'SQLite data directory' : 'PostgreSQL database'} holding the same ${int(i.users)} users, created over
+POST /Users; they are measured ${i.rounds} times per path, in alternating order (A B C, then C B A …),
+${o.warmupMs / 1000} s warm-up and ${o.durationMs / 1000} s measured each. A cost is worked out round by round — with ÷ without − 1, of
+the server's CPU time per operation, and of ops/s — and the median of the rounds given, with the
+lowest and highest round beside it: the machine's speed drifts over minutes, a pair measured
+seconds apart much less. Load average ${i.loadAverageBefore.join(', ')} before, ${i.loadAverageAfter.join(', ')} after.
+
+${markdownTable(INSTRUMENTATION_SERVER_HEADER, t.servers)}
+
+${markdownTable(INSTRUMENTATION_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 5 && c === 'no' ? '**no**' : c))))}
+`;
+}
+
+/** What recording events may cost POST and PATCH (issue 13), as a fraction of server CPU per operation and of ops/s. */
+export const MAX_EVENTS_COST = 0.15;
+
+const EVENTS_COST_HEADER = ['Path', 'server CPU/op', 'rounds: lowest … highest', 'ops/s lost', `≤ ${MAX_EVENTS_COST * 100} %`];
+
+const eventsCostMet = (c: Cost): boolean | undefined => (Number.isFinite(c.cpu) && Number.isFinite(c.throughput) ? c.cpu <= MAX_EVENTS_COST && c.throughput <= MAX_EVENTS_COST : undefined);
+
+/** The events-cost phase's two tables: each server's medians, and the change log's cost per path. */
+export function eventsCostTables(e: EventsCostResult): { servers: string[][]; costs: string[][] } {
+  const pathLabel = (key: string) => e.paths.find((p) => p.key === key)?.label ?? key;
+  const serverLabel = (key: string) => e.servers.find((s) => s.key === key)?.label ?? key;
+  const servers = e.summary.flatMap((p) => p.servers.map((s) => [pathLabel(p.path), serverLabel(s.server), int(s.serverCpuUsPerOp), int(s.opsPerSec), ms(s.p50Ms), String(s.errors)]));
+  const costs = e.summary.flatMap((p) =>
+    p.costs.map((c) => {
+      const met = eventsCostMet(c);
+      return [pathLabel(p.path), signedPct(c.cpu), `${signedPct(c.cpuMin)} … ${signedPct(c.cpuMax)}`, signedPct(c.throughput), met === undefined ? '–' : met ? 'yes' : 'no'];
+    }),
+  );
+  return { servers, costs };
+}
+
+const WEBHOOK_HEADER = ['What', 'Measured'];
+
+/** The webhook-delivery phase as rows. */
+export function webhookRows(w: WebhookDeliveryResult): string[][] {
+  return [
+    ['POST /Users (the load)', `${int(w.writesPerSec)} writes/s over ${(w.durationMs / 1000).toFixed(1)} s (${int(w.writes)} created, ${w.loadErrors} errors)`],
+    ['events delivered during the load', `${int(w.deliveredPerSec)}/s (${int(w.deliveredDuringLoad)} events, ${pct(w.share)} of the write rate)`],
+    ['events in the change log / received', `${int(w.events)} / ${int(w.delivered)} (${int(w.duplicates)} repeated)`],
+    ['after the load, until the receiver had every event', Number.isFinite(w.drainMs) ? `${(w.drainMs / 1000).toFixed(2)} s (${int(w.deliveredAfterLoad)} events, ${int(w.drainMs > 0 ? (w.deliveredAfterLoad * 1000) / w.drainMs : NaN)}/s once the writes stopped)` : `not all within ${(w.waitedMs / 1000).toFixed(0)} s (${int(w.events - w.delivered)} missing)`],
+  ];
+}
+
+/** The targets of issue 13 item 6. */
+export function eventsTargets(e: EventsCostResult | undefined, w: WebhookDeliveryResult | undefined): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  if (e) {
+    const target = (label: string) => `cost of recording events on ${label} ≤ ${MAX_EVENTS_COST * 100} % (server CPU/op and ops/s, vs ${e.baseline?.name ?? 'a build without the change log'}: an upper bound)`;
+    if (e.skipped) for (const p of e.paths) out.push({ target: target(p.label), measured: `skipped: ${e.skipped}`, met: undefined });
+    for (const p of e.summary) {
+      const label = e.paths.find((x) => x.key === p.path)?.label ?? p.path;
+      for (const c of p.costs) out.push({ target: target(label), measured: `CPU/op ${signedPct(c.cpu)}, ops/s lost ${signedPct(c.throughput)}`, met: eventsCostMet(c) });
+    }
+  }
+  if (w) {
+    out.push({
+      target: `webhook delivery keeps up with POST /Users (delivered/s ≥ ${KEEP_UP_SHARE * 100} % of writes/s, or all delivered ≤ ${MAX_DRAIN_MS / 1000} s after the load)`,
+      measured: `${int(w.deliveredPerSec)}/s of ${int(w.writesPerSec)}/s (${pct(w.share)}); ${Number.isFinite(w.drainMs) ? `drained in ${(w.drainMs / 1000).toFixed(2)} s` : `not drained within ${(w.waitedMs / 1000).toFixed(0)} s`}`,
+      met: w.keepsUp,
+    });
+  }
+  return out;
+}
+
+function eventsIntro(e: EventsCostResult): string {
+  const before = e.baseline ? `${e.baseline.name}${e.baseline.commit ? ` (commit ${e.baseline.commit.slice(0, 10)})` : ''}` : undefined;
+  return before
+    ? `this build against ${before}, from before the change log existed. That build also lacks ${EVENTS_BASELINE_LACKS}, so the figure is an upper bound of the change log's cost`
+    : `no comparison: ${e.skipped ?? 'no baseline'}; this build alone`;
+}
+
+function eventsText(e: EventsCostResult | undefined, w: WebhookDeliveryResult | undefined): string[] {
+  const out: string[] = [];
+  if (e) {
+    const t = eventsCostTables(e);
+    out.push(`Events cost: ${eventsIntro(e)}. Medians of ${e.rounds} round(s) of ${(e.durationMs / 1000).toFixed(1)} s (servers in alternating order); load average ${e.loadAverageBefore.join(', ')} before, ${e.loadAverageAfter.join(', ')} after`);
+    out.push(textTable(INSTRUMENTATION_SERVER_HEADER, t.servers), '');
+    if (t.costs.length) out.push(textTable(EVENTS_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 4 && c === 'no' ? 'NO' : c)))), '');
+  }
+  if (w) out.push('Webhook delivery (one endpoint, a receiver answering 204 at once):', textTable(WEBHOOK_HEADER, webhookRows(w)), '');
+  return out;
+}
+
+function eventsMarkdown(e: EventsCostResult | undefined, w: WebhookDeliveryResult | undefined, o: BenchResult['options']): string {
+  let md = '';
+  if (e) {
+    const t = eventsCostTables(e);
+    md += `
+## Cost of recording events
+
+POST /Users and a PATCH replacing one attribute (durable ${o.db === 'sqlite' ? 'SQLite, `synchronous=FULL`' : 'PostgreSQL'}): ${eventsIntro(e)}.
+Each server has its own ${o.db === 'sqlite' ? 'data directory' : 'database'} holding ${int(e.users)} users created over POST /Users; the POST runs create
+users whose names are unique per server and round. ${e.rounds} round(s), servers in alternating order,
+${(e.durationMs / 1000).toFixed(1)} s measured each; a cost is the median over the rounds of with ÷ without − 1. Load average
+${e.loadAverageBefore.join(', ')} before, ${e.loadAverageAfter.join(', ')} after.
+
+${markdownTable(INSTRUMENTATION_SERVER_HEADER, t.servers)}
+${t.costs.length ? `
+${markdownTable(EVENTS_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 4 && c === 'no' ? '**no**' : c))))}
+` : ''}`;
+  }
+  if (w) {
+    md += `
+## Webhook delivery
+
+scimd (\`--webhook-allow-private true\`) with one webhook endpoint pointing at a receiver in the bench
+process that answers 204 at once and counts distinct \`webhook-id\`s, while POST /Users runs on
+${o.connections} connections. Delivery is one event at a time per endpoint, in order: each event is a
+round trip to the receiver plus a delivery-log row and a cursor update (durable writes), so one
+endpoint's rate is bounded by that sequence, not by the write load.
+
+${markdownTable(WEBHOOK_HEADER, webhookRows(w))}
+`;
+  }
+  return md;
 }
 
 const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'server CPU µs/op', 'errors'];
@@ -95,6 +266,8 @@ export function consoleReport(result: BenchResult): string {
     '',
     textTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)]),
     '',
+    ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
+    ...eventsText(result.eventsCost, result.webhookDelivery),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
     '',
     `peak RSS of scimd: ${mb(result.memory.peakRssKiB)} overall, ${mb(result.memory.peakRssWithMillionKiB)} with ${int(result.options.million)} users stored`,
@@ -135,7 +308,7 @@ what the framework and a single database read cost on this machine before scimd 
 ## Results
 
 ${markdownTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)])}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}
 ## Targets
 
 ${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}

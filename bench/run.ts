@@ -23,7 +23,9 @@ async function main(): Promise<number> {
     process.stdout.write(`wrote ${opts.out}\n`);
   }
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
-  return result.phases.some((p) => p.errors > 0) ? 1 : 0;
+  const instrumentationErrors = result.instrumentation?.samples.some((s) => s.errors > 0) ?? false;
+  const eventsErrors = (result.eventsCost?.samples.some((s) => s.errors > 0) ?? false) || (result.webhookDelivery?.loadErrors ?? 0) > 0;
+  return result.phases.some((p) => p.errors > 0) || instrumentationErrors || eventsErrors ? 1 : 0;
 }
 
 main().then(

@@ -46,3 +46,11 @@ export function meanOf(values: readonly number[]): number {
   const ok = values.filter((v) => Number.isFinite(v) && v > 0);
   return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : NaN;
 }
+
+/** The median of the finite values (the mean of the middle two for an even count); NaN when none are. */
+export function median(values: readonly number[]): number {
+  const ok = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  const n = ok.length;
+  if (n === 0) return NaN;
+  return n % 2 ? ok[(n - 1) / 2]! : (ok[n / 2 - 1]! + ok[n / 2]!) / 2;
+}

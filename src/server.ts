@@ -4,7 +4,7 @@ import pino, { type Logger } from 'pino';
 import { DEFAULT_CLIENT, DEFAULT_TENANT } from './default-client.ts';
 import { databaseFile, type Config, type StorageConfig } from './config.ts';
 import { buildApp } from './http/app.ts';
-import type { Services } from './http/services.ts';
+import type { HttpOptions, Services } from './http/services.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
 import { ClientGates } from './http/client-gates.ts';
 import { AdminService } from './provisioning/tenants/directory-admin.ts';
@@ -246,14 +246,20 @@ export function listenerOf(config: Config, tls: TlsMaterial | undefined): Listen
   };
 }
 
-export async function startServer(config: Config, logger: Logger | false = createLogger(config), tuning: ServiceTuning = {}): Promise<Running> {
-  // Before anything is opened: a bad certificate is a configuration error (exit code 2).
-  const tls = loadTls(config);
-  const limits = requestLimitsOf(config);
-  const metrics = config.metrics !== 'off' ? new Metrics({ maxTenants: config.metricsMaxTenants }) : undefined;
+/** The store, the services on it and their background work (mail, event retention): scimd without HTTP. */
+export interface Core {
+  readonly store: Store;
+  readonly services: Services;
+  /** Stops the background work, flushes the request log and closes the store. */
+  close(): Promise<void>;
+}
+
+/** Opens the store of `config` and starts the services' background work (startServer and library mode). */
+export async function openCore(config: Config, logger: Logger | false, tuning: ServiceTuning = {}, metrics?: Metrics): Promise<Core> {
+  const warn = (message: string) => (e: unknown) => (logger ? logger.warn({ err: e }, message) : undefined);
   // The server creates a PostgreSQL database that does not exist yet; admin commands refuse (src/cli/store.ts).
   const store = await openStore(config, {
-    onError: (e) => (logger ? logger.warn({ err: e }, 'database connection error') : undefined),
+    onError: warn('database connection error'),
     createDatabase: true,
     onDatabaseCreated: (database) => (logger ? logger.info({ database }, 'created the PostgreSQL database') : undefined),
   }, {
@@ -276,7 +282,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
       bodyLimit: config.bodyLimit,
       requestLogDays: config.requestLogDays,
       requestLogRows: config.requestLogRows,
-      limits,
+      limits: requestLimitsOf(config),
       rateLimits: rateLimitsOf(config),
       clientConcurrency: config.clientConcurrency,
       ...(metrics ? { metrics } : {}),
@@ -291,22 +297,50 @@ export async function startServer(config: Config, logger: Logger | false = creat
       webhooks: { allowPrivate: config.webhookAllowPrivate, ...tuning.webhooks },
     });
     services.mail.start();
-    const retention = new EventRetention(store, config.eventRetentionDays, (e) => (logger ? logger.warn({ err: e }, 'event retention failed') : undefined));
+    const retention = new EventRetention(store, config.eventRetentionDays, warn('event retention failed'));
     retention.start();
     services.webhookDispatcher.start();
-    const http = {
-      maxResults: config.maxResults,
-      bodyLimit: config.bodyLimit,
-      bulkMaxOperations: config.bulkMaxOperations,
-      trustProxy: config.trustProxy,
-      listener: listenerOf(config, tls),
-      limits,
-      maxUrlLength: config.maxUrlLength,
-      maxHeaderBytes: config.maxHeaderBytes,
-      ...(metrics ? { metrics: config.metricsToken ? { token: config.metricsToken } : {} } : {}),
-      ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
-      ...(tuning.consoleIdleMs !== undefined ? { consoleIdleMs: tuning.consoleIdleMs } : {}),
+    return {
+      store,
+      services,
+      async close() {
+        await retention.close();
+        await services.mail.close();
+        await services.webhookDispatcher.close();
+        await services.requestLog.flush();
+        await store.close();
+      },
     };
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+}
+
+/** The HTTP options of a configuration (without the surface, which each listener chooses). */
+export function httpOptionsOf(config: Config, tls: TlsMaterial | undefined): HttpOptions {
+  return {
+    maxResults: config.maxResults,
+    bodyLimit: config.bodyLimit,
+    bulkMaxOperations: config.bulkMaxOperations,
+    trustProxy: config.trustProxy,
+    listener: listenerOf(config, tls),
+    limits: requestLimitsOf(config),
+    maxUrlLength: config.maxUrlLength,
+    maxHeaderBytes: config.maxHeaderBytes,
+    ...(config.metrics !== 'off' ? { metrics: config.metricsToken ? { token: config.metricsToken } : {} } : {}),
+    ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}),
+  };
+}
+
+export async function startServer(config: Config, logger: Logger | false = createLogger(config), tuning: ServiceTuning = {}): Promise<Running> {
+  // Before anything is opened: a bad certificate is a configuration error (exit code 2).
+  const tls = loadTls(config);
+  const metrics = config.metrics !== 'off' ? new Metrics({ maxTenants: config.metricsMaxTenants }) : undefined;
+  const core = await openCore(config, logger, tuning, metrics);
+  const { store, services } = core;
+  try {
+    const http = { ...httpOptionsOf(config, tls), ...(tuning.consoleIdleMs !== undefined ? { consoleIdleMs: tuning.consoleIdleMs } : {}) };
     // With --admin-port the admin API (and, with --metrics admin, /metrics) has a listener of its own.
     const separate = config.adminPort !== undefined;
     const app = buildApp(services, { ...http, surface: separate ? 'public' : 'all', metricsRoute: config.metrics === 'on' }, logger);
@@ -347,15 +381,11 @@ export async function startServer(config: Config, logger: Logger | false = creat
         // Long-polls of the events API answer at once, so they do not hold the shutdown.
         services.events.close();
         await Promise.all([app.close(), adminApp?.close()]);
-        await retention.close();
-        await services.mail.close();
-        await services.webhookDispatcher.close();
-        await services.requestLog.flush();
-        await store.close();
+        await core.close();
       },
     };
   } catch (e) {
-    await store.close();
+    await core.close();
     throw e;
   }
 }

@@ -28,7 +28,7 @@ function runBench(args: readonly string[]): Promise<{ code: number | null; out: 
 }
 
 describe('npm run bench -- --quick', () => {
-  it('runs every phase without an error and writes a well-formed JSON result and Markdown report', { timeout: 60_000 }, async () => {
+  it('runs every phase without an error and writes a well-formed JSON result and Markdown report', { timeout: 90_000 }, async () => {
     const json = join(dir, 'result.json');
     const md = join(dir, 'BENCHMARKS.md');
     const sizes = ['--users', '100', '--million', '400', '--group-sizes', '10,100'];
@@ -60,7 +60,7 @@ describe('npm run bench -- --quick', () => {
     const post = result.phases.find((p) => p.name === 'post')!;
     const del = result.phases.find((p) => p.name === 'delete')!;
     assert.ok(del.ops + del.warmupOps <= post.ops + post.warmupOps);
-    assert.ok(result.ceiling.samples.length === result.phases.length + 1, 'one ceiling sample before the first phase and one after each');
+    assert.ok(result.ceiling.samples.length === result.phases.length + 4, 'one ceiling sample before the first phase, one after each and one after each of the instrumentation, events-cost and webhook-delivery phases');
     assert.ok(result.ceiling.opsPerSec > 0);
     assert.ok(result.memory.peakRssKiB > 0 && result.memory.peakRssWithMillionKiB > 0 && result.memory.peakRssWithMillionKiB <= result.memory.peakRssKiB);
     assert.deepEqual(
@@ -79,5 +79,36 @@ describe('npm run bench -- --quick', () => {
     assert.match(report, /\*\*Command\*\*: `npm run bench -- --quick/);
     for (const p of result.phases) assert.ok(report.includes(`| ${p.label} |`), `the report has a row for ${p.label}`);
     assert.match(out, /Target\s+Measured\s+Met/);
+
+    // The instrumentation phase: scimd with --metrics off and on, GET and PATCH, two rounds each.
+    const instr = result.instrumentation!;
+    assert.deepEqual(instr.servers.map((s) => s.key), ['off', 'on']);
+    assert.equal(instr.samples.length, 2 * 2 * 2);
+    for (const s of instr.samples) {
+      assert.equal(s.errors, 0, `${s.server} ${s.path}`);
+      assert.ok(Number.isFinite(s.serverCpuUsPerOp) && s.opsPerSec > 0, `${s.server} ${s.path} ran operations`);
+    }
+    assert.deepEqual(instr.summary.map((p) => [p.path, p.costs.map((c) => [c.without, c.with, c.rounds])]), [
+      ['get', [['off', 'on', 2]]],
+      ['patch', [['off', 'on', 2]]],
+    ]);
+    assert.match(report, /## Cost of metrics and request correlation/);
+
+    // events-cost under --quick: no baseline build, the current build measured once on POST and PATCH.
+    const ev = result.eventsCost!;
+    assert.match(ev.skipped ?? '', /--quick does not build the baseline/);
+    assert.deepEqual(ev.servers.map((s) => s.key), ['now']);
+    assert.deepEqual(ev.samples.map((s) => [s.path, s.errors]), [['post', 0], ['patch', 0]]);
+    assert.match(report, /## Cost of recording events/);
+    assert.match(out, /cost of recording events on POST \/Users .+skipped: --quick/);
+    // webhook-delivery: every event the change log recorded reached the receiver.
+    const wh = result.webhookDelivery!;
+    assert.equal(wh.loadErrors, 0);
+    assert.ok(wh.writes > 0 && wh.events >= wh.writes, `${wh.events} events for ${wh.writes} writes`);
+    assert.equal(wh.delivered, wh.events);
+    assert.ok(Number.isFinite(wh.drainMs));
+    assert.match(report, /## Webhook delivery/);
+    assert.match(out, /webhook delivery keeps up with POST \/Users/);
+    assert.match(report, /\| GET \/Users\/\{id\} \| metrics \(on vs off\) \| [+−]\d/);
   });
 });

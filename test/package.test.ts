@@ -3,7 +3,7 @@
  * an empty folder outside the source tree, gives a working `npx scimd --help` and `npx scimd serve`
  * (free port, SQLite in a temp data dir), `import('scimd')` from plain ESM, and types a TypeScript
  * consumer checks against (`exports`, `types`, no dev-only import at run time, nothing missing from
- * `files`).
+ * `files`); library mode's `createScimd` mounts in a host's Fastify app and answers there.
  *
  * The install runs with --prefer-offline (the npm cache serves what it has) and --ignore-scripts:
  * the only install script among the runtime dependencies is better-sqlite3's native build (~80 s
@@ -83,7 +83,39 @@ describe('npm pack, installed into an empty folder', { timeout: INSTALL_MS + 120
     writeFileSync(join(consumer, 'load.mjs'), "const m = await import('scimd');\nconsole.log(JSON.stringify(Object.keys(m).sort()));\n");
     const r = await inConsumer(process.execPath, ['load.mjs']);
     const names = JSON.parse(r.stdout) as string[];
-    for (const name of ['startServer', 'resolveConfig', 'createServices', 'openStore', 'verifyPasswordHash', 'StoreUnavailable']) assert.ok(names.includes(name), `exports ${name}`);
+    for (const name of ['startServer', 'resolveConfig', 'createServices', 'openStore', 'verifyPasswordHash', 'StoreUnavailable', 'createScimd', 'EVENT_TYPES']) assert.ok(names.includes(name), `exports ${name}`);
+  });
+
+  it("createScimd mounts in a host's Fastify app (library mode) and answers /scim/v2/ServiceProviderConfig there", async () => {
+    const dataDir = tempDir('scimd-consumer-data-');
+    writeFileSync(
+      join(consumer, 'mount.mjs'),
+      [
+        "import Fastify from 'fastify';",
+        "import { createScimd } from 'scimd';",
+        'const scimd = await createScimd({ dataDir: process.argv[2], logger: false });',
+        'const app = Fastify();',
+        "app.get('/', async () => ({ host: true }));",
+        'await app.register(scimd.plugin);',
+        "await app.listen({ host: '127.0.0.1', port: 0 });",
+        'const origin = `http://127.0.0.1:${app.server.address().port}`;',
+        'const spc = await fetch(`${origin}/scim/v2/ServiceProviderConfig`, { headers: { authorization: `Bearer ${scimd.bootstrap.token}` } });',
+        'const host = await fetch(`${origin}/`);',
+        'console.log(JSON.stringify({ status: spc.status, body: await spc.json(), host: await host.json() }));',
+        'await app.close();',
+        'await scimd.close();',
+        '',
+      ].join('\n'),
+    );
+    try {
+      const r = await inConsumer(process.execPath, ['mount.mjs', dataDir]);
+      const out = JSON.parse(r.stdout) as { status: number; body: { schemas: string[] }; host: unknown };
+      assert.equal(out.status, 200, r.stdout);
+      assert.deepEqual(out.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig']);
+      assert.deepEqual(out.host, { host: true });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('a TypeScript consumer typechecks against the installed types', async () => {
@@ -94,6 +126,23 @@ describe('npm pack, installed into an empty folder', { timeout: INSTALL_MS + 120
         "const config: Config = { ...resolveConfig({}, {}), port: 0 };",
         'export const start: (c: Config) => Promise<Running> = startServer;',
         'export const port: number = config.port;',
+        '// Library mode: the plugin in a Fastify app, typed subscriptions.',
+        "import Fastify from 'fastify';",
+        "import { createScimd, type Scimd, type SubscribedEvent, type EventType } from 'scimd';",
+        'export async function mount(): Promise<Scimd> {',
+        "  const scimd = await createScimd({ dataDir: './data', publicUrl: 'https://example.com', subscriber: 'mirror', logger: false, config: { bodyLimit: 100_000 } });",
+        '  const app = Fastify();',
+        '  await app.register(scimd.plugin, { links: false });',
+        "  scimd.on('user.created', async (e: SubscribedEvent<'user.created'>) => {",
+        "    const type: 'user.created' = e.type;",
+        '    const seq: number = e.tenantSeq;',
+        '    void [type, seq, e.state?.userName, e.tenant];',
+        '  });',
+        "  const stop: () => void = scimd.on('*', (e) => { const t: EventType = e.type; void t; });",
+        "  scimd.on('group.member.added', (e) => { const member: string = e.data.value; void member; });",
+        '  stop();',
+        '  return scimd;',
+        '}',
         '',
       ].join('\n'),
     );

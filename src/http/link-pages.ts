@@ -57,6 +57,9 @@ const KINDS: readonly Kind[] = [
   },
 ];
 
+/** The paths of the pages behind mailed links (library mode mounts them in a host app). */
+export const LINK_PAGE_PATHS: readonly string[] = KINDS.map((k) => k.path);
+
 export function registerLinkPages(app: FastifyInstance, services: Services): void {
   registerPageHeaders(app, { inlineStyles: [STYLE] });
   // Link tokens can be guessed at like bearer tokens: unknown ones draw on the same per-address budget.

@@ -9,6 +9,7 @@
  * Store offers outside one.
  */
 import type { Directory, DirectoryReads, DirectoryWrites } from './ports/directory.ts';
+import type { EventCheckpoints, EventCheckpointsReads, EventCheckpointsWrites } from './ports/event-checkpoints.ts';
 import type { EventLog, EventLogReads, EventLogWrites } from './ports/event-log.ts';
 import type { Links, LinksReads, LinksWrites } from './ports/links.ts';
 import type { MailOutbox, MailOutboxReads, MailOutboxWrites } from './ports/mail-outbox.ts';
@@ -24,6 +25,7 @@ import type { UniqueNames, UniqueNamesReads, UniqueNamesWrites } from './ports/u
 import type { Webhooks, WebhooksReads, WebhooksWrites } from './ports/webhooks.ts';
 
 export type * from './ports/directory.ts';
+export type * from './ports/event-checkpoints.ts';
 export type * from './ports/event-log.ts';
 export type * from './ports/links.ts';
 export type * from './ports/mail-outbox.ts';
@@ -39,7 +41,7 @@ export type * from './ports/unique-names.ts';
 export type * from './ports/webhooks.ts';
 
 /** Everything the service can ask of the database, inside or outside a transaction: every port. */
-export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, RequestLogStore, Webhooks, SetupLinks {}
+export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, EventCheckpoints, RequestLogStore, Webhooks, SetupLinks {}
 
 /** The reads of every port: outside a transaction the stores send them to a reader. */
 export interface RepoReads
@@ -53,6 +55,7 @@ export interface RepoReads
     LinksReads,
     MailOutboxReads,
     EventLogReads,
+    EventCheckpointsReads,
     RequestLogStoreReads,
     WebhooksReads,
     SetupLinksReads {}
@@ -69,6 +72,7 @@ export interface RepoWrites
     LinksWrites,
     MailOutboxWrites,
     EventLogWrites,
+    EventCheckpointsWrites,
     RequestLogStoreWrites,
     WebhooksWrites,
     SetupLinksWrites {}

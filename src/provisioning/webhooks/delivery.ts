@@ -63,6 +63,21 @@ export async function attemptDelivery(
   now: () => Date,
   signal?: AbortSignal,
 ): Promise<SendResult> {
+  const { result, record } = await sendEvent(endpoint, event, tenantName, attempt, s, now, signal);
+  await store.recordWebhookAttempt(record);
+  return result;
+}
+
+/** Sends one event to one endpoint: the answer, and the delivery-log row of the attempt (not written yet). */
+export async function sendEvent(
+  endpoint: WebhookEndpoint,
+  event: ScimdEvent & { id: string },
+  tenantName: string,
+  attempt: number,
+  s: Pick<WebhookSettings, 'allowPrivate' | 'timeoutMs'>,
+  now: () => Date,
+  signal?: AbortSignal,
+): Promise<{ result: SendResult; record: WebhookAttempt }> {
   const at = now();
   const body = JSON.stringify(webhookPayload(event, tenantName));
   const result = await postWebhook(endpoint.url, { id: event.id, body, secrets: signingSecrets(endpoint, at) }, { timeoutMs: s.timeoutMs, allowPrivate: s.allowPrivate, now: at, ...(signal ? { signal } : {}) });
@@ -78,8 +93,7 @@ export async function attemptDelivery(
     ...(result.excerpt !== undefined ? { responseExcerpt: result.excerpt } : {}),
     ...(result.error !== undefined ? { error: result.error } : {}),
   };
-  await store.recordWebhookAttempt(record);
-  return result;
+  return { result, record };
 }
 
 /** What the delivery log says of an attempt that did not succeed. */

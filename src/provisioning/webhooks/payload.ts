@@ -24,6 +24,8 @@ export function webhookPayload(e: ScimdEvent, tenantName: string): WebhookPayloa
       ...(e.resourceId !== undefined ? { resourceId: e.resourceId } : {}),
       ...(e.version !== undefined ? { version: e.version } : {}),
       ...(e.paths !== undefined ? { paths: e.paths } : {}),
+      ...(e.previous !== undefined ? { previous: e.previous } : {}),
+      ...(e.state !== undefined ? { state: e.state } : {}),
       at: e.at,
       ...(e.actor !== undefined ? { actor: e.actor } : {}),
       ...(e.clientId !== undefined ? { clientId: e.clientId } : {}),

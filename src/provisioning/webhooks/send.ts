@@ -3,8 +3,8 @@
  * attempt, no redirects, and at most the first 500 characters of the answer read (the rest is not
  * waited for). It never throws: every outcome is a SendResult.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { guardedLookup, isBlockedAddress } from './address-policy.ts';
@@ -71,7 +71,7 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
       return finish({ ok: false, error: `cannot sign: ${(e as Error).message}` });
     }
     const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(u, { method: 'POST', headers, agent: false, lookup: guardedLookup(opts.allowPrivate) as never });
+    const req = send(u, { method: 'POST', headers, agent: agentFor(u.protocol === 'https:', opts.allowPrivate), lookup: guardedLookup(opts.allowPrivate) as never });
     // Set once the answer's status line came: a body that then stalls does not undo the answer.
     let answered: (() => void) | undefined;
     timer = setTimeout(() => {
@@ -91,19 +91,39 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
       const ok = status >= 200 && status <= 299;
       let text = '';
       res.setEncoding('utf8');
+      const answer = () => finish({ ok, status, ...(text ? { excerpt: text.slice(0, EXCERPT_CHARS) } : {}) });
+      // Cut short (the excerpt is full, or the body stalls): the connection is not reused.
       const cut = () => {
         res.destroy();
-        finish({ ok, status, ...(text ? { excerpt: text.slice(0, EXCERPT_CHARS) } : {}) });
+        answer();
       };
       answered = cut;
       res.on('data', (chunk: string) => {
         text += chunk;
         if (text.length >= EXCERPT_CHARS) cut();
       });
-      res.on('end', cut);
+      // Read to its end: the connection goes back to the pool for the endpoint's next event.
+      res.on('end', answer);
       res.on('error', cut);
       res.on('close', cut);
     });
     req.end(msg.body);
   });
+}
+
+/**
+ * Kept-alive connections, so an endpoint's events do not each open one. One pool per scheme and
+ * address policy: a connection opened where private receivers were allowed is never reused where
+ * they are not (the address was checked when the connection was made, by guardedLookup).
+ */
+const agents = new Map<string, HttpAgent>();
+function agentFor(https: boolean, allowPrivate: boolean): HttpAgent {
+  const key = `${https}:${allowPrivate}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    const options = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: 64, maxFreeSockets: 16, timeout: 30_000 };
+    agent = https ? new HttpsAgent(options) : new HttpAgent(options);
+    agents.set(key, agent);
+  }
+  return agent;
 }

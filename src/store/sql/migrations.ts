@@ -439,7 +439,18 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, id);
   CREATE INDEX webhook_attempts_at ON webhook_attempts (at);
   `,
-  // 13 (PostgreSQL 12). Setup links: the hash of each link's token, its tenant, expiry, and the client its page minted.
+  // 13 (PostgreSQL 12). Library mode's subscribers: per subscriber name and tenant, the tenantSeq of
+  // the last event every handler acknowledged (src/provisioning/events/subscriptions.ts).
+  (d) => `
+  CREATE TABLE event_checkpoints (
+    subscriber TEXT NOT NULL,
+    tenant_id TEXT NOT NULL REFERENCES tenants(id),
+    tenant_seq ${d.serialRef} NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (subscriber, tenant_id)
+  );
+  `,
+  // 14 (PostgreSQL 13). Setup links: the hash of each link's token, its tenant, expiry, and the client its page minted.
   () => `
   CREATE TABLE setup_links (
     id TEXT PRIMARY KEY,

@@ -7,6 +7,7 @@ import type { Holds, Port, Repo, RepoReads, RepoWrites, Same } from '../types.ts
 import type { AuthTouched } from './rows.ts';
 import { sqlDirectory } from './sql-directory.ts';
 import type { Driver } from './sql-driver.ts';
+import { sqlEventCheckpoints } from './sql-event-checkpoints.ts';
 import { sqlEventLog } from './sql-event-log.ts';
 import { sqlLinks } from './sql-links.ts';
 import { sqlMailOutbox } from './sql-mail-outbox.ts';
@@ -43,6 +44,7 @@ export function sqlRepo(db: Driver): SqlRepo {
     sqlLinks(db),
     sqlMailOutbox(db),
     sqlEventLog(db),
+    sqlEventCheckpoints(db),
     sqlRequestLog(db),
     sqlWebhooks(db),
     sqlSetupLinks(db),
