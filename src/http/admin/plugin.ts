@@ -49,8 +49,13 @@ export function adminApi(services: Services, options: HttpOptions) {
           description:
             'Tenants, SCIM clients and their tokens, the directory each tenant holds, the provisioning request log and what else a tenant has. Authenticate with an admin key: `Authorization: Bearer <key>` (scimd admin-key create), or with the console\'s session cookie (POST /session) plus its CSRF token in X-CSRF-Token on changes. Errors are RFC 9457 problem details.',
         },
-        components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (scimd admin-key create)' } } },
-        security: [{ adminKey: [] }],
+        components: {
+          securitySchemes: {
+            adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (scimd admin-key create)' },
+            consoleSession: { type: 'apiKey', in: 'cookie', name: 'scimd_session', description: 'The console session (POST /session); changes also need its CSRF token in X-CSRF-Token' },
+          },
+        },
+        security: [{ adminKey: [] }, { consoleSession: [] }],
       },
       // Shared schemas keep their $id as their name under components.schemas.
       refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
