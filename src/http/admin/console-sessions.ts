@@ -63,7 +63,7 @@ export class ConsoleSessions {
     const id = randomBytes(32).toString('base64url');
     const session: Session = { keyHash: this.keys.hashOf(secret), csrf: randomBytes(32).toString('base64url'), lastSeen: this.now() };
     this.sessions.set(id, session);
-    reply.header('set-cookie', this.cookie(request, id, Math.ceil(this.idleMs / 1000)));
+    reply.header('set-cookie', this.cookie(request, id));
     return this.info(session);
   }
 
@@ -71,7 +71,7 @@ export class ConsoleSessions {
   close(request: FastifyRequest, reply: FastifyReply): void {
     const id = this.idOf(request);
     if (id) this.sessions.delete(id);
-    reply.header('set-cookie', this.cookie(request, '', 0));
+    reply.header('set-cookie', this.cookie(request, undefined));
   }
 
   /**
@@ -115,9 +115,10 @@ export class ConsoleSessions {
     return { csrfToken: session.csrf, idleTimeoutSeconds: Math.ceil(this.idleMs / 1000) };
   }
 
-  private cookie(request: FastifyRequest, value: string, maxAge: number): string {
-    // Max-Age only bounds the cookie; the server's idle timeout (sliding) is what ends a session.
-    return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict${request.protocol === 'https' ? '; Secure' : ''}; Max-Age=${maxAge === 0 ? 0 : 12 * 3600}`;
+  /** The Set-Cookie value for a session id, or one that clears the cookie (undefined). */
+  private cookie(request: FastifyRequest, id: string | undefined): string {
+    // Max-Age only bounds the cookie (12 hours); the server's idle timeout (sliding) is what ends a session.
+    return `${SESSION_COOKIE}=${id ?? ''}; Path=/; HttpOnly; SameSite=Strict${request.protocol === 'https' ? '; Secure' : ''}; Max-Age=${id === undefined ? 0 : 12 * 3600}`;
   }
 
   private sweep(): void {
