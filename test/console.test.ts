@@ -72,6 +72,12 @@ describe('console in a browser', { skip: browserSkip }, () => {
     await page.keyboard.type('acme');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Tenant acme' }).waitFor();
+    await page.goto(`${s.origin}/console#/tenants`);
+    await page.getByRole('link', { name: 'acme' }).waitFor();
+    await assertAccessible(page, 'the tenants page');
+    await screenshot(page, 'tenants');
+    await page.getByRole('link', { name: 'acme' }).click();
+    await page.getByRole('heading', { name: 'Tenant acme' }).waitFor();
     await page.getByLabel('Client name').fill('entra-prod');
     await page.getByLabel('IdP profile').selectOption('entra');
     await page.getByRole('button', { name: 'Create client' }).click();
