@@ -51,10 +51,16 @@ const layers = [
   ...layer('cli', (depth) => [{ regex: `${up(depth)}http/(?!services\\.ts$)`, message: LAYER_MESSAGES.cliHttp }]),
 ];
 
+/** What the console's module (console/*.js, run in the browser) may use. */
+const BROWSER = Object.fromEntries(
+  ['window', 'document', 'location', 'navigator', 'fetch', 'confirm', 'getSelection', 'URLSearchParams', 'FormData', 'Node', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'console', 'URL'].map((g) => [g, 'readonly']),
+);
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['console/**/*.js'], languageOptions: { sourceType: 'module', globals: BROWSER } },
   {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', structuredClone: 'readonly' } },
     rules: {

@@ -16,6 +16,7 @@ import { Authenticator } from './provisioning/requests/auth.ts';
 import { BulkService } from './provisioning/resources/bulk.ts';
 import { MailSender, type MailLog } from './provisioning/background/mail-sender.ts';
 import { TenantModels } from './provisioning/tenants/tenant-model.ts';
+import { SetupLinkService } from './provisioning/links/setup-links.ts';
 import { LinkService } from './provisioning/links/follow-link.ts';
 import { TenantAdmin } from './provisioning/tenants/tenant-data-admin.ts';
 import { DEFAULT_REQUEST_LOG, RequestLog } from './provisioning/background/request-log.ts';
@@ -70,7 +71,10 @@ export interface ServiceOptions {
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'>;
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'> & {
+  /** How long an idle console session lasts (default 30 minutes). */
+  readonly consoleIdleMs?: number;
+};
 
 export function createServices(store: Store, opts: ServiceOptions): Services {
   const registry = defaultRegistry();
@@ -105,15 +109,17 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
   const webhookSettings: WebhookSettings = { ...DEFAULT_WEBHOOK_SETTINGS, ...opts.webhooks };
   const webhookDispatcher = new WebhookDispatcher(store, webhookSettings, opts.now, opts.webhookLog);
   opts.metrics?.setSources({ requestLogQueue: () => requestLog.queued, mailPending: () => mail.pending(MAIL_CAP) });
+  const admin = new AdminService(store);
   return {
     models,
     mail,
+    setupLinks: new SetupLinkService(store, admin, requestLog, opts.now),
     links: new LinkService(store, models, opts.now, queued),
     openSession: sessionOpener({ repo: store, models, now: opts.now ?? (() => new Date()) }),
     registry,
     rateLimiter: new RateLimiter(opts.rateLimits ?? DEFAULT_RATE_LIMITS),
     clientGates: new ClientGates(opts.clientConcurrency ?? DEFAULT_CLIENT_CONCURRENCY),
-    admin: new AdminService(store),
+    admin,
     adminKeys: new AdminKeys(store, opts.now),
     directory: new DirectoryReader(resources, models, opts.now),
     events: new EventFeed(store),
@@ -334,7 +340,7 @@ export async function startServer(config: Config, logger: Logger | false = creat
   const core = await openCore(config, logger, tuning, metrics);
   const { store, services } = core;
   try {
-    const http = httpOptionsOf(config, tls);
+    const http = { ...httpOptionsOf(config, tls), ...(tuning.consoleIdleMs !== undefined ? { consoleIdleMs: tuning.consoleIdleMs } : {}) };
     // With --admin-port the admin API (and, with --metrics admin, /metrics) has a listener of its own.
     const separate = config.adminPort !== undefined;
     const app = buildApp(services, { ...http, surface: separate ? 'public' : 'all', metricsRoute: config.metrics === 'on' }, logger);

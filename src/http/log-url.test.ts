@@ -19,6 +19,7 @@ describe('loggableUrl', () => {
     for (const url of ['//invitations/tok123', '/Invitations/tok123', '/%69nvitations/tok123', '/invitations%2Ftok123', '/invitations//tok123/accept', '/email-validations/tok123?next=tok123']) {
       assert.ok(!loggableUrl(url, 500).includes('tok123'), url);
     }
+    for (const url of ['/setup/tok123', '/setup/tok123/requests?after=4', '/SETUP/tok123/link', '/setup%2Ftok123/client']) assert.ok(!loggableUrl(url, 500).includes('tok123'), url);
     assert.ok(!loggableUrl('/scim/v2/Users?filter=password%20eq%20%22se%ZZcret%22', 500).includes('cret'), 'an undecodable value naming a secret goes too');
     assert.equal(loggableUrl(`/scim/v2/Users?x=${'a'.repeat(100)}`, 20).length, 20);
     assert.equal(loggableUrl('/scim/v2/Users?bad=%E0%A4%A', 500), '/scim/v2/Users?bad=%E0%A4%A');

@@ -9,9 +9,10 @@
  */
 import type { FastifyRequest } from 'fastify';
 import { LINK_PATHS } from '../provisioning/links/link-tokens.ts';
+import { SETUP_PATH } from '../provisioning/links/setup-links.ts';
 import { REDACTED, SECRET_KEY } from '../provisioning/requests/redact.ts';
 
-const LINK_TOKEN = `/(${LINK_PATHS.join('|')})(?:/|%2f)+[^/?#]+`;
+const LINK_TOKEN = `/(${[...LINK_PATHS, SETUP_PATH].join('|')})(?:/|%2f)+[^/?#]+`;
 const HAS_LINK_TOKEN = new RegExp(LINK_TOKEN, 'i');
 const LINK_TOKENS = new RegExp(LINK_TOKEN, 'gi');
 

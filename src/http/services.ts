@@ -8,6 +8,7 @@ import type { RequestLog } from '../provisioning/background/request-log.ts';
 import type { TenantModels } from '../provisioning/tenants/tenant-model.ts';
 import type { MailSender } from '../provisioning/background/mail-sender.ts';
 import type { LinkService } from '../provisioning/links/follow-link.ts';
+import type { SetupLinkService } from '../provisioning/links/setup-links.ts';
 import type { TenantAdmin } from '../provisioning/tenants/tenant-data-admin.ts';
 import type { WebhookAdmin } from '../provisioning/webhooks/webhook-admin.ts';
 import type { WebhookDispatcher } from '../provisioning/background/webhook-dispatcher.ts';
@@ -40,6 +41,8 @@ export interface Services {
   readonly models: TenantModels;
   readonly mail: MailSender;
   readonly links: LinkService;
+  /** Setup links: a tenant's self-service IdP connection page. */
+  readonly setupLinks: SetupLinkService;
   readonly tenantAdmin: TenantAdmin;
   readonly registry: SchemaRegistry;
   /** Per-client and per-address request budgets (in this process). */
@@ -80,4 +83,6 @@ export interface HttpOptions {
    * (when the admin API has its own listener), or the admin API alone (that listener).
    */
   readonly surface?: 'all' | 'public' | 'admin';
+  /** How long an idle console session lasts (default 30 minutes). */
+  readonly consoleIdleMs?: number;
 }

@@ -18,6 +18,9 @@ import { directoryRoutes } from './routes/directory.ts';
 import { requestLogRoutes } from './routes/request-log.ts';
 import { tenantDataRoutes } from './routes/tenant-data.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { sessionRoutes } from './routes/session.ts';
+import { setupLinkRoutes } from './routes/setup-links.ts';
+import { ConsoleSessions, DEFAULT_CONSOLE_IDLE_MS } from './console-sessions.ts';
 
 export const ADMIN_PREFIX = '/admin/v1';
 
@@ -35,6 +38,7 @@ export interface AdminDeps {
 }
 
 export function adminApi(services: Services, options: HttpOptions) {
+  const sessions = new ConsoleSessions(services.adminKeys, options.consoleIdleMs ?? DEFAULT_CONSOLE_IDLE_MS);
   return async (scope: FastifyInstance): Promise<void> => {
     await scope.register(swagger, {
       openapi: {
@@ -43,10 +47,15 @@ export function adminApi(services: Services, options: HttpOptions) {
           title: 'scimd admin API',
           version: '1',
           description:
-            'Tenants, SCIM clients and their tokens, the directory each tenant holds, the provisioning request log and what else a tenant has. Authenticate with an admin key: `Authorization: Bearer <key>` (scimd admin-key create). Errors are RFC 9457 problem details.',
+            'Tenants, SCIM clients and their tokens, the directory each tenant holds, the provisioning request log and what else a tenant has. Authenticate with an admin key: `Authorization: Bearer <key>` (scimd admin-key create), or with the console\'s session cookie (POST /session) plus its CSRF token in X-CSRF-Token on changes. Errors are RFC 9457 problem details.',
         },
-        components: { securitySchemes: { adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (scimd admin-key create)' } } },
-        security: [{ adminKey: [] }],
+        components: {
+          securitySchemes: {
+            adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key (scimd admin-key create)' },
+            consoleSession: { type: 'apiKey', in: 'cookie', name: 'scimd_session', description: 'The console session (POST /session); changes also need its CSRF token in X-CSRF-Token' },
+          },
+        },
+        security: [{ adminKey: [] }, { consoleSession: [] }],
       },
       // Shared schemas keep their $id as their name under components.schemas.
       refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -70,6 +79,13 @@ export function adminApi(services: Services, options: HttpOptions) {
       reply.header('cache-control', 'no-store');
       if (request.routeOptions.config?.publicRoute) return;
       const authorization = request.headers.authorization;
+      // The console's session cookie stands in for the key (with a CSRF token on changes); a
+      // bearer key, when sent, wins.
+      const sessionId = authorization === undefined ? sessions.idOf(request) : undefined;
+      if (sessionId) {
+        request.admin = await sessions.authenticate(request, sessionId);
+        return;
+      }
       // Failed authentications share the per-address budget of SCIM's (--unauthenticated-rate-limit):
       // guessing keys gets no faster by sending more, and costs no database read past the budget.
       request.admin = await services.rateLimiter.guardLookup(
@@ -83,7 +99,7 @@ export function adminApi(services: Services, options: HttpOptions) {
     scope.get('/openapi.json', { schema: { hide: true }, config: { publicRoute: true } }, async (_request, reply) => reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(scope.swagger())));
 
     const deps: AdminDeps = { services, options };
-    for (const routes of [adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes, webhookRoutes]) routes(scope, deps);
+    for (const routes of [sessionRoutes(sessions), adminKeyRoutes, tenantRoutes, clientRoutes, directoryRoutes, requestLogRoutes, tenantDataRoutes, webhookRoutes, setupLinkRoutes]) routes(scope, deps);
   };
 }
 

@@ -139,7 +139,16 @@ export class AdminKeys {
     const secret = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
     if (secret === undefined) throw new AdminAuthError('Authentication required: send "Authorization: Bearer <admin key>"');
     if (secret.length > MAX_TOKEN_LENGTH) throw new AdminAuthError('The admin key is not valid');
-    const hash = hashToken(secret);
+    return this.authenticateHash(hashToken(secret));
+  }
+
+  /** The hash a console session keeps of the key it signed in with (never the key itself): the same checks as authenticate(). */
+  hashOf(secret: string): string {
+    return hashToken(secret);
+  }
+
+  /** As authenticate(), for a key known by its hash (a console session): a revoked key stops working here too. */
+  async authenticateHash(hash: string): Promise<AdminPrincipal> {
     const now = this.now().getTime();
     const found = await this.lookup(hash, now);
     if (!found || !hashesEqual(found.key.hash, hash)) throw new AdminAuthError('The admin key is not valid');

@@ -32,6 +32,8 @@ export interface RequestLogQuery {
   /** Only entries with a smaller id (the next page, newest first). */
   readonly beforeId?: number;
   readonly clientId?: string;
+  /** Only entries of this HTTP method (GET, POST …). */
+  readonly method?: string;
   /** Only entries at or after this time (ISO 8601). */
   readonly since?: string;
   /** Only entries before this time (ISO 8601). */

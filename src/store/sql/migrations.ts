@@ -450,6 +450,17 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
     PRIMARY KEY (subscriber, tenant_id)
   );
   `,
+  // 14 (PostgreSQL 13). Setup links: the hash of each link's token, its tenant, expiry, and the client its page minted.
+  () => `
+  CREATE TABLE setup_links (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    client_id TEXT
+  );
+  `,
 ];
 
 /**

@@ -19,6 +19,7 @@ import { sqlTenantSchemas } from './sql-tenant-schemas.ts';
 import { sqlTombstones } from './sql-tombstones.ts';
 import { sqlUniqueNames } from './sql-unique-names.ts';
 import { sqlWebhooks } from './sql-webhooks.ts';
+import { sqlSetupLinks } from './sql-setup-links.ts';
 
 /** Every port over one driver: apart (reads, writes) for the stores' routing, and at once (`repo`). */
 export interface SqlRepo extends Port<RepoReads, RepoWrites> {
@@ -46,6 +47,7 @@ export function sqlRepo(db: Driver): SqlRepo {
     sqlEventCheckpoints(db),
     sqlRequestLog(db),
     sqlWebhooks(db),
+    sqlSetupLinks(db),
   ] as const;
   const reads = joined(ports.map((p) => p.reads));
   const writes = joined(ports.map((p) => p.writes));

@@ -36,12 +36,14 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
         const c = q.clientId ?? null;
         const since = q.since ?? null;
         const until = q.until ?? null;
+        const method = q.method ?? null;
         const rows = await db.query(
           `SELECT * FROM request_log
            WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS INTEGER) IS NULL OR status >= ?) AND (CAST(? AS INTEGER) IS NULL OR status <= ?) AND (CAST(? AS INTEGER) IS NULL OR id > ?)
              AND (CAST(? AS INTEGER) IS NULL OR id < ?) AND (CAST(? AS TEXT) IS NULL OR client_id = ?) AND (CAST(? AS TEXT) IS NULL OR at >= ?) AND (CAST(? AS TEXT) IS NULL OR at < ?)
+             AND (CAST(? AS TEXT) IS NULL OR method = ?)
            ORDER BY id DESC LIMIT ?`,
-          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, q.limit],
+          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, method, method, q.limit],
         );
         return rows.map(logFromRow);
       },

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseDuration } from '../../../provisioning/tenants/duration.ts';
 import type { IssuedToken } from '../../../provisioning/tenants/directory-admin.ts';
 import { IDP_PROFILES } from '../../../scim/quirks/types.ts';
+import { clientHealth } from '../../../provisioning/background/client-health.ts';
 import { originOf, tenantOf } from '../context.ts';
 import type { AdminDeps } from '../plugin.ts';
 import { Problem } from '../problem.ts';
@@ -98,6 +99,41 @@ export function clientRoutes(app: FastifyInstance, { services, options }: AdminD
       const t = await tenantOf(services, request, request.params.tenant);
       await services.admin.revokeClient(t.name, request.params.client);
       return services.admin.clientView(t.name, request.params.client);
+    },
+  );
+
+  const COUNTS = { type: 'object', required: ['requests', 'errors'], properties: { requests: { type: 'integer' }, errors: { type: 'integer' } } } as const;
+  app.get<{ Params: Params }>(
+    '/tenants/:tenant/clients/:client/health',
+    {
+      schema: {
+        tags,
+        summary: "A client's connection health from the request log: last request, requests and errors in the last hour and day, most common error with its detail, normalisers that fired",
+        operationId: 'getClientHealth',
+        params: params('tenant', 'client'),
+        response: {
+          200: {
+            type: 'object',
+            required: ['lastRequest', 'lastHour', 'lastDay', 'commonError', 'normalisers', 'truncated'],
+            properties: {
+              lastRequest: { anyOf: [{ type: 'null' }, { type: 'object', properties: { at: { type: 'string' }, method: { type: 'string' }, path: { type: 'string' }, status: { type: 'integer' } } }] },
+              lastHour: COUNTS,
+              lastDay: COUNTS,
+              commonError: {
+                anyOf: [{ type: 'null' }, { type: 'object', properties: { status: { type: 'integer' }, scimType: { type: ['string', 'null'] }, count: { type: 'integer' }, detail: { type: ['string', 'null'] } } }],
+              },
+              normalisers: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, count: { type: 'integer' } } } },
+              truncated: { type: 'boolean', description: 'more than 5000 requests in the day: the counts are lower bounds' },
+            },
+          },
+          ...ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const t = await tenantOf(services, request, request.params.tenant);
+      const c = await services.admin.client(t.name, request.params.client);
+      return clientHealth(services.requestLog, t.id, c.id, new Date());
     },
   );
 

@@ -29,7 +29,7 @@ function time(raw: string | undefined, field: string): string | undefined {
 /** Listings leave the bodies out; one entry has them. */
 const summary = ({ requestBody: _q, responseBody: _r, tenantId: _t, clientId: _c, ...e }: RequestLogEntry) => e;
 
-type Query = { tenant?: string; client?: string; status?: string; since?: string; until?: string; before?: string; after?: string; limit?: number };
+type Query = { tenant?: string; client?: string; method?: string; status?: string; since?: string; until?: string; before?: string; after?: string; limit?: number };
 
 export function requestLogRoutes(app: FastifyInstance, { services }: AdminDeps): void {
   /** The tenant the listing is limited to: the key's own, or the one asked for. */
@@ -52,6 +52,7 @@ export function requestLogRoutes(app: FastifyInstance, { services }: AdminDeps):
           properties: {
             tenant: { type: 'string', maxLength: 63 },
             client: { type: 'string', maxLength: 63, description: 'a client name (with tenant)' },
+            method: { type: 'string', enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], description: 'only requests of this method' },
             status: { type: 'string', maxLength: 7, description: '4xx, 404 or 400-499' },
             since: ISO,
             until: ISO,
@@ -74,6 +75,7 @@ export function requestLogRoutes(app: FastifyInstance, { services }: AdminDeps):
         ...statusRange(q.status),
         ...(tenant ? { tenantId: tenant.id } : {}),
         ...(client ? { clientId: client.id } : {}),
+        ...(q.method ? { method: q.method } : {}),
         ...(since ? { since } : {}),
         ...(until ? { until } : {}),
         ...(q.before ? { beforeId: Number(q.before) } : {}),

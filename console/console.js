@@ -1,0 +1,683 @@
+// The scimd console: a hash-routed page over the admin API (/admin/v1, same origin, JSON). It
+// talks to nothing else. The session cookie is HttpOnly; changes carry the session's CSRF token.
+// Every text from the server goes into the page as text (never as HTML).
+
+const API = '/admin/v1';
+const main = document.getElementById('main');
+const statusBox = document.getElementById('status');
+let csrf = '';
+let session = null;
+
+/** h('tag', {attr: value, onclick: fn}, ...children): a DOM element; strings become text nodes. */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children.flat(2)) if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+async function api(method, path, body) {
+  const headers = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  const r = await fetch(API + path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await r.text();
+  const data = text ? JSON.parse(text) : undefined;
+  if (r.status === 401 && path !== '/session') {
+    session = null;
+    showSignIn('Your session has ended: sign in again.');
+    throw new ApiError(401, data?.detail ?? 'Signed out');
+  }
+  if (!r.ok) throw new ApiError(r.status, data?.detail ?? `HTTP ${r.status}`);
+  return data;
+}
+
+const enc = encodeURIComponent;
+const say = (text) => {
+  statusBox.textContent = text;
+  setTimeout(() => {
+    if (statusBox.textContent === text) statusBox.textContent = '';
+  }, 4000);
+};
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+const errorBox = (e) => h('p', { class: 'error', role: 'alert' }, e.message);
+const table = (caption, head, rows) =>
+  h('div', { class: 'table' }, h('table', {}, h('caption', { class: 'muted' }, caption), h('thead', {}, h('tr', {}, head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)));
+
+function render(title, ...content) {
+  document.title = `${title} · scimd console`;
+  main.replaceChildren(h('h1', {}, title), ...content.flat(2).filter((c) => c !== '' && c !== undefined && c !== null));
+  main.focus();
+}
+
+/** A form: fields [{name, label, type, value, options, required}], submit label, handler(values). */
+function form(fields, submit, onsubmit, attrs = {}) {
+  const f = h(
+    'form',
+    attrs,
+    fields.map((d) =>
+      h(
+        'label',
+        {},
+        d.label,
+        d.options
+          ? h('select', { name: d.name }, d.options.map((o) => h('option', { value: o, selected: o === d.value }, o || 'any')))
+          : h('input', { name: d.name, type: d.type ?? 'text', value: d.value ?? '', required: d.required, placeholder: d.placeholder, autocomplete: d.autocomplete ?? 'off' }),
+      ),
+    ),
+    h('button', { type: 'submit' }, submit),
+  );
+  f.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const values = Object.fromEntries(new FormData(f).entries());
+    f.querySelector('.error')?.remove();
+    try {
+      await onsubmit(values);
+    } catch (e) {
+      if (e.status !== 401) f.append(errorBox(e));
+    }
+  });
+  return f;
+}
+
+function showSignIn(message) {
+  document.getElementById('nav').hidden = true;
+  render(
+    'Sign in',
+    message ? h('p', { class: 'error', role: 'alert' }, message) : '',
+    h('p', {}, 'Sign in with an admin key (scimd admin-key create). The key is not kept in the browser: scimd opens a session that ends after a while without use.'),
+    form([{ name: 'key', label: 'Admin key', type: 'password', required: true, autocomplete: 'current-password' }], 'Sign in', async ({ key }) => {
+      const s = await api('POST', '/session', { key });
+      startSession(s);
+      if (!location.hash || location.hash === '#/') location.hash = '#/tenants';
+      else route();
+    }),
+  );
+}
+
+function startSession(s) {
+  session = s;
+  csrf = s.csrfToken;
+  document.getElementById('nav').hidden = false;
+  document.getElementById('who').textContent = `Key ${s.keyName}${s.tenant ? ` (tenant ${s.tenant})` : ''}`;
+}
+
+document.getElementById('sign-out').addEventListener('click', async () => {
+  await api('DELETE', '/session').catch(() => undefined);
+  session = null;
+  csrf = '';
+  showSignIn('Signed out.');
+});
+
+// ---- Tenants ----------------------------------------------------------------------------------
+
+async function tenantsPage() {
+  const tenants = await api('GET', '/tenants');
+  // One page of tenants at most: the counts and the last request of each.
+  const shown = tenants.slice(0, 100);
+  const details = await Promise.all(shown.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
+  const last = await Promise.all(shown.map((t) => api('GET', `/requests?tenant=${enc(t.name)}&limit=1`).then((r) => r[0])));
+  const rows = details.map((t, i) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `#/tenants/${enc(t.name)}` }, t.name)),
+      h('td', {}, t.status),
+      h('td', {}, t.users),
+      h('td', {}, t.groups),
+      h('td', {}, t.clients),
+      h('td', {}, last[i] ? `${when(last[i].at)} (${last[i].status})` : '—'),
+    ),
+  );
+  render(
+    'Tenants',
+    table('Tenants with their counts', ['Tenant', 'Status', 'Users', 'Groups', 'Clients', 'Last provisioning request'], rows),
+    tenants.length > shown.length ? h('p', {}, `The first ${shown.length} of ${tenants.length} tenants.`) : '',
+    session?.tenant
+      ? ''
+      : [
+          h('h2', {}, 'Create a tenant'),
+          form([{ name: 'name', label: 'Tenant name', required: true, placeholder: 'acme' }], 'Create tenant', async ({ name }) => {
+            await api('POST', '/tenants', { name });
+            say(`Tenant ${name} created`);
+            location.hash = `#/tenants/${enc(name)}`;
+          }),
+        ],
+  );
+}
+
+async function tenantPage(t) {
+  const [d, clients] = await Promise.all([api('GET', `/tenants/${enc(t)}`), api('GET', `/tenants/${enc(t)}/clients`)]);
+  const enable = d.status === 'active' ? 'disabled' : 'active';
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: d.status === 'active' ? 'danger' : '',
+      onclick: async () => {
+        if (!confirm(`${enable === 'disabled' ? 'Disable' : 'Enable'} tenant ${t}? ${enable === 'disabled' ? 'Every SCIM request of the tenant will be refused (403); nothing is deleted.' : ''}`)) return;
+        await api('PATCH', `/tenants/${enc(t)}`, { status: enable });
+        say(`Tenant ${t} ${enable}`);
+        route();
+      },
+    },
+    d.status === 'active' ? 'Disable tenant' : 'Enable tenant',
+  );
+  const clientRows = clients.map((c) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `#/tenants/${enc(t)}/clients/${enc(c.name)}` }, c.name)),
+      h('td', {}, c.revokedAt ? 'revoked' : 'active'),
+      h('td', {}, `${c.profile} (${c.profileSource})`),
+      h('td', {}, c.liveTokens ?? 0),
+      h('td', {}, when(c.lastUsedAt)),
+    ),
+  );
+  const settingRows = (d.settingsInfo ?? []).map((s) =>
+    h('tr', {}, h('th', { scope: 'row' }, s.key), h('td', {}, s.value), h('td', {}, s.default), h('td', {}, (s.allowed ?? []).join(', ') || 'any'), h('td', {}, s.doc ?? ''), h('td', {}, s.source ?? '')),
+  );
+  render(
+    `Tenant ${t}`,
+    h(
+      'div',
+      { class: 'card' },
+      h('dl', {}, h('dt', {}, 'Status'), h('dd', {}, d.status), h('dt', {}, 'SCIM endpoint'), h('dd', {}, h('code', {}, d.scimEndpoint)), h('dt', {}, 'Users'), h('dd', {}, d.users), h('dt', {}, 'Groups'), h('dd', {}, d.groups)),
+      h('p', {}, toggle),
+      h(
+        'p',
+        {},
+        h('a', { href: `#/tenants/${enc(t)}/users` }, 'Users'),
+        ' · ',
+        h('a', { href: `#/tenants/${enc(t)}/groups` }, 'Groups'),
+        ' · ',
+        h('a', { href: `#/requests?tenant=${enc(t)}` }, 'Request log'),
+        ' · ',
+        h('a', { href: `#/tenants/${enc(t)}/events` }, 'Events'),
+        ' · ',
+        h('a', { href: `#/tenants/${enc(t)}/tombstones` }, 'Deleted users'),
+        ' · ',
+        h('a', { href: `#/tenants/${enc(t)}/webhooks` }, 'Webhooks'),
+      ),
+    ),
+    h('h2', {}, 'SCIM clients'),
+    table(`SCIM clients of ${t}`, ['Client', 'State', 'IdP profile', 'Live tokens', 'Last request'], clientRows),
+    h('h3', {}, 'Create a client'),
+    h('div', { id: 'issued' }),
+    form(
+      [
+        { name: 'name', label: 'Client name', required: true, placeholder: 'entra-prod' },
+        { name: 'idp', label: 'IdP profile', options: ['auto', 'entra', 'okta', 'onelogin', 'jumpcloud', 'pingone', 'authentik', 'keycloak', 'strict'], value: 'auto' },
+      ],
+      'Create client',
+      async ({ name, idp }) => {
+        const issued = await api('POST', `/tenants/${enc(t)}/clients`, { name, ...(idp && idp !== 'auto' ? { idp } : {}) });
+        await tenantPage(t);
+        document.getElementById('issued').replaceChildren(secretBox(issued));
+        document.getElementById('new-token').focus();
+      },
+    ),
+    h('h2', {}, 'Settings'),
+    table('Tenant settings: value in force, default and allowed values', ['Setting', 'Value', 'Default', 'Allowed', 'What it does', 'Asked for by'], settingRows),
+    form(
+      [
+        { name: 'key', label: 'Setting', options: (d.settingsInfo ?? []).map((s) => s.key) },
+        { name: 'value', label: 'New value ("default" restores it)', required: true },
+      ],
+      'Change setting',
+      async ({ key, value }) => {
+        await api('PATCH', `/tenants/${enc(t)}`, { settings: { [key]: value } });
+        say(`Setting ${key} changed`);
+        route();
+      },
+    ),
+  );
+}
+
+/** A token shown once, with a copy button. */
+function secretBox(issued) {
+  const code = h('code', { id: 'new-token', tabindex: '0' }, issued.token);
+  return h(
+    'div',
+    { class: 'secret', role: 'region', 'aria-label': 'New token' },
+    h('p', {}, `Token of client ${issued.client} — shown only now, copy it into the IdP:`),
+    code,
+    h(
+      'button',
+      {
+        type: 'button',
+        onclick: async () => {
+          try {
+            await navigator.clipboard.writeText(issued.token);
+            say('Token copied');
+          } catch {
+            getSelection().selectAllChildren(code);
+            say('Select and copy the token (the clipboard is not available here)');
+          }
+        },
+      },
+      'Copy token',
+    ),
+    h('p', { class: 'muted' }, 'SCIM endpoint (Tenant URL): ', h('code', {}, issued.scimEndpoint ?? '')),
+  );
+}
+
+// ---- Clients ----------------------------------------------------------------------------------
+
+async function clientPage(t, c) {
+  const [v, health] = await Promise.all([api('GET', `/tenants/${enc(t)}/clients/${enc(c)}`), api('GET', `/tenants/${enc(t)}/clients/${enc(c)}/health`)]);
+  const tokenRows = (v.tokens ?? []).map((k) => h('tr', {}, h('td', {}, k.prefix), h('td', {}, k.state), h('td', {}, when(k.createdAt)), h('td', {}, when(k.expiresAt)), h('td', {}, when(k.lastUsedAt))));
+  const revoked = Boolean(v.revokedAt);
+  render(
+    `Client ${c} of ${t}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`), ' · ', h('a', { href: `#/requests?tenant=${enc(t)}&client=${enc(c)}` }, 'Its requests')),
+    h(
+      'div',
+      { class: 'card' },
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'State'),
+        h('dd', {}, revoked ? `revoked ${when(v.revokedAt)}` : 'active'),
+        h('dt', {}, 'IdP profile'),
+        h('dd', {}, `${v.profile} — ${v.profileSource}${v.profileReason ? `: ${v.profileReason}` : ''}`),
+        h('dt', {}, 'Rate limit'),
+        h('dd', {}, v.settings?.rateLimit ?? 'the server default'),
+      ),
+    ),
+    h('h2', {}, 'Connection health'),
+    healthCard(health),
+    h('h2', {}, 'Tokens'),
+    h('div', { id: 'issued' }),
+    table(`Tokens of ${c}`, ['Prefix', 'State', 'Created', 'Expires', 'Last used'], tokenRows),
+    revoked
+      ? ''
+      : [
+          form([{ name: 'grace', label: 'Old tokens keep working for', value: '1h', placeholder: '0, 30m, 1h, 7d' }], 'Rotate token', async ({ grace }) => {
+            if (!confirm(`Issue a new token for ${c}? Older tokens stop working after ${grace || '0'}.`)) return;
+            const issued = await api('POST', `/tenants/${enc(t)}/clients/${enc(c)}/tokens`, grace ? { grace } : {});
+            await clientPage(t, c);
+            document.getElementById('issued').replaceChildren(secretBox(issued));
+            document.getElementById('new-token').focus();
+          }),
+          h('h2', {}, 'Settings'),
+          form(
+            [
+              { name: 'idp', label: 'IdP profile', options: ['auto', 'entra', 'okta', 'onelogin', 'jumpcloud', 'pingone', 'authentik', 'keycloak', 'strict'], value: v.idp ?? 'auto' },
+              { name: 'rateLimit', label: 'Rate limit (requests/s, "default")', value: v.settings?.rateLimit ?? '' },
+            ],
+            'Save',
+            async ({ idp, rateLimit }) => {
+              await api('PATCH', `/tenants/${enc(t)}/clients/${enc(c)}`, { idp, ...(rateLimit ? { settings: { rateLimit } } : {}) });
+              say('Client saved');
+              route();
+            },
+          ),
+          h('h2', {}, 'Normaliser switches'),
+          normaliserTable(t, c, v),
+          form([{ name: 'normaliser', label: 'Normaliser (normaliser.<name>)', required: true }, { name: 'state', label: 'Switch', options: ['on', 'off', 'default'] }], 'Switch normaliser', async ({ normaliser, state }) => {
+            await api('PATCH', `/tenants/${enc(t)}/clients/${enc(c)}`, { settings: { [`normaliser.${normaliser}`]: state } });
+            say(`Normaliser ${normaliser} ${state}`);
+            route();
+          }),
+          h('h2', {}, 'Revoke'),
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'danger',
+              onclick: async () => {
+                if (!confirm(`Revoke client ${c}? Every token it has stops working at once (the data it provisioned stays).`)) return;
+                await api('DELETE', `/tenants/${enc(t)}/clients/${enc(c)}`);
+                say(`Client ${c} revoked`);
+                route();
+              },
+            },
+            'Revoke client',
+          ),
+        ],
+  );
+}
+
+/** The normalisers in force and those switched by a setting, each with the switches that change it. */
+function normaliserTable(t, c, v) {
+  const switched = Object.entries(v.settings ?? {}).filter(([k]) => k.startsWith('normaliser.')).map(([k, val]) => [k.slice('normaliser.'.length), val]);
+  const names = [...new Set([...(v.normalisers ?? []), ...switched.map(([n]) => n)])];
+  const set = (name, state) => async () => {
+    if (state === 'off' && !confirm(`Switch normaliser ${name} off for ${c}? Requests it repairs will be refused instead.`)) return;
+    await api('PATCH', `/tenants/${enc(t)}/clients/${enc(c)}`, { settings: { [`normaliser.${name}`]: state } });
+    say(`Normaliser ${name}: ${state}`);
+    route();
+  };
+  const rows = names.map((name) => {
+    const own = switched.find(([n]) => n === name)?.[1];
+    const on = (v.normalisers ?? []).includes(name);
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, name),
+      h('td', {}, on ? 'on' : 'off', own ? ` (switched ${own} for this client)` : ' (profile default)'),
+      h(
+        'td',
+        {},
+        h('button', { type: 'button', class: 'secondary', onclick: set(name, on ? 'off' : 'on'), 'aria-label': `Switch ${name} ${on ? 'off' : 'on'}` }, on ? 'Switch off' : 'Switch on'),
+        own ? [' ', h('button', { type: 'button', class: 'secondary', onclick: set(name, 'default'), 'aria-label': `Restore the default of ${name}` }, 'Default')] : '',
+      ),
+    );
+  });
+  return table(`Normalisers of ${c}`, ['Normaliser', 'State', 'Change'], rows);
+}
+
+function healthCard(x) {
+  const verdict = x.lastRequest ? (x.lastRequest.status < 400 ? h('span', { class: 'ok' }, 'Last request succeeded') : h('span', { class: 'bad' }, 'Last request failed')) : h('span', { class: 'muted' }, 'No request yet');
+  return h(
+    'div',
+    { class: 'card' },
+    h('p', {}, verdict),
+    h(
+      'dl',
+      {},
+      h('dt', {}, 'Last request'),
+      h('dd', {}, x.lastRequest ? `${when(x.lastRequest.at)}: ${x.lastRequest.method} ${x.lastRequest.path} → ${x.lastRequest.status}` : '—'),
+      h('dt', {}, 'Last hour'),
+      h('dd', {}, `${x.lastHour.requests} requests, ${x.lastHour.errors} errors`),
+      h('dt', {}, 'Last day'),
+      h('dd', {}, `${x.lastDay.requests} requests, ${x.lastDay.errors} errors`),
+      h('dt', {}, 'Most common error'),
+      h('dd', {}, x.commonError ? `${x.commonError.status}${x.commonError.scimType ? ` ${x.commonError.scimType}` : ''} × ${x.commonError.count}: ${x.commonError.detail ?? ''}` : 'none'),
+      h('dt', {}, 'Normalisers that fired'),
+      h('dd', {}, x.normalisers.length ? x.normalisers.map((n) => `${n.name} × ${n.count}`).join(', ') : 'none'),
+    ),
+  );
+}
+
+// ---- Request log ------------------------------------------------------------------------------
+
+async function requestsPage(q) {
+  const params = new URLSearchParams();
+  for (const k of ['tenant', 'client', 'method', 'status', 'since', 'until', 'before']) if (q.get(k)) params.set(k, q.get(k));
+  if (session?.tenant && !params.get('tenant')) params.set('tenant', session.tenant);
+  params.set('limit', '50');
+  const entries = await api('GET', `/requests?${params}`);
+  const rows = entries.map((e) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, h('a', { href: `#/requests/${e.id}` }, `#${e.id}`)),
+      h('td', {}, when(e.at)),
+      h('td', {}, e.tenantName ?? '—'),
+      h('td', {}, e.clientName ?? '—'),
+      h('td', {}, `${e.method} ${e.path}`),
+      h('td', { class: e.status < 400 ? 'ok' : 'bad' }, e.status),
+      h('td', {}, (e.notes ?? []).join('; ')),
+    ),
+  );
+  const next = new URLSearchParams(params);
+  next.delete('limit');
+  const last = entries[entries.length - 1];
+  if (last) next.set('before', String(last.id));
+  render(
+    'Request log',
+    form(
+      [
+        { name: 'tenant', label: 'Tenant', value: q.get('tenant') ?? session?.tenant ?? '' },
+        { name: 'client', label: 'Client', value: q.get('client') ?? '' },
+        { name: 'method', label: 'Method', options: ['', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE'], value: q.get('method') ?? '' },
+        { name: 'status', label: 'Status (4xx, 404, 400-499)', value: q.get('status') ?? '' },
+        { name: 'since', label: 'Since (ISO time)', value: q.get('since') ?? '' },
+        { name: 'until', label: 'Until (ISO time)', value: q.get('until') ?? '' },
+      ],
+      'Filter',
+      async (v) => {
+        const p = new URLSearchParams(Object.entries(v).filter(([, x]) => x));
+        location.hash = `#/requests?${p}`;
+      },
+    ),
+    table('SCIM requests, newest first', ['Entry', 'Time', 'Tenant', 'Client', 'Request', 'Status', 'Normaliser notes'], rows),
+    entries.length === 50 ? h('p', {}, h('a', { href: `#/requests?${next}` }, 'Older requests →')) : '',
+  );
+}
+
+const pretty = (body) => {
+  if (!body) return '(no body)';
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
+};
+
+async function requestPage(id) {
+  const e = await api('GET', `/requests/${enc(id)}`);
+  render(
+    `Request #${e.id}`,
+    h('p', {}, h('a', { href: '#/requests' }, '← Request log')),
+    h(
+      'div',
+      { class: 'card' },
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'Time'),
+        h('dd', {}, when(e.at)),
+        h('dt', {}, 'Tenant / client'),
+        h('dd', {}, `${e.tenantName ?? '—'} / ${e.clientName ?? '—'} (${e.idp ?? 'no profile'})`),
+        h('dt', {}, 'Request'),
+        h('dd', {}, `${e.method} ${e.path}`),
+        h('dt', {}, 'Answer'),
+        h('dd', { class: e.status < 400 ? 'ok' : 'bad' }, `${e.status}${e.scimType ? ` ${e.scimType}` : ''} in ${e.durationMs} ms`),
+        h('dt', {}, 'Request id'),
+        h('dd', {}, e.requestId ?? '—'),
+      ),
+    ),
+    h('h2', {}, 'What the normalisers changed'),
+    (e.notes ?? []).length ? h('ul', { id: 'notes' }, e.notes.map((n) => h('li', {}, n))) : h('p', { id: 'notes' }, 'Nothing: the request was taken as sent.'),
+    h(
+      'div',
+      { class: 'side' },
+      h('section', { 'aria-label': 'Request body' }, h('h2', {}, 'Request body'), h('pre', { tabindex: '0' }, pretty(e.requestBody))),
+      h('section', { 'aria-label': 'Response body' }, h('h2', {}, 'Response body'), h('pre', { tabindex: '0' }, pretty(e.responseBody))),
+    ),
+  );
+}
+
+// ---- Users, groups, events --------------------------------------------------------------------
+
+const PAGE = 25;
+
+async function directoryPage(t, kind, q) {
+  const filter = q.get('filter') ?? '';
+  const start = Math.max(1, Number(q.get('startIndex') ?? '1') || 1);
+  const params = new URLSearchParams({ startIndex: String(start), count: String(PAGE) });
+  if (filter) params.set('filter', filter);
+  const title = kind === 'users' ? `Users of ${t}` : `Groups of ${t}`;
+  let list;
+  let problem;
+  try {
+    list = await api('GET', `/tenants/${enc(t)}/${kind}?${params}`);
+  } catch (e) {
+    if (e.status === 401) return;
+    problem = e;
+  }
+  const rows = (list?.Resources ?? []).map((r) =>
+    kind === 'users'
+      ? h('tr', {}, h('td', {}, h('a', { href: `#/tenants/${enc(t)}/users/${enc(r.id)}` }, r.userName)), h('td', {}, r.displayName ?? r.name?.formatted ?? ''), h('td', {}, r.active === false ? 'inactive' : 'active'), h('td', {}, h('code', {}, r.id)))
+      : h('tr', {}, h('td', {}, h('a', { href: `#/tenants/${enc(t)}/groups/${enc(r.id)}` }, r.displayName)), h('td', {}, (r.members ?? []).length), h('td', {}, h('code', {}, r.id))),
+  );
+  const go = (s) => {
+    const p = new URLSearchParams({ startIndex: String(s) });
+    if (filter) p.set('filter', filter);
+    return `#/tenants/${enc(t)}/${kind}?${p}`;
+  };
+  const total = list?.totalResults ?? 0;
+  render(
+    title,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)),
+    form([{ name: 'filter', label: 'SCIM filter', value: filter, placeholder: kind === 'users' ? 'userName sw "a"' : 'displayName co "sales"' }], 'Search', async (v) => {
+      location.hash = go(1).replace(/filter=[^&]*/, '') + (v.filter ? `&filter=${enc(v.filter)}` : '');
+    }),
+    problem ? errorBox(problem) : '',
+    list ? h('p', {}, `${total} found; showing ${total ? start : 0}–${Math.min(total, start + PAGE - 1)}`) : '',
+    table(title, kind === 'users' ? ['userName', 'Name', 'State', 'id'] : ['displayName', 'Members', 'id'], rows),
+    h('p', {}, start > 1 ? h('a', { href: go(Math.max(1, start - PAGE)) }, '← Previous page') : '', ' ', start + PAGE <= total ? h('a', { href: go(start + PAGE) }, 'Next page →') : ''),
+  );
+}
+
+async function resourcePage(t, kind, id) {
+  const r = await api('GET', `/tenants/${enc(t)}/${kind}/${enc(id)}`);
+  const name = kind === 'users' ? r.userName : r.displayName;
+  const groups = r.groups ?? [];
+  const roles = r.roles ?? [];
+  const members = r.members ?? [];
+  render(
+    `${kind === 'users' ? 'User' : 'Group'} ${name}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}/${kind}` }, `← ${kind === 'users' ? 'Users' : 'Groups'} of ${t}`)),
+    h(
+      'div',
+      { class: 'card' },
+      h(
+        'dl',
+        {},
+        h('dt', {}, 'id'),
+        h('dd', {}, h('code', {}, r.id)),
+        kind === 'users' ? [h('dt', {}, 'State'), h('dd', {}, r.active === false ? 'inactive (an invitation may be pending)' : 'active')] : '',
+        kind === 'users' ? [h('dt', {}, 'Groups'), h('dd', {}, groups.map((g) => g.display ?? g.value).join(', ') || 'none')] : '',
+        kind === 'users' ? [h('dt', {}, 'Roles'), h('dd', {}, roles.map((x) => x.value ?? x.display).join(', ') || 'none')] : '',
+        kind === 'groups' ? [h('dt', {}, 'Members'), h('dd', {}, String(members.length))] : '',
+        h('dt', {}, 'Last modified'),
+        h('dd', {}, when(r.meta?.lastModified)),
+      ),
+    ),
+    h('h2', {}, 'As SCIM serves it'),
+    h('pre', { tabindex: '0' }, JSON.stringify(r, null, 2)),
+  );
+}
+
+async function tombstonesPage(t) {
+  const list = await api('GET', `/tenants/${enc(t)}/tombstones`);
+  const rows = list.map((x) =>
+    h(
+      'tr',
+      {},
+      h('td', {}, x.data?.userName ?? x.id),
+      h('td', {}, when(x.deletedAt)),
+      h(
+        'td',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            'aria-label': `Restore ${x.data?.userName ?? x.id}`,
+            onclick: async () => {
+              if (!confirm(`Restore ${x.data?.userName ?? x.id}?`)) return;
+              await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
+              say('Restored');
+              route();
+            },
+          },
+          'Restore',
+        ),
+      ),
+    ),
+  );
+  render(`Deleted users of ${t}`, h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)), table('Deleted users that can be restored (tenant setting deprovision.delete = tombstone)', ['userName', 'Deleted', 'Restore'], rows));
+}
+
+async function webhooksPage(t) {
+  const hooks = await api('GET', `/tenants/${enc(t)}/webhooks`);
+  const sections = await Promise.all(
+    hooks.map(async (w) => {
+      const deliveries = await api('GET', `/tenants/${enc(t)}/webhooks/${enc(w.id)}/deliveries?limit=20`);
+      return h(
+        'section',
+        { class: 'card', 'aria-label': `Webhook ${w.url}` },
+        h('h2', {}, w.url),
+        h('p', { class: w.state === 'active' ? 'ok' : 'bad' }, `${w.state}${w.failedReason ? `: ${w.failedReason}` : ''} · ${w.enabled ? 'enabled' : 'disabled'} · lag ${w.lag} · delivered up to #${w.deliveredSeq}`),
+        h(
+          'p',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'secondary',
+              onclick: async () => {
+                if (!confirm(`Resume deliveries to ${w.url}?`)) return;
+                await api('POST', `/tenants/${enc(t)}/webhooks/${enc(w.id)}/replay`, {});
+                say('Deliveries resume');
+                route();
+              },
+            },
+            'Replay',
+          ),
+        ),
+        table(
+          `Last deliveries to ${w.url}`,
+          ['Time', 'Event', 'Attempt', 'Status', 'Answer'],
+          deliveries.map((d) => h('tr', {}, h('td', {}, when(d.at)), h('td', {}, `${d.eventType} #${d.tenantSeq ?? ''}`), h('td', {}, d.attempt), h('td', { class: d.status && d.status < 300 ? 'ok' : 'bad' }, d.status ?? d.error ?? '—'), h('td', {}, d.responseExcerpt ?? ''))),
+        ),
+      );
+    }),
+  );
+  render(`Webhooks of ${t}`, h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)), sections.length ? sections : h('p', {}, 'No webhook endpoint (scimd webhook add, or POST /admin/v1/tenants/{t}/webhooks).'));
+}
+
+async function eventsPage(t, q) {
+  const after = q.get('after');
+  const data = await api('GET', `/tenants/${enc(t)}/events?limit=50${after ? `&after=${enc(after)}` : ''}`);
+  const rows = data.events.map((e) => h('tr', {}, h('td', {}, e.tenantSeq), h('td', {}, when(e.at)), h('td', {}, e.type), h('td', {}, `${e.resourceType ?? ''} ${e.resourceId ?? ''}`), h('td', {}, (e.paths ?? []).join(', '))));
+  render(
+    `Events of ${t}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)),
+    table(`Events of ${t}, oldest first`, ['#', 'Time', 'Type', 'Resource', 'Changed'], rows),
+    data.hasMore ? h('p', {}, h('a', { href: `#/tenants/${enc(t)}/events?after=${enc(data.cursor)}` }, 'Later events →')) : '',
+  );
+}
+
+// ---- Routing ----------------------------------------------------------------------------------
+
+async function route() {
+  if (!session) return;
+  const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
+  const q = new URLSearchParams(query);
+  const parts = (path || '/tenants').split('/').filter(Boolean).map(decodeURIComponent);
+  try {
+    if (parts[0] === 'requests' && parts[1]) await requestPage(parts[1]);
+    else if (parts[0] === 'requests') await requestsPage(q);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'clients' && parts[3]) await clientPage(parts[1], parts[3]);
+    else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups') && parts[3]) await resourcePage(parts[1], parts[2], parts[3]);
+    else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups')) await directoryPage(parts[1], parts[2], q);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'tombstones') await tombstonesPage(parts[1]);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'webhooks') await webhooksPage(parts[1]);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'events') await eventsPage(parts[1], q);
+    else if (parts[0] === 'tenants' && parts[1]) await tenantPage(parts[1]);
+    else await tenantsPage();
+  } catch (e) {
+    if (e.status !== 401) render('Something went wrong', errorBox(e), h('p', {}, h('a', { href: '#/tenants' }, 'Back to the tenants')));
+  }
+}
+
+window.addEventListener('hashchange', route);
+
+(async () => {
+  try {
+    startSession(await api('GET', '/session'));
+    route();
+  } catch {
+    showSignIn();
+  }
+})();
