@@ -33,7 +33,8 @@ describe('console in a browser', { skip: browserSkip }, () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.origin });
     page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    // Generous: the browser shares two cores with the rest of the suite.
+    page.setDefaultTimeout(30_000);
     page.on('dialog', (d) => void d.accept());
   });
   after(async () => {
@@ -144,6 +145,8 @@ describe('console in a browser', { skip: browserSkip }, () => {
     await page.getByRole('button', { name: 'Switch booleanStrings off' }).waitFor();
     assert.ok((await s.running.services.admin.clientView('acme', 'entra-prod')).normalisers.includes('booleanStrings'));
     await page.goto(`${s.origin}/console#/tenants/acme/users`);
+    // The users page itself, not the page before it (which may have a filter field too).
+    await page.getByRole('heading', { name: 'Users of acme' }).waitFor();
     await page.getByLabel('SCIM filter').fill('userName sw "ada"');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByText('1 found').waitFor();
@@ -162,6 +165,8 @@ describe('console in a browser', { skip: browserSkip }, () => {
       await assertAccessible(page, heading);
     }
     await page.goto(`${s.origin}/console#/tenants/acme/users`);
+    // The users page itself, not the page before it (which may have a filter field too).
+    await page.getByRole('heading', { name: 'Users of acme' }).waitFor();
     await page.getByLabel('SCIM filter').fill('userName zz "x"');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('alert').waitFor();
@@ -273,7 +278,8 @@ describe('setup link in a browser', { skip: browserSkip }, () => {
     const url = await createLink();
     const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
     const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
+    // Generous: the browser shares two cores with the rest of the suite.
+    page.setDefaultTimeout(30_000);
     await page.goto(url);
     await page.getByText('connects your identity provider to contoso').waitFor();
     await assertAccessible(page, 'the setup page');

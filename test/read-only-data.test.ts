@@ -36,7 +36,14 @@ const READ_ONLY_LINE = 'data directory not writable: serving reads only';
 const REQUEST_LOG_LINE = 'request log write failed';
 
 const works = (command: string, args: string[]) => spawnSync(command, args, { encoding: 'utf8' });
-const setprivMissing = ROOT_USER && works('setpriv', ['--version']).status !== 0 ? 'setpriv is not installed, and as root file modes bind nobody but another user' : false;
+/** Why the server cannot run as nobody here: no setpriv, or a checkout nobody cannot read (a clone under a 0700 directory). */
+function nobodyUnavailable(): string | false {
+  if (!ROOT_USER) return false;
+  if (works('setpriv', ['--version']).status !== 0) return 'setpriv is not installed, and as root file modes bind nobody but another user';
+  const probe = works('setpriv', ['--reuid', String(NOBODY), '--regid', String(NOBODY), '--clear-groups', process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(scimdArgv([])[0])}, require('fs').constants.R_OK)`]);
+  return probe.status === 0 ? false : `nobody cannot read this checkout (${ROOT}: a parent directory is closed to other users), so the server cannot run as nobody here`;
+}
+const setprivMissing = nobodyUnavailable();
 const prlimitMissing = works('prlimit', ['--version']).status !== 0 ? 'prlimit (util-linux) is not installed' : false;
 
 /** `scimd` as this process's user, or (as root, whom file modes do not bind) as nobody. */
