@@ -158,6 +158,11 @@ export interface BootstrapResult {
   readonly bootstrapTokenIgnored: boolean;
   /** True when this start created the admin key of SCIMD_BOOTSTRAP_ADMIN_KEY (the database had none). */
   readonly adminKeyCreated?: boolean;
+  /**
+   * On the first start with an empty database (and no SCIMD_BOOTSTRAP_* variable), a minted admin
+   * key for every tenant, named first-start: shown once, so the console and the admin API work at once.
+   */
+  readonly adminKey?: string;
 }
 
 /** SCIMD_BOOTSTRAP_ADMIN_KEY becomes an admin key for every tenant, named bootstrap, when there is no admin key yet. */
@@ -181,7 +186,10 @@ export { DEFAULT_CLIENT, DEFAULT_TENANT } from './default-client.ts';
 /** On first start with an empty database: tenant `default`, client `default`, and its token. */
 export async function bootstrap(services: Services, bootstrapToken?: string, adminKey?: string): Promise<BootstrapResult> {
   const adminKeyCreated = await bootstrapAdminKey(services, adminKey);
-  return { ...(await bootstrapTenant(services, bootstrapToken)), ...(adminKeyCreated ? { adminKeyCreated } : {}) };
+  const tenant = await bootstrapTenant(services, bootstrapToken);
+  // Automated deployments (a bootstrap variable set) keep stdout in logs: no secret is minted for them.
+  const minted = tenant.created && !tenant.tokenFromEnvironment && adminKey === undefined && !(await services.adminKeys.any()) ? (await services.adminKeys.create('first-start')).key : undefined;
+  return { ...tenant, ...(adminKeyCreated ? { adminKeyCreated } : {}), ...(minted ? { adminKey: minted } : {}) };
 }
 
 async function bootstrapTenant(services: Services, bootstrapToken?: string): Promise<BootstrapResult> {

@@ -91,3 +91,33 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
   });
 }
+
+describe('a first plain start: an admin key for the console, shown once', () => {
+  after(() => killAll());
+
+  it('scimd serve with no flags and no variables prints the console URL and a working admin key; a later start prints none', async () => {
+    const dir = tempDir();
+    const first = await serveProcess(['--data-dir', dir]);
+    const key = /Admin key\s+(scimd_admin_\S+)/.exec(first.stdout())?.[1];
+    const origin = first.base.replace(/\/scim\/v2$/, '');
+    assert.ok(key, first.stdout());
+    assert.match(first.stdout(), new RegExp(`Console: ${origin.replace(/[.]/g, '\\.')}/console `));
+    const tenants = await send(`${origin}/admin/v1/tenants`, 'GET', undefined, { authorization: `Bearer ${key}` });
+    assert.equal(tenants.status, 200);
+    assert.deepEqual(
+      tenants.body.map((t: { name: string }) => t.name),
+      ['default'],
+    );
+    await first.stop();
+    const again = await serveProcess(['--data-dir', dir]);
+    assert.doesNotMatch(again.stdout(), /Admin key/);
+    assert.match(again.stdout(), /Console: /);
+    await again.stop();
+  });
+
+  it('with SCIMD_BOOTSTRAP_TOKEN (an automated deployment, stdout kept in logs) no admin key is minted', async () => {
+    const s = await serveProcess(['--data-dir', tempDir()], { SCIMD_BOOTSTRAP_TOKEN: 'automated-deployment-token-0123456789' });
+    assert.doesNotMatch(s.stdout(), /Admin key/);
+    await s.stop();
+  });
+});

@@ -48,6 +48,10 @@ export function banner(running: Running): string {
     '',
     `Admin API: ${running.adminOrigin ?? running.origin}/admin/v1 (OpenAPI at /admin/v1/openapi.json), with a key from`,
     `  scimd admin-key create <name>${running.bootstrap.adminKeyCreated ? '  (or the SCIMD_BOOTSTRAP_ADMIN_KEY just registered)' : ''}`,
+    `Console: ${running.adminOrigin ?? running.origin}/console (sign in with an admin key)`,
+    ...(running.bootstrap.adminKey
+      ? [`  Admin key       ${running.bootstrap.adminKey}`, "  An admin key for every tenant, 'first-start': shown only now, stored only as a hash (scimd admin-key revoke first-start)."]
+      : []),
     '',
   );
   return lines.join('\n');
