@@ -1,17 +1,15 @@
 import type { RequestLogEntry, RequestLogQuery } from '../../store/types.ts';
+import { statusRange } from '../../provisioning/background/request-log.ts';
 import { UsageError } from '../args.ts';
 import { STORAGE, type Command, type CommandContext } from '../command.ts';
 import { withServices } from '../store.ts';
 
 /** `--status 4xx`, `404` or `400-499` → a status range. */
-function statusRange(raw: string | boolean | undefined): { minStatus?: number; maxStatus?: number } {
+function statusFlag(raw: string | boolean | undefined): { minStatus?: number; maxStatus?: number } {
   if (raw === undefined) return {};
-  const s = String(raw).trim().toLowerCase();
-  let m = /^([1-5])xx$/.exec(s);
-  if (m) return { minStatus: Number(m[1]) * 100, maxStatus: Number(m[1]) * 100 + 99 };
-  m = /^(\d{3})(?:-(\d{3}))?$/.exec(s);
-  if (m) return { minStatus: Number(m[1]), maxStatus: Number(m[2] ?? m[1]) };
-  throw new UsageError('--status takes 4xx, 404 or 400-499');
+  const range = statusRange(String(raw));
+  if (!range) throw new UsageError('--status takes 4xx, 404 or 400-499');
+  return range;
 }
 
 function line(e: RequestLogEntry): string {
@@ -49,7 +47,7 @@ Bodies are in 'scimd log show <id>', with passwords and tokens redacted.`,
     const limit = Number(limitRaw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit takes a whole number from 1 to 10000');
     const tenant = typeof ctx.args.flags.tenant === 'string' ? ctx.args.flags.tenant : undefined;
-    const base = { ...statusRange(ctx.args.flags.status), ...(tenant ? { tenant } : {}) };
+    const base = { ...statusFlag(ctx.args.flags.status), ...(tenant ? { tenant } : {}) };
     const first = (await query(ctx, { ...base, limit })).reverse();
     ctx.out.result(first, () => (first.length ? first.map(line).join('\n') : '(no requests logged)'));
     if (!ctx.args.flags.follow) return 0;

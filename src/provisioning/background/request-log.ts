@@ -9,6 +9,16 @@ import type { RequestLogEntry, RequestLogQuery, RequestLogStore } from '../../st
 
 export type { RequestLogEntry };
 
+/** `4xx`, `404` or `400-499` as a status range of the request log; undefined for anything else. */
+export function statusRange(raw: string): { minStatus: number; maxStatus: number } | undefined {
+  const s = raw.trim().toLowerCase();
+  let m = /^([1-5])xx$/.exec(s);
+  if (m) return { minStatus: Number(m[1]) * 100, maxStatus: Number(m[1]) * 100 + 99 };
+  m = /^(\d{3})(?:-(\d{3}))?$/.exec(s);
+  if (m) return { minStatus: Number(m[1]), maxStatus: Number(m[2] ?? m[1]) };
+  return undefined;
+}
+
 export interface RequestLogOptions {
   /** Entries older than this are deleted. */
   readonly retentionDays: number;

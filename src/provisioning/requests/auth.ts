@@ -37,7 +37,7 @@ interface Cached {
 }
 
 /** The token of an `Authorization: Bearer <token>` header (RFC 6750 §2.1). */
-function bearer(header: string | undefined): string | undefined {
+export function bearer(header: string | undefined): string | undefined {
   return header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
 }
 

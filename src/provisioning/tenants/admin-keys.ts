@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AdminKey, AuthStamp, Store, Tenant } from '../../store/types.ts';
 import { AdminError } from './directory-admin.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
+import { bearer } from '../requests/auth.ts';
 
 export const ADMIN_KEY_PREFIX = 'scimd_admin_';
 const KEY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
@@ -136,7 +137,7 @@ export class AdminKeys {
 
   /** The key behind an `Authorization: Bearer <key>` header, and its tenant when it is limited to one. */
   async authenticate(header: string | undefined): Promise<AdminPrincipal> {
-    const secret = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+    const secret = bearer(header);
     if (secret === undefined) throw new AdminAuthError('Authentication required: send "Authorization: Bearer <admin key>"');
     if (secret.length > MAX_TOKEN_LENGTH) throw new AdminAuthError('The admin key is not valid');
     return this.authenticateHash(hashToken(secret));
@@ -160,7 +161,7 @@ export class AdminKeys {
 
   /** Whether the header's key is one a lookup found recently (not a guess; authenticate() says whether it is valid). */
   recognises(header: string | undefined): boolean {
-    const secret = header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
+    const secret = bearer(header);
     return secret !== undefined && secret.length <= MAX_TOKEN_LENGTH && this.cache.has(hashToken(secret));
   }
 

@@ -1,6 +1,6 @@
 /** /requests: the provisioning request log (what each IdP sent and what it was answered), bodies redacted. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RequestLogEntry } from '../../../provisioning/background/request-log.ts';
+import { statusRange, type RequestLogEntry } from '../../../provisioning/background/request-log.ts';
 import { principalOf, tenantOf } from '../context.ts';
 import type { AdminDeps } from '../plugin.ts';
 import { Problem } from '../problem.ts';
@@ -9,14 +9,11 @@ import { arrayOf, ERRORS, ref } from '../schemas.ts';
 const tags = ['request log'];
 const ISO = { type: 'string', maxLength: 40, description: 'an ISO 8601 time, e.g. 2026-12-06T10:00:00Z' } as const;
 
-/** `4xx`, `404` or `400-499` → a status range. */
-function statusRange(raw: string | undefined): { minStatus?: number; maxStatus?: number } {
+function statusFilter(raw: string | undefined): { minStatus?: number; maxStatus?: number } {
   if (raw === undefined) return {};
-  let m = /^([1-5])xx$/i.exec(raw);
-  if (m) return { minStatus: Number(m[1]) * 100, maxStatus: Number(m[1]) * 100 + 99 };
-  m = /^(\d{3})(?:-(\d{3}))?$/.exec(raw);
-  if (m) return { minStatus: Number(m[1]), maxStatus: Number(m[2] ?? m[1]) };
-  throw new Problem('invalid-request', `status takes 4xx, 404 or 400-499, not '${raw}'`);
+  const range = statusRange(raw);
+  if (!range) throw new Problem('invalid-request', `status takes 4xx, 404 or 400-499, not '${raw}'`);
+  return range;
 }
 
 function time(raw: string | undefined, field: string): string | undefined {
@@ -72,7 +69,7 @@ export function requestLogRoutes(app: FastifyInstance, { services }: AdminDeps):
       const since = time(q.since, 'since');
       const until = time(q.until, 'until');
       const entries = await services.requestLog.entries({
-        ...statusRange(q.status),
+        ...statusFilter(q.status),
         ...(tenant ? { tenantId: tenant.id } : {}),
         ...(client ? { clientId: client.id } : {}),
         ...(q.method ? { method: q.method } : {}),
