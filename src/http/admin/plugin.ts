@@ -74,6 +74,12 @@ export function adminApi(services: Services, options: HttpOptions) {
     });
     scope.setNotFoundHandler((request, reply) => sendProblem(request, reply, new Problem('not-found', `No such endpoint: ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`)));
 
+    // A request without a body is one with an empty JSON object: routes whose body is optional take
+    // it as such, the others say which field is missing rather than that the body is not an object.
+    scope.addHook('preValidation', async (request) => {
+      if (request.body === undefined && request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'DELETE') request.body = {};
+    });
+
     // Every route but the document needs an admin key. No answer is cached anywhere.
     scope.addHook('onRequest', async (request, reply) => {
       reply.header('cache-control', 'no-store');

@@ -54,7 +54,7 @@ export function toProblem(err: unknown, bodyLimit: number): Problem | undefined 
   const scim = err instanceof ScimError ? err : storeFailureAsScim(err);
   if (scim) {
     const code: ProblemCode =
-      scim.status === 503 ? 'unavailable' : scim.status === 429 ? 'too-many-requests' : scim.status === 404 ? 'not-found' : scim.status === 409 ? 'conflict' : scim.status === 413 ? 'payload-too-large' : scim.status === 415 ? 'unsupported-media-type' : scim.scimType === 'invalidFilter' ? 'invalid-filter' : scim.status === 401 ? 'unauthorized' : scim.status === 403 ? 'forbidden' : 'invalid-request';
+      scim.status === 503 ? 'unavailable' : scim.status >= 500 ? 'internal' : scim.status === 429 ? 'too-many-requests' : scim.status === 404 ? 'not-found' : scim.status === 409 ? 'conflict' : scim.status === 413 ? 'payload-too-large' : scim.status === 415 ? 'unsupported-media-type' : scim.scimType === 'invalidFilter' ? 'invalid-filter' : scim.status === 401 ? 'unauthorized' : scim.status === 403 ? 'forbidden' : 'invalid-request';
     return new Problem(code, scim.detail, scim.headers);
   }
   switch (e.code) {

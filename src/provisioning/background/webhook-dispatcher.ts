@@ -94,8 +94,9 @@ export class WebhookDispatcher {
       const job = this.work(ep)
         .catch((e: unknown) => this.log.warn(`webhook ${ep.id}: ${String(e)}`))
         .finally(async () => {
-          await this.store.releaseWebhookLease(ep.id, this.owner).catch(() => undefined);
+          // Not working on it first: a scan that claims the freed lease must find it free here too.
           this.working.delete(ep.id);
+          await this.store.releaseWebhookLease(ep.id, this.owner).catch(() => undefined);
           // More may have come meanwhile (or the endpoint is due again).
           this.kick();
         });

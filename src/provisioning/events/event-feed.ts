@@ -61,7 +61,7 @@ export class EventFeed {
     }
   }
 
-  private async readOnce(tenant: Tenant, q: FeedQuery): Promise<FeedPage> {
+  private async readOnce(tenant: Tenant, q: FeedQuery, again = false): Promise<FeedPage> {
     // The horizon first: every event up to `last` has committed, so the read below sees them all.
     const { first, last } = await this.store.eventHorizon(tenant.id);
     const after = q.after ?? (first ?? last + 1) - 1;
@@ -71,6 +71,11 @@ export class EventFeed {
       throw new AdminError('gone', `Events after ${after} of tenant '${tenant.name}' are no longer retained (the oldest kept is ${oldest}): read the directory again (GET /admin/v1/tenants/${tenant.name}/users, /groups), then follow from cursor ${last}`);
     }
     const rows = await this.store.tenantEvents(tenant.id, after, q.limit + 1, q.types);
+    // Retention that committed between the horizon and this read: the next event is gone.
+    if (!q.types && rows[0] !== undefined && rows[0].tenantSeq! > after + 1) {
+      if (!again) return this.readOnce(tenant, q, true);
+      throw new AdminError('gone', `Events after ${after} of tenant '${tenant.name}' are no longer retained (the next kept is ${rows[0].tenantSeq}): read the directory again, then follow from cursor ${last}`);
+    }
     const hasMore = rows.length > q.limit;
     const events = hasMore ? rows.slice(0, q.limit) : rows;
     const lastSeen = events.at(-1)?.tenantSeq ?? after;

@@ -130,7 +130,7 @@ export function valueAtPath(doc: Json, path: string): unknown {
     rest = path.slice(urn.length + 1);
   }
   const dot = rest.indexOf('.');
-  if (dot < 0 || rest in container) return container[rest] ?? null;
+  if (dot < 0) return container[rest] ?? null;
   const parent = container[rest.slice(0, dot)];
   return isObject(parent) ? (parent[rest.slice(dot + 1)] ?? null) : null;
 }

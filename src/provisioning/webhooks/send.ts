@@ -43,6 +43,8 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
       if (done) return;
       done = true;
       clearTimeout(timer);
+      // The dispatcher's signal lives as long as the process: each attempt's listener goes with it.
+      opts.signal?.removeEventListener('abort', abort);
       resolve({ ...r, durationMs: took() });
     };
     let u: URL;
@@ -80,10 +82,10 @@ export function postWebhook(url: string, msg: Signed, opts: { timeoutMs: number;
       finish({ ok: false, error: `no answer within ${opts.timeoutMs} ms` });
     }, opts.timeoutMs);
     req.on('error', (e: NodeJS.ErrnoException) => finish({ ok: false, error: e.message || e.code || 'connection error' }));
-    const abort = () => {
+    function abort(): void {
       req.destroy();
       finish({ ok: false, error: 'abandoned: scimd was shutting down' });
-    };
+    }
     if (opts.signal?.aborted) abort();
     else opts.signal?.addEventListener('abort', abort, { once: true });
     req.on('response', (res: IncomingMessage) => {

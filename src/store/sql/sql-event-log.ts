@@ -69,7 +69,13 @@ export function sqlEventLog(db: Driver): EventLogPort {
       // Oldest first by the primary key (no index on the time): a batch of the oldest rows, of
       // which those older than `before` go.
       const rows = await db.query('SELECT seq, at FROM events ORDER BY seq LIMIT ?', [limit]);
-      const old = rows.filter((r) => (r.at as string) < before).map((r) => Number(r.seq));
+      // Only the leading run of old rows: a row stamped later (another process's clock) stops it, so
+      // what is kept has no hole for a cursor to fall through.
+      const old: number[] = [];
+      for (const r of rows) {
+        if ((r.at as string) >= before) break;
+        old.push(Number(r.seq));
+      }
       if (old.length === 0) return 0;
       await db.execute(`DELETE FROM events WHERE seq IN (${marks(old.length)})`, old);
       return old.length;

@@ -6,8 +6,6 @@ import type { AdminDeps } from '../plugin.ts';
 import { arrayOf, ERRORS, params, ref } from '../schemas.ts';
 
 const tags = ['webhooks'];
-/** Routes whose body is optional: none is an empty object. */
-const optionalBody = { preValidation: async (request: { body: unknown }) => void (request.body ??= {}) };
 type Params = { tenant: string; id: string };
 const URL_FIELD = { type: 'string', minLength: 1, maxLength: 2000, description: 'http(s) URL of the receiver; loopback and private addresses need --webhook-allow-private' } as const;
 const TYPES = {
@@ -75,7 +73,6 @@ export function webhookRoutes(app: FastifyInstance, { services }: AdminDeps): vo
   app.post<{ Params: Params; Body: { graceHours?: number } | undefined }>(
     '/tenants/:tenant/webhooks/:id/rotate-secret',
     {
-      ...optionalBody,
       schema: {
         tags,
         summary: 'A new signing secret (shown in this answer only); the old one keeps signing beside it for graceHours (default 24)',
@@ -105,7 +102,6 @@ export function webhookRoutes(app: FastifyInstance, { services }: AdminDeps): vo
   app.post<{ Params: Params; Body: { from?: number } | undefined }>(
     '/tenants/:tenant/webhooks/:id/replay',
     {
-      ...optionalBody,
       schema: {
         tags,
         summary: 'Resume delivery: a failing (dead-lettered) endpoint starts again at the event that failed; with from, at that tenantSeq (still in the event log)',
