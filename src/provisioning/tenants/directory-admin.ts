@@ -207,20 +207,19 @@ export class AdminService {
   }
 
   async updateTenant(name: string, changes: { status?: TenantStatus; settings?: Readonly<Record<string, string | null>> }): Promise<Tenant> {
-    const t = await this.tenant(name);
-    const settings = { ...t.settings };
+    const before = await this.tenant(name);
     this.checkTenantSettings(changes.settings ?? {});
-    for (const [key, raw] of Object.entries(changes.settings ?? {})) {
-      const value = raw ?? 'default';
-      if (value === 'default') delete settings[key];
-      else settings[key] = value;
-    }
-    if (settings['userName.scope'] === 'global' && t.settings['userName.scope'] !== 'global') await this.checkNoClash(t);
-    await this.store.transaction(async (tx) => {
+    const apply = (t: Tenant) => withChanges(t.settings, changes.settings ?? {}, (key) => key);
+    if (apply(before)['userName.scope'] === 'global' && before.settings['userName.scope'] !== 'global') await this.checkNoClash(before);
+    // Read again under the row's lock: another process's change since the read above is kept.
+    return this.store.transaction(async (tx) => {
+      const t = await tx.lockTenant(before.id);
+      if (!t) throw new AdminError('not_found', `No tenant named '${name}'`);
+      const settings = apply(t);
       if (changes.settings) await tx.setTenantSettings(t.id, settings);
       if (changes.status) await tx.setTenantStatus(t.id, changes.status);
+      return { ...t, settings, status: changes.status ?? t.status };
     });
-    return { ...t, settings, status: changes.status ?? t.status };
   }
 
   /**
@@ -228,29 +227,29 @@ export class AdminService {
    * checked first as by setClientSetting; null (or 'default') returns a setting to its default.
    */
   async updateClient(tenantName: string, clientName: string, changes: { idp?: string; settings?: Readonly<Record<string, string | null>> }): Promise<ScimClient> {
-    const c = await this.client(tenantName, clientName);
-    if (c.revokedAt) throw new AdminError('revoked', `Client '${clientName}' is revoked`);
+    const found = await this.client(tenantName, clientName);
+    if (found.revokedAt) throw new AdminError('revoked', `Client '${clientName}' is revoked`);
     if (changes.idp !== undefined) this.validate(() => checkClientSetting('idp', changes.idp!));
-    const settings = { ...c.settings };
     for (const [key, raw] of Object.entries(changes.settings ?? {})) {
-      const value = raw ?? 'default';
       if (key === 'idp') throw new AdminError('invalid', "Set the IdP profile with the 'idp' field, not among the settings");
-      this.validate(() => checkClientSetting(key, value));
-      const canonicalKey = key.startsWith('normaliser.') ? `normaliser.${normaliserByName(key.slice(11))!.name}` : key;
-      if (value === 'default') delete settings[canonicalKey];
-      else settings[canonicalKey] = value;
+      this.validate(() => checkClientSetting(key, raw ?? 'default'));
     }
+    const canonical = (key: string) => (key.startsWith('normaliser.') ? `normaliser.${normaliserByName(key.slice(11))!.name}` : key);
     const idp = changes.idp === undefined ? undefined : changes.idp === 'auto' ? null : changes.idp;
-    await this.store.updateClient(c.id, { ...(idp !== undefined ? { idp } : {}), ...(changes.settings ? { settings } : {}) });
-    const { idp: old, ...rest } = c;
-    const next = idp === undefined ? old : (idp ?? undefined);
-    return { ...rest, settings, ...(next ? { idp: next } : {}) };
+    return this.store.transaction(async (tx) => {
+      const c = await tx.lockClient(found.id);
+      if (!c) throw new AdminError('not_found', `No client named '${clientName}' in tenant '${tenantName}'`);
+      if (c.revokedAt) throw new AdminError('revoked', `Client '${clientName}' is revoked`);
+      const settings = withChanges(c.settings, changes.settings ?? {}, canonical);
+      await tx.updateClient(c.id, { ...(idp !== undefined ? { idp } : {}), ...(changes.settings ? { settings } : {}) });
+      const { idp: old, ...rest } = c;
+      const next = idp === undefined ? old : (idp ?? undefined);
+      return { ...rest, settings, ...(next ? { idp: next } : {}) };
+    });
   }
 
   async setTenantStatus(name: string, status: TenantStatus): Promise<Tenant> {
-    const t = await this.tenant(name);
-    await this.store.setTenantStatus(t.id, status);
-    return { ...t, status };
+    return this.updateTenant(name, { status });
   }
 
   private async issue(tx: Parameters<Parameters<Store['transaction']>[0]>[0], client: ScimClient, token: string, expiresInMs?: number): Promise<TokenRecord> {
@@ -342,4 +341,15 @@ export class AdminService {
     }
     return out;
   }
+}
+
+/** Settings with changes applied: a value of null or 'default' removes the key (named by `keyOf`). */
+function withChanges(current: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | null>>, keyOf: (key: string) => string): Record<string, string> {
+  const settings = { ...current };
+  for (const [key, raw] of Object.entries(changes)) {
+    const value = raw ?? 'default';
+    if (value === 'default') delete settings[keyOf(key)];
+    else settings[keyOf(key)] = value;
+  }
+  return settings;
 }

@@ -76,6 +76,10 @@ export interface DirectoryReads {
 }
 
 export interface DirectoryWrites {
+  /** The tenant as committed, locked until the transaction ends: a read-modify-write of its settings. */
+  lockTenant(id: string): Promise<Tenant | undefined>;
+  /** The client as committed, locked until the transaction ends. */
+  lockClient(id: string): Promise<ScimClient | undefined>;
   createTenant(t: Tenant): Promise<void>;
   setTenantStatus(id: string, status: TenantStatus): Promise<void>;
   setTenantSettings(id: string, settings: Settings): Promise<void>;

@@ -112,6 +112,17 @@ export function sqlDirectory(db: Driver, auth: AuthTouched): DirectoryPort {
     },
 
     writes: {
+      // SQLite's write transactions are BEGIN IMMEDIATE, so forUpdate is empty there.
+      async lockTenant(id) {
+        const r = await one(db, `SELECT * FROM tenants WHERE id = ?${db.forUpdate}`, [id]);
+        return r && tenantFromRow(r);
+      },
+
+      async lockClient(id) {
+        const r = await one(db, `SELECT * FROM scim_clients WHERE id = ?${db.forUpdate}`, [id]);
+        return r && clientFromRow(r);
+      },
+
       async createTenant(t) {
         auth.touched = true;
         await db.execute('INSERT INTO tenants (id, name, status, created_at, settings) VALUES (?, ?, ?, ?, ?)', [t.id, t.name, t.status, t.createdAt, JSON.stringify(t.settings)]);
