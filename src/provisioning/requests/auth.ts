@@ -1,7 +1,8 @@
 /** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
 import { forbidden, unauthorized } from '../../scim/errors.ts';
-import { StoreNotWritable, type AuthStamp, type Directory, type ScimClient, type Tenant, type TokenRecord } from '../../store/types.ts';
+import { type AuthStamp, type Directory, type ScimClient, type Tenant, type TokenRecord } from '../../store/types.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from '../tenants/tokens.ts';
+import { SHARED_TTL_MS, StampedCache, TouchThrottle } from './credential-cache.ts';
 
 /** A SCIM client as the HTTP layer sees it (its name and settings drive the rate limits). */
 export type { ScimClient };
@@ -12,25 +13,9 @@ export interface AuthContext {
   readonly token: TokenRecord;
 }
 
-/** How often `last_used_at` is written for one token: a read must not become a write every time. */
-const TOUCH_INTERVAL_MS = 60_000;
-
-/**
- * How long a token's looked-up record, client and tenant may be reused. Where the store reports
- * other processes' changes at once (SQLite's data_version; PostgreSQL's NOTIFY while its listening
- * connection is up, with a counter read every second in case one is lost), entries live until the
- * store's stamp changes and `EXACT_TTL_MS` at most: that cap only matters for changes made behind
- * scimd's back (SQL by hand on PostgreSQL). Elsewhere (PostgreSQL while the listener reconnects)
- * they live `SHARED_TTL_MS`, which bounds how late a revocation made on another replica or through
- * the CLI takes effect.
- */
-const EXACT_TTL_MS = 60_000;
-export const SHARED_TTL_MS = 1_000;
-const MAX_CACHED = 10_000;
+export { SHARED_TTL_MS };
 
 interface Cached {
-  readonly stamp: string;
-  readonly until: number;
   readonly record: TokenRecord;
   readonly client: ScimClient | undefined;
   readonly tenant: Tenant | undefined;
@@ -42,14 +27,15 @@ export function bearer(header: string | undefined): string | undefined {
 }
 
 export class Authenticator {
-  private readonly touched = new Map<string, number>();
-  /** Looked-up tokens by hash. Only tokens that exist are kept, so random tokens cannot fill it. */
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new StampedCache<Cached>(10_000);
+  private readonly touches: TouchThrottle;
 
   constructor(
     private readonly store: Directory & { authStamp?: () => AuthStamp },
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.touches = new TouchThrottle((id, at) => store.touchToken(id, at));
+  }
 
   /**
    * Resolves the tenant and client behind an Authorization header. `tenantName` is set on
@@ -73,7 +59,7 @@ export class Authenticator {
     if (tenant.status !== 'active') throw forbidden(`Tenant '${tenant.name}' is disabled`);
     // Appsemble's "Enable SCIM": the tenant and its data stay, SCIM requests are refused.
     if (tenant.settings['scim.enabled'] === 'false') throw forbidden(`SCIM is disabled for tenant '${tenant.name}' (scim.enabled = false); its data is kept`);
-    this.touch(record.id, now);
+    this.touches.touch(record.id, now.getTime());
     return { tenant, client, token: record };
   }
 
@@ -87,30 +73,15 @@ export class Authenticator {
   }
 
   /** The token, its client and its tenant: from the cache while the store says nothing changed, else from the store. */
-  private async lookup(hash: string, now: number): Promise<{ record?: TokenRecord; client?: ScimClient; tenant?: Tenant }> {
+  private async lookup(hash: string, now: number): Promise<Partial<Cached>> {
     const stamp = this.store.authStamp?.();
-    const hit = this.cache.get(hash);
-    if (stamp && hit && hit.stamp === stamp.stamp && now < hit.until) return hit;
+    const hit = this.cache.get(hash, stamp, now);
+    if (hit) return hit;
     const record = await this.store.tokenByHash(hash);
     if (!record) return {};
     const [client, tenant] = await Promise.all([this.store.clientById(record.clientId), this.store.tenantById(record.tenantId)]);
-    if (stamp) {
-      if (this.cache.size >= MAX_CACHED) this.cache.clear();
-      // Stamped before the lookup: a change committed meanwhile moves the stamp, so this entry is not reused.
-      this.cache.set(hash, { stamp: stamp.stamp, until: now + (stamp.crossProcess ? EXACT_TTL_MS : SHARED_TTL_MS), record, client, tenant });
-    }
-    return { record, client, tenant };
-  }
-
-  private touch(tokenId: string, now: Date): void {
-    const last = this.touched.get(tokenId) ?? 0;
-    if (now.getTime() - last < TOUCH_INTERVAL_MS) return;
-    this.touched.set(tokenId, now.getTime());
-    if (this.touched.size > 10_000) this.touched.clear();
-    // Bookkeeping only: a failure here must never fail the request. A database that cannot be
-    // written (read-only, full disk) is tried again after the interval, not on the next request.
-    this.store.touchToken(tokenId, now.toISOString()).catch((e: unknown) => {
-      if (!(e instanceof StoreNotWritable)) this.touched.delete(tokenId);
-    });
+    const found = { record, client, tenant };
+    this.cache.set(hash, stamp, now, found);
+    return found;
   }
 }

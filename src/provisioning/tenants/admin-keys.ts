@@ -8,15 +8,10 @@ import type { AdminKey, AuthStamp, Store, Tenant } from '../../store/types.ts';
 import { AdminError } from './directory-admin.ts';
 import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from './tokens.ts';
 import { bearer } from '../requests/auth.ts';
+import { StampedCache, TouchThrottle } from '../requests/credential-cache.ts';
 
 export const ADMIN_KEY_PREFIX = 'scimd_admin_';
 const KEY_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
-/** How often `last_used_at` is written for one key. */
-const TOUCH_INTERVAL_MS = 60_000;
-/** See auth.ts: cached lookups live until the store's stamp moves, and this long at most. */
-const EXACT_TTL_MS = 60_000;
-const SHARED_TTL_MS = 1_000;
-const MAX_CACHED = 1_000;
 
 /** An admin key as listings show it: no hash, the tenant by name. */
 export interface AdminKeyView {
@@ -59,20 +54,20 @@ function displayPrefix(key: string): string {
 }
 
 interface Cached {
-  readonly stamp: string;
-  readonly until: number;
   readonly key: AdminKey;
   readonly tenant: Tenant | undefined;
 }
 
 export class AdminKeys {
-  private readonly cache = new Map<string, Cached>();
-  private readonly touched = new Map<string, number>();
+  private readonly cache = new StampedCache<Cached>(1_000);
+  private readonly touches: TouchThrottle;
 
   constructor(
     private readonly store: Store,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.touches = new TouchThrottle((id, at) => store.touchAdminKey(id, at));
+  }
 
   private async view(k: AdminKey, tenants?: Map<string, string>): Promise<AdminKeyView> {
     let tenant: string | null = null;
@@ -155,7 +150,7 @@ export class AdminKeys {
     if (!found || !hashesEqual(found.key.hash, hash)) throw new AdminAuthError('The admin key is not valid');
     if (found.key.revokedAt) throw new AdminAuthError('The admin key has been revoked');
     if (found.key.tenantId && !found.tenant) throw new AdminAuthError('The admin key is not valid');
-    this.touch(found.key.id, now);
+    this.touches.touch(found.key.id, now);
     return { key: found.key, ...(found.tenant ? { tenant: found.tenant } : {}) };
   }
 
@@ -165,21 +160,14 @@ export class AdminKeys {
     return secret !== undefined && secret.length <= MAX_TOKEN_LENGTH && this.cache.has(hashToken(secret));
   }
 
-  private async lookup(hash: string, now: number): Promise<{ key: AdminKey; tenant: Tenant | undefined } | undefined> {
+  private async lookup(hash: string, now: number): Promise<Cached | undefined> {
     const stamp: AuthStamp = this.store.authStamp();
-    const hit = this.cache.get(hash);
-    if (hit && hit.stamp === stamp.stamp && now < hit.until) return hit;
+    const hit = this.cache.get(hash, stamp, now);
+    if (hit) return hit;
     const key = await this.store.adminKeyByHash(hash);
     if (!key) return undefined;
-    const tenant = key.tenantId ? await this.store.tenantById(key.tenantId) : undefined;
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(hash, { stamp: stamp.stamp, until: now + (stamp.crossProcess ? EXACT_TTL_MS : SHARED_TTL_MS), key, tenant });
-    return { key, tenant };
-  }
-
-  private touch(id: string, now: number): void {
-    if (now - (this.touched.get(id) ?? 0) < TOUCH_INTERVAL_MS) return;
-    this.touched.set(id, now);
-    this.store.touchAdminKey(id, new Date(now).toISOString()).catch(() => this.touched.delete(id));
+    const found = { key, tenant: key.tenantId ? await this.store.tenantById(key.tenantId) : undefined };
+    this.cache.set(hash, stamp, now, found);
+    return found;
   }
 }
