@@ -274,6 +274,18 @@ function suite(backend: 'sqlite' | 'postgres'): void {
       assert.ok(entry.body.requestId);
       assertProblem(await admin('GET', '/requests/999999999'), 404, 'not-found');
       assertProblem(await admin('GET', '/requests/abc'), 400, 'invalid-request');
+
+      const health = await admin('GET', '/tenants/logs/clients/idp/health');
+      assert.equal(health.status, 200, health.text);
+      assert.deepEqual(health.body.lastHour, { requests: 3, errors: 2 });
+      assert.deepEqual(health.body.lastDay, { requests: 3, errors: 2 });
+      assert.equal(health.body.lastRequest.status, 409, 'the newest request');
+      assert.ok([404, 409].includes(health.body.commonError.status));
+      assert.equal(health.body.commonError.count, 1);
+      assert.equal(typeof health.body.commonError.detail, 'string', 'with the detail the client was answered');
+      assert.equal(health.body.truncated, false);
+      assertProblem(await admin('GET', '/tenants/logs/clients/nobody/health'), 404, 'not-found');
+      assertProblem(await admin('GET', '/tenants/nowhere/clients/idp/health'), 404, 'not-found');
     });
 
     it('schemas, roles, tombstones and restore, invitations, mail, events', async () => {

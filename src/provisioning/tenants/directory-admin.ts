@@ -194,10 +194,6 @@ export class AdminService {
     return this.updateClient(tenantName, clientName, key === 'idp' ? { idp: value } : { settings: { [key]: value } });
   }
 
-  /**
-   * Changes several tenant settings and the status at once: every value is checked first, so a
-   * refused one leaves everything as it was. A setting given null (or 'default') returns to its default.
-   */
   /** Throws what updateTenant would refuse in these settings (before a tenant exists to apply them to). */
   checkTenantSettings(settings: Readonly<Record<string, string | null>>): void {
     for (const [key, raw] of Object.entries(settings)) {
@@ -206,6 +202,10 @@ export class AdminService {
     }
   }
 
+  /**
+   * Changes several tenant settings and the status at once: every value is checked first, so a
+   * refused one leaves everything as it was. A setting given null (or 'default') returns to its default.
+   */
   async updateTenant(name: string, changes: { status?: TenantStatus; settings?: Readonly<Record<string, string | null>> }): Promise<Tenant> {
     const before = await this.tenant(name);
     this.checkTenantSettings(changes.settings ?? {});
