@@ -15,9 +15,10 @@ import { tenantDataCommands } from './commands/tenant-data.ts';
 import { adminKeyCommands } from './commands/admin-key.ts';
 import { webhookCommands } from './commands/webhook.ts';
 import { setupLinkCommands } from './commands/setup-link.ts';
+import { backupCommands } from './commands/backup.ts';
 import { output } from './output.ts';
 
-const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands];
+const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands, ...backupCommands];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
