@@ -6,6 +6,8 @@ import { LIST_RESPONSE_URN, RESOURCE_TYPE_URN, SCHEMA_URN, SPC_URN } from './urn
 
 export interface Capabilities {
   readonly maxResults: number;
+  /** Seconds a paging cursor stays good between pages (RFC 9865 §4); absent: no cursor paging. */
+  readonly cursorTimeout?: number;
   readonly bulk?: { readonly maxOperations: number; readonly maxPayloadSize: number };
   readonly documentationUri?: string;
 }
@@ -20,6 +22,15 @@ export function serviceProviderConfig(caps: Capabilities, baseUrl: string): Json
     filter: { supported: true, maxResults: caps.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },
+    // RFC 9865 §4: both paging methods; a request without startIndex or cursor gets index paging.
+    pagination: {
+      cursor: caps.cursorTimeout !== undefined,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: caps.maxResults,
+      maxPageSize: caps.maxResults,
+      ...(caps.cursorTimeout !== undefined ? { cursorTimeout: caps.cursorTimeout } : {}),
+    },
     etag: { supported: true },
     authenticationSchemes: [
       {

@@ -3,7 +3,7 @@
  * Code anywhere throws a ScimError; the HTTP layer turns it into the error body.
  */
 
-/** RFC 7644 §3.12 Table 9, plus scimd's own none-typed errors. */
+/** RFC 7644 §3.12 Table 9 and RFC 9865 §2.2 (cursors), plus scimd's own none-typed errors. */
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
@@ -14,7 +14,10 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount';
 
 export class ScimError extends Error {
   readonly status: number;
@@ -49,6 +52,9 @@ export const invalidFilter = (detail: string) => new ScimError(400, 'invalidFilt
 export const invalidPath = (detail: string) => new ScimError(400, 'invalidPath', detail);
 export const invalidSyntax = (detail: string) => new ScimError(400, 'invalidSyntax', detail);
 export const invalidValue = (detail: string) => new ScimError(400, 'invalidValue', detail);
+export const invalidCursor = (detail: string) => new ScimError(400, 'invalidCursor', detail);
+export const expiredCursor = (detail: string) => new ScimError(400, 'expiredCursor', detail);
+export const invalidCount = (detail: string) => new ScimError(400, 'invalidCount', detail);
 export const noTarget = (detail: string) => new ScimError(400, 'noTarget', detail);
 export const mutability = (detail: string) => new ScimError(400, 'mutability', detail);
 export const tooMany = (detail: string) => new ScimError(400, 'tooMany', detail);

@@ -1,5 +1,5 @@
 /** Query parameters of list and search requests (RFC 7644 §3.4.2, §3.4.3). */
-import { invalidFilter, invalidSyntax, invalidValue } from './errors.ts';
+import { invalidCount, invalidCursor, invalidFilter, invalidSyntax, invalidValue } from './errors.ts';
 import { isObject, type Json } from './schema/validate.ts';
 import { SEARCH_REQUEST_URN } from './urns.ts';
 
@@ -10,9 +10,17 @@ export interface ListRequest {
   /** 1-based. */
   readonly startIndex: number;
   readonly count: number;
+  /**
+   * RFC 9865 cursor paging: '' asks for the first page, anything else is a `nextCursor` or
+   * `previousCursor` of an earlier answer. Absent: index paging (startIndex).
+   */
+  readonly cursor?: string;
   readonly attributes: string[];
   readonly excludedAttributes: string[];
 }
+
+/** Longest cursor taken (scimd's are under 300 characters). */
+const MAX_CURSOR_LENGTH = 1024;
 
 /** What one list or search request may ask for (configured in src/config.ts). */
 export interface ListLimits {
@@ -27,7 +35,7 @@ export interface ListLimits {
 
 export const DEFAULT_LIST_LIMITS: ListLimits = { maxResults: 1000, maxFilterLength: 4096, maxAttributes: 200, maxNameLength: 512 };
 
-const PARAMS = ['filter', 'sortBy', 'sortOrder', 'startIndex', 'count', 'attributes', 'excludedAttributes'] as const;
+const PARAMS = ['filter', 'sortBy', 'sortOrder', 'startIndex', 'count', 'cursor', 'attributes', 'excludedAttributes'] as const;
 type Param = (typeof PARAMS)[number];
 
 /** Picks the known parameters without regard to case; repeated parameters are an error. */
@@ -77,9 +85,16 @@ function build(p: Partial<Record<Param, unknown>>, limits: ListLimits): ListRequ
   if (sortOrder !== undefined && !/^(ascending|descending)$/i.test(sortOrder)) {
     throw invalidValue(`'sortOrder' must be "ascending" or "descending", not ${JSON.stringify(sortOrder)}`);
   }
+  const cursor = cursorParam(p.cursor);
+  if (cursor !== undefined && p.startIndex !== undefined && p.startIndex !== null && p.startIndex !== '') {
+    throw invalidValue("Give 'startIndex' (index paging) or 'cursor' (cursor paging, RFC 9865), not both");
+  }
   // RFC 7644 §3.4.2.4: startIndex below 1 is read as 1; a negative count as 0; count is capped at maxResults.
   const startIndex = Math.max(1, integer(p.startIndex, 'startIndex') ?? 1);
-  const count = Math.min(maxResults, Math.max(0, integer(p.count, 'count') ?? maxResults));
+  const asked = integer(p.count, 'count');
+  // RFC 9865 §2.2: a cursor page holds 1 to maxPageSize results; a larger count is capped, as for index paging.
+  if (cursor !== undefined && asked !== undefined && asked < 1) throw invalidCount(`'count' must be between 1 and ${maxResults} with cursor paging, not ${asked}`);
+  const count = Math.min(maxResults, Math.max(0, asked ?? maxResults));
   const filter = optionalString(p.filter, 'filter');
   // Checked here, before normalisers rewrite the filter or the parser reads it.
   if (filter !== undefined && filter.length > limits.maxFilterLength) {
@@ -93,9 +108,18 @@ function build(p: Partial<Record<Param, unknown>>, limits: ListLimits): ListRequ
     descending: sortOrder?.toLowerCase() === 'descending',
     startIndex,
     count,
+    ...(cursor !== undefined ? { cursor } : {}),
     attributes: stringList(p.attributes, 'attributes', limits),
     excludedAttributes: stringList(p.excludedAttributes, 'excludedAttributes', limits),
   };
+}
+
+/** `cursor`: absent, '' (the first page; `?cursor` alone reads as '') or a cursor of unreserved characters (RFC 3986 §2.3). */
+function cursorParam(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalidCursor("'cursor' must be a string: empty for the first page, then a nextCursor or previousCursor");
+  if (v.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9._~-]*$/.test(v)) throw invalidCursor("'cursor' is not a cursor this server gave: use an empty cursor for the first page, then nextCursor or previousCursor");
+  return v;
 }
 
 /** From the query string of a GET. */

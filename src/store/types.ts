@@ -18,6 +18,7 @@ import type { Passwords, PasswordsReads, PasswordsWrites } from './ports/passwor
 import type { Holds, Same } from './ports/port.ts';
 import type { RequestLogStore, RequestLogStoreReads, RequestLogStoreWrites } from './ports/request-log.ts';
 import type { Resources, ResourcesReads, ResourcesWrites } from './ports/resources.ts';
+import type { ServerSecrets, ServerSecretsReads, ServerSecretsWrites } from './ports/server-secrets.ts';
 import type { SetupLinks, SetupLinksReads, SetupLinksWrites } from './ports/setup-links.ts';
 import type { TenantSchemas, TenantSchemasReads, TenantSchemasWrites } from './ports/tenant-schemas.ts';
 import type { Tombstones, TombstonesReads, TombstonesWrites } from './ports/tombstones.ts';
@@ -34,6 +35,7 @@ export type * from './ports/passwords.ts';
 export type * from './ports/port.ts';
 export type * from './ports/request-log.ts';
 export type * from './ports/resources.ts';
+export type * from './ports/server-secrets.ts';
 export type * from './ports/setup-links.ts';
 export type * from './ports/tenant-schemas.ts';
 export type * from './ports/tombstones.ts';
@@ -41,7 +43,7 @@ export type * from './ports/unique-names.ts';
 export type * from './ports/webhooks.ts';
 
 /** Everything the service can ask of the database, inside or outside a transaction: every port. */
-export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, EventCheckpoints, RequestLogStore, Webhooks, SetupLinks {}
+export interface Repo extends Directory, Resources, Membership, UniqueNames, Passwords, TenantSchemas, Tombstones, Links, MailOutbox, EventLog, EventCheckpoints, RequestLogStore, Webhooks, SetupLinks, ServerSecrets {}
 
 /** The reads of every port: outside a transaction the stores send them to a reader. */
 export interface RepoReads
@@ -58,7 +60,8 @@ export interface RepoReads
     EventCheckpointsReads,
     RequestLogStoreReads,
     WebhooksReads,
-    SetupLinksReads {}
+    SetupLinksReads,
+    ServerSecretsReads {}
 
 /** The writes of every port: outside a transaction the stores run each in one of its own. */
 export interface RepoWrites
@@ -75,7 +78,8 @@ export interface RepoWrites
     EventCheckpointsWrites,
     RequestLogStoreWrites,
     WebhooksWrites,
-    SetupLinksWrites {}
+    SetupLinksWrites,
+    ServerSecretsWrites {}
 
 // Repo is exactly its reads and its writes: a port left out of one of the three lists fails here.
 type _RepoIsReadsAndWrites = Holds<Same<Repo, RepoReads & RepoWrites>>;

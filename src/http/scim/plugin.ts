@@ -8,6 +8,7 @@ import { listRequestFromQuery, listRequestFromSearch } from '../../scim/list.ts'
 import { listLimitsOf, projectionOf } from '../list-limits.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import { patchAnswer } from '../../provisioning/resources/patch-answer.ts';
+import { CURSOR_TIMEOUT_S } from '../../provisioning/resources/cursors.ts';
 import { etagMatches, type Representation } from '../../provisioning/resources/resource-service.ts';
 import { sendScim } from '../media.ts';
 import type { HttpOptions, Services } from '../services.ts';
@@ -41,7 +42,7 @@ export function scimRoutes(services: Services, options: HttpOptions, mount: stri
     };
     app.get('/ServiceProviderConfig', async (request: Req, reply) => {
       const bulk = { maxOperations: options.bulkMaxOperations, maxPayloadSize: options.bodyLimit };
-      return sendScim(reply, 200, serviceProviderConfig({ maxResults: options.maxResults, bulk }, sessionOf(request).baseUrl));
+      return sendScim(reply, 200, serviceProviderConfig({ maxResults: options.maxResults, cursorTimeout: CURSOR_TIMEOUT_S, bulk }, sessionOf(request).baseUrl));
     });
     app.get('/ResourceTypes', async (request: Req, reply) => {
       noFilter(request);

@@ -17,7 +17,8 @@ import { subAttribute, type ResourceSchema } from '../../scim/schema/registry.ts
 import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts';
 import { keepImmutable, keepServerOwned, queryable, readOnlyInput, takeWriteOnly } from '../../scim/schema/context.ts';
 import { checkNotBlank, checkRequired, checkSchemas, isObject, normalizeAttribute, normalizeAttributes, type Json, type Notes } from '../../scim/schema/validate.ts';
-import type { Membership, Repo, Resources, SortSpec, Store } from '../../store/types.ts';
+import type { Membership, Repo, ResourceQuery, Resources, SortSpec, Store } from '../../store/types.ts';
+import { Cursors, type CursorQuery, type CursorTarget } from './cursors.ts';
 import type { Session } from '../requests/session.ts';
 import { presentedUser, withAppRoles } from '../policies/presentation.ts';
 import { hashPassword, UserLifecycle } from '../policies/user-lifecycle.ts';
@@ -90,6 +91,7 @@ const membersAttribute = (schema: ResourceSchema): AttributeDef => schema.core.a
 
 export class ResourceService {
   private readonly lifecycle: UserLifecycle;
+  private readonly cursors: Cursors;
 
   constructor(
     private readonly store: Store,
@@ -99,6 +101,7 @@ export class ResourceService {
     private readonly mailQueued: () => void = () => undefined,
   ) {
     this.lifecycle = new UserLifecycle(now);
+    this.cursors = new Cursors(store, now);
   }
 
   private get input(): InputLimits {
@@ -520,6 +523,10 @@ export class ResourceService {
     const filterText = req.filter !== undefined ? ctx.quirks.filter(req.filter, types.map((t) => this.schema(ctx, t))) : req.filter;
     const filters = filterText !== undefined ? this.bindFilters(ctx, filterText, types) : undefined;
     const sort = req.sortBy !== undefined ? this.sortSpecs(ctx, req.sortBy, req.descending, types) : undefined;
+    if (req.cursor !== undefined) {
+      const query: CursorQuery = { tenantId: ctx.tenantId, types, ...(req.filter !== undefined ? { filter: req.filter } : {}), ...(req.sortBy !== undefined ? { sortBy: req.sortBy } : {}), descending: req.descending };
+      return this.cursorPage(ctx, req, query, { types, ...(filters ? { filters } : {}), ...(sort ? { sort } : {}), descending: req.descending });
+    }
     const page = await this.store.queryResources(ctx.tenantId, {
       types,
       ...(filters ? { filters } : {}),
@@ -534,6 +541,50 @@ export class ResourceService {
       totalResults: page.total,
       startIndex: req.startIndex,
       itemsPerPage: resources.length,
+      Resources: resources,
+    };
+  }
+
+  /**
+   * A page of RFC 9865 cursor paging: `count` resources after (or, for a previousCursor, before)
+   * the cursor's position, read by keyset, so inserts and deletes between pages never make a page
+   * skip or repeat a resource that exists throughout. nextCursor is left out on the last page only.
+   */
+  private async cursorPage(ctx: ScimContext, req: ListRequest, query: CursorQuery, q: Omit<ResourceQuery, 'startIndex' | 'count' | 'keyset'>): Promise<Json> {
+    const target: CursorTarget = req.cursor ? await this.cursors.decode(query, req.cursor) : { forward: true };
+    // One more than asked tells whether another page follows in the reading direction.
+    const page = await this.store.queryResources(ctx.tenantId, { ...q, startIndex: 1, count: req.count + 1, keyset: target });
+    const more = page.resources.length > req.count;
+    const rows = page.resources.slice(0, req.count);
+    const positions = (page.positions ?? []).slice(0, req.count);
+    if (!target.forward) {
+      rows.reverse();
+      positions.reverse();
+    }
+    const first = positions[0];
+    const last = positions[positions.length - 1];
+    let next: CursorTarget | undefined;
+    let previous: CursorTarget | undefined;
+    if (target.forward) {
+      if (more) next = { forward: true, from: last! };
+      // A page after another has one before it; past the end, that is the last page.
+      if (req.cursor) previous = first ? { forward: false, from: first } : { forward: false };
+    } else {
+      if (more) previous = { forward: false, from: first! };
+      // A page read backwards has the one it was read from after it; before the start, the first page.
+      next = last ? { forward: true, from: last } : { forward: true };
+    }
+    const [nextCursor, previousCursor, resources] = await Promise.all([
+      next && this.cursors.encode(query, next),
+      previous && this.cursors.encode(query, previous),
+      this.render(this.store, ctx, rows, req, true),
+    ]);
+    return {
+      schemas: [LIST_RESPONSE_URN],
+      totalResults: page.total,
+      itemsPerPage: resources.length,
+      ...(nextCursor !== undefined ? { nextCursor } : {}),
+      ...(previousCursor !== undefined ? { previousCursor } : {}),
       Resources: resources,
     };
   }

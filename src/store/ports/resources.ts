@@ -20,14 +20,29 @@ export interface ResourceQuery {
   readonly filters?: ReadonlyMap<ResourceTypeName, BoundFilter>;
   readonly sort?: ReadonlyMap<ResourceTypeName, SortSpec>;
   readonly descending?: boolean;
-  /** 1-based, as in RFC 7644 §3.4.2.4. */
+  /** 1-based, as in RFC 7644 §3.4.2.4. Ignored with `keyset`. */
   readonly startIndex: number;
   readonly count: number;
+  /**
+   * Keyset paging (RFC 9865 cursors): the `count` resources right after `from` in the query's order
+   * (forward), or right before it, nearest first (backward); from the start (or the end) without
+   * `from`. Stable while resources are inserted and deleted: no resource that exists throughout is
+   * skipped or repeated. The page then carries each resource's position.
+   */
+  readonly keyset?: { readonly forward: boolean; readonly from?: KeysetPosition };
+}
+
+/** Where a resource stands in a query's order: its sort key (absent unsorted; null: it has no value) and insertion order. */
+export interface KeysetPosition {
+  readonly seq: number;
+  readonly key?: string | number | boolean | null;
 }
 
 export interface ResourcePage {
   readonly total: number;
   readonly resources: StoredResource[];
+  /** With `keyset`: the position of each resource, in the same order. */
+  readonly positions?: KeysetPosition[];
 }
 
 export interface ResourcesReads {

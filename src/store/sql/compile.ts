@@ -8,7 +8,7 @@ import type { BoundFilter, Target } from '../../scim/filter/bind.ts';
 import type { AttrRef } from '../../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts';
 import { fold } from '../../scim/values.ts';
-import type { ResourceQuery } from '../types.ts';
+import type { KeysetPosition, ResourceQuery } from '../types.ts';
 import { columnFor, INDEXED_VALUES } from './columns.ts';
 import type { Dialect } from './sql-dialect.ts';
 
@@ -271,18 +271,55 @@ export function compileSearch(d: Dialect, tenantId: string, q: ResourceQuery): C
   const where = `r.tenant_id = ${c.p(tenantId)} AND (${typeConds.join(' OR ')})`;
   const countParams = [...c.params];
   const countSql = `SELECT COUNT(*) AS n FROM resources r WHERE ${where}`;
-  let order = 'r.seq ASC';
+  let key: string | undefined;
   if (q.sort && q.sort.size > 0) {
-    const dir = q.descending ? 'DESC' : 'ASC';
     const sorted = q.types.filter((type) => q.sort!.has(type));
-    const key =
+    key =
       q.types.length === 1 && sorted.length === 1
         ? c.sortKey(q.sort.get(sorted[0]!)!.target, sorted[0]!)
         : `CASE r.type ${sorted.map((type) => `WHEN ${c.p(type)} THEN ${c.sortKey(q.sort!.get(type)!.target, type)}`).join(' ')} END`;
-    // RFC 7644 §3.4.2.3: resources without a value sort last ascending, first descending.
-    // Placeholders are numbered, so repeating `key` repeats no parameter.
-    order = `(${key}) IS NULL ${dir}, ${key} ${dir}, r.seq ASC`;
   }
-  const pageSql = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE ${where} ORDER BY ${order} LIMIT ${c.p(q.count)} OFFSET ${c.p(Math.max(0, q.startIndex - 1))}`;
+  const descending = q.descending ?? false;
+  if (q.keyset) {
+    const { forward, from } = q.keyset;
+    const after = from ? ` AND ${keysetCondition(c, key, descending, forward, from)}` : '';
+    const pageSql = `SELECT ${RESOURCE_COLUMNS}, r.seq AS k_seq${key ? `, ${key} AS k_key` : ''} FROM resources r WHERE ${where}${after} ORDER BY ${orderBy(key, descending, forward)} LIMIT ${c.p(q.count)}`;
+    return { countSql, countParams, pageSql, pageParams: c.params };
+  }
+  const pageSql = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE ${where} ORDER BY ${orderBy(key, descending, true)} LIMIT ${c.p(q.count)} OFFSET ${c.p(Math.max(0, q.startIndex - 1))}`;
   return { countSql, countParams, pageSql, pageParams: c.params };
+}
+
+/**
+ * The order of a search: by sort key when there is one — RFC 7644 §3.4.2.3: resources without a
+ * value last ascending, first descending — then by insertion order. `forward` false reverses it
+ * all (a keyset page read backwards). Placeholders are numbered, so repeating `key` repeats no
+ * parameter.
+ */
+function orderBy(key: string | undefined, descending: boolean, forward: boolean): string {
+  const seq = forward ? 'ASC' : 'DESC';
+  if (key === undefined) return `r.seq ${seq}`;
+  const dir = descending === forward ? 'DESC' : 'ASC';
+  return `(${key}) IS NULL ${dir}, ${key} ${dir}, r.seq ${seq}`;
+}
+
+/**
+ * The rows strictly after `from` in the order above (forward), or strictly before it (backward):
+ * by seq alone unsorted; sorted, by (has no key, key, seq), where absent keys come after every
+ * value ascending and before every value descending.
+ */
+function keysetCondition(c: SqlCompiler, key: string | undefined, descending: boolean, forward: boolean, from: KeysetPosition): string {
+  const seqCmp = forward ? '>' : '<';
+  const seq = `r.seq ${seqCmp} ${c.p(from.seq)}`;
+  if (key === undefined) return seq;
+  // Whether rows without a key lie on the far side of rows with one, seen in the reading direction.
+  const nullsAhead = descending !== forward;
+  if (from.key === null || from.key === undefined) {
+    const amongNulls = `((${key}) IS NULL AND ${seq})`;
+    return nullsAhead ? amongNulls : `(${amongNulls} OR (${key}) IS NOT NULL)`;
+  }
+  const keyCmp = descending === forward ? '<' : '>';
+  const k = c.p(from.key);
+  const amongValues = `((${key}) IS NOT NULL AND (${key} ${keyCmp} ${k} OR (${key} = ${k} AND ${seq})))`;
+  return nullsAhead ? `(${amongValues} OR (${key}) IS NULL)` : amongValues;
 }

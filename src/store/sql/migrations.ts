@@ -461,6 +461,15 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
     client_id TEXT
   );
   `,
+  // 15 (PostgreSQL 14). Secrets of the deployment shared by its processes: the key that signs SCIM
+  // paging cursors (RFC 9865), so a cursor one replica gave is taken by every other.
+  () => `
+  CREATE TABLE server_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -20,6 +20,7 @@ import { sqlTombstones } from './sql-tombstones.ts';
 import { sqlUniqueNames } from './sql-unique-names.ts';
 import { sqlWebhooks } from './sql-webhooks.ts';
 import { sqlSetupLinks } from './sql-setup-links.ts';
+import { sqlServerSecrets } from './sql-server-secrets.ts';
 
 /** Every port over one driver: apart (reads, writes) for the stores' routing, and at once (`repo`). */
 export interface SqlRepo extends Port<RepoReads, RepoWrites> {
@@ -48,6 +49,7 @@ export function sqlRepo(db: Driver): SqlRepo {
     sqlRequestLog(db),
     sqlWebhooks(db),
     sqlSetupLinks(db),
+    sqlServerSecrets(db),
   ] as const;
   const reads = joined(ports.map((p) => p.reads));
   const writes = joined(ports.map((p) => p.writes));

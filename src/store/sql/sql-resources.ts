@@ -73,6 +73,12 @@ export function sqlResources(db: Driver): ResourcesPort {
        */
       async queryResources(tenantId, q) {
         const c = compileSearch(db.dialect, tenantId, q);
+        if (q.keyset) {
+          const rows = q.count > 0 ? await db.queryCompiled(c.pageSql, c.pageParams) : [];
+          const total = Number((await db.queryCompiled(c.countSql, c.countParams))[0]!.n);
+          const positions = rows.map((row) => ({ seq: Number(row.k_seq), ...('k_key' in row ? { key: (row.k_key ?? null) as string | number | boolean | null } : {}) }));
+          return { total, resources: rows.map(resourceFromRow), positions };
+        }
         const offset = Math.max(0, q.startIndex - 1);
         if (q.count > 0) {
           const resources = (await db.queryCompiled(c.pageSql, c.pageParams)).map(resourceFromRow);
