@@ -338,11 +338,12 @@ describe('request limits, configured small', () => {
     });
   });
 
-  it('ServiceProviderConfig advertises exactly the limits RFC 7643 §5 has fields for', async () => {
+  it('ServiceProviderConfig advertises exactly the limits RFC 7643 §5 and RFC 9865 §4 have fields for', async () => {
     const spc = (await s.request('GET', '/ServiceProviderConfig')).body;
     assert.deepEqual(spc.bulk, { supported: true, maxOperations: 3, maxPayloadSize: 4096 });
     assert.deepEqual(spc.filter, { supported: true, maxResults: 5 });
-    assert.deepEqual(Object.keys(spc).sort(), ['authenticationSchemes', 'bulk', 'changePassword', 'etag', 'filter', 'meta', 'patch', 'schemas', 'sort']);
+    assert.deepEqual(spc.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 5, maxPageSize: 5, cursorTimeout: 3600 });
+    assert.deepEqual(Object.keys(spc).sort(), ['authenticationSchemes', 'bulk', 'changePassword', 'etag', 'filter', 'meta', 'pagination', 'patch', 'schemas', 'sort']);
   });
 });
 
