@@ -12,7 +12,7 @@ export class UsageError extends Error {
 }
 
 /** Flags that take no value. */
-const SWITCHES = new Set(['help', 'json', 'follow', 'version', 'pending', 'purge', 'print']);
+const SWITCHES = new Set(['help', 'json', 'follow', 'version', 'pending', 'purge', 'print', 'keep']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const positionals: string[] = [];

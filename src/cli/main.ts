@@ -16,9 +16,10 @@ import { adminKeyCommands } from './commands/admin-key.ts';
 import { webhookCommands } from './commands/webhook.ts';
 import { setupLinkCommands } from './commands/setup-link.ts';
 import { backupCommands } from './commands/backup.ts';
+import { check } from './commands/check.ts';
 import { output } from './output.ts';
 
-const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands, ...backupCommands];
+const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands, ...backupCommands, check];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
