@@ -46,6 +46,8 @@ export interface Config extends RequestLimits {
   readonly mailFrom: string;
   /** Webhook receivers on loopback and private addresses are allowed (tests, on-premise receivers). */
   readonly webhookAllowPrivate: boolean;
+  /** Serve the SQLite data directory read-only: reads as usual, writes 503 with Retry-After (a move to PostgreSQL). */
+  readonly readOnly?: boolean;
   /** Requests per second each SCIM client may send (0: unlimited), and its burst. */
   readonly rateLimit: number;
   readonly rateLimitBurst: number;
@@ -251,6 +253,16 @@ export const SETTINGS = {
       return raw;
     },
   },
+  readOnly: {
+    flag: 'read-only', arg: '<bool>', doc: 'serve the SQLite data directory read-only: reads as usual, every write 503 with Retry-After (while it moves to PostgreSQL)',
+    env: 'SCIMD_READ_ONLY',
+    fallback: false,
+    parse: (raw: string, source: string) => {
+      if (/^(1|true|yes)$/i.test(raw)) return true;
+      if (/^(0|false|no)$/i.test(raw)) return false;
+      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
+    },
+  },
   webhookAllowPrivate: {
     flag: 'webhook-allow-private', arg: '<bool>', doc: 'allow webhook receivers on loopback and private addresses (refused otherwise: SSRF)',
     env: 'SCIMD_WEBHOOK_ALLOW_PRIVATE',
@@ -385,8 +397,16 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     ...(pick(SETTINGS.smtpUrl, flags, env) ? { smtpUrl: pick(SETTINGS.smtpUrl, flags, env)! } : {}),
     mailFrom: pick(SETTINGS.mailFrom, flags, env),
     webhookAllowPrivate: pick(SETTINGS.webhookAllowPrivate, flags, env),
+    ...readOnlyOf(flags, env),
     ...trafficConfig(flags, env, cwd),
   };
+}
+
+/** --read-only: SQLite only (a PostgreSQL deployment stops writes in the database). */
+function readOnlyOf(flags: Flags, env: Env): { readOnly?: true } {
+  if (!pick(SETTINGS.readOnly, flags, env)) return {};
+  if (databaseUrlOf(flags, env)) throw new ConfigError('--read-only (SCIMD_READ_ONLY) serves a SQLite data directory read-only; it does not apply with --database-url');
+  return { readOnly: true };
 }
 
 /** Rate limits, timeouts, TLS and metrics. The TLS files are read (and checked) when the server starts. */
@@ -444,7 +464,7 @@ export function resolveStorageConfig(flags: Flags, env: Env, cwd = process.cwd()
   };
 }
 
-export type StorageConfig = Pick<Config, 'dataDir' | 'synchronous' | 'maxResults' | 'databaseUrl' | 'databasePoolSize'>;
+export type StorageConfig = Pick<Config, 'dataDir' | 'synchronous' | 'maxResults' | 'databaseUrl' | 'databasePoolSize' | 'readOnly'>;
 
 /** The SQLite database file inside the data directory. */
 export function databaseFile(config: Pick<Config, 'dataDir'>): string {

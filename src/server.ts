@@ -144,7 +144,7 @@ export async function openStore(
   sqlite: { readonly onCommitBatch?: (transactions: number) => void; readonly onWritable?: (failure: string | undefined) => void } = {},
 ): Promise<Store> {
   if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
-  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...sqlite });
+  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...(config.readOnly ? { readonly: true } : {}), ...sqlite });
 }
 
 export interface BootstrapResult {

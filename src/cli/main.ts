@@ -17,9 +17,10 @@ import { webhookCommands } from './commands/webhook.ts';
 import { setupLinkCommands } from './commands/setup-link.ts';
 import { backupCommands } from './commands/backup.ts';
 import { check } from './commands/check.ts';
+import { migrate } from './commands/migrate.ts';
 import { output } from './output.ts';
 
-const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands, ...backupCommands, check];
+const COMMANDS: Command[] = [serve, ...tenantCommands, ...clientCommands, ...tokenCommands, ...logCommands, ...normaliserCommands, ...tenantDataCommands, ...adminKeyCommands, ...webhookCommands, ...setupLinkCommands, ...backupCommands, migrate, check];
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
