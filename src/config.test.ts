@@ -63,6 +63,7 @@ const CASES: readonly Case[] = [
   { key: 'smtpUrl', flag: 'smtp-url', env: 'SCIMD_SMTP_URL', flagValue: 'smtp://flag:25', envValue: 'smtps://env:465', fromFlag: 'smtp://flag:25', fromEnv: 'smtps://env:465', fallback: undefined },
   { key: 'mailFrom', flag: 'mail-from', env: 'SCIMD_MAIL_FROM', flagValue: 'a@flag.example', envValue: 'b@env.example', fromFlag: 'a@flag.example', fromEnv: 'b@env.example', fallback: 'scimd <scimd@localhost>' },
   { key: 'databasePoolSize', flag: 'database-pool-size', env: 'SCIMD_DATABASE_POOL_SIZE', flagValue: '5', envValue: '7', fromFlag: 5, fromEnv: 7, fallback: 10 },
+  { key: 'readOnly', flag: 'read-only', env: 'SCIMD_READ_ONLY', flagValue: 'yes', envValue: 'FALSE', fromFlag: true, fromEnv: false, fallback: false },
   { key: 'webhookAllowPrivate', flag: 'webhook-allow-private', env: 'SCIMD_WEBHOOK_ALLOW_PRIVATE', flagValue: 'yes', envValue: 'FALSE', fromFlag: true, fromEnv: false, fallback: false },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'SCIMD_TRUST_PROXY', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: false },
   { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },

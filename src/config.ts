@@ -403,10 +403,10 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
 }
 
 /** --read-only: SQLite only (a PostgreSQL deployment stops writes in the database). */
-function readOnlyOf(flags: Flags, env: Env): { readOnly?: true } {
-  if (!pick(SETTINGS.readOnly, flags, env)) return {};
-  if (databaseUrlOf(flags, env)) throw new ConfigError('--read-only (SCIMD_READ_ONLY) serves a SQLite data directory read-only; it does not apply with --database-url');
-  return { readOnly: true };
+function readOnlyOf(flags: Flags, env: Env): { readOnly: boolean } {
+  const readOnly = pick(SETTINGS.readOnly, flags, env);
+  if (readOnly && databaseUrlOf(flags, env)) throw new ConfigError('--read-only (SCIMD_READ_ONLY) serves a SQLite data directory read-only; it does not apply with --database-url');
+  return { readOnly };
 }
 
 /** Rate limits, timeouts, TLS and metrics. The TLS files are read (and checked) when the server starts. */
