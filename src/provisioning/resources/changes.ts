@@ -158,7 +158,12 @@ function previousOf(before: Json, paths: readonly string[]): Json {
 function stateOf(r: StoredResource, shownData?: Json): Json {
   const data = shownData ?? shown(r.type, r.data);
   const out: Json = { id: r.id };
-  for (const k of Object.keys(data)) if (k !== 'members') out[k] = data[k];
+  for (const k of Object.keys(data)) {
+    if (k === 'members') continue;
+    // An own `__proto__` key stays a key, as a spread keeps it (an assignment would set the prototype).
+    if (k === '__proto__') Object.defineProperty(out, k, { value: data[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = data[k];
+  }
   out.meta = { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` };
   return out;
 }
