@@ -6,6 +6,10 @@
  *
  *   node --import tsx bench/record-changes.ts [calls per round, default 20000] [rounds, default 5]
  *   node --cpu-prof --import tsx bench/record-changes.ts    (to see where the time goes)
+ *
+ * On 2026-12-06 (2 shared cores, load 7-12, medians of 3 runs each, alternating): before the
+ * recorder was made leaner (0943cf7) create 49-58 µs and update 70-93 µs per call; after, create
+ * 16-19 µs and update 18-23 µs.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
