@@ -16,6 +16,20 @@ describe('changedPaths', () => {
     assert.deepEqual(changedPaths({ [ENT]: { department: 'X', costCenter: 'C' } }, {}), [`${ENT}:costCenter`, `${ENT}:department`]);
   });
 
+  it('knows a schema URN key in any case ("URN:", "Urn:"), and only a key that starts with "urn:"', () => {
+    const UPPER = 'URN:example:ext:1.0:User';
+    assert.deepEqual(changedPaths({ [UPPER]: { a: 1, b: 2 } }, { [UPPER]: { a: 1, b: 3 } }), [`${UPPER}:b`]);
+    assert.deepEqual(changedPaths({ 'Urn:x': { a: 1 } }, {}), ['Urn:x:a']);
+    // Not URNs: each is an attribute, a complex one named by sub-attribute.
+    assert.deepEqual(changedPaths({ urnx: { a: 1 }, urn: 'u', 'ur:n': { a: 1 } }, { urnx: { a: 2 }, urn: 'v', 'ur:n': { a: 2 } }), ['ur:n.a', 'urn', 'urnx.a']);
+    assert.equal(valueAtPath({ [UPPER]: { b: 3 } }, `${UPPER}:b`), 3);
+  });
+
+  it('a key only one side holds is named once; keys with undefined values count as absent', () => {
+    assert.deepEqual(changedPaths({ a: 1, b: 2 }, { b: 2, c: 3 }), ['a', 'c']);
+    assert.deepEqual(changedPaths({ a: undefined, b: 1 }, { b: 1 }), []);
+  });
+
   it('nothing for equal documents (key order does not matter); a value that changes shape is named whole', () => {
     assert.deepEqual(changedPaths({ name: { givenName: 'A', familyName: 'L' } }, { name: { familyName: 'L', givenName: 'A' } }), []);
     assert.deepEqual(changedPaths({ x: 'v' }, { x: { y: 1 } }), ['x']);

@@ -59,8 +59,14 @@ const BATCH = 250;
 
 const lower = (t: ResourceTypeName) => (t === 'User' ? 'user' : 'group');
 
-const keysOf = (b: Json, a: Json) => new Set([...Object.keys(b), ...Object.keys(a)]);
+/** Each key of either object once (those of `b`, then those only `a` has). */
+function eachKey(b: Json, a: Json, fn: (key: string) => void): void {
+  for (const k of Object.keys(b)) fn(k);
+  for (const k of Object.keys(a)) if (!Object.hasOwn(b, k)) fn(k);
+}
 const objectOrAbsent = (v: unknown) => v === undefined || isObject(v);
+/** Whether a key or path starts with a schema URN (`urn:`, any case), without lower-casing it. */
+const isUrn = (s: string) => s.length >= 4 && (s.charCodeAt(0) | 32) === 117 && (s.charCodeAt(1) | 32) === 114 && (s.charCodeAt(2) | 32) === 110 && s.charCodeAt(3) === 58;
 
 /** One attribute: a single-valued complex attribute by its sub-attributes, any other as a whole. */
 function attributePaths(name: string, b: unknown, a: unknown, out: string[]): void {
@@ -71,7 +77,9 @@ function attributePaths(name: string, b: unknown, a: unknown, out: string[]): vo
   }
   const bo = (b ?? {}) as Json;
   const ao = (a ?? {}) as Json;
-  for (const sub of keysOf(bo, ao)) if (!sameJson(bo[sub], ao[sub])) out.push(`${name}.${sub}`);
+  eachKey(bo, ao, (sub) => {
+    if (!sameJson(bo[sub], ao[sub])) out.push(`${name}.${sub}`);
+  });
 }
 
 /**
@@ -81,15 +89,15 @@ function attributePaths(name: string, b: unknown, a: unknown, out: string[]): vo
  */
 export function changedPaths(before: Json, after: Json): string[] {
   const out: string[] = [];
-  for (const key of keysOf(before, after)) {
+  eachKey(before, after, (key) => {
     const b = before[key];
     const a = after[key];
-    if (key.toLowerCase().startsWith('urn:') && objectOrAbsent(b) && objectOrAbsent(a)) {
+    if (isUrn(key) && objectOrAbsent(b) && objectOrAbsent(a)) {
       const bo = (b ?? {}) as Json;
       const ao = (a ?? {}) as Json;
-      for (const attr of keysOf(bo, ao)) attributePaths(`${key}:${attr}`, bo[attr], ao[attr], out);
+      eachKey(bo, ao, (attr) => attributePaths(`${key}:${attr}`, bo[attr], ao[attr], out));
     } else attributePaths(key, b, a, out);
-  }
+  });
   return out.sort();
 }
 
@@ -118,7 +126,7 @@ const isActive = (data: Json) => data.active !== false;
 export function valueAtPath(doc: Json, path: string): unknown {
   let container: Json = doc;
   let rest = path;
-  if (path.toLowerCase().startsWith('urn:')) {
+  if (isUrn(path)) {
     // The longest key of the document that is the path's schema URN.
     const urn = Object.keys(doc)
       .filter((k) => path.startsWith(`${k}:`))
@@ -145,11 +153,19 @@ function previousOf(before: Json, paths: readonly string[]): Json {
 /**
  * The resource as it is after the change, as events carry it (tenant setting events.state):
  * a user as shown (no password: none is ever stored in it), a group without its members (each
- * has its own event), with id and meta.
+ * has its own event), with id and meta. Keys in the order `{ id, ...data, meta }` gives them.
  */
 function stateOf(r: StoredResource, shownData?: Json): Json {
-  const { members: _members, ...data } = shownData ?? shown(r.type, r.data);
-  return { id: r.id, ...data, meta: { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` } };
+  const data = shownData ?? shown(r.type, r.data);
+  const out: Json = { id: r.id };
+  for (const k of Object.keys(data)) {
+    if (k === 'members') continue;
+    // An own `__proto__` key stays a key, as a spread keeps it (an assignment would set the prototype).
+    if (k === '__proto__') Object.defineProperty(out, k, { value: data[k], enumerable: true, writable: true, configurable: true });
+    else out[k] = data[k];
+  }
+  out.meta = { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` };
+  return out;
 }
 
 /** How a transaction's changes are recorded. */
@@ -158,40 +174,40 @@ export interface RecordOptions {
   readonly state?: boolean;
 }
 
-type NewEvent = Omit<ScimdEvent, 'id' | 'tenantSeq'>;
+/** An event on its way to the log: its id and tenantSeq are set when it is numbered. */
+type NewEvent = { -readonly [K in keyof ScimdEvent]: ScimdEvent[K] };
 
-/** What every event of a change says: the tenant, the resource and its version, when, and the cause. */
-function common(c: Change) {
-  return {
-    tenantId: c.tenantId,
-    resourceType: c.resource.type,
-    resourceId: c.resource.id,
-    version: c.resource.version,
-    at: c.at,
-    actor: c.cause.actor,
-    ...(c.cause.clientId !== undefined ? { clientId: c.cause.clientId } : {}),
-    ...(c.cause.requestId !== undefined ? { requestId: c.cause.requestId } : {}),
-  };
+/**
+ * An event of a change: the tenant, the resource and its version, when, and the cause, with its
+ * type and details. One object literal (no spreads); fields without a value are left out.
+ */
+function eventOf(c: Change, type: string, data: Json, paths?: string[], previous?: Json, state?: Json): NewEvent {
+  const cause = c.cause;
+  const e: NewEvent = { tenantId: c.tenantId, type, resourceType: c.resource.type, resourceId: c.resource.id, version: c.resource.version, at: c.at, actor: cause.actor, data };
+  if (cause.clientId !== undefined) e.clientId = cause.clientId;
+  if (cause.requestId !== undefined) e.requestId = cause.requestId;
+  if (paths !== undefined) e.paths = paths;
+  if (previous !== undefined) e.previous = previous;
+  if (state !== undefined) e.state = state;
+  return e;
 }
 
 /** The event about the resource itself, or undefined when its attributes did not change. */
 function resourceEvent(c: Change, withState: boolean): NewEvent | undefined {
   const r = c.resource;
-  const base = common(c);
   const w = c.what;
-  const state = () => (withState ? { state: stateOf(r) } : {});
   switch (w.kind) {
     case 'create':
-      return { ...base, type: `${lower(r.type)}.created`, ...state(), data: {} };
+      return eventOf(c, `${lower(r.type)}.created`, {}, undefined, undefined, withState ? stateOf(r) : undefined);
     case 'delete':
-      return { ...base, type: `${lower(r.type)}.deleted`, data: w.tombstone ? { tombstone: true } : {} };
+      return eventOf(c, `${lower(r.type)}.deleted`, w.tombstone ? { tombstone: true } : {});
     case 'restore':
-      return { ...base, type: `${lower(r.type)}.restored`, ...state(), data: w.data };
+      return eventOf(c, `${lower(r.type)}.restored`, w.data, undefined, undefined, withState ? stateOf(r) : undefined);
     case 'policy': {
       const before = shown(r.type, w.before);
       const after = shown(r.type, r.data);
       const paths = pathsOf(w.before, r.data, before, after);
-      return { ...base, type: w.type, paths, previous: previousOf(before, paths), ...(withState ? { state: stateOf(r, after) } : {}), data: w.data };
+      return eventOf(c, w.type, w.data, paths, previousOf(before, paths), withState ? stateOf(r, after) : undefined);
     }
     case 'update': {
       const before = shown(r.type, w.before);
@@ -200,7 +216,7 @@ function resourceEvent(c: Change, withState: boolean): NewEvent | undefined {
       if (paths.length === 0) return undefined;
       let type = `${lower(r.type)}.updated`;
       if (r.type === 'User' && isActive(before) !== isActive(after)) type = isActive(after) ? 'user.reactivated' : 'user.deactivated';
-      return { ...base, type, paths, previous: previousOf(before, paths), ...(withState ? { state: stateOf(r, after) } : {}), data: {} };
+      return eventOf(c, type, {}, paths, previousOf(before, paths), withState ? stateOf(r, after) : undefined);
     }
   }
 }
@@ -209,15 +225,17 @@ function resourceEvent(c: Change, withState: boolean): NewEvent | undefined {
 function* memberEvents(c: Change): Generator<NewEvent> {
   const m = c.members;
   if (!m) return;
-  const base = common(c);
   const event = (type: string, id: string): NewEvent => {
     const memberType = m.typeOf?.(id);
-    return { ...base, type, data: memberType ? { value: id, type: memberType } : { value: id } };
+    return eventOf(c, type, memberType ? { value: id, type: memberType } : { value: id });
   };
   // In the order the store applies a delta: removals, then additions.
   for (const id of m.removed.keys()) yield event('group.member.removed', id);
   for (const id of m.added.keys()) yield event('group.member.added', id);
 }
+
+/** How many events a change makes, its resource event (`head`) given. */
+const eventCount = (c: Change, head: NewEvent | undefined) => (head ? 1 : 0) + (c.members?.added.size ?? 0) + (c.members?.removed.size ?? 0);
 
 /**
  * Records a transaction's committed changes, in order: for each, the resource's event (created,
@@ -226,24 +244,40 @@ function* memberEvents(c: Change): Generator<NewEvent> {
  * row is locked from here until commit, so nothing may wait for another lock meanwhile.
  */
 export async function recordChanges(tx: Repo, changes: readonly Change[], options: RecordOptions = {}): Promise<void> {
-  const heads = changes.map((c) => resourceEvent(c, options.state ?? true));
+  const withState = options.state ?? true;
+  // The common case: one change without members (a user's POST, PUT, PATCH, DELETE) is one event.
+  const only = changes.length === 1 ? changes[0]! : undefined;
+  if (only && !only.members?.added.size && !only.members?.removed.size) {
+    const head = resourceEvent(only, withState);
+    if (!head) return;
+    head.id = randomUUID();
+    head.tenantSeq = await tx.takeEventSeqs(head.tenantId, 1);
+    await tx.insertEvents([head]);
+    return;
+  }
+  const heads = changes.map((c) => resourceEvent(c, withState));
   for (const tenantId of new Set(changes.map((c) => c.tenantId))) {
     let count = 0;
     changes.forEach((c, i) => {
-      if (c.tenantId === tenantId) count += (heads[i] ? 1 : 0) + (c.members?.added.size ?? 0) + (c.members?.removed.size ?? 0);
+      if (c.tenantId === tenantId) count += eventCount(c, heads[i]);
     });
     if (count === 0) continue;
     let seq = await tx.takeEventSeqs(tenantId, count);
-    const batch: ScimdEvent[] = [];
-    const push = async (e: NewEvent) => {
-      batch.push({ ...e, id: randomUUID(), tenantSeq: seq++ });
-      if (batch.length >= BATCH) await tx.insertEvents(batch.splice(0));
+    let batch: NewEvent[] = [];
+    const add = async (e: NewEvent) => {
+      e.id = randomUUID();
+      e.tenantSeq = seq++;
+      batch.push(e);
+      if (batch.length >= BATCH) {
+        await tx.insertEvents(batch);
+        batch = [];
+      }
     };
     for (const [i, c] of changes.entries()) {
       if (c.tenantId !== tenantId) continue;
       const head = heads[i];
-      if (head) await push(head);
-      for (const e of memberEvents(c)) await push(e);
+      if (head) await add(head);
+      for (const e of memberEvents(c)) await add(e);
     }
     if (batch.length) await tx.insertEvents(batch);
   }

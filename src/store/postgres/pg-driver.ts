@@ -4,9 +4,22 @@ import type { Driver, Row } from '../sql/sql-driver.ts';
 import { postgresDialect } from './pg-dialect.ts';
 
 /** `?` placeholders → `$1, $2, …` (scimd's SQL has no other question marks). */
-function numbered(sql: string): string {
+function numberedNow(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/** Statements numbered before (most SQL is a constant, rewritten once), bounded: filters and IN lists produce many distinct ones. */
+const numberedCache = new Map<string, string>();
+
+function numbered(sql: string): string {
+  let out = numberedCache.get(sql);
+  if (out === undefined) {
+    out = numberedNow(sql);
+    if (numberedCache.size >= 500) numberedCache.clear();
+    numberedCache.set(sql, out);
+  }
+  return out;
 }
 
 export class PgDriver implements Driver {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import type { Json } from '../../scim/schema/validate.ts';
 import type { EventActor, EventLogPort, ScimdEvent } from '../types.ts';
-import { chunks, json, marks, one, opt } from './rows.ts';
+import { json, marks, one, opt } from './rows.ts';
 import type { Driver, Row } from './sql-driver.ts';
 
 const COLUMNS = ['id', 'tenant_id', 'tenant_seq', 'type', 'resource_type', 'resource_id', 'version', 'paths', 'previous', 'state', 'at', 'client_id', 'request_id', 'actor', 'data'] as const;
@@ -31,26 +31,34 @@ function eventFromRow(r: Row): ScimdEvent {
   };
 }
 
-function rowValues(e: ScimdEvent): unknown[] {
+/** Writes an event's row into `out` from `at` (COLUMNS' order); answers where the next row starts. */
+function putRow(e: ScimdEvent, out: unknown[], at: number): number {
   if (e.id === undefined || e.tenantSeq === undefined) throw new Error('insertEvents: an event needs its id and tenantSeq');
-  return [
-    e.id,
-    e.tenantId,
-    e.tenantSeq,
-    e.type,
-    e.resourceType ?? null,
-    e.resourceId ?? null,
-    e.version ?? null,
-    e.paths === undefined ? null : JSON.stringify(e.paths),
-    e.previous === undefined ? null : JSON.stringify(e.previous),
-    e.state === undefined ? null : JSON.stringify(e.state),
-    e.at,
-    e.clientId ?? null,
-    e.requestId ?? null,
-    e.actor ?? null,
-    JSON.stringify(e.data),
-  ];
+  out[at] = e.id;
+  out[at + 1] = e.tenantId;
+  out[at + 2] = e.tenantSeq;
+  out[at + 3] = e.type;
+  out[at + 4] = e.resourceType ?? null;
+  out[at + 5] = e.resourceId ?? null;
+  out[at + 6] = e.version ?? null;
+  out[at + 7] = e.paths === undefined ? null : JSON.stringify(e.paths);
+  out[at + 8] = e.previous === undefined ? null : JSON.stringify(e.previous);
+  out[at + 9] = e.state === undefined ? null : JSON.stringify(e.state);
+  out[at + 10] = e.at;
+  out[at + 11] = e.clientId ?? null;
+  out[at + 12] = e.requestId ?? null;
+  out[at + 13] = e.actor ?? null;
+  out[at + 14] = JSON.stringify(e.data);
+  return at + COLUMNS.length;
 }
+
+const ROW = `(${marks(COLUMNS.length)})`;
+const INSERT = `INSERT INTO events (${COLUMNS.join(', ')}) VALUES `;
+/** The INSERT of n rows (1 ≤ n ≤ BATCH), built once: the same string each time (the SQLite driver caches statements by it). */
+const inserts: string[] = [];
+const insertOf = (n: number) => (inserts[n] ??= INSERT + Array.from({ length: n }, () => ROW).join(', '));
+/** One upsert: the counter row is created with the tenant's first event. */
+const TAKE_SEQS = 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq';
 
 export function sqlEventLog(db: Driver): EventLogPort {
   const writes: EventLogPort['writes'] = {
@@ -59,10 +67,9 @@ export function sqlEventLog(db: Driver): EventLogPort {
       await writes.insertEvents([{ ...e, id: e.id ?? randomUUID(), tenantSeq }]);
     },
 
-    /** One upsert: the counter row is created with the tenant's first event. */
     async takeEventSeqs(tenantId, count) {
-      const row = await one(db, 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq', [tenantId, count]);
-      return Number(row!.seq) - count + 1;
+      const rows = await db.query(TAKE_SEQS, [tenantId, count]);
+      return Number(rows[0]!.seq) - count + 1;
     },
 
     async pruneEvents(before, limit) {
@@ -82,9 +89,11 @@ export function sqlEventLog(db: Driver): EventLogPort {
     },
 
     async insertEvents(events) {
-      const row = `(${marks(COLUMNS.length)})`;
-      for (const part of chunks(events, BATCH)) {
-        await db.execute(`INSERT INTO events (${COLUMNS.join(', ')}) VALUES ${part.map(() => row).join(', ')}`, part.flatMap(rowValues));
+      for (let from = 0; from < events.length; from += BATCH) {
+        const n = Math.min(BATCH, events.length - from);
+        const params = new Array<unknown>(n * COLUMNS.length);
+        for (let i = 0, at = 0; i < n; i++) at = putRow(events[from + i]!, params, at);
+        await db.execute(insertOf(n), params);
       }
     },
   };
