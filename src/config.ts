@@ -118,6 +118,13 @@ const oneOf = <C extends string>(choices: readonly [C, C, ...C[]], fold: (s: str
 };
 
 /** A request rate: an integer, or `off` (0) for no limit. */
+/** true/yes/1 or false/no/0, in any case. */
+function boolean(raw: string, source: string): boolean {
+  if (/^(1|true|yes)$/i.test(raw)) return true;
+  if (/^(0|false|no)$/i.test(raw)) return false;
+  throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
+}
+
 const rate = (max: number) => (raw: string, source: string) => (/^\s*off\s*$/i.test(raw) ? 0 : integer(0, max)(raw, source));
 
 /** A duration such as 500ms, 10s or 2m (a bare number is seconds), in milliseconds. */
@@ -219,11 +226,7 @@ export const SETTINGS = {
     flag: 'trust-proxy', arg: '<bool>', doc: 'read X-Forwarded-* headers',
     env: 'SCIMD_TRUST_PROXY',
     fallback: false,
-    parse: (raw: string, source: string) => {
-      if (/^(1|true|yes)$/i.test(raw)) return true;
-      if (/^(0|false|no)$/i.test(raw)) return false;
-      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
-    },
+    parse: boolean,
   },
   databaseUrl: {
     flag: 'database-url',
@@ -257,21 +260,13 @@ export const SETTINGS = {
     flag: 'read-only', arg: '<bool>', doc: 'serve the SQLite data directory read-only: reads as usual, every write 503 with Retry-After (while it moves to PostgreSQL)',
     env: 'SCIMD_READ_ONLY',
     fallback: false,
-    parse: (raw: string, source: string) => {
-      if (/^(1|true|yes)$/i.test(raw)) return true;
-      if (/^(0|false|no)$/i.test(raw)) return false;
-      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
-    },
+    parse: boolean,
   },
   webhookAllowPrivate: {
     flag: 'webhook-allow-private', arg: '<bool>', doc: 'allow webhook receivers on loopback and private addresses (refused otherwise: SSRF)',
     env: 'SCIMD_WEBHOOK_ALLOW_PRIVATE',
     fallback: false,
-    parse: (raw: string, source: string) => {
-      if (/^(1|true|yes)$/i.test(raw)) return true;
-      if (/^(0|false|no)$/i.test(raw)) return false;
-      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
-    },
+    parse: boolean,
   },
   mailFrom: { flag: 'mail-from', arg: '<address>', doc: 'sender of the mail scimd sends', env: 'SCIMD_MAIL_FROM', fallback: 'scimd <scimd@localhost>', parse: text },
   databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },

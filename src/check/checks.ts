@@ -84,6 +84,13 @@ async function createUser(ctx: Context, userName: string, extra: Record<string, 
   return a;
 }
 
+/** A discovery list: a ListResponse's Resources (RFC 7644 §4), or a bare array as some servers answer. */
+async function discovered<T>(ctx: Context, path: string): Promise<T[]> {
+  const a = await ctx.client.request('GET', path);
+  status(a, 200, `GET ${path}`);
+  return (Array.isArray(a.body) ? a.body : (a.body?.Resources ?? [])) as T[];
+}
+
 const patchOp = (...Operations: unknown[]) => ({ schemas: [URN.patch], Operations });
 
 export const CHECKS: readonly Check[] = [
@@ -107,9 +114,7 @@ export const CHECKS: readonly Check[] = [
     section: 'RFC 7644 §4, RFC 7643 §6',
     title: 'GET /ResourceTypes lists User (and Group)',
     async run(ctx) {
-      const a = await ctx.client.request('GET', '/ResourceTypes');
-      status(a, 200, 'GET /ResourceTypes');
-      const types = (Array.isArray(a.body) ? a.body : (a.body?.Resources ?? [])) as { name?: string; endpoint?: string; schema?: string }[];
+      const types = await discovered<{ name?: string; schema?: string }>(ctx, '/ResourceTypes');
       const userType = types.find((t) => t.name === 'User');
       expect(userType?.schema === URN.user, `a User resource type with schema ${URN.user}`);
       ctx.hasGroups = types.some((t) => t.name === 'Group' && t.schema === URN.group);
@@ -120,9 +125,7 @@ export const CHECKS: readonly Check[] = [
     section: 'RFC 7644 §4, RFC 7643 §7',
     title: 'GET /Schemas defines the User schema',
     async run(ctx) {
-      const a = await ctx.client.request('GET', '/Schemas');
-      status(a, 200, 'GET /Schemas');
-      const schemas = (Array.isArray(a.body) ? a.body : (a.body?.Resources ?? [])) as { id?: string; attributes?: { name: string }[] }[];
+      const schemas = await discovered<{ id?: string; attributes?: { name: string }[] }>(ctx, '/Schemas');
       const user = schemas.find((s) => s.id === URN.user);
       expect(user && Array.isArray(user.attributes) && user.attributes.some((x) => x.name === 'userName'), 'the User schema with its userName attribute');
     },
