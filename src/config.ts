@@ -286,7 +286,7 @@ export const SETTINGS = {
     },
   },
   mailFrom: { flag: 'mail-from', arg: '<address>', doc: 'sender of the mail scimd sends', env: 'SCIMD_MAIL_FROM', fallback: 'scimd <scimd@localhost>', parse: text },
-  databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
+  databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process (the webhook delivery thread has up to 4 more)', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
   synchronous: {
     flag: 'sqlite-synchronous', arg: '<mode>', doc: 'FULL survives power loss, NORMAL a crash of scimd',
     env: 'SCIMD_SQLITE_SYNCHRONOUS',
