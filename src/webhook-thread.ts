@@ -111,8 +111,15 @@ export class WebhookThread implements WebhookDelivery {
       settings: this.opts.settings,
       metrics: this.opts.metrics !== undefined,
     };
-    const source = workerSource();
-    const worker = source.eval ? new Worker(source.eval, { eval: true, workerData: input }) : new Worker(source.entry, { workerData: input });
+    let worker: Worker;
+    try {
+      const source = workerSource();
+      worker = source.eval ? new Worker(source.eval, { eval: true, workerData: input }) : new Worker(source.entry, { workerData: input });
+    } catch (e) {
+      // No thread at all here (tsx not found, a worker refused): as a thread that died at once.
+      this.stopped(false, String(e), Date.now());
+      return;
+    }
     const startedAt = Date.now();
     let ready = false;
     let error: unknown;
@@ -133,24 +140,27 @@ export class WebhookThread implements WebhookDelivery {
         this.worker = undefined;
         this.ready = false;
       }
-      if (this.closed) return;
-      const why = error !== undefined ? String(error) : `exit code ${code}`;
-      if (!ready && !this.everReady) {
-        // The first thread never came up: deliver on the server's event loop instead.
-        this.opts.log.warn(`webhooks: the delivery thread could not start (${why}); delivering on the server's event loop`);
-        this.inProcess = this.opts.fallback();
-        this.inProcess.start();
-        return;
-      }
-      if (Date.now() - startedAt >= STABLE_MS) this.failures = 0;
-      const delay = Math.min(RESTART_CAP_MS, RESTART_BASE_MS * 2 ** this.failures++);
-      this.opts.log.warn(`webhooks: the delivery thread stopped (${why}); starting it again in ${delay / 1000} s (leases it held expire meanwhile)`);
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        if (!this.closed) this.spawn();
-      }, delay);
-      this.restartTimer.unref();
+      this.stopped(ready, error !== undefined ? String(error) : `exit code ${code}`, startedAt);
     });
+  }
+
+  /** A thread ended without close(): started again after a back-off, or, when none ever came up, in-process delivery instead. */
+  private stopped(wasReady: boolean, why: string, startedAt: number): void {
+    if (this.closed) return;
+    if (!wasReady && !this.everReady) {
+      this.opts.log.warn(`webhooks: the delivery thread could not start (${why}); delivering on the server's event loop`);
+      this.inProcess = this.opts.fallback();
+      this.inProcess.start();
+      return;
+    }
+    if (Date.now() - startedAt >= STABLE_MS) this.failures = 0;
+    const delay = Math.min(RESTART_CAP_MS, RESTART_BASE_MS * 2 ** this.failures++);
+    this.opts.log.warn(`webhooks: the delivery thread stopped (${why}); starting it again in ${delay / 1000} s (leases it held expire meanwhile)`);
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (!this.closed) this.spawn();
+    }, delay);
+    this.restartTimer.unref();
   }
 
   private metricsFrom(tx: readonly number[], batches: readonly number[]): void {

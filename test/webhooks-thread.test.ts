@@ -5,6 +5,8 @@
  * cases that keep delivery on the server's event loop (--webhook-worker false, a test clock).
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Worker } from 'node:worker_threads';
 import { after, describe, it } from 'node:test';
@@ -13,7 +15,7 @@ import { WebhookDispatcher } from '../src/provisioning/background/webhook-dispat
 import { DEFAULT_WEBHOOK_SETTINGS } from '../src/provisioning/webhooks/delivery.ts';
 import { WebhookThread } from '../src/webhook-thread.ts';
 import { eventually } from './helpers/eventually.ts';
-import { send, startTestServer, user, type TestServer } from './helpers/server.ts';
+import { send, startTestServer, tempDir, user, type TestServer } from './helpers/server.ts';
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.ts';
 
 const KEY = 'root_admin_key_webhook_thread_0123456789abcdefghijklmnopqrs';
@@ -127,6 +129,28 @@ describe('webhook delivery in a worker thread', () => {
     assert.equal(ep.leaseOwner, undefined, 'the lease is released');
     assert.equal(ep.deliveredSeq, Math.max(...r.unique().map((x) => x.payload.data.tenantSeq as number)), 'the cursor is past every delivered event');
     assert.deepEqual(warnings, []);
+  });
+
+  it("a thread that cannot start at all leaves delivery to the server's event loop, with a warning", async () => {
+    // A data directory that is a file: the thread cannot open its store, and never says it is ready.
+    const notADir = join(tempDir('scimd-thread-'), 'file');
+    writeFileSync(notADir, 'not a directory');
+    const calls: string[] = [];
+    const warnings: string[] = [];
+    const t = new WebhookThread({
+      storage: { dataDir: notADir, synchronous: 'NORMAL', maxResults: 100, databasePoolSize: 2 },
+      settings: { ...DEFAULT_WEBHOOK_SETTINGS, ...FAST },
+      log: { warn: (m) => void warnings.push(m) },
+      fallback: () => ({ start: () => void calls.push('start'), kick: () => void calls.push('kick'), close: async () => void calls.push('close') }),
+    });
+    t.start();
+    await eventually(() => t.state === 'in-process', { what: 'the fallback to in-process delivery', detail: () => `${t.state} ${JSON.stringify(warnings)}` });
+    assert.equal(warnings.length, 1, JSON.stringify(warnings));
+    assert.match(warnings[0]!, /^webhooks: the delivery thread could not start \(.+\); delivering on the server's event loop$/);
+    t.kick();
+    await t.close();
+    assert.deepEqual(calls, ['start', 'kick', 'close']);
+    assert.equal(t.state, 'closed');
   });
 
   it('stays on the event loop with --webhook-worker false, or with a test clock', async () => {
