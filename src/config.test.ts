@@ -65,6 +65,7 @@ const CASES: readonly Case[] = [
   { key: 'databasePoolSize', flag: 'database-pool-size', env: 'SCIMD_DATABASE_POOL_SIZE', flagValue: '5', envValue: '7', fromFlag: 5, fromEnv: 7, fallback: 10 },
   { key: 'readOnly', flag: 'read-only', env: 'SCIMD_READ_ONLY', flagValue: 'yes', envValue: 'FALSE', fromFlag: true, fromEnv: false, fallback: false },
   { key: 'webhookAllowPrivate', flag: 'webhook-allow-private', env: 'SCIMD_WEBHOOK_ALLOW_PRIVATE', flagValue: 'yes', envValue: 'FALSE', fromFlag: true, fromEnv: false, fallback: false },
+  { key: 'webhookWorker', flag: 'webhook-worker', env: 'SCIMD_WEBHOOK_WORKER', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: true },
   { key: 'trustProxy', flag: 'trust-proxy', env: 'SCIMD_TRUST_PROXY', flagValue: 'no', envValue: 'TRUE', fromFlag: false, fromEnv: true, fallback: false },
   { key: 'synchronous', flag: 'sqlite-synchronous', env: 'SCIMD_SQLITE_SYNCHRONOUS', flagValue: 'full', envValue: 'normal', fromFlag: 'FULL', fromEnv: 'NORMAL', fallback: 'FULL' },
   { key: 'rateLimit', flag: 'rate-limit', env: 'SCIMD_RATE_LIMIT', flagValue: 'off', envValue: '200', fromFlag: 0, fromEnv: 200, fallback: 50 },

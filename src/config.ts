@@ -48,6 +48,8 @@ export interface Config extends RequestLimits {
   readonly webhookAllowPrivate: boolean;
   /** Serve the SQLite data directory read-only: reads as usual, writes 503 with Retry-After (a move to PostgreSQL). */
   readonly readOnly?: boolean;
+  /** Webhooks are delivered from a worker thread with an event loop of its own (false: on the server's). */
+  readonly webhookWorker: boolean;
   /** Requests per second each SCIM client may send (0: unlimited), and its burst. */
   readonly rateLimit: number;
   readonly rateLimitBurst: number;
@@ -268,8 +270,18 @@ export const SETTINGS = {
     fallback: false,
     parse: boolean,
   },
+  webhookWorker: {
+    flag: 'webhook-worker', arg: '<bool>', doc: "deliver webhooks from a worker thread of their own, so delivery keeps up with a busy server (false: on the server's event loop)",
+    env: 'SCIMD_WEBHOOK_WORKER',
+    fallback: true,
+    parse: (raw: string, source: string) => {
+      if (/^(1|true|yes)$/i.test(raw)) return true;
+      if (/^(0|false|no)$/i.test(raw)) return false;
+      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
+    },
+  },
   mailFrom: { flag: 'mail-from', arg: '<address>', doc: 'sender of the mail scimd sends', env: 'SCIMD_MAIL_FROM', fallback: 'scimd <scimd@localhost>', parse: text },
-  databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
+  databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process (the webhook delivery thread has up to 4 more)', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
   synchronous: {
     flag: 'sqlite-synchronous', arg: '<mode>', doc: 'FULL survives power loss, NORMAL a crash of scimd',
     env: 'SCIMD_SQLITE_SYNCHRONOUS',
@@ -393,6 +405,7 @@ export function resolveConfig(flags: Flags, env: Env, cwd = process.cwd()): Conf
     mailFrom: pick(SETTINGS.mailFrom, flags, env),
     webhookAllowPrivate: pick(SETTINGS.webhookAllowPrivate, flags, env),
     ...readOnlyOf(flags, env),
+    webhookWorker: pick(SETTINGS.webhookWorker, flags, env),
     ...trafficConfig(flags, env, cwd),
   };
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { DEFAULT_CLIENT, DEFAULT_TENANT } from './default-client.ts';
-import { databaseFile, type Config, type StorageConfig } from './config.ts';
+import type { Config } from './config.ts';
 import { buildApp } from './http/app.ts';
 import type { HttpOptions, Services } from './http/services.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimits } from './http/rate-limit.ts';
@@ -25,14 +25,14 @@ import { sessionOpener } from './provisioning/requests/session.ts';
 import { Readiness } from './provisioning/requests/readiness.ts';
 import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from './scim/limits.ts';
 import { defaultRegistry } from './scim/schema/registry.ts';
-import { openSqliteStore } from './store/sqlite/sqlite-store.ts';
-import { openPostgresStore, type PostgresOptions } from './store/postgres/pg-store.ts';
+import { openStore } from './open-store.ts';
 import { StoreUnavailable, type Store } from './store/types.ts';
 import type { ListenerOptions } from './http/listener.ts';
 import { loadTls, type TlsMaterial } from './tls.ts';
 import { MAIL_CAP, Metrics } from './http/metrics.ts';
 import { instrumentStore } from './store-metrics.ts';
-import { WebhookDispatcher, type WebhookLog } from './provisioning/background/webhook-dispatcher.ts';
+import { WebhookDispatcher, type WebhookDelivery, type WebhookLog } from './provisioning/background/webhook-dispatcher.ts';
+import { WebhookThread } from './webhook-thread.ts';
 import { DEFAULT_WEBHOOK_SETTINGS, type WebhookSettings } from './provisioning/webhooks/delivery.ts';
 import { WebhookAdmin } from './provisioning/webhooks/webhook-admin.ts';
 
@@ -68,6 +68,11 @@ export interface ServiceOptions {
   readonly webhooks?: Partial<WebhookSettings>;
   /** Where the webhook dispatcher reports (the process log). */
   readonly webhookLog?: WebhookLog;
+  /**
+   * Delivery elsewhere than on this event loop (a worker thread: src/webhook-thread.ts), given the
+   * settings and the in-process dispatcher to fall back on; absent, or with a test clock (`now`): in-process.
+   */
+  readonly webhookThread?: (settings: WebhookSettings, inProcess: () => WebhookDelivery) => WebhookDelivery;
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
@@ -107,7 +112,9 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
     opts.onBackgroundRecovered,
   );
   const webhookSettings: WebhookSettings = { ...DEFAULT_WEBHOOK_SETTINGS, ...opts.webhooks };
-  const webhookDispatcher = new WebhookDispatcher(store, webhookSettings, opts.now, opts.webhookLog);
+  const inProcess = () => new WebhookDispatcher(store, webhookSettings, opts.now, opts.webhookLog);
+  // A test's clock cannot reach another thread: it keeps delivery on this event loop.
+  const webhookDispatcher = opts.webhookThread && !opts.now ? opts.webhookThread(webhookSettings, inProcess) : inProcess();
   opts.metrics?.setSources({ requestLogQueue: () => requestLog.queued, mailPending: () => mail.pending(MAIL_CAP) });
   const admin = new AdminService(store);
   return {
@@ -135,17 +142,7 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
   };
 }
 
-/** SQLite in the data directory, or PostgreSQL when a database URL is configured. */
-/** `sqlite`: what the SQLite store reports (group commits for the metrics; writes failing and working again). */
-export async function openStore(
-  config: StorageConfig,
-  options: Omit<PostgresOptions, 'poolSize'> = {},
-  // Spelt out, not Pick<SqliteOptions>: the package's types must not reach better-sqlite3's.
-  sqlite: { readonly onCommitBatch?: (transactions: number) => void; readonly onWritable?: (failure: string | undefined) => void } = {},
-): Promise<Store> {
-  if (config.databaseUrl) return openPostgresStore(config.databaseUrl, { ...options, poolSize: config.databasePoolSize });
-  return openSqliteStore(databaseFile(config), { synchronous: config.synchronous, ...(config.readOnly ? { readonly: true } : {}), ...sqlite });
-}
+export { openStore } from './open-store.ts';
 
 export interface BootstrapResult {
   /** True when this start created the default tenant and client. */
@@ -301,6 +298,12 @@ export async function openCore(config: Config, logger: Logger | false, tuning: S
       mailFrom: config.mailFrom,
       ...(logger ? { mailLog: { info: (m: string) => logger.info(m), warn: (m: string) => logger.warn(m) } } : {}),
       ...(logger ? { webhookLog: { warn: (m: string) => logger.warn(m) } } : {}),
+      ...(config.webhookWorker
+        ? {
+            webhookThread: (settings: WebhookSettings, inProcess: () => WebhookDelivery) =>
+              new WebhookThread({ storage: config, settings, ...(metrics ? { metrics } : {}), log: logger ? { warn: (m: string) => logger.warn(m) } : { warn: () => undefined }, fallback: inProcess }),
+          }
+        : {}),
       ...tuning,
       webhooks: { allowPrivate: config.webhookAllowPrivate, ...tuning.webhooks },
     });

@@ -11,7 +11,7 @@ import type { LinkService } from '../provisioning/links/follow-link.ts';
 import type { SetupLinkService } from '../provisioning/links/setup-links.ts';
 import type { TenantAdmin } from '../provisioning/tenants/tenant-data-admin.ts';
 import type { WebhookAdmin } from '../provisioning/webhooks/webhook-admin.ts';
-import type { WebhookDispatcher } from '../provisioning/background/webhook-dispatcher.ts';
+import type { WebhookDelivery } from '../provisioning/background/webhook-dispatcher.ts';
 import type { ResourceService } from '../provisioning/resources/resource-service.ts';
 import type { OpenSession } from '../provisioning/requests/session.ts';
 import type { Readiness } from '../provisioning/requests/readiness.ts';
@@ -53,8 +53,8 @@ export interface Services {
   readonly readiness: Readiness;
   /** Webhook endpoints of tenants (admin API, CLI). */
   readonly webhooks: WebhookAdmin;
-  /** Delivers webhooks (started by the server only). */
-  readonly webhookDispatcher: WebhookDispatcher;
+  /** Delivers webhooks (started by the server only): in a worker thread, or on the event loop. */
+  readonly webhookDispatcher: WebhookDelivery;
   /** The Prometheus registry and recorders; absent when metrics are off. */
   readonly metrics?: Metrics;
 }

@@ -21,6 +21,18 @@ export interface WebhookLog {
   warn(msg: string): void;
 }
 
+/**
+ * What the server holds of webhook delivery: this dispatcher on the server's event loop, or one
+ * run in a worker thread of its own (src/webhook-thread.ts), chosen by src/server.ts.
+ */
+export interface WebhookDelivery {
+  start(): void;
+  /** Looks for work now (an admin change, a new event). */
+  kick(): void;
+  /** Finishes the attempts in flight (within limits) and stops. */
+  close(): Promise<void>;
+}
+
 /** Events read from the log at a time. */
 const BATCH = 100;
 /** How long close() waits for the attempts in flight before it abandons them (they are sent again later). */
@@ -29,7 +41,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 /** Delivered events are written down (cursor and delivery log) at least this often. */
 const FLUSH_MS = 250;
 
-export class WebhookDispatcher {
+export class WebhookDispatcher implements WebhookDelivery {
   /** This process's name on the leases it holds. */
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly working = new Map<string, Promise<void>>();
