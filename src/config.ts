@@ -274,11 +274,7 @@ export const SETTINGS = {
     flag: 'webhook-worker', arg: '<bool>', doc: "deliver webhooks from a worker thread of their own, so delivery keeps up with a busy server (false: on the server's event loop)",
     env: 'SCIMD_WEBHOOK_WORKER',
     fallback: true,
-    parse: (raw: string, source: string) => {
-      if (/^(1|true|yes)$/i.test(raw)) return true;
-      if (/^(0|false|no)$/i.test(raw)) return false;
-      throw new ConfigError(`Invalid ${source} '${raw}': expected true or false`);
-    },
+    parse: boolean,
   },
   mailFrom: { flag: 'mail-from', arg: '<address>', doc: 'sender of the mail scimd sends', env: 'SCIMD_MAIL_FROM', fallback: 'scimd <scimd@localhost>', parse: text },
   databasePoolSize: { flag: 'database-pool-size', arg: '<n>', doc: 'PostgreSQL connections per scimd process (the webhook delivery thread has up to 4 more)', env: 'SCIMD_DATABASE_POOL_SIZE', fallback: 10, parse: integer(1, 1000) },
