@@ -565,14 +565,18 @@ async function resourcePage(t, kind, id) {
   );
 }
 
-async function tombstonesPage(t) {
-  const list = await api('GET', `/tenants/${enc(t)}/tombstones`);
-  const rows = list.map((x) =>
+/** Deleted users, newest first, one page of the admin API's cursor paging at a time (never all). */
+async function tombstonesPage(t, q) {
+  const params = new URLSearchParams({ limit: String(PAGE) });
+  for (const k of ['before', 'after']) if (q.get(k)) params.set(k, q.get(k));
+  const page = await api('GET', `/tenants/${enc(t)}/tombstones?${params}`);
+  const rows = page.tombstones.map((x) =>
     h(
       'tr',
       {},
       h('td', {}, x.data?.userName ?? x.id),
       h('td', {}, when(x.deletedAt)),
+      h('td', {}, h('code', {}, x.id)),
       h(
         'td',
         {},
@@ -584,7 +588,12 @@ async function tombstonesPage(t) {
             'aria-label': `Restore ${x.data?.userName ?? x.id}`,
             onclick: async () => {
               if (!confirm(`Restore ${x.data?.userName ?? x.id}?`)) return;
-              await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
+              try {
+                await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
+              } catch (e) {
+                if (e.status !== 401) main.append(errorBox(e));
+                return;
+              }
               say('Restored');
               route();
             },
@@ -594,7 +603,21 @@ async function tombstonesPage(t) {
       ),
     ),
   );
-  render(`Deleted users of ${t}`, h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)), table('Deleted users that can be restored (tenant setting deprovision.delete = tombstone)', ['userName', 'Deleted', 'Restore'], rows));
+  const link = (k, cursor) => `#/tenants/${enc(t)}/tombstones?${k}=${enc(cursor)}`;
+  const paged = q.get('before') || q.get('after');
+  render(
+    `Deleted users of ${t}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)),
+    table('Deleted users that can be restored, newest first (tenant setting deprovision.delete = tombstone)', ['userName', 'Deleted', 'id', 'Restore'], rows),
+    page.tombstones.length ? '' : h('p', {}, paged ? 'No deleted users on this page.' : 'No deleted users.'),
+    h(
+      'nav',
+      { 'aria-label': 'Pages of deleted users', class: 'pages' },
+      page.previous ? h('a', { href: link('after', page.previous) }, '← Previous page') : '',
+      paged ? h('a', { href: `#/tenants/${enc(t)}/tombstones` }, 'Newest') : '',
+      page.next ? h('a', { href: link('before', page.next) }, 'Next page →') : '',
+    ),
+  );
 }
 
 async function webhooksPage(t) {
@@ -661,7 +684,7 @@ async function route() {
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'clients' && parts[3]) await clientPage(parts[1], parts[3]);
     else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups') && parts[3]) await resourcePage(parts[1], parts[2], parts[3]);
     else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups')) await directoryPage(parts[1], parts[2], q);
-    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'tombstones') await tombstonesPage(parts[1]);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'tombstones') await tombstonesPage(parts[1], q);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'webhooks') await webhooksPage(parts[1]);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'events') await eventsPage(parts[1], q);
     else if (parts[0] === 'tenants' && parts[1]) await tenantPage(parts[1]);

@@ -470,6 +470,11 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
     created_at TEXT NOT NULL
   );
   `,
+  // 16 (PostgreSQL 15). Tombstones page newest first (admin API, console): one index range per page,
+  // however many a tenant has.
+  () => `
+  CREATE INDEX tombstones_deleted ON tombstones (tenant_id, deleted_at, id);
+  `,
 ];
 
 /**

