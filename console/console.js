@@ -123,12 +123,29 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 
 // ---- Tenants ----------------------------------------------------------------------------------
 
-async function tenantsPage() {
-  const tenants = await api('GET', '/tenants');
-  // One page of tenants at most: the counts and the last request of each.
-  const shown = tenants.slice(0, 100);
-  const details = await Promise.all(shown.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
-  const last = await Promise.all(shown.map((t) => api('GET', `/requests?tenant=${enc(t.name)}&limit=1`).then((r) => r[0])));
+/** Tenants in name order, one page of the admin API at a time (after= / before= a name). */
+async function tenantsPage(q) {
+  const after = q.get('after');
+  const before = after ? null : q.get('before');
+  const params = new URLSearchParams({ limit: String(PAGE + 1) });
+  if (after) params.set('after', after);
+  if (before) params.set('before', before);
+  // One more than shown: whether a page follows (or, going back, precedes) this one.
+  let tenants = await api('GET', `/tenants?${params}`);
+  let hasNext;
+  let hasPrevious;
+  if (before) {
+    hasPrevious = tenants.length > PAGE;
+    tenants = tenants.slice(hasPrevious ? 1 : 0);
+    hasNext = true;
+  } else {
+    hasNext = tenants.length > PAGE;
+    tenants = tenants.slice(0, PAGE);
+    hasPrevious = Boolean(after);
+  }
+  // The counts and the last request of each tenant shown.
+  const details = await Promise.all(tenants.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
+  const last = await Promise.all(tenants.map((t) => api('GET', `/requests?tenant=${enc(t.name)}&limit=1`).then((r) => r[0])));
   const rows = details.map((t, i) =>
     h(
       'tr',
@@ -141,10 +158,17 @@ async function tenantsPage() {
       h('td', {}, last[i] ? `${when(last[i].at)} (${last[i].status})` : '—'),
     ),
   );
+  const first = tenants[0];
+  const final = tenants[tenants.length - 1];
   render(
     'Tenants',
-    table('Tenants with their counts', ['Tenant', 'Status', 'Users', 'Groups', 'Clients', 'Last provisioning request'], rows),
-    tenants.length > shown.length ? h('p', {}, `The first ${shown.length} of ${tenants.length} tenants.`) : '',
+    table('Tenants with their counts, by name', ['Tenant', 'Status', 'Users', 'Groups', 'Clients', 'Last provisioning request'], rows),
+    h(
+      'nav',
+      { 'aria-label': 'Pages of tenants', class: 'pages' },
+      hasPrevious && first ? h('a', { href: `#/tenants?before=${enc(first.name)}` }, '← Previous page') : '',
+      hasNext && final ? h('a', { href: `#/tenants?after=${enc(final.name)}` }, 'Next page →') : '',
+    ),
     session?.tenant
       ? ''
       : [
@@ -688,7 +712,7 @@ async function route() {
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'webhooks') await webhooksPage(parts[1]);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'events') await eventsPage(parts[1], q);
     else if (parts[0] === 'tenants' && parts[1]) await tenantPage(parts[1]);
-    else await tenantsPage();
+    else await tenantsPage(q);
   } catch (e) {
     if (e.status !== 401) render('Something went wrong', errorBox(e), h('p', {}, h('a', { href: '#/tenants' }, 'Back to the tenants')));
   }

@@ -121,6 +121,48 @@ function suite(backend: 'sqlite' | 'postgres'): void {
       assert.deepEqual(own.body, { tombstones: [], next: null, previous: null });
     });
 
+    it('pages tenants in name order with after= and before=, a Link header saying there is more', async () => {
+      for (let i = 0; i < 120; i++) await s.running.services.admin.createTenant(`t-${String((i * 37) % 120).padStart(3, '0')}`);
+      const all: string[] = [];
+      let after: string | undefined;
+      const sizes: number[] = [];
+      for (;;) {
+        const r = await admin('GET', `/tenants?limit=50${after ? `&after=${after}` : ''}`);
+        assert.equal(r.status, 200, r.text);
+        const names = r.body.map((t: { name: string }) => t.name);
+        sizes.push(names.length);
+        all.push(...names);
+        const link = r.headers.get('link');
+        if (!link) break;
+        assert.equal(link, `</admin/v1/tenants?limit=50&after=${names[names.length - 1]}>; rel="next"`);
+        after = names[names.length - 1];
+      }
+      const expectedNames = (await s.running.store.listTenants()).map((t) => t.name).sort();
+      assert.deepEqual(all, expectedNames, 'every tenant once, in name order');
+      assert.ok(all.length >= 123 && sizes.every((n) => n <= 50), `${sizes}`);
+      // Back: before=<first name of the last page> is the page before it.
+      const back = await admin('GET', `/tenants?limit=50&before=${all[100]}`);
+      assert.deepEqual(
+        back.body.map((t: { name: string }) => t.name),
+        all.slice(50, 100),
+      );
+      assert.equal(back.headers.get('link'), `</admin/v1/tenants?limit=50&before=${all[50]}>; rel="prev"`);
+      const start = await admin('GET', `/tenants?limit=50&before=${all[30]}`);
+      assert.deepEqual(
+        start.body.map((t: { name: string }) => t.name),
+        all.slice(0, 30),
+      );
+      assert.equal(start.headers.get('link'), null, 'nothing before the first');
+      assert.equal((await admin('GET', '/tenants')).body.length, 100, 'the default page size');
+      problem(await admin('GET', '/tenants?limit=1001'), 400, 'invalid-request');
+      problem(await admin('GET', '/tenants?after=a&before=b'), 400, 'invalid-request', /not both/);
+      // A key limited to one tenant: it, on the page where its name falls, and nothing else.
+      const key = (await s.running.services.adminKeys.create('t-050-only', { tenant: 't-050' })).key;
+      assert.deepEqual((await admin('GET', '/tenants', undefined, key)).body.map((t: { name: string }) => t.name), ['t-050']);
+      assert.deepEqual((await admin('GET', '/tenants?after=t-050', undefined, key)).body, []);
+      assert.deepEqual((await admin('GET', '/tenants?before=t-051', undefined, key)).body.map((t: { name: string }) => t.name), ['t-050']);
+    });
+
     it('a user deleted over SCIM (deprovision.delete = tombstone) is first on the list', async () => {
       const t = await s.scimTenant('scim', { 'deprovision.delete': 'tombstone' });
       const u = await t.request('POST', '/Users', user('leaver@scim.example'));

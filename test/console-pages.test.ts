@@ -101,11 +101,42 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
     page.on('dialog', (d) => void d.accept());
   });
 
+  it('pages the tenants 25 at a time by name with Next and Previous', async () => {
+    for (let i = 0; i < 55; i++) await s.running.services.admin.createTenant(`p-${String((i * 13) % 55).padStart(3, '0')}`);
+    const all = (await s.running.store.listTenants()).map((t) => t.name).sort();
+    const names = () => page.locator('tbody tr td:first-child').allTextContents();
+    calls.length = 0;
+    await page.goto(`${s.origin}/console#/tenants`);
+    await page.getByRole('link', { name: all[0], exact: true }).waitFor();
+    assert.deepEqual(await names(), all.slice(0, 25));
+    assert.equal(await page.getByRole('link', { name: '← Previous page' }).count(), 0);
+    await assertAccessible(page, 'the tenants page with paging');
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await page.getByRole('link', { name: all[25], exact: true }).waitFor();
+    assert.deepEqual(await names(), all.slice(25, 50));
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await page.getByRole('link', { name: all[50], exact: true }).waitFor();
+    assert.deepEqual(await names(), all.slice(50));
+    assert.equal(await page.getByRole('link', { name: 'Next page →' }).count(), 0, 'the last page');
+    await page.getByRole('link', { name: '← Previous page' }).click();
+    await page.getByRole('link', { name: all[25], exact: true }).waitFor();
+    assert.deepEqual(await names(), all.slice(25, 50));
+    await page.getByRole('link', { name: '← Previous page' }).click();
+    await page.getByRole('link', { name: all[0], exact: true }).waitFor();
+    assert.deepEqual(await names(), all.slice(0, 25));
+    assert.equal(await page.getByRole('link', { name: '← Previous page' }).count(), 0, 'back at the first page');
+    // The tenant list was asked for a page at a time, and details only for the tenants shown.
+    const lists = calls.filter((c) => /^GET \/admin\/v1\/tenants(\?|$)/.test(c));
+    assert.ok(lists.length >= 5 && lists.every((c) => /[?&]limit=26\b/.test(c)), lists.join('\n'));
+    const details = calls.filter((c) => /^GET \/admin\/v1\/tenants\/[^/?]+$/.test(c));
+    assert.equal(details.length, 25 * 4 + 7, 'the counts of the tenants shown, no others');
+  });
+
   it('renders the paged pages on a phone without sideways scrolling', async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
     const p = await phone.newPage();
     await signIn(p, s.origin, ROOT_KEY);
-    for (const hash of ['#/tenants/gone/tombstones']) {
+    for (const hash of ['#/tenants/gone/tombstones', '#/tenants?after=p-020']) {
       await p.goto(`${s.origin}/console${hash}`);
       await p.locator('main h1').waitFor();
       await p.waitForLoadState('networkidle');
