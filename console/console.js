@@ -559,12 +559,112 @@ async function directoryPage(t, kind, q) {
   );
 }
 
+const SCIMD_USER = 'urn:scimd:schemas:extension:2.0:User';
+
+/** A user deleted under deprovision.delete = tombstone: when, and a restore (after a confirmation). */
+function deletedUserPage(t, x) {
+  const name = x.data?.userName ?? x.id;
+  render(
+    `Deleted user ${name}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}/tombstones` }, `← Deleted users of ${t}`)),
+    h(
+      'div',
+      { class: 'card' },
+      h('p', { class: 'bad' }, `This user was deleted on ${when(x.deletedAt)}. It can be restored under the same id, if its userName is still free (group memberships are not restored).`),
+      h('dl', {}, h('dt', {}, 'id'), h('dd', {}, h('code', {}, x.id)), h('dt', {}, 'userName'), h('dd', {}, name)),
+      h('p', {}, restoreButton(t, x, () => (location.hash = `#/tenants/${enc(t)}/users/${enc(x.id)}`))),
+    ),
+  );
+}
+
+function restoreButton(t, x, done) {
+  const name = x.data?.userName ?? x.id;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'aria-label': `Restore ${name}`,
+      onclick: async () => {
+        if (!confirm(`Restore ${name}?`)) return;
+        try {
+          await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
+        } catch (e) {
+          if (e.status !== 401) main.append(errorBox(e));
+          return;
+        }
+        say('Restored');
+        done();
+      },
+    },
+    'Restore',
+  );
+}
+
+/** A user's invitation: state, sent and expiry times, and Resend (after a confirmation) while pending. */
+function invitationCard(t, r, inv) {
+  const state = inv.state === 'pending' ? (inv.expired ? 'pending, but its link has expired' : 'pending: not accepted yet') : inv.state === 'accepted' ? 'accepted' : 'none (this tenant does not invite users: externalId.mode is not email)';
+  const mail = inv.mail === 'dropped' ? `dropped: ${inv.mailError ?? 'not sent'}` : inv.mail === 'pending' ? `waiting to be sent${inv.mailError ? ` (last attempt: ${inv.mailError})` : ''}` : inv.mail ?? '—';
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'invitation-heading' },
+    h('h2', { id: 'invitation-heading' }, 'Invitation'),
+    h(
+      'dl',
+      { id: 'invitation' },
+      h('dt', {}, 'State'),
+      h('dd', { class: inv.state === 'accepted' ? 'ok' : inv.state === 'pending' ? 'bad' : '' }, state),
+      inv.email ? [h('dt', {}, 'Sent to'), h('dd', {}, inv.email)] : '',
+      inv.issuedAt ? [h('dt', {}, 'Mail'), h('dd', {}, mail)] : '',
+      inv.sentAt ? [h('dt', {}, 'Sent'), h('dd', {}, when(inv.sentAt))] : '',
+      inv.expiresAt && inv.state === 'pending' ? [h('dt', {}, 'Link expires'), h('dd', {}, when(inv.expiresAt))] : '',
+      inv.acceptedAt ? [h('dt', {}, 'Accepted'), h('dd', {}, when(inv.acceptedAt))] : '',
+    ),
+    inv.state === 'pending'
+      ? h(
+          'p',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: async () => {
+                if (!confirm(`Send ${r.userName} a new invitation${inv.email ? ` at ${inv.email}` : ''}? The links sent before stop working.`)) return;
+                try {
+                  await api('POST', `/tenants/${enc(t)}/invitations/${enc(r.userName)}/resend`, {});
+                } catch (e) {
+                  if (e.status !== 401) main.append(errorBox(e));
+                  return;
+                }
+                say('Invitation sent again');
+                route();
+              },
+            },
+            'Resend invitation',
+          ),
+        )
+      : '',
+  );
+}
+
 async function resourcePage(t, kind, id) {
-  const r = await api('GET', `/tenants/${enc(t)}/${kind}/${enc(id)}`);
+  let r;
+  try {
+    r = await api('GET', `/tenants/${enc(t)}/${kind}/${enc(id)}`);
+  } catch (e) {
+    // A deleted user kept as a tombstone: say so, and offer the restore.
+    if (e.status !== 404 || kind !== 'users') throw e;
+    const stone = await api('GET', `/tenants/${enc(t)}/tombstones/${enc(id)}`).catch(() => undefined);
+    if (!stone) throw e;
+    return deletedUserPage(t, stone);
+  }
+  const inv = kind === 'users' ? await api('GET', `/tenants/${enc(t)}/users/${enc(id)}/invitation`) : undefined;
   const name = kind === 'users' ? r.userName : r.displayName;
   const groups = r.groups ?? [];
   const roles = r.roles ?? [];
+  const appRoles = r[SCIMD_USER]?.appRoles ?? [];
   const members = r.members ?? [];
+  const list = (items, empty) => (items.length ? h('ul', { class: 'inline' }, items.map((x) => h('li', {}, x))) : empty);
   render(
     `${kind === 'users' ? 'User' : 'Group'} ${name}`,
     h('p', {}, h('a', { href: `#/tenants/${enc(t)}/${kind}` }, `← ${kind === 'users' ? 'Users' : 'Groups'} of ${t}`)),
@@ -576,14 +676,21 @@ async function resourcePage(t, kind, id) {
         {},
         h('dt', {}, 'id'),
         h('dd', {}, h('code', {}, r.id)),
-        kind === 'users' ? [h('dt', {}, 'State'), h('dd', {}, r.active === false ? 'inactive (an invitation may be pending)' : 'active')] : '',
-        kind === 'users' ? [h('dt', {}, 'Groups'), h('dd', {}, groups.map((g) => g.display ?? g.value).join(', ') || 'none')] : '',
-        kind === 'users' ? [h('dt', {}, 'Roles'), h('dd', {}, roles.map((x) => x.value ?? x.display).join(', ') || 'none')] : '',
+        kind === 'users' ? [h('dt', {}, 'State'), h('dd', {}, r.active === false ? 'inactive' : 'active')] : '',
+        kind === 'users'
+          ? [
+              h('dt', {}, 'Groups'),
+              h('dd', { id: 'user-groups' }, list(groups.map((g) => h('a', { href: `#/tenants/${enc(t)}/groups/${enc(g.value)}` }, g.display ?? g.value)), 'none')),
+            ]
+          : '',
+        kind === 'users' ? [h('dt', {}, 'Roles (from the IdP)'), h('dd', { id: 'user-roles' }, roles.map((x) => x.value ?? x.display).join(', ') || 'none')] : '',
+        kind === 'users' ? [h('dt', {}, 'App roles (role rules)'), h('dd', { id: 'user-app-roles' }, appRoles.join(', ') || 'none')] : '',
         kind === 'groups' ? [h('dt', {}, 'Members'), h('dd', {}, String(members.length))] : '',
         h('dt', {}, 'Last modified'),
         h('dd', {}, when(r.meta?.lastModified)),
       ),
     ),
+    inv ? invitationCard(t, r, inv) : '',
     h('h2', {}, 'As SCIM serves it'),
     h('pre', { tabindex: '0' }, JSON.stringify(r, null, 2)),
   );
@@ -598,33 +705,10 @@ async function tombstonesPage(t, q) {
     h(
       'tr',
       {},
-      h('td', {}, x.data?.userName ?? x.id),
+      h('td', {}, h('a', { href: `#/tenants/${enc(t)}/users/${enc(x.id)}` }, x.data?.userName ?? x.id)),
       h('td', {}, when(x.deletedAt)),
       h('td', {}, h('code', {}, x.id)),
-      h(
-        'td',
-        {},
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            'aria-label': `Restore ${x.data?.userName ?? x.id}`,
-            onclick: async () => {
-              if (!confirm(`Restore ${x.data?.userName ?? x.id}?`)) return;
-              try {
-                await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
-              } catch (e) {
-                if (e.status !== 401) main.append(errorBox(e));
-                return;
-              }
-              say('Restored');
-              route();
-            },
-          },
-          'Restore',
-        ),
-      ),
+      h('td', {}, restoreButton(t, x, route)),
     ),
   );
   const link = (k, cursor) => `#/tenants/${enc(t)}/tombstones?${k}=${enc(cursor)}`;

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, assertNoHorizontalScroll, browserSkip, launchBrowser } from './helpers/browser.ts';
-import { startTestServer, type TestServer } from './helpers/server.ts';
+import { eventually } from './helpers/eventually.ts';
+import { group, startTestServer, user, type TestServer } from './helpers/server.ts';
 
 const ROOT_KEY = 'console_pages_key_0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -27,6 +28,7 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
   let page: Page;
   /** Every admin API request the console made (path and query). */
   const calls: string[] = [];
+  let danaId = '';
 
   before(async () => {
     s = await startTestServer({ bootstrapAdminKey: ROOT_KEY });
@@ -132,11 +134,58 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
     assert.equal(details.length, 25 * 4 + 7, 'the counts of the tenants shown, no others');
   });
 
+  it("shows a user's invitation with Resend (after a confirmation), groups, roles, and a restore once deleted", async () => {
+    const t = await s.scimTenant('inv', { 'externalId.mode': 'email', 'deprovision.delete': 'tombstone' });
+    await s.running.services.tenantAdmin.addRole('inv', 'reviewer', 'userName sw "dana"');
+    const u = await t.request('POST', '/Users', user('dana', { externalId: 'dana@inv.example', active: true, roles: [{ value: 'Editor' }] }));
+    assert.equal(u.status, 201, u.text);
+    danaId = u.body.id;
+    const g = await t.request('POST', '/Groups', group('Sales', { members: [{ value: u.body.id }] }));
+    assert.equal(g.status, 201, g.text);
+    await page.goto(`${s.origin}/console#/tenants/inv/users/${u.body.id}`);
+    await page.getByRole('heading', { name: 'User dana' }).waitFor();
+    const invitation = page.locator('#invitation');
+    assert.match((await invitation.textContent()) ?? '', /pending: not accepted yet.*Sent todana@inv\.example.*waiting to be sent.*Link expires/s);
+    assert.equal(await page.locator('#user-groups').getByRole('link', { name: 'Sales' }).getAttribute('href'), `#/tenants/inv/groups/${g.body.id}`);
+    assert.equal(await page.locator('#user-roles').textContent(), 'Editor');
+    assert.equal(await page.locator('#user-app-roles').textContent(), 'reviewer');
+    await assertAccessible(page, 'a user page with its invitation');
+    // Resend asks first; dismissed, nothing is queued; accepted, a second mail is.
+    const mails = async () => (await s.running.services.tenantAdmin.listMail('inv', false, 10)).length;
+    assert.equal(await mails(), 1);
+    let asked = '';
+    page.removeAllListeners('dialog');
+    page.once('dialog', (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await page.getByRole('button', { name: 'Resend invitation' }).click();
+    await eventually(() => asked !== '', { what: 'the confirmation' });
+    assert.match(asked, /Send dana a new invitation at dana@inv\.example\? The links sent before stop working\./);
+    assert.equal(await mails(), 1, 'dismissed: nothing sent');
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Resend invitation' }).click();
+    await page.getByRole('status').filter({ hasText: 'Invitation sent again' }).waitFor();
+    assert.equal(await mails(), 2);
+    page.on('dialog', (d) => void d.accept());
+
+    // Deleted (kept as a tombstone): the same address says so and restores it.
+    assert.equal((await t.request('DELETE', `/Users/${u.body.id}`)).status, 204);
+    await page.goto(`${s.origin}/console#/tenants/inv`);
+    await page.getByRole('heading', { name: 'Tenant inv' }).waitFor();
+    await page.goto(`${s.origin}/console#/tenants/inv/users/${u.body.id}`);
+    await page.getByRole('heading', { name: 'Deleted user dana' }).waitFor();
+    await assertAccessible(page, 'a deleted user page');
+    await page.getByRole('button', { name: 'Restore dana' }).click();
+    await page.getByRole('heading', { name: 'User dana' }).waitFor();
+    assert.equal((await t.request('GET', `/Users/${u.body.id}`)).status, 200);
+  });
+
   it('renders the paged pages on a phone without sideways scrolling', async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
     const p = await phone.newPage();
     await signIn(p, s.origin, ROOT_KEY);
-    for (const hash of ['#/tenants/gone/tombstones', '#/tenants?after=p-020']) {
+    for (const hash of ['#/tenants/gone/tombstones', '#/tenants?after=p-020', '#/tenants/inv/users', `#/tenants/inv/users/${danaId}`]) {
       await p.goto(`${s.origin}/console${hash}`);
       await p.locator('main h1').waitFor();
       await p.waitForLoadState('networkidle');

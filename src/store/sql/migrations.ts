@@ -475,6 +475,10 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   () => `
   CREATE INDEX tombstones_deleted ON tombstones (tenant_id, deleted_at, id);
   `,
+  // 17 (PostgreSQL 16). A user's invitation state (admin API, console) finds the mail of its link.
+  () => `
+  CREATE INDEX mail_outbox_link ON mail_outbox (link_id);
+  `,
 ];
 
 /**

@@ -149,6 +149,19 @@ export function tenantDataRoutes(app: FastifyInstance, { services, options }: Ad
   );
 
   // Invitations
+  app.get<{ Params: { tenant: string; id: string } }>(
+    '/tenants/:tenant/users/:id/invitation',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: "A user's invitation: pending, accepted or none, when its latest link was issued and sent and when it expires (never the link)",
+        operationId: 'getInvitation',
+        params: params('tenant', 'id'),
+        response: { 200: ref('Invitation'), ...ERRORS },
+      },
+    },
+    async (request) => services.links.invitation(await tenantName(request, request.params.tenant), request.params.id),
+  );
   app.post<{ Params: { tenant: string; userName: string }; Body: { print?: boolean } | undefined }>(
     '/tenants/:tenant/invitations/:userName/resend',
     {
