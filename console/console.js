@@ -483,6 +483,60 @@ const pretty = (body) => {
   }
 };
 
+/**
+ * A line diff of two texts (longest common subsequence of lines): [op, line] with op ' ' (both),
+ * '-' (before only) or '+' (after only). Undefined past ~4 million line pairs (a body of thousands
+ * of lines), where the page shows both texts instead.
+ */
+function lineDiff(before, after) {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  if (a.length * b.length > 4_000_000) return undefined;
+  const n = a.length;
+  const m = b.length;
+  // lcs[i][j]: the length of the longest common subsequence of a[i..] and b[j..].
+  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) {
+      out.push([' ', a[i++]]);
+      j++;
+    } else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(['-', a[i++]]);
+    else out.push(['+', b[j++]]);
+  }
+  while (i < n) out.push(['-', a[i++]]);
+  while (j < m) out.push(['+', b[j++]]);
+  return out;
+}
+
+/** What the normalisers changed in the request body: the pretty JSON before and after, line by line. */
+function normalisedDiff(e) {
+  if (!e.normalisedBody) return '';
+  const before = pretty(e.requestBody);
+  const after = pretty(e.normalisedBody);
+  const diff = lineDiff(before, after);
+  const removed = diff ? diff.filter(([op]) => op === '-').length : 0;
+  const added = diff ? diff.filter(([op]) => op === '+').length : 0;
+  return h(
+    'section',
+    { 'aria-labelledby': 'diff-heading' },
+    h('h2', { id: 'diff-heading' }, 'Body before and after the normalisers'),
+    diff
+      ? [
+          h('p', { class: 'muted' }, `${removed} line${removed === 1 ? '' : 's'} as sent (−), ${added} line${added === 1 ? '' : 's'} as the normalisers left them (+).`),
+          h(
+            'pre',
+            { class: 'diff', id: 'diff', tabindex: '0', 'aria-label': 'Line diff of the request body: − as sent, + after the normalisers' },
+            diff.map(([op, line]) => h('span', { class: op === '-' ? 'del' : op === '+' ? 'ins' : 'same' }, `${op === '-' ? '−' : op} ${line}`)),
+          ),
+        ]
+      : h('div', { class: 'side' }, h('pre', { tabindex: '0', 'aria-label': 'As sent' }, before), h('pre', { tabindex: '0', 'aria-label': 'After the normalisers' }, after)),
+  );
+}
+
 async function requestPage(id) {
   const e = await api('GET', `/requests/${enc(id)}`);
   render(
@@ -508,6 +562,7 @@ async function requestPage(id) {
     ),
     h('h2', {}, 'What the normalisers changed'),
     (e.notes ?? []).length ? h('ul', { id: 'notes' }, e.notes.map((n) => h('li', {}, n))) : h('p', { id: 'notes' }, 'Nothing: the request was taken as sent.'),
+    normalisedDiff(e),
     h(
       'div',
       { class: 'side' },

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { assertAccessible, assertNoHorizontalScroll, browserSkip, launchBrowser } from './helpers/browser.ts';
 import { eventually } from './helpers/eventually.ts';
-import { group, startTestServer, user, type TestServer } from './helpers/server.ts';
+import { group, send, startTestServer, user, type TestServer } from './helpers/server.ts';
 
 const ROOT_KEY = 'console_pages_key_0123456789abcdefghijklmnopqrstuvwxyz';
 
@@ -181,11 +181,34 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
     assert.equal((await t.request('GET', `/Users/${u.body.id}`)).status, 200);
   });
 
+  let entryId = 0;
+  it('shows what the normalisers changed in a request body as a before/after line diff', async () => {
+    await s.running.services.admin.createTenant('diff');
+    const token = (await s.running.services.admin.createClient('diff', 'entra', { idp: 'entra' })).token;
+    const r = await send(`${s.origin}/t/diff/scim/v2/Users`, 'POST', user('erin@diff.example', { active: 'True', displayName: 'Erin' }), { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' });
+    assert.equal(r.status, 201, r.text);
+    await s.running.services.requestLog.flush();
+    entryId = (await s.running.services.requestLog.entries({ limit: 1, method: 'POST' }))[0]!.id!;
+    await page.goto(`${s.origin}/console#/requests/${entryId}`);
+    await page.getByRole('heading', { name: 'Body before and after the normalisers' }).waitFor();
+    assert.deepEqual(await page.locator('#diff .del').allTextContents(), ['−   "active": "True",']);
+    assert.deepEqual(await page.locator('#diff .ins').allTextContents(), ['+   "active": true,']);
+    assert.ok((await page.locator('#diff .same').allTextContents()).some((l) => l.includes('"userName": "erin@diff.example"')));
+    await assertAccessible(page, 'a request-log entry with a diff');
+    // An entry the normalisers left alone has no diff.
+    await send(`${s.origin}/t/diff/scim/v2/Users/${r.body.id}`, 'GET', undefined, { authorization: `Bearer ${token}` });
+    await s.running.services.requestLog.flush();
+    const plain = (await s.running.services.requestLog.entries({ limit: 1, method: 'GET' }))[0]!.id!;
+    await page.goto(`${s.origin}/console#/requests/${plain}`);
+    await page.getByRole('heading', { name: `Request #${plain}` }).waitFor();
+    assert.equal(await page.locator('#diff').count(), 0);
+  });
+
   it('renders the paged pages on a phone without sideways scrolling', async () => {
     const phone = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true });
     const p = await phone.newPage();
     await signIn(p, s.origin, ROOT_KEY);
-    for (const hash of ['#/tenants/gone/tombstones', '#/tenants?after=p-020', '#/tenants/inv/users', `#/tenants/inv/users/${danaId}`]) {
+    for (const hash of ['#/tenants/gone/tombstones', '#/tenants?after=p-020', '#/tenants/inv/users', `#/tenants/inv/users/${danaId}`, `#/requests/${entryId}`]) {
       await p.goto(`${s.origin}/console${hash}`);
       await p.locator('main h1').waitFor();
       await p.waitForLoadState('networkidle');

@@ -104,6 +104,7 @@ export const COMPONENTS = [
         durationMs: { type: 'number' },
         notes: strings,
         requestBody: str,
+        normalisedBody: { type: 'string', description: 'the request body as the normalisers left it (redacted the same way); present only when they changed it' },
         responseBody: str,
       },
       ['id', 'at', 'method', 'path', 'status'],

@@ -20,6 +20,8 @@ export interface RequestLogEntry {
   /** What the normalisers changed, and what the core ignored. */
   readonly notes: readonly string[];
   readonly requestBody?: string;
+  /** The request body as the normalisers left it (redacted like requestBody), only when they changed it. */
+  readonly normalisedBody?: string;
   readonly responseBody?: string;
 }
 

@@ -479,6 +479,10 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
   () => `
   CREATE INDEX mail_outbox_link ON mail_outbox (link_id);
   `,
+  // 18 (PostgreSQL 17). The request body as the normalisers left it (redacted), only where they changed it.
+  () => `
+  ALTER TABLE request_log ADD COLUMN normalised_body TEXT;
+  `,
 ];
 
 /**

@@ -20,6 +20,7 @@ function logFromRow(r: Row): RequestLogEntry {
     ...(opt(r.idp) ? { idp: r.idp as string } : {}),
     ...(opt(r.scim_type) ? { scimType: r.scim_type as string } : {}),
     ...(opt(r.request_body) ? { requestBody: r.request_body as string } : {}),
+    ...(opt(r.normalised_body) ? { normalisedBody: r.normalised_body as string } : {}),
     ...(opt(r.response_body) ? { responseBody: r.response_body as string } : {}),
   };
 }
@@ -76,11 +77,12 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
               e.requestBody ?? null,
               e.responseBody ?? null,
               e.requestId ?? null,
+              e.normalisedBody ?? null,
             );
           }
-          const row = `(${marks(15)})`;
+          const row = `(${marks(16)})`;
           await db.execute(
-            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body, request_id)
+            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body, request_id, normalised_body)
              VALUES ${Array.from({ length: part.length }, () => row).join(', ')}`,
             params,
           );
