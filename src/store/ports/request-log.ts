@@ -40,6 +40,10 @@ export interface RequestLogQuery {
   readonly since?: string;
   /** Only entries before this time (ISO 8601). */
   readonly until?: string;
+  /** Only entries of no tenant: requests that failed authentication. */
+  readonly unauthenticated?: boolean;
+  /** Only entries whose path (as logged) contains this text, e.g. a tenant's SCIM URL path. */
+  readonly pathContains?: string;
   readonly limit: number;
 }
 

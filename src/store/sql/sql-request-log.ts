@@ -38,13 +38,16 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
         const since = q.since ?? null;
         const until = q.until ?? null;
         const method = q.method ?? null;
+        const unauthenticated = q.unauthenticated ? 1 : 0;
+        // LIKE with its wildcards (and the escape character) escaped: the text is matched as it is.
+        const like = q.pathContains === undefined ? null : `%${q.pathContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         const rows = await db.query(
           `SELECT * FROM request_log
            WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS INTEGER) IS NULL OR status >= ?) AND (CAST(? AS INTEGER) IS NULL OR status <= ?) AND (CAST(? AS INTEGER) IS NULL OR id > ?)
              AND (CAST(? AS INTEGER) IS NULL OR id < ?) AND (CAST(? AS TEXT) IS NULL OR client_id = ?) AND (CAST(? AS TEXT) IS NULL OR at >= ?) AND (CAST(? AS TEXT) IS NULL OR at < ?)
-             AND (CAST(? AS TEXT) IS NULL OR method = ?)
+             AND (CAST(? AS TEXT) IS NULL OR method = ?) AND (? = 0 OR tenant_id IS NULL) AND (CAST(? AS TEXT) IS NULL OR path LIKE ? ESCAPE '\\')
            ORDER BY id DESC LIMIT ?`,
-          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, method, method, q.limit],
+          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, method, method, unauthenticated, like, like, q.limit],
         );
         return rows.map(logFromRow);
       },
