@@ -175,7 +175,12 @@ export function tenantDataRoutes(app: FastifyInstance, { services, options }: Ad
       },
     },
     async (request) =>
-      services.links.resendInvitation(await tenantName(request, request.params.tenant), request.params.userName, { origin: originOf(request, options.publicUrl), print: request.body?.print === true }),
+      services.links.resendInvitation(await tenantName(request, request.params.tenant), request.params.userName, {
+        // On the admin listener (--admin-port) without --public-url, the request's own address serves
+        // no invitation page: the new link points where the user's last invitation pointed.
+        ...(options.surface === 'admin' && !options.publicUrl ? {} : { origin: originOf(request, options.publicUrl) }),
+        print: request.body?.print === true,
+      }),
   );
 
   // Mail and events
