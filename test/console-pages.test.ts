@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { assertAccessible, assertNoHorizontalScroll, browserSkip, launchBrowser } from './helpers/browser.ts';
+import { assertAccessible, assertNoHorizontalScroll, browserSkip, launchBrowser, screenshot } from './helpers/browser.ts';
 import { eventually } from './helpers/eventually.ts';
 import { group, send, startTestServer, user, type TestServer } from './helpers/server.ts';
 
@@ -72,6 +72,7 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
     assert.equal(first[0], 'gone059@gone.example', 'newest first');
     assert.equal(await page.getByRole('link', { name: '← Previous page' }).count(), 0, 'no previous page on the newest');
     await assertAccessible(page, 'the deleted users page');
+    await screenshot(page, 'tombstones');
     await page.getByRole('link', { name: 'Next page →' }).click();
     await page.getByRole('cell', { name: 'gone034@gone.example', exact: true }).waitFor();
     const second = await names();
@@ -150,6 +151,7 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
     assert.equal(await page.locator('#user-roles').textContent(), 'Editor');
     assert.equal(await page.locator('#user-app-roles').textContent(), 'reviewer');
     await assertAccessible(page, 'a user page with its invitation');
+    await screenshot(page, 'user');
     // Resend asks first; dismissed, nothing is queued; accepted, a second mail is.
     const mails = async () => (await s.running.services.tenantAdmin.listMail('inv', false, 10)).length;
     assert.equal(await mails(), 1);
@@ -195,6 +197,7 @@ describe('console pages in a browser', { skip: browserSkip }, () => {
     assert.deepEqual(await page.locator('#diff .ins').allTextContents(), ['+   "active": true,']);
     assert.ok((await page.locator('#diff .same').allTextContents()).some((l) => l.includes('"userName": "erin@diff.example"')));
     await assertAccessible(page, 'a request-log entry with a diff');
+    await screenshot(page, 'request-diff');
     // An entry the normalisers left alone has no diff.
     await send(`${s.origin}/t/diff/scim/v2/Users/${r.body.id}`, 'GET', undefined, { authorization: `Bearer ${token}` });
     await s.running.services.requestLog.flush();
