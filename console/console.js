@@ -123,12 +123,29 @@ document.getElementById('sign-out').addEventListener('click', async () => {
 
 // ---- Tenants ----------------------------------------------------------------------------------
 
-async function tenantsPage() {
-  const tenants = await api('GET', '/tenants');
-  // One page of tenants at most: the counts and the last request of each.
-  const shown = tenants.slice(0, 100);
-  const details = await Promise.all(shown.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
-  const last = await Promise.all(shown.map((t) => api('GET', `/requests?tenant=${enc(t.name)}&limit=1`).then((r) => r[0])));
+/** Tenants in name order, one page of the admin API at a time (after= / before= a name). */
+async function tenantsPage(q) {
+  const after = q.get('after');
+  const before = after ? null : q.get('before');
+  const params = new URLSearchParams({ limit: String(PAGE + 1) });
+  if (after) params.set('after', after);
+  if (before) params.set('before', before);
+  // One more than shown: whether a page follows (or, going back, precedes) this one.
+  let tenants = await api('GET', `/tenants?${params}`);
+  let hasNext;
+  let hasPrevious;
+  if (before) {
+    hasPrevious = tenants.length > PAGE;
+    tenants = tenants.slice(hasPrevious ? 1 : 0);
+    hasNext = true;
+  } else {
+    hasNext = tenants.length > PAGE;
+    tenants = tenants.slice(0, PAGE);
+    hasPrevious = Boolean(after);
+  }
+  // The counts and the last request of each tenant shown.
+  const details = await Promise.all(tenants.map((t) => api('GET', `/tenants/${enc(t.name)}`)));
+  const last = await Promise.all(tenants.map((t) => api('GET', `/requests?tenant=${enc(t.name)}&limit=1`).then((r) => r[0])));
   const rows = details.map((t, i) =>
     h(
       'tr',
@@ -141,10 +158,17 @@ async function tenantsPage() {
       h('td', {}, last[i] ? `${when(last[i].at)} (${last[i].status})` : '—'),
     ),
   );
+  const first = tenants[0];
+  const final = tenants[tenants.length - 1];
   render(
     'Tenants',
-    table('Tenants with their counts', ['Tenant', 'Status', 'Users', 'Groups', 'Clients', 'Last provisioning request'], rows),
-    tenants.length > shown.length ? h('p', {}, `The first ${shown.length} of ${tenants.length} tenants.`) : '',
+    table('Tenants with their counts, by name', ['Tenant', 'Status', 'Users', 'Groups', 'Clients', 'Last provisioning request'], rows),
+    h(
+      'nav',
+      { 'aria-label': 'Pages of tenants', class: 'pages' },
+      hasPrevious && first ? h('a', { href: `#/tenants?before=${enc(first.name)}` }, '← Previous page') : '',
+      hasNext && final ? h('a', { href: `#/tenants?after=${enc(final.name)}` }, 'Next page →') : '',
+    ),
     session?.tenant
       ? ''
       : [
@@ -459,6 +483,60 @@ const pretty = (body) => {
   }
 };
 
+/**
+ * A line diff of two texts (longest common subsequence of lines): [op, line] with op ' ' (both),
+ * '-' (before only) or '+' (after only). Undefined past ~4 million line pairs (a body of thousands
+ * of lines), where the page shows both texts instead.
+ */
+function lineDiff(before, after) {
+  const a = before.split('\n');
+  const b = after.split('\n');
+  if (a.length * b.length > 4_000_000) return undefined;
+  const n = a.length;
+  const m = b.length;
+  // lcs[i][j]: the length of the longest common subsequence of a[i..] and b[j..].
+  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = a[i] === b[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  const out = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) {
+      out.push([' ', a[i++]]);
+      j++;
+    } else if (lcs[i + 1][j] >= lcs[i][j + 1]) out.push(['-', a[i++]]);
+    else out.push(['+', b[j++]]);
+  }
+  while (i < n) out.push(['-', a[i++]]);
+  while (j < m) out.push(['+', b[j++]]);
+  return out;
+}
+
+/** What the normalisers changed in the request body: the pretty JSON before and after, line by line. */
+function normalisedDiff(e) {
+  if (!e.normalisedBody) return '';
+  const before = pretty(e.requestBody);
+  const after = pretty(e.normalisedBody);
+  const diff = lineDiff(before, after);
+  const removed = diff ? diff.filter(([op]) => op === '-').length : 0;
+  const added = diff ? diff.filter(([op]) => op === '+').length : 0;
+  return h(
+    'section',
+    { 'aria-labelledby': 'diff-heading' },
+    h('h2', { id: 'diff-heading' }, 'Body before and after the normalisers'),
+    diff
+      ? [
+          h('p', { class: 'muted' }, `${removed} line${removed === 1 ? '' : 's'} as sent (−), ${added} line${added === 1 ? '' : 's'} as the normalisers left them (+).`),
+          h(
+            'pre',
+            { class: 'diff', id: 'diff', tabindex: '0', 'aria-label': 'Line diff of the request body: − as sent, + after the normalisers' },
+            diff.map(([op, line]) => h('span', { class: op === '-' ? 'del' : op === '+' ? 'ins' : 'same' }, `${op === '-' ? '−' : op} ${line}`)),
+          ),
+        ]
+      : h('div', { class: 'side' }, h('pre', { tabindex: '0', 'aria-label': 'As sent' }, before), h('pre', { tabindex: '0', 'aria-label': 'After the normalisers' }, after)),
+  );
+}
+
 async function requestPage(id) {
   const e = await api('GET', `/requests/${enc(id)}`);
   render(
@@ -484,6 +562,7 @@ async function requestPage(id) {
     ),
     h('h2', {}, 'What the normalisers changed'),
     (e.notes ?? []).length ? h('ul', { id: 'notes' }, e.notes.map((n) => h('li', {}, n))) : h('p', { id: 'notes' }, 'Nothing: the request was taken as sent.'),
+    normalisedDiff(e),
     h(
       'div',
       { class: 'side' },
@@ -535,12 +614,112 @@ async function directoryPage(t, kind, q) {
   );
 }
 
+const SCIMD_USER = 'urn:scimd:schemas:extension:2.0:User';
+
+/** A user deleted under deprovision.delete = tombstone: when, and a restore (after a confirmation). */
+function deletedUserPage(t, x) {
+  const name = x.data?.userName ?? x.id;
+  render(
+    `Deleted user ${name}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}/tombstones` }, `← Deleted users of ${t}`)),
+    h(
+      'div',
+      { class: 'card' },
+      h('p', { class: 'bad' }, `This user was deleted on ${when(x.deletedAt)}. It can be restored under the same id, if its userName is still free (group memberships are not restored).`),
+      h('dl', {}, h('dt', {}, 'id'), h('dd', {}, h('code', {}, x.id)), h('dt', {}, 'userName'), h('dd', {}, name)),
+      h('p', {}, restoreButton(t, x, () => (location.hash = `#/tenants/${enc(t)}/users/${enc(x.id)}`))),
+    ),
+  );
+}
+
+function restoreButton(t, x, done) {
+  const name = x.data?.userName ?? x.id;
+  return h(
+    'button',
+    {
+      type: 'button',
+      class: 'secondary',
+      'aria-label': `Restore ${name}`,
+      onclick: async () => {
+        if (!confirm(`Restore ${name}?`)) return;
+        try {
+          await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
+        } catch (e) {
+          if (e.status !== 401) main.append(errorBox(e));
+          return;
+        }
+        say('Restored');
+        done();
+      },
+    },
+    'Restore',
+  );
+}
+
+/** A user's invitation: state, sent and expiry times, and Resend (after a confirmation) while pending. */
+function invitationCard(t, r, inv) {
+  const state = inv.state === 'pending' ? (inv.expired ? 'pending, but its link has expired' : 'pending: not accepted yet') : inv.state === 'accepted' ? 'accepted' : 'none (this tenant does not invite users: externalId.mode is not email)';
+  const mail = inv.mail === 'dropped' ? `dropped: ${inv.mailError ?? 'not sent'}` : inv.mail === 'pending' ? `waiting to be sent${inv.mailError ? ` (last attempt: ${inv.mailError})` : ''}` : inv.mail ?? '—';
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'invitation-heading' },
+    h('h2', { id: 'invitation-heading' }, 'Invitation'),
+    h(
+      'dl',
+      { id: 'invitation' },
+      h('dt', {}, 'State'),
+      h('dd', { class: inv.state === 'accepted' ? 'ok' : inv.state === 'pending' ? 'bad' : '' }, state),
+      inv.email ? [h('dt', {}, 'Sent to'), h('dd', {}, inv.email)] : '',
+      inv.issuedAt ? [h('dt', {}, 'Mail'), h('dd', {}, mail)] : '',
+      inv.sentAt ? [h('dt', {}, 'Sent'), h('dd', {}, when(inv.sentAt))] : '',
+      inv.expiresAt && inv.state === 'pending' ? [h('dt', {}, 'Link expires'), h('dd', {}, when(inv.expiresAt))] : '',
+      inv.acceptedAt ? [h('dt', {}, 'Accepted'), h('dd', {}, when(inv.acceptedAt))] : '',
+    ),
+    inv.state === 'pending'
+      ? h(
+          'p',
+          {},
+          h(
+            'button',
+            {
+              type: 'button',
+              onclick: async () => {
+                if (!confirm(`Send ${r.userName} a new invitation${inv.email ? ` at ${inv.email}` : ''}? The links sent before stop working.`)) return;
+                try {
+                  await api('POST', `/tenants/${enc(t)}/invitations/${enc(r.userName)}/resend`, {});
+                } catch (e) {
+                  if (e.status !== 401) main.append(errorBox(e));
+                  return;
+                }
+                say('Invitation sent again');
+                route();
+              },
+            },
+            'Resend invitation',
+          ),
+        )
+      : '',
+  );
+}
+
 async function resourcePage(t, kind, id) {
-  const r = await api('GET', `/tenants/${enc(t)}/${kind}/${enc(id)}`);
+  let r;
+  try {
+    r = await api('GET', `/tenants/${enc(t)}/${kind}/${enc(id)}`);
+  } catch (e) {
+    // A deleted user kept as a tombstone: say so, and offer the restore.
+    if (e.status !== 404 || kind !== 'users') throw e;
+    const stone = await api('GET', `/tenants/${enc(t)}/tombstones/${enc(id)}`).catch(() => undefined);
+    if (!stone) throw e;
+    return deletedUserPage(t, stone);
+  }
+  const inv = kind === 'users' ? await api('GET', `/tenants/${enc(t)}/users/${enc(id)}/invitation`) : undefined;
   const name = kind === 'users' ? r.userName : r.displayName;
   const groups = r.groups ?? [];
   const roles = r.roles ?? [];
+  const appRoles = r[SCIMD_USER]?.appRoles ?? [];
   const members = r.members ?? [];
+  const list = (items, empty) => (items.length ? h('ul', { class: 'inline' }, items.map((x) => h('li', {}, x))) : empty);
   render(
     `${kind === 'users' ? 'User' : 'Group'} ${name}`,
     h('p', {}, h('a', { href: `#/tenants/${enc(t)}/${kind}` }, `← ${kind === 'users' ? 'Users' : 'Groups'} of ${t}`)),
@@ -552,49 +731,56 @@ async function resourcePage(t, kind, id) {
         {},
         h('dt', {}, 'id'),
         h('dd', {}, h('code', {}, r.id)),
-        kind === 'users' ? [h('dt', {}, 'State'), h('dd', {}, r.active === false ? 'inactive (an invitation may be pending)' : 'active')] : '',
-        kind === 'users' ? [h('dt', {}, 'Groups'), h('dd', {}, groups.map((g) => g.display ?? g.value).join(', ') || 'none')] : '',
-        kind === 'users' ? [h('dt', {}, 'Roles'), h('dd', {}, roles.map((x) => x.value ?? x.display).join(', ') || 'none')] : '',
+        kind === 'users' ? [h('dt', {}, 'State'), h('dd', {}, r.active === false ? 'inactive' : 'active')] : '',
+        kind === 'users'
+          ? [
+              h('dt', {}, 'Groups'),
+              h('dd', { id: 'user-groups' }, list(groups.map((g) => h('a', { href: `#/tenants/${enc(t)}/groups/${enc(g.value)}` }, g.display ?? g.value)), 'none')),
+            ]
+          : '',
+        kind === 'users' ? [h('dt', {}, 'Roles (from the IdP)'), h('dd', { id: 'user-roles' }, roles.map((x) => x.value ?? x.display).join(', ') || 'none')] : '',
+        kind === 'users' ? [h('dt', {}, 'App roles (role rules)'), h('dd', { id: 'user-app-roles' }, appRoles.join(', ') || 'none')] : '',
         kind === 'groups' ? [h('dt', {}, 'Members'), h('dd', {}, String(members.length))] : '',
         h('dt', {}, 'Last modified'),
         h('dd', {}, when(r.meta?.lastModified)),
       ),
     ),
+    inv ? invitationCard(t, r, inv) : '',
     h('h2', {}, 'As SCIM serves it'),
     h('pre', { tabindex: '0' }, JSON.stringify(r, null, 2)),
   );
 }
 
-async function tombstonesPage(t) {
-  const list = await api('GET', `/tenants/${enc(t)}/tombstones`);
-  const rows = list.map((x) =>
+/** Deleted users, newest first, one page of the admin API's cursor paging at a time (never all). */
+async function tombstonesPage(t, q) {
+  const params = new URLSearchParams({ limit: String(PAGE) });
+  for (const k of ['before', 'after']) if (q.get(k)) params.set(k, q.get(k));
+  const page = await api('GET', `/tenants/${enc(t)}/tombstones?${params}`);
+  const rows = page.tombstones.map((x) =>
     h(
       'tr',
       {},
-      h('td', {}, x.data?.userName ?? x.id),
+      h('td', {}, h('a', { href: `#/tenants/${enc(t)}/users/${enc(x.id)}` }, x.data?.userName ?? x.id)),
       h('td', {}, when(x.deletedAt)),
-      h(
-        'td',
-        {},
-        h(
-          'button',
-          {
-            type: 'button',
-            class: 'secondary',
-            'aria-label': `Restore ${x.data?.userName ?? x.id}`,
-            onclick: async () => {
-              if (!confirm(`Restore ${x.data?.userName ?? x.id}?`)) return;
-              await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
-              say('Restored');
-              route();
-            },
-          },
-          'Restore',
-        ),
-      ),
+      h('td', {}, h('code', {}, x.id)),
+      h('td', {}, restoreButton(t, x, route)),
     ),
   );
-  render(`Deleted users of ${t}`, h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)), table('Deleted users that can be restored (tenant setting deprovision.delete = tombstone)', ['userName', 'Deleted', 'Restore'], rows));
+  const link = (k, cursor) => `#/tenants/${enc(t)}/tombstones?${k}=${enc(cursor)}`;
+  const paged = q.get('before') || q.get('after');
+  render(
+    `Deleted users of ${t}`,
+    h('p', {}, h('a', { href: `#/tenants/${enc(t)}` }, `← Tenant ${t}`)),
+    table('Deleted users that can be restored, newest first (tenant setting deprovision.delete = tombstone)', ['userName', 'Deleted', 'id', 'Restore'], rows),
+    page.tombstones.length ? '' : h('p', {}, paged ? 'No deleted users on this page.' : 'No deleted users.'),
+    h(
+      'nav',
+      { 'aria-label': 'Pages of deleted users', class: 'pages' },
+      page.previous ? h('a', { href: link('after', page.previous) }, '← Previous page') : '',
+      paged ? h('a', { href: `#/tenants/${enc(t)}/tombstones` }, 'Newest') : '',
+      page.next ? h('a', { href: link('before', page.next) }, 'Next page →') : '',
+    ),
+  );
 }
 
 async function webhooksPage(t) {
@@ -661,11 +847,11 @@ async function route() {
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'clients' && parts[3]) await clientPage(parts[1], parts[3]);
     else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups') && parts[3]) await resourcePage(parts[1], parts[2], parts[3]);
     else if (parts[0] === 'tenants' && parts[1] && (parts[2] === 'users' || parts[2] === 'groups')) await directoryPage(parts[1], parts[2], q);
-    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'tombstones') await tombstonesPage(parts[1]);
+    else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'tombstones') await tombstonesPage(parts[1], q);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'webhooks') await webhooksPage(parts[1]);
     else if (parts[0] === 'tenants' && parts[1] && parts[2] === 'events') await eventsPage(parts[1], q);
     else if (parts[0] === 'tenants' && parts[1]) await tenantPage(parts[1]);
-    else await tenantsPage();
+    else await tenantsPage(q);
   } catch (e) {
     if (e.status !== 401) render('Something went wrong', errorBox(e), h('p', {}, h('a', { href: '#/tenants' }, 'Back to the tenants')));
   }

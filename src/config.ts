@@ -452,6 +452,11 @@ export function resolvePublicUrl(flags: Flags, env: Env): string | undefined {
   return pick(SETTINGS.publicUrl, flags, env);
 }
 
+/** --admin-port / SCIMD_ADMIN_PORT alone: whether the server has an admin listener of its own. */
+export function resolveAdminPort(flags: Flags, env: Env): number | undefined {
+  return pick(SETTINGS.adminPort, flags, env);
+}
+
 function databaseUrlOf(flags: Flags, env: Env): string | undefined {
   return pick(SETTINGS.databaseUrl, flags, env);
 }

@@ -335,10 +335,14 @@ function suite(backend: 'sqlite' | 'postgres'): void {
       assert.equal((await t.request('DELETE', `/Users/${u.body.id}`)).status, 204);
       const stones = await admin('GET', '/tenants/data/tombstones');
       assert.deepEqual(
-        stones.body.map((x: { id: string }) => x.id),
+        stones.body.tombstones.map((x: { id: string }) => x.id),
         [u.body.id],
       );
-      assert.ok(stones.body.every((x: Record<string, unknown>) => !('passwordHash' in x)));
+      assert.deepEqual([stones.body.next, stones.body.previous], [null, null], 'one page');
+      assert.ok(stones.body.tombstones.every((x: Record<string, unknown>) => !('passwordHash' in x)));
+      const one = await admin('GET', `/tenants/data/tombstones/${u.body.id}`);
+      assert.equal(one.body.id, u.body.id);
+      assert.ok(!('passwordHash' in one.body));
       const restored = await admin('POST', `/tenants/data/tombstones/${u.body.id}/restore`);
       assert.equal(restored.status, 200, restored.text);
       assert.equal((await t.request('GET', `/Users/${u.body.id}`)).status, 200);

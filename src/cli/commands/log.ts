@@ -85,7 +85,7 @@ const show: Command = {
         return b;
       }
     };
-    ctx.out.result(e, () => [line(e), ...(e.requestId ? [`Request id: ${e.requestId}`] : []), '', 'Request body:', pretty(e.requestBody), '', 'Response body:', pretty(e.responseBody)].join('\n'));
+    ctx.out.result(e, () => [line(e), ...(e.requestId ? [`Request id: ${e.requestId}`] : []), '', 'Request body:', pretty(e.requestBody), ...(e.normalisedBody ? ['', 'Request body after the normalisers:', pretty(e.normalisedBody)] : []), '', 'Response body:', pretty(e.responseBody)].join('\n'));
     return 0;
   },
 };

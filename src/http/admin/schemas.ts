@@ -104,6 +104,7 @@ export const COMPONENTS = [
         durationMs: { type: 'number' },
         notes: strings,
         requestBody: str,
+        normalisedBody: { type: 'string', description: 'the request body as the normalisers left it (redacted the same way); present only when they changed it' },
         responseBody: str,
       },
       ['id', 'at', 'method', 'path', 'status'],
@@ -118,6 +119,24 @@ export const COMPONENTS = [
   { $id: 'TenantSchema', ...open({ urn: str, resourceType: { type: 'string', enum: ['User', 'Group'] }, createdAt: str, definition: { type: 'object', additionalProperties: true } }, ['urn', 'resourceType']) },
   { $id: 'RoleRule', ...open({ role: str, filter: str }, ['role', 'filter'], 'Users matching the SCIM filter get the role') },
   { $id: 'Tombstone', ...open({ id: str, type: str, created: str, deletedAt: str, version: int, data: { type: 'object', additionalProperties: true } }, ['id', 'type', 'deletedAt']) },
+  {
+    $id: 'Invitation',
+    ...open(
+      {
+        state: { type: 'string', enum: ['pending', 'accepted', 'none'], description: 'none: the user was not invited (tenant setting externalId.mode is not email)' },
+        email: strOrNull,
+        issuedAt: { ...strOrNull, description: 'when the latest link was issued (its token is minted when its mail is sent)' },
+        sentAt: { ...strOrNull, description: 'when the mail carrying it was sent; null while queued, printed or dropped' },
+        expiresAt: strOrNull,
+        expired: { type: 'boolean', description: 'pending, and its link no longer works: resend it' },
+        acceptedAt: strOrNull,
+        mail: { type: ['string', 'null'], enum: ['pending', 'sent', 'dropped', null] },
+        mailError: strOrNull,
+      },
+      ['state', 'email', 'issuedAt', 'sentAt', 'expiresAt', 'expired', 'acceptedAt', 'mail'],
+      "A user's invitation (never its link or token)",
+    ),
+  },
   {
     $id: 'Mail',
     ...open({ id: int, recipient: str, subject: str, body: str, createdAt: str, attempts: int, sentAt: str, droppedAt: str, lastError: str, state: { type: 'string', enum: ['pending', 'sent', 'dropped'] } }, ['id', 'recipient', 'subject', 'state']),

@@ -78,6 +78,9 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     }
     const max = log.options.maxBodyChars;
     const requestBody = redactedText(request.body, max);
+    // What the normalisers made of it, redacted the same way, only when they changed it.
+    const rewritten = session?.quirks.rewrittenBody;
+    const normalisedBody = rewritten === undefined ? undefined : redactedText(rewritten, max);
     // What scimd serialised itself needs no parsing to be redacted.
     const responseBody = sent === undefined ? undefined : redactedJsonText(sent, max);
     log.record({
@@ -92,6 +95,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       ...(scim ? { tenantId: scim.auth.tenant.id, tenantName: scim.auth.tenant.name, clientId: scim.auth.client.id, clientName: scim.auth.client.name } : {}),
       ...(session ? { idp: session.profile.profile } : {}),
       ...(requestBody ? { requestBody } : {}),
+      ...(normalisedBody ? { normalisedBody } : {}),
       ...(responseBody ? { responseBody } : {}),
     });
   });

@@ -36,6 +36,25 @@ export interface ResendResult {
   readonly expiresAt?: string;
 }
 
+/** What the admin API and the console show of a user's invitation: never the link's token or hash. */
+export interface InvitationState {
+  /** pending: sent (or queued) and not accepted; accepted; none: the user was not invited (externalId.mode is not email). */
+  readonly state: 'pending' | 'accepted' | 'none';
+  /** The address the latest invitation went to. */
+  readonly email: string | null;
+  /** When the latest link was issued (its token minted when the mail went out, or created if not sent yet). */
+  readonly issuedAt: string | null;
+  /** When the mail carrying it was sent; null while it waits (or when it was printed, or dropped). */
+  readonly sentAt: string | null;
+  readonly expiresAt: string | null;
+  /** A pending invitation whose link has expired: resend it. */
+  readonly expired: boolean;
+  readonly acceptedAt: string | null;
+  /** The mail of the latest link: pending, sent, dropped (lastError says why), or null when there is none (printed). */
+  readonly mail: 'pending' | 'sent' | 'dropped' | null;
+  readonly mailError: string | null;
+}
+
 export class LinkService {
   constructor(
     private readonly store: Store,
@@ -78,6 +97,29 @@ export class LinkService {
       }, recordOptionsOf(tenant.settings));
       return { state: 'done', tenantName: tenant.name, email: link.email };
     });
+  }
+
+  /** A user's invitation: its state, when its latest link was issued, sent and expires, what became of its mail. */
+  async invitation(tenantName: string, userId: string): Promise<InvitationState> {
+    const tenant = await this.store.tenantByName(tenantName);
+    if (!tenant) throw new AdminError('not_found', `No tenant named '${tenantName}'`);
+    const user = await this.store.getResource(tenant.id, 'User', userId);
+    if (!user) throw new AdminError('not_found', `No user '${userId}' in tenant '${tenantName}'`);
+    const mine = isObject(user.data[SCIMD_USER_URN]) ? (user.data[SCIMD_USER_URN] as Json) : {};
+    const state = mine.invitation === 'pending' || mine.invitation === 'accepted' ? mine.invitation : 'none';
+    const link = await this.store.latestLink(tenant.id, userId, 'invitation');
+    const mail = link?.id ? await this.store.mailOfLink(link.id) : undefined;
+    return {
+      state,
+      email: link?.email ?? null,
+      issuedAt: link?.createdAt ?? null,
+      sentAt: mail?.sentAt ?? null,
+      expiresAt: link?.expiresAt ?? null,
+      expired: state === 'pending' && link !== undefined && Date.parse(link.expiresAt) <= this.now().getTime(),
+      acceptedAt: state === 'accepted' ? (link?.usedAt ?? null) : null,
+      mail: mail ? (mail.sentAt ? 'sent' : mail.droppedAt ? 'dropped' : 'pending') : null,
+      mailError: mail?.lastError ?? null,
+    };
   }
 
   /**

@@ -49,10 +49,15 @@ export interface SetupRequest {
   readonly notes: readonly string[];
 }
 
-/** What to do about a refused request, by its status. */
-function hintFor(status: number, scimType: string | undefined): string | null {
+/** What to do about a refused request, by its status (and, for a 401, by what the answer said). */
+function hintFor(status: number, scimType: string | undefined, detail: string | null): string | null {
   if (status < 400) return null;
-  if (status === 401) return 'The token was not accepted: paste the token shown on this page again, in full, and save.';
+  if (status === 401) {
+    if (detail?.startsWith('Authentication required')) return 'No token arrived: the token was not pasted. Paste the token shown on this page into the IdP (the secret token field), and save.';
+    if (detail?.includes('for this tenant')) return 'That token is of another tenant: use the SCIM URL and the token shown on this page together.';
+    if (detail?.includes('revoked') || detail?.includes('expired')) return `${detail}: paste the token shown on this page (or choose your IdP again on this page for a new one), and save.`;
+    return 'The token is wrong: it is not the one shown on this page, or only part of it was pasted. Paste the token shown on this page again, in full, and save.';
+  }
   if (status === 403) return 'The tenant is disabled or the request is not allowed: ask the operator who sent you this link.';
   if (status === 409 || scimType === 'uniqueness') return 'A user or group with that name exists already: check the attribute mapping of userName (it must be unique), or match users on it.';
   if (status === 415) return 'Send the body as application/scim+json (or application/json).';
@@ -112,15 +117,28 @@ export class SetupLinkService {
     return { client: name, token: issued.token, idp };
   }
 
-  /** The requests the link's client sent after entry `afterId`, oldest first (at most 50). */
+  /**
+   * The requests after entry `afterId`, oldest first (at most 50): those the link's client sent,
+   * and those refused at the tenant's SCIM URL for want of a valid token (401: no token, a wrong
+   * one, another tenant's) since that client was minted — an IdP whose token was not pasted, or
+   * pasted wrong, is seen trying.
+   */
   async requests(link: Extract<SetupLinkState, { state: 'valid' }>, afterId: number): Promise<SetupRequest[]> {
     if (!link.clientId) return [];
+    const client = await this.store.clientById(link.clientId);
     await this.requestLog.flush();
-    const entries = await this.requestLog.entries({ tenantId: link.tenantId, clientId: link.clientId, afterId, limit: 50 });
+    const [own, refused] = await Promise.all([
+      this.requestLog.entries({ tenantId: link.tenantId, clientId: link.clientId, afterId, limit: 50 }),
+      client
+        ? this.requestLog.entries({ unauthenticated: true, minStatus: 401, maxStatus: 401, pathContains: `/t/${encodeURIComponent(link.tenant)}/scim/v2`, since: client.createdAt, afterId, limit: 50 })
+        : [],
+    ]);
+    const entries = [...own, ...refused].sort((a, b) => (a.id ?? 0) - (b.id ?? 0)).slice(-50);
     const out: SetupRequest[] = [];
-    for (const e of entries.reverse()) {
+    for (const e of entries) {
       const full: RequestLogEntry | undefined = e.status >= 400 && e.id !== undefined ? await this.requestLog.entry(e.id) : undefined;
-      out.push({ id: e.id ?? 0, at: e.at, method: e.method, path: e.path, status: e.status, ok: e.status < 400, detail: detailOf(full?.responseBody), hint: hintFor(e.status, e.scimType), notes: e.notes });
+      const detail = detailOf(full?.responseBody);
+      out.push({ id: e.id ?? 0, at: e.at, method: e.method, path: e.path, status: e.status, ok: e.status < 400, detail, hint: hintFor(e.status, e.scimType, detail), notes: e.notes });
     }
     return out;
   }

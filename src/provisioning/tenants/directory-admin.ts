@@ -164,6 +164,17 @@ export class AdminService {
     return this.store.listTenants();
   }
 
+  /**
+   * One page of tenants in name order: after the name `after`, just before the name `before`, or
+   * the first. `more`: whether tenants follow the page (after, or no cursor) or precede it (before).
+   */
+  async tenantPage(q: { limit: number; after?: string; before?: string }): Promise<{ tenants: Tenant[]; more: boolean }> {
+    if (q.after !== undefined && q.before !== undefined) throw new AdminError('invalid', 'Give after or before, not both');
+    const rows = await this.store.tenantPage({ ...q, limit: q.limit + 1 });
+    const more = rows.length > q.limit;
+    return { tenants: more ? (q.before !== undefined ? rows.slice(1) : rows.slice(0, q.limit)) : rows, more };
+  }
+
   /** Sets a tenant setting (see settings.ts); the value `default` removes it. */
   async setTenantSetting(name: string, key: string, value: string): Promise<Tenant> {
     return this.updateTenant(name, { settings: { [key]: value } });

@@ -11,7 +11,7 @@ import { parseSchemaDocument, SchemaDocumentError } from '../../scim/schema/docu
 import { BUILTIN_EXTENSIONS } from '../../scim/schema/wire.ts';
 import { searchForm } from '../../scim/search-form.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
-import type { Mail, RoleRule, ScimdEvent, Store, TenantSchema, Tombstone } from '../../store/types.ts';
+import type { Mail, RoleRule, ScimdEvent, Store, TenantSchema, Tombstone, TombstoneKey } from '../../store/types.ts';
 import { UniqueViolation } from '../../store/types.ts';
 import { AdminError } from './directory-admin.ts';
 import { presentedUser } from '../policies/presentation.ts';
@@ -28,6 +28,28 @@ let decoy: Promise<string> | undefined;
 
 /** What admins see of a tombstone: everything but the password hash it keeps for a restore. */
 const withoutHash = ({ passwordHash: _, ...t }: Tombstone): Tombstone => t;
+
+export interface TombstonePage {
+  readonly tombstones: Tombstone[];
+  /** Pass as `before` for the older page; null on the oldest. */
+  readonly next: string | null;
+  /** Pass as `after` for the newer page; null on the newest. */
+  readonly previous: string | null;
+}
+
+/** A page cursor: where a tombstone stands in the order (deletedAt, id), opaque to clients. */
+const encodeCursor = (t: TombstoneKey): string => Buffer.from(JSON.stringify([t.deletedAt, t.id])).toString('base64url');
+
+function decodeCursor(raw: string): TombstoneKey {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    v = undefined;
+  }
+  if (!Array.isArray(v) || v.length !== 2 || typeof v[0] !== 'string' || typeof v[1] !== 'string') throw new AdminError('invalid', `'${raw.slice(0, 100)}' is not a cursor this listing gave (use its next or previous)`);
+  return { deletedAt: v[0], id: v[1] };
+}
 
 const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -188,6 +210,34 @@ export class TenantAdmin {
 
   async listTombstones(tenantName: string): Promise<Tombstone[]> {
     return (await this.store.listTombstones((await this.tenant(tenantName)).id)).map(withoutHash);
+  }
+
+  /**
+   * One page of the tenant's tombstones, newest first: the newest, those older than `before` or
+   * those just newer than `after` (cursors this answer gives as `next` and `previous`: null when
+   * there is no such page). Reads `limit` + 1 rows of one index range, never the whole set.
+   */
+  async tombstonePage(tenantName: string, q: { limit: number; before?: string; after?: string }): Promise<TombstonePage> {
+    const t = await this.tenant(tenantName);
+    if (q.before !== undefined && q.after !== undefined) throw new AdminError('invalid', 'Give before or after, not both');
+    const before = q.before === undefined ? undefined : decodeCursor(q.before);
+    const after = q.after === undefined ? undefined : decodeCursor(q.after);
+    const rows = await this.store.tombstonePage(t.id, { limit: q.limit + 1, ...(before ? { before } : {}), ...(after ? { after } : {}) });
+    const more = rows.length > q.limit;
+    // Newest first either way; the extra row is the oldest one (before, or none) or the newest (after).
+    const items = more ? (after ? rows.slice(1) : rows.slice(0, q.limit)) : rows;
+    const first = items[0];
+    const last = items[items.length - 1];
+    const next = last && (after || more) ? encodeCursor(last) : null;
+    const previous = first && (before || (after && more)) ? encodeCursor(first) : null;
+    return { tombstones: items.map(withoutHash), next, previous };
+  }
+
+  async tombstone(tenantName: string, id: string): Promise<Tombstone> {
+    const t = await this.tenant(tenantName);
+    const stone = await this.store.tombstone(t.id, id);
+    if (!stone) throw new AdminError('not_found', `Tenant '${tenantName}' has no deleted user '${id}'`);
+    return withoutHash(stone);
   }
 
   /**

@@ -10,7 +10,26 @@ export class QuirkRun {
   /** The normalisers that changed something (left a note), each once. */
   readonly fired = new Set<string>();
 
+  /** The one body the normalisers rewrote, as sent and as they left it; `several` once a second body was rewritten (a bulk request). */
+  private rewrite: { from: unknown; to: Json; several: boolean } | undefined;
+
   constructor(private readonly normalisers: readonly Normaliser[]) {}
+
+  /**
+   * The request body as the normalisers left it, when they changed it (for the request log's
+   * before/after); undefined when they changed nothing, or changed more than one body.
+   */
+  get rewrittenBody(): Json | undefined {
+    return this.rewrite && !this.rewrite.several ? this.rewrite.to : undefined;
+  }
+
+  /** Keeps `to` when it differs from `from` (a transaction run again rewrites the same body again). */
+  private kept(from: Json, to: Json): Json {
+    if (JSON.stringify(from) === JSON.stringify(to)) return to;
+    const several = this.rewrite !== undefined && (this.rewrite.several || this.rewrite.from !== from);
+    this.rewrite = { from, to, several };
+    return to;
+  }
 
   /** Where normaliser `n` notes what it changed: `<name>: <message>` in the notes, and `n` among the fired. */
   private noteFor(n: Normaliser): (message: string) => void {
@@ -40,7 +59,7 @@ export class QuirkRun {
     if (!isObject(body) || !this.normalisers.some((n) => n.resource)) return body;
     let out: Json = structuredClone(body);
     for (const n of this.normalisers) if (n.resource) out = n.resource(out, this.context(n, schema, resourceId));
-    return out;
+    return this.kept(body, out);
   }
 
   /** A PatchOp body, with the stored resource it applies to. */
@@ -51,7 +70,7 @@ export class QuirkRun {
     if (Array.isArray(ops) && ops.some((op) => !isObject(op))) return body;
     let out: Json = structuredClone(body);
     for (const n of this.normalisers) if (n.patch) out = n.patch(out, this.context(n, schema, resourceId, current));
-    return out;
+    return this.kept(body, out);
   }
 
   /** Whether a member whose claimed type or $ref disagrees with the real member is taken from the member (noted) rather than refused. */

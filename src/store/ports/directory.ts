@@ -62,6 +62,8 @@ export interface DirectoryReads {
   tenantByName(name: string): Promise<Tenant | undefined>;
   tenantById(id: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
+  /** Up to `limit` tenants in name order: after the name `after`, or the ones just before `before`, or the first. */
+  tenantPage(q: { readonly limit: number; readonly after?: string; readonly before?: string }): Promise<Tenant[]>;
 
   clientByName(tenantId: string, name: string): Promise<ScimClient | undefined>;
   clientById(id: string): Promise<ScimClient | undefined>;

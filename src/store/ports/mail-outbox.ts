@@ -20,6 +20,8 @@ export interface Mail {
 
 export interface MailOutboxReads {
   listMail(q: { tenantId?: string; pendingOnly?: boolean; limit: number }): Promise<Mail[]>;
+  /** The newest mail that carries the link (an invitation's state), from the mail_outbox_link index. */
+  mailOfLink(linkId: string): Promise<Mail | undefined>;
 }
 
 export interface MailOutboxWrites {

@@ -20,6 +20,8 @@ export interface RequestLogEntry {
   /** What the normalisers changed, and what the core ignored. */
   readonly notes: readonly string[];
   readonly requestBody?: string;
+  /** The request body as the normalisers left it (redacted like requestBody), only when they changed it. */
+  readonly normalisedBody?: string;
   readonly responseBody?: string;
 }
 
@@ -38,6 +40,10 @@ export interface RequestLogQuery {
   readonly since?: string;
   /** Only entries before this time (ISO 8601). */
   readonly until?: string;
+  /** Only entries of no tenant: requests that failed authentication. */
+  readonly unauthenticated?: boolean;
+  /** Only entries whose path (as logged) contains this text, e.g. a tenant's SCIM URL path. */
+  readonly pathContains?: string;
   readonly limit: number;
 }
 

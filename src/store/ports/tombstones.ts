@@ -15,8 +15,29 @@ export interface Tombstone {
   readonly passwordHash?: string;
 }
 
+/** Where a tombstone stands in the newest-first order of a tenant's tombstones. */
+export interface TombstoneKey {
+  readonly deletedAt: string;
+  readonly id: string;
+}
+
+/** One page of a tenant's tombstones: `before` (older than the key) or `after` (newer), never both. */
+export interface TombstonePageQuery {
+  readonly limit: number;
+  readonly before?: TombstoneKey;
+  readonly after?: TombstoneKey;
+}
+
 export interface TombstonesReads {
+  /** Every tombstone of the tenant, oldest first (the CLI; the admin API pages with tombstonePage). */
   listTombstones(tenantId: string): Promise<Tombstone[]>;
+  /**
+   * Up to `limit` tombstones, newest first (deletedAt, then id, both descending), from the
+   * tombstones_deleted index: older than `before`, newer than `after` (the page just before it),
+   * or the newest.
+   */
+  tombstonePage(tenantId: string, q: TombstonePageQuery): Promise<Tombstone[]>;
+  tombstone(tenantId: string, id: string): Promise<Tombstone | undefined>;
 }
 
 export interface TombstonesWrites {

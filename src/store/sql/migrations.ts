@@ -470,6 +470,19 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
     created_at TEXT NOT NULL
   );
   `,
+  // 16 (PostgreSQL 15). Tombstones page newest first (admin API, console): one index range per page,
+  // however many a tenant has.
+  () => `
+  CREATE INDEX tombstones_deleted ON tombstones (tenant_id, deleted_at, id);
+  `,
+  // 17 (PostgreSQL 16). A user's invitation state (admin API, console) finds the mail of its link.
+  () => `
+  CREATE INDEX mail_outbox_link ON mail_outbox (link_id);
+  `,
+  // 18 (PostgreSQL 17). The request body as the normalisers left it (redacted), only where they changed it.
+  () => `
+  ALTER TABLE request_log ADD COLUMN normalised_body TEXT;
+  `,
 ];
 
 /**

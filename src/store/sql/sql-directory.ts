@@ -72,6 +72,13 @@ export function sqlDirectory(db: Driver, auth: AuthTouched): DirectoryPort {
         return (await db.query('SELECT * FROM tenants ORDER BY created_at, name')).map(tenantFromRow);
       },
 
+      // Ranges of the unique index on name.
+      async tenantPage(q) {
+        if (q.before !== undefined) return (await db.query('SELECT * FROM tenants WHERE name < ? ORDER BY name DESC LIMIT ?', [q.before, q.limit])).map(tenantFromRow).reverse();
+        if (q.after !== undefined) return (await db.query('SELECT * FROM tenants WHERE name > ? ORDER BY name LIMIT ?', [q.after, q.limit])).map(tenantFromRow);
+        return (await db.query('SELECT * FROM tenants ORDER BY name LIMIT ?', [q.limit])).map(tenantFromRow);
+      },
+
       async clientByName(tenantId, name) {
         const r = await one(db, 'SELECT * FROM scim_clients WHERE tenant_id = ? AND name = ?', [tenantId, name]);
         return r && clientFromRow(r);

@@ -1,6 +1,6 @@
 /** The MailOutbox port in SQL: the mail_outbox table. */
 import type { Mail, MailOutboxPort } from '../types.ts';
-import { opt } from './rows.ts';
+import { one, opt } from './rows.ts';
 import type { Driver, Row } from './sql-driver.ts';
 
 function mailFromRow(r: Row): Mail {
@@ -29,6 +29,11 @@ export function sqlMailOutbox(db: Driver): MailOutboxPort {
           [t, t, q.pendingOnly ? 1 : 0, q.limit],
         );
         return rows.map(mailFromRow);
+      },
+
+      async mailOfLink(linkId) {
+        const r = await one(db, 'SELECT * FROM mail_outbox WHERE link_id = ? ORDER BY id DESC LIMIT 1', [linkId]);
+        return r && mailFromRow(r);
       },
     },
 

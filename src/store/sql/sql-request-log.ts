@@ -20,6 +20,7 @@ function logFromRow(r: Row): RequestLogEntry {
     ...(opt(r.idp) ? { idp: r.idp as string } : {}),
     ...(opt(r.scim_type) ? { scimType: r.scim_type as string } : {}),
     ...(opt(r.request_body) ? { requestBody: r.request_body as string } : {}),
+    ...(opt(r.normalised_body) ? { normalisedBody: r.normalised_body as string } : {}),
     ...(opt(r.response_body) ? { responseBody: r.response_body as string } : {}),
   };
 }
@@ -37,13 +38,16 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
         const since = q.since ?? null;
         const until = q.until ?? null;
         const method = q.method ?? null;
+        const unauthenticated = q.unauthenticated ? 1 : 0;
+        // LIKE with its wildcards (and the escape character) escaped: the text is matched as it is.
+        const like = q.pathContains === undefined ? null : `%${q.pathContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
         const rows = await db.query(
           `SELECT * FROM request_log
            WHERE (CAST(? AS TEXT) IS NULL OR tenant_id = ?) AND (CAST(? AS INTEGER) IS NULL OR status >= ?) AND (CAST(? AS INTEGER) IS NULL OR status <= ?) AND (CAST(? AS INTEGER) IS NULL OR id > ?)
              AND (CAST(? AS INTEGER) IS NULL OR id < ?) AND (CAST(? AS TEXT) IS NULL OR client_id = ?) AND (CAST(? AS TEXT) IS NULL OR at >= ?) AND (CAST(? AS TEXT) IS NULL OR at < ?)
-             AND (CAST(? AS TEXT) IS NULL OR method = ?)
+             AND (CAST(? AS TEXT) IS NULL OR method = ?) AND (? = 0 OR tenant_id IS NULL) AND (CAST(? AS TEXT) IS NULL OR path LIKE ? ESCAPE '\\')
            ORDER BY id DESC LIMIT ?`,
-          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, method, method, q.limit],
+          [t, t, min, min, max, max, after, after, before, before, c, c, since, since, until, until, method, method, unauthenticated, like, like, q.limit],
         );
         return rows.map(logFromRow);
       },
@@ -76,11 +80,12 @@ export function sqlRequestLog(db: Driver): RequestLogStorePort {
               e.requestBody ?? null,
               e.responseBody ?? null,
               e.requestId ?? null,
+              e.normalisedBody ?? null,
             );
           }
-          const row = `(${marks(15)})`;
+          const row = `(${marks(16)})`;
           await db.execute(
-            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body, request_id)
+            `INSERT INTO request_log (at, tenant_id, tenant_name, client_id, client_name, idp, method, path, status, scim_type, duration_ms, notes, request_body, response_body, request_id, normalised_body)
              VALUES ${Array.from({ length: part.length }, () => row).join(', ')}`,
             params,
           );

@@ -23,6 +23,23 @@ export function sqlTombstones(db: Driver): TombstonesPort {
       async listTombstones(tenantId) {
         return (await db.query('SELECT * FROM tombstones WHERE tenant_id = ? ORDER BY deleted_at', [tenantId])).map(tombstoneFromRow);
       },
+
+      // Row values keep each page one range of the tombstones_deleted index (tenant_id, deleted_at, id).
+      async tombstonePage(tenantId, q) {
+        if (q.after) {
+          const rows = await db.query('SELECT * FROM tombstones WHERE tenant_id = ? AND (deleted_at, id) > (?, ?) ORDER BY deleted_at, id LIMIT ?', [tenantId, q.after.deletedAt, q.after.id, q.limit]);
+          return rows.map(tombstoneFromRow).reverse();
+        }
+        const rows = q.before
+          ? await db.query('SELECT * FROM tombstones WHERE tenant_id = ? AND (deleted_at, id) < (?, ?) ORDER BY deleted_at DESC, id DESC LIMIT ?', [tenantId, q.before.deletedAt, q.before.id, q.limit])
+          : await db.query('SELECT * FROM tombstones WHERE tenant_id = ? ORDER BY deleted_at DESC, id DESC LIMIT ?', [tenantId, q.limit]);
+        return rows.map(tombstoneFromRow);
+      },
+
+      async tombstone(tenantId, id) {
+        const r = await one(db, 'SELECT * FROM tombstones WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+        return r && tombstoneFromRow(r);
+      },
     },
 
     writes: {

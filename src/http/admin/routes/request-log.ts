@@ -24,7 +24,7 @@ function time(raw: string | undefined, field: string): string | undefined {
 }
 
 /** Listings leave the bodies out; one entry has them. */
-const summary = ({ requestBody: _q, responseBody: _r, tenantId: _t, clientId: _c, ...e }: RequestLogEntry) => e;
+const summary = ({ requestBody: _q, normalisedBody: _n, responseBody: _r, tenantId: _t, clientId: _c, ...e }: RequestLogEntry) => e;
 
 type Query = { tenant?: string; client?: string; method?: string; status?: string; since?: string; until?: string; before?: string; after?: string; limit?: number };
 
@@ -88,7 +88,7 @@ export function requestLogRoutes(app: FastifyInstance, { services }: AdminDeps):
     {
       schema: {
         tags,
-        summary: 'One SCIM request with its request and response bodies (passwords and tokens redacted)',
+        summary: 'One SCIM request with its request and response bodies, and the request body as the normalisers left it when they changed it (passwords and tokens redacted)',
         operationId: 'getRequest',
         params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[0-9]{1,15}$' } } },
         response: { 200: ref('RequestLogEntry'), ...ERRORS },

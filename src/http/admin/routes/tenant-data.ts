@@ -11,6 +11,7 @@ import { checkEventTypes } from '../../../provisioning/events/event-feed.ts';
 
 const schemaView = ({ definition, ...s }: TenantSchema) => ({ ...s, ...(definition ? { definition: JSON.parse(definition) as unknown } : {}) });
 const mailView = (m: Mail) => ({ ...m, state: m.sentAt ? 'sent' : m.droppedAt ? 'dropped' : 'pending' });
+const CURSOR = { type: 'string', maxLength: 1000, pattern: '^[A-Za-z0-9_-]+$' } as const;
 const RESOURCE_TYPE = { type: 'string', enum: ['User', 'Group'] } as const;
 
 export function tenantDataRoutes(app: FastifyInstance, { services, options }: AdminDeps): void {
@@ -92,10 +93,46 @@ export function tenantDataRoutes(app: FastifyInstance, { services, options }: Ad
   );
 
   // Tombstones
-  app.get<{ Params: { tenant: string } }>(
+  app.get<{ Params: { tenant: string }; Querystring: { limit?: number; before?: string; after?: string } }>(
     '/tenants/:tenant/tombstones',
-    { schema: { tags: ['tombstones'], summary: 'Deleted users that can be restored', operationId: 'listTombstones', params: params('tenant'), response: { 200: arrayOf('Tombstone'), ...ERRORS } } },
-    async (request) => admin.listTombstones(await tenantName(request, request.params.tenant)),
+    {
+      schema: {
+        tags: ['tombstones'],
+        summary: 'Deleted users that can be restored, newest first, one page at a time: before=<next> for older ones, after=<previous> for newer ones',
+        operationId: 'listTombstones',
+        params: params('tenant'),
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            before: { ...CURSOR, description: 'the next cursor of a page: the tombstones older than its last one' },
+            after: { ...CURSOR, description: 'the previous cursor of a page: the tombstones newer than its first one' },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['tombstones', 'next', 'previous'],
+            properties: {
+              tombstones: arrayOf('Tombstone'),
+              next: { type: ['string', 'null'], description: 'pass as before= for the older page; null: this is the oldest' },
+              previous: { type: ['string', 'null'], description: 'pass as after= for the newer page; null: this is the newest' },
+            },
+          },
+          ...ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return admin.tombstonePage(await tenantName(request, request.params.tenant), { limit: q.limit ?? 100, ...(q.before !== undefined ? { before: q.before } : {}), ...(q.after !== undefined ? { after: q.after } : {}) });
+    },
+  );
+  app.get<{ Params: { tenant: string; id: string } }>(
+    '/tenants/:tenant/tombstones/:id',
+    { schema: { tags: ['tombstones'], summary: 'One deleted user (by its id)', operationId: 'getTombstone', params: params('tenant', 'id'), response: { 200: ref('Tombstone'), ...ERRORS } } },
+    async (request) => admin.tombstone(await tenantName(request, request.params.tenant), request.params.id),
   );
   app.post<{ Params: { tenant: string; id: string } }>(
     '/tenants/:tenant/tombstones/:id/restore',
@@ -112,6 +149,19 @@ export function tenantDataRoutes(app: FastifyInstance, { services, options }: Ad
   );
 
   // Invitations
+  app.get<{ Params: { tenant: string; id: string } }>(
+    '/tenants/:tenant/users/:id/invitation',
+    {
+      schema: {
+        tags: ['invitations'],
+        summary: "A user's invitation: pending, accepted or none, when its latest link was issued and sent and when it expires (never the link)",
+        operationId: 'getInvitation',
+        params: params('tenant', 'id'),
+        response: { 200: ref('Invitation'), ...ERRORS },
+      },
+    },
+    async (request) => services.links.invitation(await tenantName(request, request.params.tenant), request.params.id),
+  );
   app.post<{ Params: { tenant: string; userName: string }; Body: { print?: boolean } | undefined }>(
     '/tenants/:tenant/invitations/:userName/resend',
     {
@@ -125,7 +175,12 @@ export function tenantDataRoutes(app: FastifyInstance, { services, options }: Ad
       },
     },
     async (request) =>
-      services.links.resendInvitation(await tenantName(request, request.params.tenant), request.params.userName, { origin: originOf(request, options.publicUrl), print: request.body?.print === true }),
+      services.links.resendInvitation(await tenantName(request, request.params.tenant), request.params.userName, {
+        // On the admin listener (--admin-port) without --public-url, the request's own address serves
+        // no invitation page: the new link points where the user's last invitation pointed.
+        ...(options.surface === 'admin' && !options.publicUrl ? {} : { origin: originOf(request, options.publicUrl) }),
+        print: request.body?.print === true,
+      }),
   );
 
   // Mail and events

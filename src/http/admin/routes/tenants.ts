@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TenantStatus } from '../../../provisioning/tenants/directory-admin.ts';
 import { originOf, principalOf, requireGlobal, tenantOf } from '../context.ts';
 import type { AdminDeps } from '../plugin.ts';
+import { Problem } from '../problem.ts';
 import { arrayOf, ERRORS, ref, TENANT_PARAMS } from '../schemas.ts';
 
 const tags = ['tenants'];
@@ -16,11 +17,45 @@ export function tenantRoutes(app: FastifyInstance, { services, options }: AdminD
     scimEndpoint: `${originOf(request, options.publicUrl)}/t/${encodeURIComponent(name)}/scim/v2`,
   });
 
-  app.get('/tenants', { schema: { tags, summary: 'List tenants (a key limited to one tenant sees only it)', operationId: 'listTenants', response: { 200: arrayOf('Tenant'), ...ERRORS } } }, async (request) => {
-    const scope = principalOf(request).tenant;
-    const all = await services.admin.listTenants();
-    return scope ? all.filter((t) => t.id === scope.id) : all;
-  });
+  app.get<{ Querystring: { limit?: number; after?: string; before?: string } }>(
+    '/tenants',
+    {
+      schema: {
+        tags,
+        summary:
+          'List tenants in name order, a page at a time: after=<the last name of a page> for the next, before=<its first name> for the previous; a Link header (rel="next" or "prev") says when there is more that way. A key limited to one tenant sees only it',
+        operationId: 'listTenants',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            after: { type: 'string', maxLength: 63, description: 'only tenants whose name sorts after this one' },
+            before: { type: 'string', maxLength: 63, description: 'the tenants just before this name' },
+          },
+        },
+        response: { 200: arrayOf('Tenant'), ...ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const q = request.query;
+      const limit = q.limit ?? 100;
+      const scope = principalOf(request).tenant;
+      if (scope) {
+        if (q.after !== undefined && q.before !== undefined) throw new Problem('invalid-request', 'Give after or before, not both');
+        const inRange = (q.after === undefined || scope.name > q.after) && (q.before === undefined || scope.name < q.before);
+        return inRange ? [await services.admin.tenant(scope.name)] : [];
+      }
+      const page = await services.admin.tenantPage({ limit, ...(q.after !== undefined ? { after: q.after } : {}), ...(q.before !== undefined ? { before: q.before } : {}) });
+      const edge = q.before !== undefined ? page.tenants[0] : page.tenants[page.tenants.length - 1];
+      if (page.more && edge) {
+        const rel = q.before !== undefined ? 'prev' : 'next';
+        const path = (request.url.split('?')[0] ?? '/admin/v1/tenants').replace(/\/+$/, '');
+        reply.header('link', `<${path}?limit=${limit}&${q.before !== undefined ? 'before' : 'after'}=${encodeURIComponent(edge.name)}>; rel="${rel}"`);
+      }
+      return page.tenants;
+    },
+  );
 
   app.post<{ Body: { name: string; settings?: Record<string, string | null> } }>(
     '/tenants',
