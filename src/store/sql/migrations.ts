@@ -461,7 +461,7 @@ ${d.name === 'sqlite' ? SQLITE_EVENT_BACKFILL : POSTGRES_EVENT_BACKFILL}
     client_id TEXT
   );
   `,
-  // 15 (PostgreSQL 14). Secrets of the deployment shared by its processes: the key that signs SCIM
+  // 15 (PostgreSQL 14). Secrets of the deployment shared by its processes: the key that seals SCIM
   // paging cursors (RFC 9865), so a cursor one replica gave is taken by every other.
   () => `
   CREATE TABLE server_secrets (
