@@ -28,8 +28,9 @@ after(async () => {
   for (const r of receivers) await r.close();
 });
 
-async function server(...args: Parameters<typeof startTestServer>): Promise<TestServer> {
-  const s = await startTestServer(...args);
+/** A test server with delivery in its thread, scimd's default (startTestServer turns it off for other tests). */
+async function server(overrides: Parameters<typeof startTestServer>[0] = {}, tuning: Parameters<typeof startTestServer>[1] = {}): Promise<TestServer> {
+  const s = await startTestServer({ webhookWorker: true, ...overrides }, tuning);
   servers.push(s);
   return s;
 }

@@ -72,6 +72,9 @@ export async function startTestServer(overrides: Partial<Config> = {}, tuning: S
     rateLimit: 0,
     unauthenticatedRateLimit: 0,
     clientConcurrency: 0,
+    // Webhook delivery on the event loop unless a test asks for its thread (test/webhooks-thread.test.ts):
+    // a thread per in-process server would load the store again through tsx for every test server.
+    webhookWorker: false,
     ...overrides,
   };
   const { logger, ...serviceTuning } = tuning;
