@@ -301,7 +301,14 @@ export async function openCore(config: Config, logger: Logger | false, tuning: S
       ...(config.webhookWorker
         ? {
             webhookThread: (settings: WebhookSettings, inProcess: () => WebhookDelivery) =>
-              new WebhookThread({ storage: config, settings, ...(metrics ? { metrics } : {}), log: logger ? { warn: (m: string) => logger.warn(m) } : { warn: () => undefined }, fallback: inProcess }),
+              new WebhookThread({
+                storage: config,
+                settings,
+                ...(metrics ? { metrics } : {}),
+                log: logger ? { warn: (m: string) => logger.warn(m) } : { warn: () => undefined },
+                fallback: inProcess,
+                due: () => store.webhooksDue(new Date().toISOString()),
+              }),
           }
         : {}),
       ...tuning,

@@ -38,6 +38,12 @@ export interface WebhookThreadOptions {
   readonly log: WebhookLog;
   /** In-process delivery, for when the thread cannot start at all. */
   readonly fallback: () => WebhookDelivery;
+  /**
+   * Whether some endpoint has work due (a cheap read). Given, the thread starts only once there is
+   * work or a kick (an endpoint created): a deployment without webhooks runs no thread, holds no
+   * extra connections. Without it, start() starts the thread at once.
+   */
+  readonly due?: () => Promise<boolean>;
 }
 
 /** The worker's PostgreSQL pool: it works on up to `concurrency` endpoints, one query each at a time. */
@@ -74,6 +80,8 @@ export class WebhookThread implements WebhookDelivery {
   private ready = false;
   private failures = 0;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** While no thread runs yet: the next look for work. */
+  private waiting: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: WebhookThreadOptions) {}
 
@@ -83,18 +91,43 @@ export class WebhookThread implements WebhookDelivery {
     if (this.inProcess) return 'in-process';
     if (this.restartTimer) return 'restarting';
     if (this.worker) return this.ready ? 'thread' : 'starting';
-    return this.started ? 'restarting' : 'idle';
+    return 'idle';
   }
 
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.spawn();
+    if (this.opts.due) this.watch();
+    else this.spawn();
+  }
+
+  /** No thread until there is work: a look every pollMs (errors: look again), the thread once some is due. */
+  private watch(): void {
+    const look = async () => {
+      this.waiting = undefined;
+      let due = false;
+      try {
+        due = await this.opts.due!();
+      } catch {
+        // The database is busy or away: look again.
+      }
+      if (this.closed || this.worker || this.inProcess || this.restartTimer) return;
+      if (due) return this.spawn();
+      this.waiting = setTimeout(() => void look(), this.opts.settings.pollMs);
+      this.waiting.unref();
+    };
+    void look();
   }
 
   kick(): void {
     if (this.inProcess) return this.inProcess.kick();
-    this.worker?.postMessage({ type: 'kick' } satisfies ToWorker);
+    if (this.worker) return this.worker.postMessage({ type: 'kick' } satisfies ToWorker);
+    // Not running yet (waiting for work): new work starts it. A restart under way brings it back anyway.
+    if (this.started && !this.closed && !this.restartTimer) {
+      clearTimeout(this.waiting);
+      this.waiting = undefined;
+      this.spawn();
+    }
   }
 
   private spawn(): void {
@@ -178,6 +211,7 @@ export class WebhookThread implements WebhookDelivery {
   private async shutdown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.waiting);
     if (this.inProcess) return this.inProcess.close();
     const worker = this.worker;
     if (!worker) return;

@@ -74,9 +74,13 @@ describe('webhook delivery in a worker thread', () => {
     const s = await server({ bootstrapAdminKey: KEY, webhookAllowPrivate: true }, { webhooks: FAST, logger: capturingLogger(lines) });
     const d = s.running.services.webhookDispatcher;
     assert.ok(d instanceof WebhookThread, 'a WebhookThread');
-    await eventually(() => d.state === 'thread', { what: 'the thread to be ready', detail: () => d.state });
+    // No endpoint, no work: no thread (nor its connections).
+    await createUsers(s, 'unheard', 2);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(d.state, 'idle', 'no thread while there is no webhook endpoint');
     const r = await receiver();
     await addHook(s, r.url);
+    await eventually(() => d.state === 'thread', { what: 'the thread to be ready once an endpoint exists', detail: () => d.state });
     await createUsers(s, 'before', 5);
     await eventually(() => createdNames(r).length === 5, { what: '5 user.created events', detail: () => JSON.stringify(createdNames(r)) });
 
