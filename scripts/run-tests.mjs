@@ -28,9 +28,24 @@ function walk(dir, out) {
   return out;
 }
 
+// The longest files start first (measured in CI, longest first), so no long one is left running
+// alone at the end while the others have finished; the rest in name order.
+const LONGEST = [
+  'test/replay.test.ts',
+  'test/cli.test.ts',
+  'test/webhooks-processes.test.ts',
+  'test/bench.test.ts',
+  'test/console.test.ts',
+  'test/package.test.ts',
+  'test/revocation.test.ts',
+  'test/console-pages.test.ts',
+  'test/admin-cli.test.ts',
+  'test/mail.test.ts',
+];
+const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
 const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'bench'), []), ...walk(join(root, 'test'), [])]
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
-  .sort();
+  .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
