@@ -640,20 +640,23 @@ function restoreButton(t, x, done) {
       type: 'button',
       class: 'secondary',
       'aria-label': `Restore ${name}`,
-      onclick: async () => {
-        if (!confirm(`Restore ${name}?`)) return;
-        try {
-          await api('POST', `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, {});
-        } catch (e) {
-          if (e.status !== 401) main.append(errorBox(e));
-          return;
-        }
-        say('Restored');
-        done();
-      },
+      onclick: () => confirmedPost(`Restore ${name}?`, `/tenants/${enc(t)}/tombstones/${enc(x.id)}/restore`, 'Restored', done),
     },
     'Restore',
   );
+}
+
+/** A destructive POST after the operator confirms it: said when done, then `next`; a failure shows its problem (a 401 signs out). */
+async function confirmedPost(question, path, doneMessage, next) {
+  if (!confirm(question)) return;
+  try {
+    await api('POST', path, {});
+  } catch (e) {
+    if (e.status !== 401) main.append(errorBox(e));
+    return;
+  }
+  say(doneMessage);
+  next();
 }
 
 /** A user's invitation: state, sent and expiry times, and Resend (after a confirmation) while pending. */
@@ -683,17 +686,13 @@ function invitationCard(t, r, inv) {
             'button',
             {
               type: 'button',
-              onclick: async () => {
-                if (!confirm(`Send ${r.userName} a new invitation${inv.email ? ` at ${inv.email}` : ''}? The links sent before stop working.`)) return;
-                try {
-                  await api('POST', `/tenants/${enc(t)}/invitations/${enc(r.userName)}/resend`, {});
-                } catch (e) {
-                  if (e.status !== 401) main.append(errorBox(e));
-                  return;
-                }
-                say('Invitation sent again');
-                route();
-              },
+              onclick: () =>
+                confirmedPost(
+                  `Send ${r.userName} a new invitation${inv.email ? ` at ${inv.email}` : ''}? The links sent before stop working.`,
+                  `/tenants/${enc(t)}/invitations/${enc(r.userName)}/resend`,
+                  'Invitation sent again',
+                  route,
+                ),
             },
             'Resend invitation',
           ),
