@@ -134,3 +134,62 @@ describe('GroupCommitter', () => {
     assert.equal(slow.stats.commits, 3);
   });
 });
+
+describe('GroupCommitter with a flush after COMMIT (sync)', () => {
+  /** A flush that ends when the test says so. */
+  function controlledSync() {
+    const pending: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+    const sync = () => new Promise<void>((resolve, reject) => pending.push({ resolve, reject }));
+    return { sync, pending };
+  }
+
+  it('tells callers only once the flush of their COMMIT returned, and runs the next batch meanwhile', async () => {
+    const { sync, pending } = controlledSync();
+    const c = new GroupCommitter(db, db, { begin: async () => void db.exec('BEGIN IMMEDIATE'), mapError: (e) => e, sync });
+    const told: unknown[] = [];
+    const first = Promise.all(['a', 'b'].map((k) => c.run(insert(k)).then((v) => told.push(v))));
+    while (pending.length < 1) await new Promise((r) => setImmediate(r));
+    // Committed (another connection reads it) but nobody told yet.
+    assert.deepEqual(stored(), ['a', 'b']);
+    assert.equal(told.length, 0);
+    // The next batch commits while the first flush is still under way.
+    const second = c.run(insert('c')).then((v) => told.push(v));
+    while (pending.length < 2) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(stored(), ['a', 'b', 'c']);
+    assert.equal(told.length, 0);
+    let idle = false;
+    const idling = c.idle().then(() => (idle = true));
+    pending[0]!.resolve();
+    await first;
+    assert.deepEqual(told, ['a', 'b']);
+    assert.equal(idle, false, 'idle() waits for every flush');
+    pending[1]!.resolve();
+    await second;
+    await idling;
+    assert.deepEqual(told, ['a', 'b', 'c']);
+  });
+
+  it('fails every transaction of a batch whose flush failed; a failed transaction is told at once', async () => {
+    const { sync, pending } = controlledSync();
+    const c = new GroupCommitter(db, db, { begin: async () => void db.exec('BEGIN IMMEDIATE'), mapError: (e) => e, sync });
+    const outcomes = Promise.allSettled([c.run(insert('x')), c.run(insert('y'))]);
+    const failed = c.run(async () => Promise.reject(new Error('own error')));
+    await assert.rejects(failed, /own error/);
+    while (pending.length < 1) await new Promise((r) => setImmediate(r));
+    pending[0]!.reject(new Error('EIO: flush failed'));
+    const settled = await outcomes;
+    assert.deepEqual(
+      settled.map((o) => (o.status === 'rejected' ? String(o.reason) : o.status)),
+      ['Error: EIO: flush failed', 'Error: EIO: flush failed'],
+    );
+  });
+
+  it('does not flush when nothing committed', async () => {
+    let flushes = 0;
+    const c = new GroupCommitter(db, db, { begin: async () => void db.exec('BEGIN IMMEDIATE'), mapError: (e) => e, sync: async () => void flushes++ });
+    await assert.rejects(c.run(async () => Promise.reject(new Error('no'))));
+    assert.equal(flushes, 0);
+    await c.run(insert('z'));
+    assert.equal(flushes, 1);
+  });
+});

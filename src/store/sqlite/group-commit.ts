@@ -6,9 +6,11 @@
  *
  * - atomicity per request: a transaction that throws is rolled back to its savepoint, alone, and
  *   gets its own error; the others in the batch are not affected;
- * - acknowledgement only after commit: every promise of a batch settles after its COMMIT returned;
- *   if the COMMIT fails (or SQLite rolls the whole transaction back, as it does on a full disk or
- *   an I/O error), every transaction of the batch fails and none is acknowledged;
+ * - acknowledgement only after commit: every promise of a batch settles after its COMMIT returned
+ *   and, with `sync` (wal-sync.ts), after the WAL holding it was flushed to disk — the next batch
+ *   runs meanwhile; if the COMMIT or the flush fails (or SQLite rolls the whole transaction back,
+ *   as it does on a full disk or an I/O error), every transaction of the batch fails and none is
+ *   acknowledged;
  * - order: transactions run one after another in the order they were asked for, so within a batch
  *   each sees the writes of those before it, exactly as if each had committed on its own.
  *
@@ -28,6 +30,11 @@ export interface GroupCommitOptions {
   readonly afterBatch?: () => void;
   /** Called with the number of transactions each COMMIT carried (for metrics; must not throw). */
   readonly onCommit?: (transactions: number) => void;
+  /**
+   * Makes a COMMIT durable (wal-sync.ts) when the connection's COMMIT does not: the batch's callers
+   * are told of their commit once it resolves (or fail if it rejects), while the next batch runs.
+   */
+  readonly sync?: () => Promise<void>;
 }
 
 interface Job<R> {
@@ -39,6 +46,8 @@ interface Job<R> {
 export class GroupCommitter<R> {
   private readonly queue: Job<R>[] = [];
   private draining: Promise<void> | undefined;
+  /** Batches committed and waiting for their flush (sync) before their callers are told. */
+  private readonly flushing = new Set<Promise<void>>();
   private readonly savepoint: { run(): unknown };
   private readonly release: { run(): unknown };
   private readonly rollbackToSavepoint: { run(): unknown };
@@ -64,7 +73,10 @@ export class GroupCommitter<R> {
 
   /** Resolves once every transaction asked for so far has settled. */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.flushing.size) {
+      if (this.draining) await this.draining;
+      else await Promise.all(this.flushing);
+    }
   }
 
   private async drain(): Promise<void> {
@@ -86,8 +98,9 @@ export class GroupCommitter<R> {
     const settle: (() => void)[] = [];
     let unexpected: unknown;
     const queued = this.queue.length;
+    let committed: { job: Job<R>; value: unknown }[] = [];
     try {
-      await this.runBatch(jobs, settle);
+      committed = await this.runBatch(jobs, settle);
     } catch (e) {
       // Only a failed ROLLBACK gets here: every job of the batch that has no outcome yet fails.
       unexpected = this.opts.mapError(e);
@@ -98,15 +111,33 @@ export class GroupCommitter<R> {
       // A promise settles once; jobs with an outcome already ignore the late rejection above.
       for (const s of settle) s();
     }
+    if (committed.length === 0) return;
+    const sync = this.opts.sync;
+    if (!sync) {
+      for (const d of committed) d.job.resolve(d.value);
+      return;
+    }
+    // Told once on disk; the drain goes on meanwhile (flushes resolve in the order they were asked for).
+    const told = sync().then(
+      () => {
+        for (const d of committed) d.job.resolve(d.value);
+      },
+      (e: unknown) => {
+        for (const d of committed) d.job.reject(e);
+      },
+    );
+    this.flushing.add(told);
+    void told.finally(() => this.flushing.delete(told));
   }
 
-  private async runBatch(jobs: Job<R>[], settle: (() => void)[]): Promise<void> {
+  /** Runs a batch; answers the transactions it committed (those that failed are in `settle`). */
+  private async runBatch(jobs: Job<R>[], settle: (() => void)[]): Promise<{ job: Job<R>; value: unknown }[]> {
     const { db, opts } = this;
     try {
       await opts.begin();
     } catch (e) {
       for (const j of jobs) settle.push(() => j.reject(opts.mapError(e)));
-      return;
+      return [];
     }
     const started = performance.now();
     const done: { job: Job<R>; value: unknown }[] = [];
@@ -133,7 +164,7 @@ export class GroupCommitter<R> {
         for (const d of done) settle.push(() => d.job.reject(err));
         if (db.inTransaction) db.exec('ROLLBACK');
         this.queue.unshift(...jobs.slice(i + 1));
-        return;
+        return [];
       }
     }
     try {
@@ -143,14 +174,14 @@ export class GroupCommitter<R> {
       if (db.inTransaction) db.exec('ROLLBACK');
       const err = opts.mapError(e);
       for (const d of done) settle.push(() => d.job.reject(err));
-      return;
+      return [];
     }
     if (done.length) {
       this.stats.commits++;
       this.stats.transactions += done.length;
       opts.onCommit?.(done.length);
     }
-    for (const d of done) settle.push(() => d.job.resolve(d.value));
+    return done;
   }
 
   /** Undoes the current savepoint; false when that failed too. */

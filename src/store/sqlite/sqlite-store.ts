@@ -16,6 +16,7 @@ import { sqlRepo } from '../sql/sql-repo.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { isNotWritable, openReadOnly, WRITE_FAILED } from './read-only.ts';
+import { WalSync } from './wal-sync.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -79,7 +80,11 @@ function openWritable(file: string, opts: SqliteOptions): Store {
     writer.close();
     throw e;
   }
-  return storeOn(writer, reader, opts);
+  // Durable (FULL, the default): the writer's COMMIT only writes the WAL, which is flushed off the
+  // event loop before anyone is told (wal-sync.ts). Readers keep FULL (they never commit).
+  const flush = file !== ':memory:' && (opts.synchronous ?? 'FULL') === 'FULL' ? new WalSync(`${file}-wal`) : undefined;
+  if (flush) writer.pragma('synchronous = NORMAL');
+  return storeOn(writer, reader, opts, undefined, flush);
 }
 
 /** The database at `file`, read-only: it must exist and have every migration step applied. */
@@ -107,7 +112,7 @@ function openReadOnlyStore(file: string, opts: SqliteOptions, why: string): Stor
  * The store on a writer and a reader connection (the same one for an in-memory database, and
  * for a read-only one, whose transactions begin deferred and whose writes fail).
  */
-function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }): Store {
+function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }, flush?: WalSync): Store {
   const writeRepo = sqlRepo(new SqliteDriver(writer));
   const readRepo = reader === writer ? writeRepo : sqlRepo(new SqliteDriver(reader));
   let closed = false;
@@ -167,7 +172,14 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     if (writeFailure !== undefined && readOnly === undefined && Number(totalChanges.get()) !== changesAtFailure) failing(undefined);
     opts.onCommitBatch?.(transactions);
   };
-  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapWriteError, afterBatch, onCommit });
+  const sync = flush
+    ? () =>
+        flush.sync().catch((e: unknown) => {
+          failing(`the database could not be flushed to disk (${codeOf(e)}): the disk is full or failing`);
+          throw new StoreNotWritable(writeFailure!, e);
+        })
+    : undefined;
+  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapWriteError, afterBatch, onCommit, ...(sync ? { sync } : {}) });
   // PRAGMA data_version starts a read transaction (two lock syscalls), so its value is reused for
   // the rest of the event-loop turn: another process's commit is seen from the next turn on.
   const dataVersion = writer.prepare('PRAGMA data_version').pluck();
@@ -191,6 +203,7 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     closed = true;
     // Transactions asked for before close() still run and commit.
     await committer.idle();
+    await flush?.close();
     if (reader !== writer) reader.close();
     writer.close();
   }
@@ -207,5 +220,16 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     }
   }
 
-  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp, readiness };
+  const repo = routedRepo(readRepo, transaction, mapSqliteError);
+  // The change log is what the host application acts on, so no event is handed out before its
+  // commit is on disk: the reader flushes the WAL (the commit's own flush may still be under way).
+  const durable = async <T>(rows: T[]): Promise<T[]> => {
+    if (rows.length && flush && !closed) await flush.sync().catch((e: unknown) => Promise.reject(new StoreUnavailable(`the database could not be flushed to disk (${codeOf(e)})`, e)));
+    return rows;
+  };
+  const announced: Pick<Repo, 'events' | 'tenantEvents'> = {
+    events: async (q) => durable(await repo.events(q)),
+    tenantEvents: async (...args) => durable(await repo.tenantEvents(...args)),
+  };
+  return { ...repo, ...announced, transaction, close, authStamp, readiness };
 }
