@@ -1,8 +1,12 @@
 /**
  * The events-cost phase: what recording every change in the change log costs POST /Users and a
- * one-attribute PATCH, against a build from before the change log existed (67ed1d7 by default).
- * The two servers run side by side, each with its own data directory seeded over POST /Users, and
- * are measured in alternating order, round after round, as the instrumentation phase does.
+ * one-attribute PATCH. The cost is this build against itself with the recorder switched off
+ * (no-events-build.ts): the same code in the same sitting, so the difference is the recording.
+ * A build from before the change log existed (67ed1d7 by default) is measured beside them for
+ * context: it also lacks every feature since, so its figure is an upper bound, not the target.
+ * The servers run side by side, each with its own data directory seeded over POST /Users, and are
+ * measured in alternating order, round after round, as the instrumentation phase does. Afterwards
+ * the events each server recorded are counted: none with the recorder off, one per write with it on.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -13,7 +17,9 @@ import { eventsPostName } from './events-summary.ts';
 import { roundOrder, summarizeInstrumentation, type InstrumentationSample, type PathSummary } from './instrumentation-summary.ts';
 import type { RequestTemplate } from './load.ts';
 import type { BenchOptions } from './options.ts';
+import { noEventsBuild } from './no-events-build.ts';
 import { procStat, startScimd, type LoadGenerator } from './processes.ts';
+import { countEvents } from './count-events.ts';
 
 /** The last commit before the change log (the parent of the change-recorder merge). */
 export const EVENTS_BASELINE = '67ed1d7';
@@ -24,6 +30,8 @@ export interface EventsCostResult {
   /** Why no comparison was made (no baseline); the current build may still have been measured. */
   readonly skipped?: string;
   readonly baseline?: { readonly name: string; readonly commit?: string };
+  /** Events each server's database held at the end (by server key): the check that the recorder was off, and on. */
+  readonly eventsRecorded: Readonly<Record<string, number>>;
   readonly servers: readonly { readonly key: string; readonly label: string }[];
   readonly paths: readonly { readonly key: string; readonly label: string }[];
   readonly rounds: number;
@@ -41,7 +49,7 @@ export interface EventsCostContext {
   readonly token: string;
   readonly loadgen: LoadGenerator;
   readonly database: () => Promise<string | undefined>;
-  /** The build without the change log, or why there is none. */
+  /** The build from before the change log (context), or why there is none. */
   readonly baseline: { readonly name: string; readonly commit?: string; readonly entry: string } | { readonly skipped: string };
   readonly log: (line: string) => void;
 }
@@ -54,22 +62,25 @@ export async function runEventsCost(ctx: EventsCostContext): Promise<EventsCostR
   const durationMs = opts.quick ? Math.min(opts.durationMs, 1000) : opts.durationMs;
   const warmupMs = opts.quick ? Math.min(opts.warmupMs, 200) : opts.warmupMs;
   const baseline = 'entry' in ctx.baseline ? ctx.baseline : undefined;
+  // The recorder off is a copy of dist/ (so of this build only when it runs from dist/ itself).
+  const off = opts.fromSource || opts.entry ? undefined : noEventsBuild();
   const specs: { key: string; label: string; entry?: string; fromSource: boolean }[] = [
     ...(baseline ? [{ key: 'before', label: `before the change log: ${baseline.name}`, entry: baseline.entry, fromSource: false }] : []),
+    ...(off ? [{ key: 'off', label: 'this build, change log off', entry: off.entry, fromSource: false }] : []),
     { key: 'now', label: 'this build (change log on)', ...(opts.entry ? { entry: opts.entry } : {}), fromSource: opts.fromSource },
   ];
   const headers = { authorization: `Bearer ${ctx.token}`, 'user-agent': 'scimd-bench', 'content-type': 'application/scim+json' };
   const base = (port: number) => ({ host: '127.0.0.1', port, connections: opts.connections });
   const nonce = randomBytes(3).toString('hex');
   const loadBefore = loadAverage();
-  const running: { spec: (typeof specs)[number]; pid: number; port: number; ids: string[]; stop(): Promise<void> }[] = [];
+  const running: { spec: (typeof specs)[number]; pid: number; port: number; ids: string[]; dataDir: string; databaseUrl: string | undefined; stop(): Promise<void> }[] = [];
   try {
     for (const spec of specs) {
       const dataDir = join(ctx.dataDir, `events-cost-${spec.key}`);
       mkdirSync(dataDir, { recursive: true });
       const databaseUrl = await ctx.database();
       const child = await startScimd({ dataDir, token: ctx.token, fromSource: spec.fromSource, ...(spec.entry ? { entry: spec.entry } : {}), ...(databaseUrl ? { databaseUrl } : {}) });
-      running.push({ spec, pid: child.pid, port: child.port, ids: [], stop: () => child.stop() });
+      running.push({ spec, pid: child.pid, port: child.port, ids: [], dataDir, databaseUrl, stop: () => child.stop() });
       const seeded = await loadgen.run({
         ...base(child.port),
         warmupMs: 0,
@@ -113,7 +124,16 @@ export async function runEventsCost(ctx: EventsCostContext): Promise<EventsCostR
         }
       }
     }
+    const eventsRecorded: Record<string, number> = {};
+    for (const server of running) eventsRecorded[server.spec.key] = await countEvents(server.dataDir, server.databaseUrl);
+    if (off && eventsRecorded.off !== 0) throw new Error(`events-cost: the server with the change log off recorded ${eventsRecorded.off} events`);
+    if (!(eventsRecorded.now! > 0)) throw new Error('events-cost: this build recorded no events');
+    const comparisons = [
+      ...(off ? [{ what: 'recording events (change log on vs off, this build)', without: 'off', with: 'now' }] : []),
+      ...(baseline ? [{ what: `everything since ${baseline.name} (an upper bound)`, without: 'before', with: 'now' }] : []),
+    ];
     return {
+      eventsRecorded,
       ...('skipped' in ctx.baseline ? { skipped: ctx.baseline.skipped } : {}),
       ...(baseline ? { baseline: { name: baseline.name, ...(baseline.commit ? { commit: baseline.commit } : {}) } } : {}),
       servers: specs.map(({ key, label }) => ({ key, label })),
@@ -124,9 +144,10 @@ export async function runEventsCost(ctx: EventsCostContext): Promise<EventsCostR
       loadAverageBefore: loadBefore,
       loadAverageAfter: loadAverage(),
       samples,
-      summary: summarizeInstrumentation(samples, baseline ? [{ what: `the change log (now vs ${baseline.name})`, without: 'before', with: 'now' }] : []),
+      summary: summarizeInstrumentation(samples, comparisons),
     };
   } finally {
     for (const s of running.reverse()) await s.stop().catch(() => undefined);
+    off?.remove();
   }
 }

@@ -23,9 +23,13 @@ export class QuirkRun {
     return this.rewrite && !this.rewrite.several ? this.rewrite.to : undefined;
   }
 
-  /** Keeps `to` when it differs from `from` (a transaction run again rewrites the same body again). */
-  private kept(from: Json, to: Json): Json {
-    if (JSON.stringify(from) === JSON.stringify(to)) return to;
+  /**
+   * Keeps `to` when it differs from `from` (a transaction run again rewrites the same body again).
+   * Only a run that left a note can have changed the body (a normaliser notes each change), so the
+   * two are compared only then: most writes pay no serialisation here.
+   */
+  private kept(from: Json, to: Json, notesBefore: number): Json {
+    if (this.notes.length === notesBefore || JSON.stringify(from) === JSON.stringify(to)) return to;
     const several = this.rewrite !== undefined && (this.rewrite.several || this.rewrite.from !== from);
     this.rewrite = { from, to, several };
     return to;
@@ -58,8 +62,9 @@ export class QuirkRun {
     // The copy is for the normalisers to change freely; without any, the body is left as it is.
     if (!isObject(body) || !this.normalisers.some((n) => n.resource)) return body;
     let out: Json = structuredClone(body);
+    const notes = this.notes.length;
     for (const n of this.normalisers) if (n.resource) out = n.resource(out, this.context(n, schema, resourceId));
-    return this.kept(body, out);
+    return this.kept(body, out, notes);
   }
 
   /** A PatchOp body, with the stored resource it applies to. */
@@ -69,8 +74,9 @@ export class QuirkRun {
     const ops = Object.entries(body).find(([k]) => k.toLowerCase() === 'operations')?.[1];
     if (Array.isArray(ops) && ops.some((op) => !isObject(op))) return body;
     let out: Json = structuredClone(body);
+    const notes = this.notes.length;
     for (const n of this.normalisers) if (n.patch) out = n.patch(out, this.context(n, schema, resourceId, current));
-    return this.kept(body, out);
+    return this.kept(body, out, notes);
   }
 
   /** Whether a member whose claimed type or $ref disagrees with the real member is taken from the member (noted) rather than refused. */
