@@ -94,13 +94,16 @@ describe('npm run bench -- --quick', () => {
     ]);
     assert.match(report, /## Cost of metrics and request correlation/);
 
-    // events-cost under --quick: no baseline build, the current build measured once on POST and PATCH.
+    // events-cost under --quick --source: no old build, and no recorder-off copy of dist/ to set
+    // against a server running from source; the current build measured once on POST and PATCH,
+    // and the events it recorded counted.
     const ev = result.eventsCost!;
     assert.match(ev.skipped ?? '', /--quick does not build the baseline/);
     assert.deepEqual(ev.servers.map((s) => s.key), ['now']);
     assert.deepEqual(ev.samples.map((s) => [s.path, s.errors]), [['post', 0], ['patch', 0]]);
+    assert.ok((ev.eventsRecorded.now ?? 0) > ev.samples.length, `events recorded: ${JSON.stringify(ev.eventsRecorded)}`);
     assert.match(report, /## Cost of recording events/);
-    assert.match(out, /cost of recording events on POST \/Users .+skipped: --quick/);
+    assert.match(out, /cost of recording events on POST \/Users .+not measured \(--source or --entry/);
     // webhook-delivery: every event the change log recorded reached the receiver.
     const wh = result.webhookDelivery!;
     assert.equal(wh.loadErrors, 0);
