@@ -21,6 +21,10 @@ import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReferenc
 import { seedGroup, seedUsers } from './seed.ts';
 import { runWebhookDelivery, type WebhookDeliveryResult } from './webhook-delivery.ts';
 import { meanOf, ratio } from './stats.ts';
+import { readCommitCounts, transactionsPerCommit } from './commit-batches.ts';
+
+/** The phases of the main table (those a --before build runs too). */
+const TABLE_PHASES = ['get', 'filter', 'list', 'post', 'patch', 'put', 'delete', 'lookup-big', 'group'];
 
 export interface PhaseResult {
   readonly name: string;
@@ -46,6 +50,20 @@ export interface PhaseResult {
   readonly clientCpuShare: number;
   /** Users stored while it ran. */
   readonly usersStored: number;
+  /** Mean transactions per SQLite COMMIT during the phase (group commit; NaN or absent without commits). */
+  readonly transactionsPerCommit?: number;
+  /** The same phase on the --before build, on the same database, right before or after. */
+  readonly before?: BeforeFigures;
+}
+
+/** A phase's figures on the --before build. */
+export interface BeforeFigures {
+  readonly opsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly serverCpuUsPerOp: number;
+  readonly errors: number;
+  readonly transactionsPerCommit?: number;
 }
 
 export interface CeilingSample {
@@ -63,6 +81,8 @@ export interface BenchResult {
   readonly loadAverageAfter: readonly number[];
   readonly ceiling: { readonly opsPerSec: number; readonly min: number; readonly max: number; readonly samples: readonly CeilingSample[] };
   readonly phases: readonly PhaseResult[];
+  /** The build the phases' "before" figures come from; absent without --before. */
+  readonly before?: { readonly name: string; readonly commit: string };
   /** What metrics (and, with a baseline, request ids and log correlation) cost; absent when not run. */
   readonly instrumentation?: InstrumentationResult;
   /** What recording changes costs POST and PATCH against a build without the change log; absent when not run. */
@@ -132,10 +152,13 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
   let store: Store | undefined;
   let baseline: BaselineBuild | undefined;
   let eventsBaselineBuild: BaselineBuild | undefined;
+  let beforeBuild: BaselineBuild | undefined;
   const wanted = (name: string) => !opts.only || opts.only.includes(name) || (name.startsWith('group-') && opts.only.includes('group'));
   try {
     // The older build first: a revision that cannot be built stops the run before anything is measured.
     if ((wanted('instrumentation') || wanted('events-cost')) && opts.baseline) baseline = buildBaseline(opts.baseline, log);
+    // The build of the "before" columns: every scimd phase runs on it too, on the same database.
+    if (opts.before && TABLE_PHASES.some(wanted)) beforeBuild = buildBaseline(opts.before, log);
     const baselineEntry = opts.baselineEntry === undefined ? undefined : resolve(opts.baselineEntry);
     if (baselineEntry && !existsSync(baselineEntry)) throw new Error(`--baseline-entry ${opts.baselineEntry}: no such file`);
     const ceilingServer = await startCeiling();
@@ -149,6 +172,13 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       ...(opts.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', opts.profile] } : {}),
     });
     children.push(scimd);
+    const beforeServer = beforeBuild
+      ? await startScimd({ dataDir, logFile: join(dataDir, 'scimd-before.log'), token, fromSource: false, entry: beforeBuild.entry, ...(database.url ? { databaseUrl: database.url } : {}) })
+      : undefined;
+    if (beforeServer) {
+      children.push(beforeServer);
+      log(`before: ${opts.before} (${beforeBuild!.commit.slice(0, 10)}) pid ${beforeServer.pid} on port ${beforeServer.port}, same database`);
+    }
     const loadgen = startLoadGenerator();
     children.push(loadgen);
     log(`scimd pid ${scimd.pid} on port ${scimd.port} (${opts.db}, data in ${dataDir}); ceiling on port ${ceilingServer.port}`);
@@ -196,9 +226,25 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       server: Child = scimd,
     ): Promise<LoadResult | undefined> => {
       if (!wanted(name)) return undefined;
-      const cpu0 = procStat(server.pid).cpuMs;
-      const r = await loadgen.run({ ...base(server.port), warmupMs: opts.warmupMs, durationMs: opts.durationMs, ...spec, request: { ...request, headers } });
-      const cpu1 = procStat(server.pid).cpuMs;
+      const measure = async (on: Child, req: RequestTemplate, values: LoadSpec['values'] | undefined) => {
+        const counts0 = on === scimd || on === beforeServer ? await readCommitCounts(on.port) : undefined;
+        const cpu0 = procStat(on.pid).cpuMs;
+        const run = await loadgen.run({ ...base(on.port), warmupMs: opts.warmupMs, durationMs: opts.durationMs, ...spec, ...(values ? { values } : {}), request: { ...req, headers } });
+        const cpu1 = procStat(on.pid).cpuMs;
+        const all = run.ops + run.warmupOps;
+        return { run, cpuUsPerOp: all > 0 ? ((cpu1 - cpu0) * 1000) / all : NaN, perCommit: counts0 ? transactionsPerCommit(counts0, await readCommitCounts(on.port)) : NaN };
+      };
+      // With a --before build, scimd's phases run on both, in alternating order from phase to phase;
+      // values used once are dealt out between them, and its names get a 'b' so none collides.
+      const pair = server === scimd && beforeServer !== undefined ? beforeServer : undefined;
+      const halves = pair && spec.once && spec.values ? [spec.values.filter((_, i) => i % 2 === 0), spec.values.filter((_, i) => i % 2 === 1)] : undefined;
+      const beforeRequest: RequestTemplate = { ...request, ...(request.body !== undefined ? { body: request.body.replaceAll('{n}', 'b{n}') } : {}), path: request.path };
+      const measureBefore = async () => (pair ? measure(pair, beforeRequest, halves?.[1]) : undefined);
+      const beforeFirst = pair !== undefined && phases.length % 2 === 0;
+      const earlier = beforeFirst ? await measureBefore() : undefined;
+      const now = await measure(server, request, halves?.[0]);
+      const later = pair && !beforeFirst ? await measureBefore() : earlier;
+      const r: LoadResult = later ? { ...now.run, collected: [...now.run.collected, ...later.run.collected] } : now.run;
       const before = lastCeiling;
       lastCeiling = await sampleCeiling();
       const ceiling = meanOf([before, lastCeiling]);
@@ -206,25 +252,41 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
         name,
         label,
         ...(server === scimd ? {} : { reference: true }),
-        ops: r.ops,
-        warmupOps: r.warmupOps,
-        opsPerSec: r.opsPerSec,
-        p50Ms: r.latency.p50,
-        p99Ms: r.latency.p99,
-        maxMs: r.latency.max,
-        errors: r.errors,
-        errorSamples: r.errorSamples,
+        ops: now.run.ops,
+        warmupOps: now.run.warmupOps,
+        opsPerSec: now.run.opsPerSec,
+        p50Ms: now.run.latency.p50,
+        p99Ms: now.run.latency.p99,
+        maxMs: now.run.latency.max,
+        errors: now.run.errors + (later?.run.errors ?? 0),
+        errorSamples: [...now.run.errorSamples, ...(later?.run.errorSamples.map((e) => `before: ${e}`) ?? [])],
         ceilingOpsPerSec: ceiling,
-        ratio: ratio(r.opsPerSec, ceiling),
-        serverCpuUsPerOp: r.ops + r.warmupOps > 0 ? ((cpu1 - cpu0) * 1000) / (r.ops + r.warmupOps) : NaN,
-        clientCpuShare: r.clientCpuMs / r.elapsedMs,
+        ratio: ratio(now.run.opsPerSec, ceiling),
+        serverCpuUsPerOp: now.cpuUsPerOp,
+        clientCpuShare: now.run.clientCpuMs / now.run.elapsedMs,
         usersStored: stored,
+        ...(Number.isFinite(now.perCommit) ? { transactionsPerCommit: now.perCommit } : {}),
+        ...(later
+          ? {
+              before: {
+                opsPerSec: later.run.opsPerSec,
+                p50Ms: later.run.latency.p50,
+                p99Ms: later.run.latency.p99,
+                serverCpuUsPerOp: later.cpuUsPerOp,
+                errors: later.run.errors,
+                ...(Number.isFinite(later.perCommit) ? { transactionsPerCommit: later.perCommit } : {}),
+              },
+            }
+          : {}),
       };
       phases.push(result);
       const f = (v: number | null, digits: number) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '–');
       log(
         `${label.padEnd(40)} ${f(result.opsPerSec, 0).padStart(7)} ops/s  p50 ${f(result.p50Ms, 2)} ms  p99 ${f(result.p99Ms, 2)} ms  ` +
-          `${f(result.ratio * 100, 1)} % of ceiling  server ${f(result.serverCpuUsPerOp, 0)} µs CPU/op${r.errors ? `  ${r.errors} ERRORS: ${r.errorSamples[0]}` : ''}`,
+          `${f(result.ratio * 100, 1)} % of ceiling  server ${f(result.serverCpuUsPerOp, 0)} µs CPU/op` +
+          `${result.transactionsPerCommit ? `  ${f(result.transactionsPerCommit, 1)} tx/commit` : ''}` +
+          `${result.before ? `  (before: ${f(result.before.opsPerSec, 0)} ops/s, p99 ${f(result.before.p99Ms, 2)} ms, ${f(result.before.serverCpuUsPerOp, 0)} µs CPU/op${result.before.transactionsPerCommit ? `, ${f(result.before.transactionsPerCommit, 1)} tx/commit` : ''})` : ''}` +
+          `${result.errors ? `  ${result.errors} ERRORS: ${result.errorSamples[0]}` : ''}`,
       );
       return r;
     };
@@ -332,6 +394,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       loadAverageAfter: (await import('node:os')).loadavg().map((l) => Math.round(l * 100) / 100),
       ceiling: { opsPerSec: meanOf(ceilings), min: Math.min(...ceilings), max: Math.max(...ceilings), samples: ceilingSamples },
       phases,
+      ...(beforeBuild ? { before: { name: opts.before!, commit: beforeBuild.commit } } : {}),
       ...(instrumentation ? { instrumentation } : {}),
       ...(eventsCost ? { eventsCost } : {}),
       ...(webhookDelivery ? { webhookDelivery } : {}),
@@ -348,6 +411,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     for (const db of [database, ...extraDatabases]) await db.drop().catch((e: unknown) => log(`could not drop a bench database: ${String(e)}`));
     baseline?.remove();
     eventsBaselineBuild?.remove();
+    beforeBuild?.remove();
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
     else log(`data kept in ${dataDir}`);
   }

@@ -1,7 +1,7 @@
 /** The bench's command line: the instrumentation phase's options. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseOptions, type BenchOptions } from './options.ts';
+import { parseOptions, SPEED_BASELINE, type BenchOptions } from './options.ts';
 
 const parse = (...argv: string[]) => parseOptions(argv) as BenchOptions;
 
@@ -21,5 +21,17 @@ describe('parseOptions: instrumentation', () => {
     assert.throws(() => parse('--baseline', 'a', '--baseline-entry', 'b.js'), /give one/);
     assert.throws(() => parse('--baseline=--upload-pack=x'), /must be a git revision/);
     assert.throws(() => parse('--baseline=-all'), /must be a git revision/);
+  });
+});
+
+describe('parseOptions: the before columns', () => {
+  it('builds the last commit before speed round two by default; none with --quick, --source or --entry unless given; none on request', () => {
+    assert.equal(parse().before, SPEED_BASELINE);
+    assert.equal(parse('--quick').before, undefined);
+    assert.equal(parse('--source').before, undefined);
+    assert.equal(parse('--entry', '/tmp/x/bin/scimd.js').before, undefined);
+    assert.equal(parse('--quick', '--before', 'abc123').before, 'abc123');
+    assert.equal(parse('--before', 'none').before, undefined);
+    assert.throws(() => parse('--before=--upload-pack=x'), /--before must be a git revision/);
   });
 });

@@ -29,12 +29,20 @@ export interface BenchOptions {
   readonly only?: readonly string[];
   /** Rounds of the instrumentation phase (each server measured once per round and path). */
   readonly rounds: number;
+  /**
+   * A git revision whose build runs every scimd phase too, beside this build, on the same database
+   * (the "before" columns); none when undefined.
+   */
+  readonly before?: string;
   /** A git revision to build and measure as "before" in the instrumentation phase. */
   readonly baseline?: string;
   /** A scimd CLI entry of an older build to measure as "before" in the instrumentation phase. */
   readonly baselineEntry?: string;
   readonly keep: boolean;
 }
+
+/** The build the main table's "before" columns measure by default: the last commit before speed round two (issue 15). */
+export const SPEED_BASELINE = '3f3063e';
 
 export const USAGE = `npm run bench [-- options]
 
@@ -57,6 +65,9 @@ export const USAGE = `npm run bench [-- options]
                           instrumentation, events-cost, webhook-delivery, lookup-big, group)
   --rounds <n>            rounds of the instrumentation and events-cost phases (default 5; 2 with --quick, where
                           events-cost runs 1)
+  --before <git rev|none> also run every scimd phase on this revision's build (from git history), on the same
+                          database, for the report's before/after columns (default ${SPEED_BASELINE}, the last
+                          commit before speed round two; none with --quick unless given; 'none' to skip)
   --baseline <git rev>    also measure this revision (built from git history into a temporary directory) in the
                           instrumentation phase, e.g. 4a3268c, the last commit before request ids and metrics; and
                           measure it instead of 67ed1d7 (the last commit before the change log) in events-cost
@@ -93,6 +104,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       profile: { type: 'string' },
       only: { type: 'string' },
       rounds: { type: 'string' },
+      before: { type: 'string' },
       baseline: { type: 'string' },
       'baseline-entry': { type: 'string' },
       keep: { type: 'boolean' },
@@ -112,6 +124,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const out = values.out ?? (quick || values.only !== undefined ? undefined : 'BENCHMARKS.md');
   if (values.baseline !== undefined && values['baseline-entry'] !== undefined) throw new Error('--baseline and --baseline-entry are two ways to name the same build: give one');
   if (values.baseline !== undefined && !/^[\w.][\w./^~@{}-]*$/.test(values.baseline)) throw new Error(`--baseline must be a git revision, not '${values.baseline}'`);
+  if (values.before !== undefined && !/^[\w.][\w./^~@{}-]*$/.test(values.before)) throw new Error(`--before must be a git revision or none, not '${values.before}'`);
+  const before = values.before === 'none' ? undefined : (values.before ?? (quick || values.source || values.entry ? undefined : SPEED_BASELINE));
   return {
     quick,
     db,
@@ -130,6 +144,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ...(values.profile ? { profile: values.profile } : {}),
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
     rounds: Math.round(positive('rounds', values.rounds, quick ? 2 : 5, 1)),
+    ...(before ? { before } : {}),
     ...(values.baseline ? { baseline: values.baseline } : {}),
     ...(values['baseline-entry'] ? { baselineEntry: values['baseline-entry'] } : {}),
     keep: values.keep ?? false,

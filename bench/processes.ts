@@ -40,6 +40,8 @@ async function waitFor<T>(what: string, probe: () => T | undefined, child: Child
 
 export interface ScimdOptions {
   readonly dataDir: string;
+  /** Its log (default scimd.log in the data directory): two servers on one data directory need one each. */
+  readonly logFile?: string;
   readonly token: string;
   readonly databaseUrl?: string;
   /** Run the TypeScript sources through tsx instead of the build in dist/. */
@@ -62,7 +64,7 @@ export interface ScimdOptions {
 export const BENCH_SERVE_FLAGS = ['--rate-limit', 'off', '--client-concurrency', 'off'] as const;
 
 export async function startScimd(opts: ScimdOptions): Promise<Child & { logFile: string }> {
-  const logFile = join(opts.dataDir, 'scimd.log');
+  const logFile = opts.logFile ?? join(opts.dataDir, 'scimd.log');
   const out = openSync(logFile, 'a');
   const entry = opts.fromSource ? ['--import', 'tsx', 'src/cli/entry.ts'] : [opts.entry ?? 'bin/scimd.js'];
   const args = [...(opts.nodeFlags ?? []), ...entry, 'serve', '--port', '0', '--data-dir', opts.dataDir, ...BENCH_SERVE_FLAGS, ...(opts.serveFlags ?? []), ...(opts.databaseUrl ? ['--database-url', opts.databaseUrl] : [])];

@@ -38,17 +38,45 @@ function costText(small: PhaseResult, big: PhaseResult): string {
   return `${times(costRatio(small, big))} (p50 ${times(ratio(big.p50Ms, small.p50Ms))}, scimd CPU/op ${times(ratio(big.serverCpuUsPerOp, small.serverCpuUsPerOp))})`;
 }
 
-/** The targets of issue 6, against this run. */
-export function checkTargets(result: BenchResult): TargetCheck[] {
+/**
+ * The speed targets (issue 15), against this run: reads against the "Fastify + one SQLite read by id"
+ * reference row, writes and lists against the --before build measured in the same sitting.
+ */
+export function speedTargets(result: BenchResult): TargetCheck[] {
   const out: TargetCheck[] = [];
-  const share = (name: string, what: string, min: number) => {
+  const ref = find(result, 'ref-sqlite');
+  const ofReference = (name: string, what: string, min: number) => {
     const p = find(result, name);
-    out.push({ target: `${what} ≥ ${min * 100} % of the ceiling`, measured: p ? pct(p.ratio) : 'not run', met: p ? p.ratio >= min : undefined });
+    const before = p?.before && ref ? ` (before: ${pct(ratio(p.before.opsPerSec, ref.opsPerSec))})` : '';
+    out.push({
+      target: `${what} ≥ ${min * 100} % of the "Fastify + one SQLite read by id" reference`,
+      measured: p && ref ? `${pct(ratio(p.opsPerSec, ref.opsPerSec))}${before}` : 'not run',
+      met: p && ref ? ratio(p.opsPerSec, ref.opsPerSec) >= min : undefined,
+    });
   };
-  share('get', 'GET /Users/{id}', 0.4);
-  share('filter', '`userName eq`', 0.35);
-  share('post', 'POST /Users (durable)', 0.2);
-  share('patch', 'PATCH /Users/{id} (durable)', 0.2);
+  ofReference('get', 'GET /Users/{id}', 0.6);
+  ofReference('filter', `\`userName eq\` at ${int(result.options.users)} users`, 0.5);
+  ofReference('lookup-big', `\`userName eq\` at ${int(result.options.million)} users`, 0.5);
+  const faster = (name: string, what: string, factor: number, p99Too: boolean) => {
+    const p = find(result, name);
+    const b = p?.before;
+    const x = p && b ? ratio(p.opsPerSec, b.opsPerSec) : NaN;
+    out.push({
+      target: `${what} ≥ ${factor}× the ops/s of ${result.before?.name ?? 'the --before build'}${p99Too ? ' at ≤ its p99' : ''}`,
+      measured: p && b ? `${times(x)} (${int(p.opsPerSec)} vs ${int(b.opsPerSec)} ops/s; p99 ${ms(p.p99Ms)} vs ${ms(b.p99Ms)} ms)` : p ? 'no --before build' : 'not run',
+      met: p && b ? x >= factor && (!p99Too || p.p99Ms <= b.p99Ms) : undefined,
+    });
+  };
+  faster('post', 'POST /Users (durable)', 2, true);
+  faster('put', 'PUT /Users/{id} (durable)', 2, true);
+  faster('patch', 'PATCH /Users/{id} (durable)', 2, true);
+  faster('list', 'GET /Users, pages of 100,', 3, false);
+  return out;
+}
+
+/** Every target, against this run. */
+export function checkTargets(result: BenchResult): TargetCheck[] {
+  const out: TargetCheck[] = [...speedTargets(result)];
   const sizes = [...result.options.groupSizes].sort((a, b) => a - b);
   const smallG = find(result, `group-${sizes[0]}`);
   const bigG = find(result, `group-${sizes.at(-1)}`);
@@ -207,7 +235,7 @@ function eventsText(e: EventsCostResult | undefined, w: WebhookDeliveryResult | 
     const t = eventsCostTables(e);
     out.push(`Events cost: ${eventsIntro(e)}. Medians of ${e.rounds} round(s) of ${(e.durationMs / 1000).toFixed(1)} s (servers in alternating order); load average ${e.loadAverageBefore.join(', ')} before, ${e.loadAverageAfter.join(', ')} after`);
     out.push(textTable(INSTRUMENTATION_SERVER_HEADER, t.servers), '');
-    if (t.costs.length) out.push(textTable(EVENTS_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 4 && c === 'no' ? 'NO' : c)))), '');
+    if (t.costs.length) out.push(textTable(EVENTS_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 5 && c === 'no' ? 'NO' : c)))), '');
   }
   if (w) out.push('Webhook delivery (one endpoint, a receiver answering 204 at once):', textTable(WEBHOOK_HEADER, webhookRows(w)), '');
   return out;
@@ -228,7 +256,7 @@ ${e.loadAverageBefore.join(', ')} before, ${e.loadAverageAfter.join(', ')} after
 
 ${markdownTable(INSTRUMENTATION_SERVER_HEADER, t.servers)}
 ${t.costs.length ? `
-${markdownTable(EVENTS_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 4 && c === 'no' ? '**no**' : c))))}
+${markdownTable(EVENTS_COST_HEADER, t.costs.map((r) => r.map((c, k) => (k === 5 && c === 'no' ? '**no**' : c))))}
 ` : ''}`;
   }
   if (w) {
@@ -247,10 +275,26 @@ ${markdownTable(WEBHOOK_HEADER, webhookRows(w))}
   return md;
 }
 
-const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'server CPU µs/op', 'errors'];
+const PHASE_HEADER = ['Phase', 'ops/s', 'p50 ms', 'p99 ms', 'of ceiling', 'server CPU µs/op', 'tx/commit', 'errors'];
+const BEFORE_HEADER = ['before: ops/s', 'before: p99 ms', 'before: CPU µs/op', 'before: tx/commit', 'ops/s ÷ before'];
 
-function phaseRow(p: PhaseResult): string[] {
-  return [p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), String(p.errors)];
+const perCommit = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(1) : '–');
+
+/** The main table: one row per phase, with the --before build's figures beside each when it ran. */
+export function phaseTable(result: BenchResult): { header: string[]; rows: string[][] } {
+  const withBefore = result.before !== undefined;
+  const header = [...PHASE_HEADER, ...(withBefore ? BEFORE_HEADER : [])];
+  const ceiling = ceilingRow(result);
+  const rows = [
+    [...ceiling.slice(0, 6), '–', ceiling[6]!, ...(withBefore ? BEFORE_HEADER.map(() => '–') : [])],
+    ...result.phases.map((p) => {
+      const row = [p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), perCommit(p.transactionsPerCommit), String(p.errors)];
+      if (!withBefore) return row;
+      const b = p.before;
+      return [...row, ...(b ? [int(b.opsPerSec), ms(b.p99Ms), int(b.serverCpuUsPerOp), perCommit(b.transactionsPerCommit), times(ratio(p.opsPerSec, b.opsPerSec))] : BEFORE_HEADER.map(() => '–'))];
+    }),
+  ];
+  return { header, rows };
 }
 
 function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -275,7 +319,7 @@ export function consoleReport(result: BenchResult): string {
   const targets = checkTargets(result);
   return [
     '',
-    textTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)]),
+    textTable(phaseTable(result).header, phaseTable(result).rows),
     '',
     ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     ...eventsText(result.eventsCost, result.webhookDelivery),
@@ -317,8 +361,14 @@ answering a fixed document, and Fastify answering with one user read by id from 
 what the framework and a single database read cost on this machine before scimd does anything.
 
 ## Results
-
-${markdownTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)])}
+${result.before ? `
+The "before" columns are the same phases on ${result.before.name} (commit ${result.before.commit.slice(0, 10)}), built from git history and run as a
+second scimd process on the same database, right before or after this build in each phase (the order
+alternates from phase to phase); a phase that uses each value once deals them out between the two.
+"tx/commit" is the mean number of transactions per SQLite COMMIT during the phase (group commit, from
+scimd's \`scimd_sqlite_group_commit_batch_size\` metric).
+` : ''}
+${markdownTable(phaseTable(result).header, phaseTable(result).rows)}
 ${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}
 ## Targets
 
