@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/, bench/ and test/ on Node's built-in runner (TypeScript via tsx).
+// Runs every *.test.ts under src/, bench/ and test/ on Node's built-in runner (TypeScript via tsx);
+// those of src/ and bench/ in one process (scripts/unit-bundle.ts) unless a filter is given.
 // Node 20 has no glob support in `node --test`, so the files are listed here.
 // Extra arguments are passed through as file filters: `npm run test:unit -- filter`.
 //
@@ -43,7 +44,10 @@ const LONGEST = [
   'test/mail.test.ts',
 ];
 const rank = (f) => (LONGEST.includes(f) ? LONGEST.indexOf(f) : LONGEST.length);
-const files = [...walk(join(root, 'src'), []), ...walk(join(root, 'bench'), []), ...walk(join(root, 'test'), [])]
+// Without a filter, the unit tests of src/ and bench/ run in one process (scripts/unit-bundle.ts);
+// a filter runs the files it matches one by one.
+const units = filters.length === 0 ? ['scripts/unit-bundle.ts'] : [...walk(join(root, 'src'), []), ...walk(join(root, 'bench'), [])];
+const files = [...units, ...walk(join(root, 'test'), [])]
   .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
   .sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (files.length === 0) {
