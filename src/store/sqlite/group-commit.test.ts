@@ -143,7 +143,7 @@ describe('GroupCommitter with a flush after COMMIT (sync)', () => {
     return { sync, pending };
   }
 
-  it('tells callers only once the flush of their COMMIT returned, and runs the next batch meanwhile', async () => {
+  it('tells callers only once the flush of their COMMIT returned; the next batch gathers until then', async () => {
     const { sync, pending } = controlledSync();
     const c = new GroupCommitter(db, db, { begin: async () => void db.exec('BEGIN IMMEDIATE'), mapError: (e) => e, sync });
     const told: unknown[] = [];
@@ -152,21 +152,23 @@ describe('GroupCommitter with a flush after COMMIT (sync)', () => {
     // Committed (another connection reads it) but nobody told yet.
     assert.deepEqual(stored(), ['a', 'b']);
     assert.equal(told.length, 0);
-    // The next batch commits while the first flush is still under way.
-    const second = c.run(insert('c')).then((v) => told.push(v));
-    while (pending.length < 2) await new Promise((r) => setImmediate(r));
-    assert.deepEqual(stored(), ['a', 'b', 'c']);
-    assert.equal(told.length, 0);
+    // Asked for during the flush: they wait for it, then commit together in one batch.
+    const second = Promise.all(['c', 'd'].map((k) => c.run(insert(k)).then((v) => told.push(v))));
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(stored(), ['a', 'b']);
     let idle = false;
     const idling = c.idle().then(() => (idle = true));
     pending[0]!.resolve();
     await first;
     assert.deepEqual(told, ['a', 'b']);
+    while (pending.length < 2) await new Promise((r) => setImmediate(r));
+    assert.deepEqual(stored(), ['a', 'b', 'c', 'd']);
     assert.equal(idle, false, 'idle() waits for every flush');
     pending[1]!.resolve();
     await second;
     await idling;
-    assert.deepEqual(told, ['a', 'b', 'c']);
+    assert.deepEqual(told, ['a', 'b', 'c', 'd']);
+    assert.equal(c.stats.commits, 2);
   });
 
   it('fails every transaction of a batch whose flush failed; a failed transaction is told at once', async () => {

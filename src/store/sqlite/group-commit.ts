@@ -7,8 +7,8 @@
  * - atomicity per request: a transaction that throws is rolled back to its savepoint, alone, and
  *   gets its own error; the others in the batch are not affected;
  * - acknowledgement only after commit: every promise of a batch settles after its COMMIT returned
- *   and, with `sync` (wal-sync.ts), after the WAL holding it was flushed to disk — the next batch
- *   runs meanwhile; if the COMMIT or the flush fails (or SQLite rolls the whole transaction back,
+ *   and, with `sync` (wal-sync.ts), after the WAL holding it was flushed to disk — off the event
+ *   loop, which serves requests meanwhile while the next batch gathers; if the COMMIT or the flush fails (or SQLite rolls the whole transaction back,
  *   as it does on a full disk or an I/O error), every transaction of the batch fails and none is
  *   acknowledged;
  * - order: transactions run one after another in the order they were asked for, so within a batch
@@ -32,7 +32,7 @@ export interface GroupCommitOptions {
   readonly onCommit?: (transactions: number) => void;
   /**
    * Makes a COMMIT durable (wal-sync.ts) when the connection's COMMIT does not: the batch's callers
-   * are told of their commit once it resolves (or fail if it rejects), while the next batch runs.
+   * are told of their commit once it resolves (or fail if it rejects); the next batch starts then.
    */
   readonly sync?: () => Promise<void>;
 }
@@ -84,6 +84,9 @@ export class GroupCommitter<R> {
       while (this.queue.length) {
         // Let the requests that arrived meanwhile reach the queue before the batch is cut.
         await new Promise<void>((r) => setImmediate(r));
+        // One flush at a time: the transactions asked for while it runs gather into the next batch
+        // (as they would behind a COMMIT that flushes), and the event loop serves requests meanwhile.
+        if (this.flushing.size) await Promise.all(this.flushing);
         await this.batch(this.queue.splice(0, this.opts.maxBatch ?? 100));
       }
     } finally {

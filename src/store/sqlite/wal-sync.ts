@@ -4,7 +4,8 @@
  * disk flushes. Instead the writer commits with `synchronous=NORMAL` (the WAL is written, not
  * flushed) and this flushes the WAL file from libuv's thread pool; the group committer tells the
  * callers of a batch only once the flush that covers their COMMIT has returned, so an acknowledged
- * write is exactly as durable as with FULL, while the next batch already runs.
+ * write is exactly as durable as with FULL, and the event loop serves requests while the disk flushes
+ * (the next batch gathers meanwhile, as it would behind a COMMIT that flushes).
  *
  * What a reader sees: another connection may read a commit up to one flush before it is on disk,
  * while its callers still wait. The change log is the exception that matters (the host application
