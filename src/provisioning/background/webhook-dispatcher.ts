@@ -178,14 +178,18 @@ export class WebhookDispatcher implements WebhookDelivery {
             const failed = attempts + 1;
             const last = pending.pop()!;
             if (!(await flush())) return;
-            await this.store.recordWebhookAttempt(last);
-            if (failed >= this.settings.maxAttempts) {
-              await this.store.webhookAttemptFailed(ep.id, this.owner, failed, { failedSeq: e.tenantSeq!, reason: `event ${e.tenantSeq} (${e.type}): ${failed} attempts failed, the last: ${failureOf(r)}` });
-              this.log.warn(`webhook ${ep.id}: event ${e.tenantSeq} failed ${failed} times (${failureOf(r)}); deliveries stop until 'scimd webhook replay'`);
-            } else {
-              const next = new Date(this.now().getTime() + retryDelayMs(failed, this.settings)).toISOString();
-              await this.store.webhookAttemptFailed(ep.id, this.owner, failed, { nextAttemptAt: next });
-            }
+            // The failed attempt and the endpoint's new state (retry later, or dead letter) in one
+            // transaction: a crash leaves both or neither, never an attempt the count does not hold.
+            const dead = failed >= this.settings.maxAttempts;
+            const outcome = dead
+              ? { failedSeq: e.tenantSeq!, reason: `event ${e.tenantSeq} (${e.type}): ${failed} attempts failed, the last: ${failureOf(r)}` }
+              : { nextAttemptAt: new Date(this.now().getTime() + retryDelayMs(failed, this.settings)).toISOString() };
+            const id = ep.id;
+            await this.store.transaction(async (tx) => {
+              await tx.recordWebhookAttempt(last);
+              await tx.webhookAttemptFailed(id, this.owner, failed, outcome);
+            });
+            if (dead) this.log.warn(`webhook ${ep.id}: event ${e.tenantSeq} failed ${failed} times (${failureOf(r)}); deliveries stop until 'scimd webhook replay'`);
             return;
           }
           passed = e.tenantSeq!;
