@@ -54,11 +54,19 @@ export class EventFeed {
 
   async read(tenant: Tenant, q: FeedQuery): Promise<FeedPage> {
     const deadline = Date.now() + Math.max(0, q.waitMs ?? 0);
-    for (;;) {
-      const page = await this.readOnce(tenant, q);
-      if (page.events.length > 0 || this.closed || q.signal?.aborted || Date.now() >= deadline) return page;
+    let page = await this.readOnce(tenant, q);
+    // An empty page's cursor is the tenant's last sequence number: while waiting, that one indexed
+    // read tells whether anything was recorded since (cross-process commits included); the page
+    // is read again only then.
+    let known = page.cursor;
+    while (page.events.length === 0 && !this.closed && !q.signal?.aborted && Date.now() < deadline) {
       await this.pause(Math.min(this.pollMs, deadline - Date.now()), q.signal);
+      if (this.closed || q.signal?.aborted) break;
+      if ((await this.store.lastEventSeq(tenant.id)) <= known) continue;
+      page = await this.readOnce(tenant, q);
+      known = page.cursor;
     }
+    return page;
   }
 
   private async readOnce(tenant: Tenant, q: FeedQuery, again = false): Promise<FeedPage> {

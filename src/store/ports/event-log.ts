@@ -50,6 +50,8 @@ export interface EventLogReads {
    * first event; every event up to it has committed), and `first`, the oldest still retained.
    */
   eventHorizon(tenantId: string): Promise<{ readonly first?: number; readonly last: number }>;
+  /** The last tenantSeq the tenant's sequence gave out (0 before any): eventHorizon's `last` alone, one indexed read. */
+  lastEventSeq(tenantId: string): Promise<number>;
 }
 
 export interface EventLogWrites {

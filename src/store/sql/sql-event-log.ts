@@ -112,6 +112,10 @@ export function sqlEventLog(db: Driver): EventLogPort {
         const rows = await db.query(`SELECT * FROM events WHERE tenant_id = ? AND tenant_seq > ?${typeFilter} ORDER BY tenant_seq LIMIT ?`, [tenantId, afterTenantSeq, ...(types ?? []), limit]);
         return rows.map(eventFromRow);
       },
+      async lastEventSeq(tenantId) {
+        const last = await one(db, 'SELECT seq FROM event_counters WHERE tenant_id = ?', [tenantId]);
+        return last ? Number(last.seq) : 0;
+      },
       async eventHorizon(tenantId) {
         const last = await one(db, 'SELECT seq FROM event_counters WHERE tenant_id = ?', [tenantId]);
         const first = await one(db, 'SELECT MIN(tenant_seq) AS first FROM events WHERE tenant_id = ?', [tenantId]);
