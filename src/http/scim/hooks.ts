@@ -34,7 +34,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       request,
       () => services.auth.authenticate(authorization, tenantParam),
       (o) => 'error' in o && o.error instanceof ScimError && o.error.status === 401,
-      services.auth.recognises(authorization),
+      () => services.auth.recognises(authorization),
     );
     request.scim = { auth, baseUrl, origin };
     // After authentication, so the request is counted against its own client (and logged as its).

@@ -29,6 +29,12 @@ export function bearer(header: string | undefined): string | undefined {
 export class Authenticator {
   private readonly cache = new StampedCache<Cached>(10_000);
   private readonly touches: TouchThrottle;
+  /**
+   * The last token hashed, and its hash: a SCIM request asks recognises() and then authenticate()
+   * about the same header, back to back, and one SHA-256 per request is enough (a pure function of
+   * the token: nothing stored is kept here).
+   */
+  private last: { readonly token: string; readonly hash: string } | undefined;
 
   constructor(
     private readonly store: Directory & { authStamp?: () => AuthStamp },
@@ -45,7 +51,7 @@ export class Authenticator {
     const token = bearer(header);
     if (token === undefined) throw unauthorized('Authentication required: send "Authorization: Bearer <token>"');
     if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('The bearer token is not valid');
-    const hash = hashToken(token);
+    const hash = this.hashOf(token);
     const now = this.now();
     const { record, client, tenant } = await this.lookup(hash, now.getTime());
     // The lookup is by hash, so timing reveals nothing about the token; the comparison is the usual belt and braces.
@@ -69,7 +75,15 @@ export class Authenticator {
    */
   recognises(header: string | undefined): boolean {
     const token = bearer(header);
-    return token !== undefined && token.length <= MAX_TOKEN_LENGTH && this.cache.has(hashToken(token));
+    return token !== undefined && token.length <= MAX_TOKEN_LENGTH && this.cache.has(this.hashOf(token));
+  }
+
+  private hashOf(token: string): string {
+    const last = this.last;
+    if (last !== undefined && last.token === token) return last.hash;
+    const hash = hashToken(token);
+    this.last = { token, hash };
+    return hash;
   }
 
   /** The token, its client and its tenant: from the cache while the store says nothing changed, else from the store. */
