@@ -69,8 +69,10 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   registerJsonParsers(app, { maxDepth: limits.maxJsonDepth, maxKeyLength: limits.maxNameLength });
   registerErrorHandlers(app, options.bodyLimit);
   // Before authentication or routing do any work. RFC 9110 §15.5.15: 414 URI Too Long.
-  app.addHook('onRequest', async (request) => {
-    if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.length > maxUrlLength) return done(new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`));
+    done();
   });
   // GET /metrics and the counting of every request, unless metrics are off (then /metrics is 404).
   const surface = options.surface ?? 'all';

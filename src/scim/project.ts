@@ -21,6 +21,7 @@ const defaults = new WeakMap<ResourceSchema, Projection>();
 
 export class Projection {
   private readonly plans = new Map<string, KeyPlan>();
+  private readonly included = new Map<string, boolean>();
 
   private constructor(
     private readonly schema: ResourceSchema,
@@ -70,10 +71,15 @@ export class Projection {
 
   /** Whether a top-level attribute will appear at all (lets the service skip loading members or groups). */
   includes(attrName: string, extension: string | null = null): boolean {
-    const def = extension
-      ? this.schema.extensionAttr(extension, attrName)
-      : this.schema.coreOrCommon(attrName)?.attr;
-    return def ? this.decide(def, selectionKey(extension, attrName)) !== false : false;
+    const k = selectionKey(extension, attrName);
+    let yes = this.included.get(k);
+    if (yes === undefined) {
+      const def = extension ? this.schema.extensionAttr(extension, attrName) : this.schema.coreOrCommon(attrName)?.attr;
+      yes = def ? this.decide(def, k) !== false : false;
+      if (this.included.size >= 256) this.included.clear();
+      this.included.set(k, yes);
+    }
+    return yes;
   }
 
   /** false: drop; true: keep whole; Set: keep only these sub-attributes. */
