@@ -133,4 +133,37 @@ describe('GroupCommitter', () => {
     assert.deepEqual(stored(), ['a', 'b', 'c']);
     assert.equal(slow.stats.commits, 3);
   });
+  it('commits a batch of only non-durable transactions with synchronous = NORMAL, and any batch with a durable one with FULL', async () => {
+    const light = new GroupCommitter(db, db, {
+      begin: async () => void db.exec('BEGIN IMMEDIATE'),
+      mapError: (e) => e,
+      relax: () => void db.pragma('synchronous = NORMAL'),
+      restore: () => void db.pragma('synchronous = FULL'),
+    });
+    // 1 is NORMAL, 2 is FULL, as the connection sees it while the transaction runs.
+    const mode = (k: string) => async (c: Connection) => (await insert(k)(c), Number(c.pragma('synchronous', { simple: true })));
+    assert.deepEqual(await Promise.all(['l1', 'l2'].map((k) => light.run(mode(k), { durable: false }))), [1, 1]);
+    assert.deepEqual(await Promise.all([light.run(mode('d1')), light.run(mode('l3'), { durable: false })]), [2, 2]);
+    assert.equal(await light.run(mode('l4'), { durable: false }), 1);
+    assert.equal(await light.run(mode('d2')), 2);
+    assert.deepEqual(stored(), ['d1', 'd2', 'l1', 'l2', 'l3', 'l4']);
+  });
+
+  it('fails a durable batch, untouched, when the configured mode cannot be restored', async () => {
+    let restoreFails = true;
+    const light = new GroupCommitter(db, db, {
+      begin: async () => void db.exec('BEGIN IMMEDIATE'),
+      mapError: (e) => e,
+      relax: () => void db.pragma('synchronous = NORMAL'),
+      restore: () => {
+        if (restoreFails) throw new Error('cannot restore');
+        db.pragma('synchronous = FULL');
+      },
+    });
+    await light.run(insert('l1'), { durable: false });
+    await assert.rejects(light.run(insert('d1')), /cannot restore/);
+    assert.deepEqual(stored(), ['l1']);
+    restoreFails = false;
+    assert.equal(await light.run(async (c) => Number(c.pragma('synchronous', { simple: true }))), 2);
+  });
 });

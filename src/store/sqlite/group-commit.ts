@@ -28,10 +28,28 @@ export interface GroupCommitOptions {
   readonly afterBatch?: () => void;
   /** Called with the number of transactions each COMMIT carried (for metrics; must not throw). */
   readonly onCommit?: (transactions: number) => void;
+  /**
+   * Before a batch made only of transactions asked for with `durable: false`: `relax` (PRAGMA
+   * synchronous = NORMAL: its COMMIT does not wait for an fsync); before the next batch with a
+   * durable one, `restore`. Without them every batch is committed alike.
+   */
+  readonly relax?: () => void;
+  readonly restore?: () => void;
+}
+
+export interface RunOptions {
+  /**
+   * false: the transaction need not be on disk when it is acknowledged (bookkeeping such as the
+   * request log, which a crash may lose anyway while it waits to be written). In WAL mode its
+   * COMMIT is still atomic and in order; a power loss may lose it, and the next durable COMMIT
+   * (which syncs the WAL) makes it durable too. Batched with a durable one, it is committed as that one is.
+   */
+  readonly durable?: boolean;
 }
 
 interface Job<R> {
   readonly fn: (repo: R) => Promise<unknown>;
+  readonly durable: boolean;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -42,6 +60,8 @@ export class GroupCommitter<R> {
   private readonly savepoint: { run(): unknown };
   private readonly release: { run(): unknown };
   private readonly rollbackToSavepoint: { run(): unknown };
+  /** Whether `relax` is in force (until a durable batch restores the configured mode). */
+  private relaxed = false;
   /** Transactions per COMMIT so far, for the curious (tests, the bench). */
   readonly stats = { commits: 0, transactions: 0 };
 
@@ -55,9 +75,9 @@ export class GroupCommitter<R> {
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO scimd_write');
   }
 
-  run<T>(fn: (repo: R) => Promise<T>): Promise<T> {
+  run<T>(fn: (repo: R) => Promise<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, durable: options.durable ?? true, resolve: resolve as (v: unknown) => void, reject });
       this.draining ??= this.drain();
     });
   }
@@ -86,10 +106,20 @@ export class GroupCommitter<R> {
     const settle: (() => void)[] = [];
     let unexpected: unknown;
     const queued = this.queue.length;
+    const relax = this.opts.relax !== undefined && jobs.every((j) => !j.durable);
     try {
+      // A failure here fails the batch (below) before anything of it ran: no durable
+      // transaction is ever committed in the relaxed mode.
+      if (relax && !this.relaxed) {
+        this.opts.relax!();
+        this.relaxed = true;
+      } else if (!relax && this.relaxed) {
+        this.opts.restore?.();
+        this.relaxed = false;
+      }
       await this.runBatch(jobs, settle);
     } catch (e) {
-      // Only a failed ROLLBACK gets here: every job of the batch that has no outcome yet fails.
+      // Only a failed ROLLBACK (or a failed relax/restore) gets here: every job of the batch that has no outcome yet fails.
       unexpected = this.opts.mapError(e);
       const requeued = new Set(this.queue.slice(0, this.queue.length - queued));
       for (const j of jobs) if (!requeued.has(j)) settle.push(() => j.reject(unexpected));

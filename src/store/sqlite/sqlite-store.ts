@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { routedRepo } from '../routed-repo.ts';
+import { routedRepo, type WriteOptions } from '../routed-repo.ts';
 import type { AuthStamp, Repo, Store, StoreReadiness } from '../types.ts';
 import { DatabaseUnusable, StoreNotWritable, StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
@@ -167,7 +167,10 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     if (writeFailure !== undefined && readOnly === undefined && Number(totalChanges.get()) !== changesAtFailure) failing(undefined);
     opts.onCommitBatch?.(transactions);
   };
-  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapWriteError, afterBatch, onCommit });
+  // Batches of request-log rows only commit without waiting for an fsync (routed-repo.ts: NOT_DURABLE).
+  const synchronous = opts.synchronous ?? 'FULL';
+  const relaxed = synchronous === 'FULL' && readOnly === undefined && reader !== writer ? { relax: () => void writer.pragma('synchronous = NORMAL'), restore: () => void writer.pragma(`synchronous = ${synchronous}`) } : {};
+  const committer = new GroupCommitter(writer, writeRepo.repo, { begin, mapError: mapWriteError, afterBatch, onCommit, ...relaxed });
   // PRAGMA data_version starts a read transaction (two lock syscalls), so its value is reused for
   // the rest of the event-loop turn: another process's commit is seen from the next turn on.
   const dataVersion = writer.prepare('PRAGMA data_version').pluck();
@@ -181,9 +184,9 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     return { stamp: `${seenVersion}.${authCommits}`, crossProcess: true };
   };
 
-  function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
+  function transaction<T>(fn: (tx: Repo) => Promise<T>, options?: WriteOptions): Promise<T> {
     if (closed) return Promise.reject(new StoreUnavailable('store is closed'));
-    return committer.run(fn);
+    return committer.run(fn, options);
   }
 
   async function close(): Promise<void> {
