@@ -69,8 +69,10 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   registerJsonParsers(app, { maxDepth: limits.maxJsonDepth, maxKeyLength: limits.maxNameLength });
   registerErrorHandlers(app, options.bodyLimit);
   // Before authentication or routing do any work. RFC 9110 §15.5.15: 414 URI Too Long.
-  app.addHook('onRequest', async (request) => {
-    if (request.url.length > maxUrlLength) throw new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`);
+  // A callback hook, not an async one: no promise per request.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.length > maxUrlLength) return done(new ScimError(414, undefined, `The request URL is ${request.url.length} characters long; the limit is ${maxUrlLength}`));
+    done();
   });
   // GET /metrics and the counting of every request, unless metrics are off (then /metrics is 404).
   const surface = options.surface ?? 'all';
@@ -80,15 +82,17 @@ export function buildApp(services: Services, options: HttpOptions, logger: Logge
   // An answer of 500 or more is a warning (with what failed, never a stack: an unexpected error has
   // its own error line), anything else information; the probes, asked every second, are debug.
   if (logger) {
-    app.addHook('onResponse', async (request, reply) => {
-      if (request.unlogged) return;
+    // A callback hook, not an async one: no promise per request (a throw is Fastify's to report, as a rejection would be).
+    app.addHook('onResponse', (request, reply, done) => {
+      if (request.unlogged) return done();
       const status = reply.statusCode;
       const level = isProbe(request) ? 'debug' : status >= 500 ? 'warn' : 'info';
       const log = request.log as Logger;
-      if (!log.isLevelEnabled(level)) return;
+      if (!log.isLevelEnabled(level)) return done();
       // Whose request it was, once authenticated: added here rather than by a child logger per
       // request, which would cost every request more than this line does.
       log[level]({ method: request.method, url: loggedUrl(request, 500), status, ms: Math.round(reply.elapsedTime), ...whoOf(request), ...(request.failure ? { error: request.failure } : {}) }, 'request');
+      done();
     });
   }
   registerHealth(app, services);

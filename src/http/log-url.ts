@@ -17,6 +17,8 @@ const HAS_LINK_TOKEN = new RegExp(LINK_TOKEN, 'i');
 const LINK_TOKENS = new RegExp(LINK_TOKEN, 'gi');
 
 function decoded(s: string): string | undefined {
+  // Nothing to decode: the text as it is (decodeURIComponent would answer the same).
+  if (!s.includes('%') && !s.includes('+')) return s;
   try {
     return decodeURIComponent(s.replace(/\+/g, ' '));
   } catch {
@@ -39,7 +41,7 @@ export function loggableUrl(url: string, max: number): string {
   const path = q < 0 ? url : url.slice(0, q);
   const plain = decoded(path) ?? path;
   // A link page's URL: its path with the token cut out, and nothing of its query.
-  if (HAS_LINK_TOKEN.test(plain) || HAS_LINK_TOKEN.test(path)) return plain.replace(LINK_TOKENS, `/$1/${REDACTED}`).slice(0, max);
+  if (HAS_LINK_TOKEN.test(plain) || (plain !== path && HAS_LINK_TOKEN.test(path))) return plain.replace(LINK_TOKENS, `/$1/${REDACTED}`).slice(0, max);
   if (q < 0) return path.slice(0, max);
   return `${path}?${url.slice(q + 1).split('&').map(loggablePair).join('&')}`.slice(0, max);
 }

@@ -139,12 +139,13 @@ export class RateLimiter {
    * costing a database query — and given back when `failed` says the lookup did not fail.
    * A token a recent lookup found (`known`) is only checked, and charged if it fails: it cannot be
    * a guess, and a client's many connections must not spend the budget while they are looked up.
+   * `known` may be a function, asked only when there is a limit.
    */
-  async guardLookup<T>(request: FastifyRequest, lookup: () => Promise<T>, failed: (o: Outcome<T>) => boolean, known = false): Promise<T> {
+  async guardLookup<T>(request: FastifyRequest, lookup: () => Promise<T>, failed: (o: Outcome<T>) => boolean, known: boolean | (() => boolean) = false): Promise<T> {
     const limit = this.limits.unauthenticated;
     if (!limit) return lookup();
     const key = addressKey(request.ip);
-    const charged = !known;
+    const charged = !(typeof known === 'function' ? known() : known);
     const r = refusal(charged ? this.addresses.take(key, limit) : this.addresses.check(key, limit), `address:${key}`, 'Too many requests without a valid bearer token from this address.');
     if (r) await this.refuse(request, r);
     let outcome: Outcome<T> = { error: undefined };

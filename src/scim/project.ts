@@ -16,7 +16,13 @@ function selectionKey(extension: string | null, attr: string): string {
   return extension ? `${extension}:${attr}` : attr;
 }
 
+/** The projection without attributes or excludedAttributes, per resource schema (schemas do not change once built). */
+const defaults = new WeakMap<ResourceSchema, Projection>();
+
 export class Projection {
+  private readonly plans = new Map<string, KeyPlan>();
+  private readonly included = new Map<string, boolean>();
+
   private constructor(
     private readonly schema: ResourceSchema,
     private readonly include: Selection | undefined,
@@ -26,6 +32,11 @@ export class Projection {
   ) {}
 
   static of(schema: ResourceSchema, attributes: readonly string[] = [], excluded: readonly string[] = []): Projection {
+    if (attributes.length === 0 && excluded.length === 0) {
+      let p = defaults.get(schema);
+      if (!p) defaults.set(schema, (p = new Projection(schema, undefined, new Map(), new Set())));
+      return p;
+    }
     const whole = new Set<string>();
     const build = (names: readonly string[]): Selection => {
       const sel: Selection = new Map();
@@ -60,10 +71,15 @@ export class Projection {
 
   /** Whether a top-level attribute will appear at all (lets the service skip loading members or groups). */
   includes(attrName: string, extension: string | null = null): boolean {
-    const def = extension
-      ? this.schema.extensionAttr(extension, attrName)
-      : this.schema.coreOrCommon(attrName)?.attr;
-    return def ? this.decide(def, selectionKey(extension, attrName)) !== false : false;
+    const k = selectionKey(extension, attrName);
+    let yes = this.included.get(k);
+    if (yes === undefined) {
+      const def = extension ? this.schema.extensionAttr(extension, attrName) : this.schema.coreOrCommon(attrName)?.attr;
+      yes = def ? this.decide(def, k) !== false : false;
+      if (this.included.size >= 256) this.included.clear();
+      this.included.set(k, yes);
+    }
+    return yes;
   }
 
   /** false: drop; true: keep whole; Set: keep only these sub-attributes. */
@@ -85,55 +101,122 @@ export class Projection {
     return keep;
   }
 
-  private projectValue(def: AttributeDef, value: unknown, decision: true | Set<string>): unknown {
-    if (def.type !== 'complex') return value;
-    const pick = (obj: unknown): Json | undefined => {
-      if (!isObject(obj)) return undefined;
-      const out: Json = {};
-      for (const sub of def.subAttributes ?? []) {
-        const returned = returnedIn(sub);
-        if (obj[sub.name] === undefined || returned === 'never') continue;
-        const keep = returned === 'always' || (decision === true ? returned !== 'request' : decision.has(sub.name));
-        if (keep) out[sub.name] = obj[sub.name];
-      }
-      return Object.keys(out).length ? out : undefined;
-    };
-    if (def.multiValued) {
-      const items = (Array.isArray(value) ? value : []).map(pick).filter((x) => x !== undefined);
-      return items.length ? items : undefined;
-    }
-    return pick(value);
+  /** How `apply` treats a key of a rendered resource, worked out from the schema and the selection. */
+  private planFor(k: string): KeyPlan {
+    let plan = this.plans.get(k);
+    if (plan) return plan;
+    plan = this.buildPlan(k);
+    // Keys are attribute names (renderResource writes no others); bounded all the same.
+    if (this.plans.size >= 256) this.plans.clear();
+    this.plans.set(k, plan);
+    return plan;
   }
 
-  /** Applies the projection to a rendered resource. */
+  private buildPlan(k: string): KeyPlan {
+    if (k === 'schemas') return { kind: 'schemas' };
+    const ext = this.schema.extension(k);
+    if (ext) {
+      const attrs: { readonly name: string; readonly plan: ValuePlan }[] = [];
+      for (const def of ext.attributes) {
+        const key = selectionKey(ext.id, def.name);
+        const d = this.wholeExtensions.has(ext.id) && !this.exclude.has(key) && returnedIn(def) !== 'never' ? true : this.decide(def, key);
+        if (d !== false) attrs.push({ name: def.name, plan: valuePlan(def, d) });
+      }
+      return { kind: 'extension', id: ext.id, attrs };
+    }
+    const found = this.schema.coreOrCommon(k);
+    if (!found) return { kind: 'drop' };
+    const d = this.decide(found.attr, k);
+    return d === false ? { kind: 'drop' } : { kind: 'attribute', plan: valuePlan(found.attr, d) };
+  }
+
+  /**
+   * Applies the projection to a rendered resource. What to do with each key is worked out once per
+   * projection (planFor), not once per resource: a page of 100 asks the same questions 100 times.
+   */
   apply(doc: Json): Json {
     const out: Json = {};
-    for (const [k, v] of Object.entries(doc)) {
-      if (k === 'schemas') {
-        out.schemas = v;
-        continue;
-      }
-      const ext = this.schema.extension(k);
-      if (ext) {
-        if (!isObject(v)) continue;
-        const extOut: Json = {};
-        for (const def of ext.attributes) {
-          if (v[def.name] === undefined) continue;
-          const d = this.wholeExtensions.has(ext.id) && !this.exclude.has(selectionKey(ext.id, def.name)) && returnedIn(def) !== 'never' ? true : this.decide(def, selectionKey(ext.id, def.name));
-          if (d === false) continue;
-          const pv = this.projectValue(def, v[def.name], d);
-          if (pv !== undefined) extOut[def.name] = pv;
+    for (const k in doc) {
+      const v = doc[k];
+      const plan = this.planFor(k);
+      switch (plan.kind) {
+        case 'schemas':
+          out.schemas = v;
+          break;
+        case 'drop':
+          break;
+        case 'attribute': {
+          const pv = projected(plan.plan, v);
+          if (pv !== undefined) out[k] = pv;
+          break;
         }
-        if (Object.keys(extOut).length) out[ext.id] = extOut;
-        continue;
+        case 'extension': {
+          if (!isObject(v)) break;
+          const extOut: Json = {};
+          let n = 0;
+          for (const a of plan.attrs) {
+            const av = v[a.name];
+            if (av === undefined) continue;
+            const pv = projected(a.plan, av);
+            if (pv !== undefined) {
+              extOut[a.name] = pv;
+              n++;
+            }
+          }
+          if (n) out[plan.id] = extOut;
+          break;
+        }
       }
-      const found = this.schema.coreOrCommon(k);
-      if (!found) continue;
-      const d = this.decide(found.attr, k);
-      if (d === false) continue;
-      const pv = this.projectValue(found.attr, v, d);
-      if (pv !== undefined) out[k] = pv;
     }
     return out;
   }
+}
+
+/** A value kept as it is, or a complex value (or each of a multi-valued one) cut to some sub-attributes. */
+type ValuePlan = { readonly kind: 'whole' } | { readonly kind: 'pick'; readonly subs: readonly string[]; readonly multi: boolean };
+
+type KeyPlan =
+  | { readonly kind: 'schemas' }
+  | { readonly kind: 'drop' }
+  | { readonly kind: 'attribute'; readonly plan: ValuePlan }
+  | { readonly kind: 'extension'; readonly id: string; readonly attrs: readonly { readonly name: string; readonly plan: ValuePlan }[] };
+
+const WHOLE: ValuePlan = { kind: 'whole' };
+
+/** The sub-attributes a complex value keeps, in schema order: never a `returned: never` one. */
+function valuePlan(def: AttributeDef, decision: true | Set<string>): ValuePlan {
+  if (def.type !== 'complex') return WHOLE;
+  const subs: string[] = [];
+  for (const sub of def.subAttributes ?? []) {
+    const returned = returnedIn(sub);
+    if (returned === 'never') continue;
+    if (returned === 'always' || (decision === true ? returned !== 'request' : decision.has(sub.name))) subs.push(sub.name);
+  }
+  return { kind: 'pick', subs, multi: def.multiValued === true };
+}
+
+function picked(subs: readonly string[], obj: unknown): Json | undefined {
+  if (!isObject(obj)) return undefined;
+  const out: Json = {};
+  let n = 0;
+  for (const name of subs) {
+    const v = obj[name];
+    if (v === undefined) continue;
+    out[name] = v;
+    n++;
+  }
+  return n ? out : undefined;
+}
+
+function projected(plan: ValuePlan, value: unknown): unknown {
+  if (plan.kind === 'whole') return value;
+  if (!plan.multi) return picked(plan.subs, value);
+  const items: Json[] = [];
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const p = picked(plan.subs, item);
+      if (p !== undefined) items.push(p);
+    }
+  }
+  return items.length ? items : undefined;
 }

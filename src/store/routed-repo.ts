@@ -12,11 +12,22 @@ function mapMethods<T extends Methods<T>>(methods: T, wrap: (name: keyof T & str
   return out as T;
 }
 
+/** How a write outside a transaction is committed (see group-commit.ts: RunOptions). */
+export interface WriteOptions {
+  readonly durable?: boolean;
+}
+
+/**
+ * Writes that need not wait for the disk: the request log is bookkeeping, written after the
+ * response and dropped on failure; its rows must not cost every SCIM read an fsync.
+ */
+const NOT_DURABLE: ReadonlySet<string> = new Set(['appendRequestLog', 'pruneRequestLog']);
+
 /**
  * A Repo whose reads run on `ports.reads`, whose writes each run (by name) in a transaction of
  * `transaction`, and whose every error passes through `mapError` (the transaction maps its own).
  */
-export function routedRepo(ports: Port<RepoReads, RepoWrites>, transaction: <T>(fn: (tx: Repo) => Promise<T>) => Promise<T>, mapError: (e: unknown) => unknown): Repo {
+export function routedRepo(ports: Port<RepoReads, RepoWrites>, transaction: <T>(fn: (tx: Repo) => Promise<T>, options?: WriteOptions) => Promise<T>, mapError: (e: unknown) => unknown): Repo {
   const reads = mapMethods(ports.reads, (_name, read) => async (...args) => {
     try {
       return await read(...args);
@@ -24,11 +35,13 @@ export function routedRepo(ports: Port<RepoReads, RepoWrites>, transaction: <T>(
       throw mapError(e);
     }
   });
-  const writes = mapMethods(ports.writes, (name) => (...args) =>
-    transaction((tx) => {
-      const write: Method = tx[name];
-      return write(...args);
-    }),
-  );
+  const writes = mapMethods(ports.writes, (name) => {
+    const options: WriteOptions = NOT_DURABLE.has(name) ? { durable: false } : {};
+    return (...args) =>
+      transaction((tx) => {
+        const write: Method = tx[name];
+        return write(...args);
+      }, options);
+  });
   return { ...reads, ...writes };
 }

@@ -2,7 +2,7 @@
  * The hooks every SCIM request passes: authentication and rate limits, the client's IdP profile and normalisers,
  * and one provisioning-log row once the response has gone.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { redactedJsonText, redactedText } from '../../provisioning/requests/redact.ts';
 import { loggedUrl } from '../log-url.ts';
 import { ScimError } from '../../scim/errors.ts';
@@ -34,7 +34,7 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       request,
       () => services.auth.authenticate(authorization, tenantParam),
       (o) => 'error' in o && o.error instanceof ScimError && o.error.status === 401,
-      services.auth.recognises(authorization),
+      () => services.auth.recognises(authorization),
     );
     request.scim = { auth, baseUrl, origin };
     // After authentication, so the request is counted against its own client (and logged as its).
@@ -61,11 +61,12 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     });
   });
 
-  app.addHook('onResponse', async (request: FastifyRequest, reply) => {
+  // A callback hook, not an async one: no promise per request (a throw is Fastify's to report, as a rejection would be).
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const log = services.requestLog;
     const scim = request.scim;
     const session = scim?.session;
-    if (request.unlogged) return;
+    if (request.unlogged) return done();
     const unlogged = request.refusalsNotLogged ?? 0;
     let scimType: string | undefined;
     const sent = request.sentJson;
@@ -98,5 +99,6 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
       ...(normalisedBody ? { normalisedBody } : {}),
       ...(responseBody ? { responseBody } : {}),
     });
+    done();
   });
 }

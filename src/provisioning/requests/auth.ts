@@ -1,7 +1,8 @@
 /** Bearer-token authentication of SCIM requests (RFC 6750 §2.1). */
 import { forbidden, unauthorized } from '../../scim/errors.ts';
 import { type AuthStamp, type Directory, type ScimClient, type Tenant, type TokenRecord } from '../../store/types.ts';
-import { hashesEqual, hashToken, MAX_TOKEN_LENGTH } from '../tenants/tokens.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { hashToken, MAX_TOKEN_LENGTH } from '../tenants/tokens.ts';
 import { SHARED_TTL_MS, StampedCache, TouchThrottle } from './credential-cache.ts';
 
 /** A SCIM client as the HTTP layer sees it (its name and settings drive the rate limits). */
@@ -17,6 +18,8 @@ export { SHARED_TTL_MS };
 
 interface Cached {
   readonly record: TokenRecord;
+  /** record.hash as bytes, for the comparison of every request. */
+  readonly hashBytes: Buffer;
   readonly client: ScimClient | undefined;
   readonly tenant: Tenant | undefined;
 }
@@ -26,9 +29,22 @@ export function bearer(header: string | undefined): string | undefined {
   return header === undefined ? undefined : /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1];
 }
 
+interface Hashed {
+  readonly token: string;
+  /** SHA-256 of the token, hex (what the store keys tokens by), and as bytes. */
+  readonly hash: string;
+  readonly bytes: Buffer;
+}
+
 export class Authenticator {
   private readonly cache = new StampedCache<Cached>(10_000);
   private readonly touches: TouchThrottle;
+  /**
+   * The last token hashed, and its hash: a SCIM request asks recognises() and then authenticate()
+   * about the same header, back to back, and one SHA-256 per request is enough (a pure function of
+   * the token: nothing stored is kept here).
+   */
+  private last: Hashed | undefined;
 
   constructor(
     private readonly store: Directory & { authStamp?: () => AuthStamp },
@@ -45,11 +61,11 @@ export class Authenticator {
     const token = bearer(header);
     if (token === undefined) throw unauthorized('Authentication required: send "Authorization: Bearer <token>"');
     if (token.length > MAX_TOKEN_LENGTH) throw unauthorized('The bearer token is not valid');
-    const hash = hashToken(token);
+    const { hash, bytes } = this.hashOf(token);
     const now = this.now();
-    const { record, client, tenant } = await this.lookup(hash, now.getTime());
+    const { record, hashBytes, client, tenant } = await this.lookup(hash, now.getTime());
     // The lookup is by hash, so timing reveals nothing about the token; the comparison is the usual belt and braces.
-    if (!record || !hashesEqual(record.hash, hash)) throw unauthorized('The bearer token is not valid');
+    if (!record || !hashBytes || hashBytes.length !== bytes.length || !timingSafeEqual(hashBytes, bytes)) throw unauthorized('The bearer token is not valid');
     // Revocation, expiry and tenant state are checked on every request, cached or not.
     if (record.revokedAt) throw unauthorized('The bearer token has been revoked');
     if (record.expiresAt && Date.parse(record.expiresAt) <= now.getTime()) throw unauthorized('The bearer token has expired');
@@ -69,7 +85,14 @@ export class Authenticator {
    */
   recognises(header: string | undefined): boolean {
     const token = bearer(header);
-    return token !== undefined && token.length <= MAX_TOKEN_LENGTH && this.cache.has(hashToken(token));
+    return token !== undefined && token.length <= MAX_TOKEN_LENGTH && this.cache.has(this.hashOf(token).hash);
+  }
+
+  private hashOf(token: string): Hashed {
+    const last = this.last;
+    if (last !== undefined && last.token === token) return last;
+    const hash = hashToken(token);
+    return (this.last = { token, hash, bytes: Buffer.from(hash, 'hex') });
   }
 
   /** The token, its client and its tenant: from the cache while the store says nothing changed, else from the store. */
@@ -80,7 +103,7 @@ export class Authenticator {
     const record = await this.store.tokenByHash(hash);
     if (!record) return {};
     const [client, tenant] = await Promise.all([this.store.clientById(record.clientId), this.store.tenantById(record.tenantId)]);
-    const found = { record, client, tenant };
+    const found = { record, hashBytes: Buffer.from(record.hash, 'hex'), client, tenant };
     this.cache.set(hash, stamp, now, found);
     return found;
   }

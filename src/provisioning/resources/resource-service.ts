@@ -151,7 +151,8 @@ export class ResourceService {
     for (const r of resources) {
       const p = proj(r.type);
       const members = r.type === 'Group' && p.includes('members') ? await repo.membersOf(ctx.tenantId, r.id) : undefined;
-      const shown = r.type === 'User' ? { ...r, data: presentedUser(r.data) } : r;
+      const data = r.type === 'User' ? presentedUser(r.data) : r.data;
+      const shown = data === r.data ? r : { ...r, data };
       const doc = renderResource(shown, this.schema(ctx, r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
       if (r.type === 'User' && ctx.model.roles.length) withAppRoles(doc, ctx.model.roles);
       out.push(p.apply(doc));

@@ -54,6 +54,11 @@ export class SqlCompiler {
     return this.d.placeholder(this.params.length);
   }
 
+  /** A page size for LIMIT: written as a number where the dialect wants it (sql-dialect.ts: inlineLimit), else bound. */
+  limit(n: number): string {
+    return this.d.inlineLimit === true && Number.isSafeInteger(n) && n >= 0 ? String(n) : this.p(n);
+  }
+
   private alias(prefix: string): string {
     return `${prefix}${++this.aliasCounter}`;
   }
@@ -283,10 +288,10 @@ export function compileSearch(d: Dialect, tenantId: string, q: ResourceQuery): C
   if (q.keyset) {
     const { forward, from } = q.keyset;
     const after = from ? ` AND ${keysetCondition(c, key, descending, forward, from)}` : '';
-    const pageSql = `SELECT ${RESOURCE_COLUMNS}, r.seq AS k_seq${key ? `, ${key} AS k_key` : ''} FROM resources r WHERE ${where}${after} ORDER BY ${orderBy(key, descending, forward)} LIMIT ${c.p(q.count)}`;
+    const pageSql = `SELECT ${RESOURCE_COLUMNS}, r.seq AS k_seq${key ? `, ${key} AS k_key` : ''} FROM resources r WHERE ${where}${after} ORDER BY ${orderBy(key, descending, forward)} LIMIT ${c.limit(q.count)}`;
     return { countSql, countParams, pageSql, pageParams: c.params };
   }
-  const pageSql = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE ${where} ORDER BY ${orderBy(key, descending, true)} LIMIT ${c.p(q.count)} OFFSET ${c.p(Math.max(0, q.startIndex - 1))}`;
+  const pageSql = `SELECT ${RESOURCE_COLUMNS} FROM resources r WHERE ${where} ORDER BY ${orderBy(key, descending, true)} LIMIT ${c.limit(q.count)} OFFSET ${c.p(Math.max(0, q.startIndex - 1))}`;
   return { countSql, countParams, pageSql, pageParams: c.params };
 }
 

@@ -27,4 +27,12 @@ export interface Dialect {
    * `firstPath` (RFC 7644 §3.4.2.3 sorting of multi-valued attributes).
    */
   primaryOrFirst(src: string, arrayPath: string, firstPath: string): string;
+  /**
+   * Whether a page's LIMIT is written into the statement as a number rather than bound. SQLite's
+   * planner reads a bound LIMIT, so binding one expires the prepared statement and every execution
+   * prepares it again (measured: a userName lookup took ~18 µs with `LIMIT ?`, ~6.5 µs with
+   * `LIMIT 1000`; a bound OFFSET costs nothing). Page sizes are few (a client's count, or maxResults),
+   * so the statement cache holds them. Absent: bound.
+   */
+  readonly inlineLimit?: boolean;
 }

@@ -133,6 +133,18 @@ describe('GroupCommitter', () => {
     assert.deepEqual(stored(), ['a', 'b', 'c']);
     assert.equal(slow.stats.commits, 3);
   });
+  it('flushes no batch made only of non-durable transactions; a batch with a durable one is flushed for all', async () => {
+    let flushes = 0;
+    const c = new GroupCommitter(db, db, { begin: async () => void db.exec('BEGIN IMMEDIATE'), mapError: (e) => e, sync: async () => void flushes++ });
+    await Promise.all(['l1', 'l2'].map((k) => c.run(insert(k), { durable: false })));
+    assert.equal(flushes, 0);
+    await Promise.all([c.run(insert('d1')), c.run(insert('l3'), { durable: false })]);
+    assert.equal(flushes, 1);
+    await c.run(insert('l4'), { durable: false });
+    assert.equal(flushes, 1);
+    assert.deepEqual(stored(), ['d1', 'l1', 'l2', 'l3', 'l4']);
+  });
+
 });
 
 describe('GroupCommitter with a flush after COMMIT (sync)', () => {

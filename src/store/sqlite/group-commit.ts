@@ -33,12 +33,24 @@ export interface GroupCommitOptions {
   /**
    * Makes a COMMIT durable (wal-sync.ts) when the connection's COMMIT does not: the batch's callers
    * are told of their commit once it resolves (or fail if it rejects); the next batch starts then.
+   * A batch made only of transactions asked for with `durable: false` is not flushed.
    */
   readonly sync?: () => Promise<void>;
 }
 
+export interface RunOptions {
+  /**
+   * false: the transaction need not be on disk when it is acknowledged (bookkeeping such as the
+   * request log, which a crash may lose anyway while it waits to be written). In WAL mode its
+   * COMMIT is still atomic and in order; a power loss may lose it, and the next flush (after the
+   * next durable COMMIT) makes it durable too. Batched with a durable one, it is flushed as that one is.
+   */
+  readonly durable?: boolean;
+}
+
 interface Job<R> {
   readonly fn: (repo: R) => Promise<unknown>;
+  readonly durable: boolean;
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -64,9 +76,9 @@ export class GroupCommitter<R> {
     this.rollbackToSavepoint = db.prepare('ROLLBACK TO scimd_write');
   }
 
-  run<T>(fn: (repo: R) => Promise<T>): Promise<T> {
+  run<T>(fn: (repo: R) => Promise<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ fn, durable: options.durable ?? true, resolve: resolve as (v: unknown) => void, reject });
       this.draining ??= this.drain();
     });
   }
@@ -116,7 +128,7 @@ export class GroupCommitter<R> {
     }
     if (committed.length === 0) return;
     const sync = this.opts.sync;
-    if (!sync) {
+    if (!sync || !committed.some((d) => d.job.durable)) {
       for (const d of committed) d.job.resolve(d.value);
       return;
     }

@@ -2,6 +2,7 @@ import type { Dialect } from '../sql/sql-dialect.ts';
 
 /** SQLite's JSON1 functions over the search form (TEXT holding JSON). */
 export const sqliteDialect: Dialect = {
+  inlineLimit: true,
   placeholder: (n) => `@p${n}`,
   bind: (v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v),
   jsonScalar: (src, path) => `json_extract(${src}, ${path})`,

@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { routedRepo } from '../routed-repo.ts';
+import { routedRepo, type WriteOptions } from '../routed-repo.ts';
 import type { AuthStamp, Repo, Store, StoreReadiness } from '../types.ts';
 import { DatabaseUnusable, StoreNotWritable, StoreUnavailable, UniqueViolation } from '../types.ts';
 import { openConnection, type Connection, type SqliteOptions } from './connection.ts';
@@ -172,6 +172,7 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     if (writeFailure !== undefined && readOnly === undefined && Number(totalChanges.get()) !== changesAtFailure) failing(undefined);
     opts.onCommitBatch?.(transactions);
   };
+  // Batches of request-log rows only are not flushed (routed-repo.ts: NOT_DURABLE).
   const sync = flush
     ? () =>
         flush.sync().catch((e: unknown) => {
@@ -193,9 +194,9 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     return { stamp: `${seenVersion}.${authCommits}`, crossProcess: true };
   };
 
-  function transaction<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
+  function transaction<T>(fn: (tx: Repo) => Promise<T>, options?: WriteOptions): Promise<T> {
     if (closed) return Promise.reject(new StoreUnavailable('store is closed'));
-    return committer.run(fn);
+    return committer.run(fn, options);
   }
 
   async function close(): Promise<void> {
