@@ -61,6 +61,8 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     });
   });
 
+  /** How much of a successful GET's answer the request log keeps (errors and writes keep up to maxBodyChars). */
+  const READ_RESPONSE_CHARS = 4096;
   // A callback hook, not an async one: no promise per request (a throw is Fastify's to report, as a rejection would be).
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const log = services.requestLog;
@@ -82,8 +84,10 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     // What the normalisers made of it, redacted the same way, only when they changed it.
     const rewritten = session?.quirks.rewrittenBody;
     const normalisedBody = rewritten === undefined ? undefined : redactedText(rewritten, max);
-    // What scimd serialised itself needs no parsing to be redacted.
-    const responseBody = sent === undefined ? undefined : redactedJsonText(sent, max);
+    // What scimd serialised itself needs no parsing to be redacted. A successful read keeps the
+    // beginning of its answer only (a page of 100 users is ~64 KB to store for every page an IdP reads).
+    const responseMax = request.method === 'GET' && reply.statusCode < 400 ? Math.min(max, READ_RESPONSE_CHARS) : max;
+    const responseBody = sent === undefined ? undefined : redactedJsonText(sent, responseMax);
     log.record({
       at: new Date().toISOString(),
       requestId: request.id,
