@@ -2,7 +2,7 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Driver, Row } from '../sql/sql-driver.ts';
 import { postgresDialect } from './pg-dialect.ts';
-import type { Statement } from './pg-pipeline.ts';
+import { pipelined, type Statement } from './pg-pipeline.ts';
 
 /** `?` placeholders → `$1, $2, …` (scimd's SQL has no other question marks). */
 function numberedNow(sql: string): string {
@@ -32,10 +32,10 @@ export class PgDriver implements Driver {
   // member row, so two PATCHes adding groups to each other deadlock. Writers still serialise.
   readonly forUpdate = ' FOR NO KEY UPDATE';
   readonly keyLock = 'SELECT pg_advisory_xact_lock(hashtext(?))';
-  /** Only a transaction's driver holds a statement back for its commit (pg-store.ts sends it with the COMMIT). */
-  readonly atCommit?: (sql: string, params: readonly unknown[]) => boolean;
-  /** The statement held back for the commit, if any. */
-  private last: Statement | undefined;
+  /** Only a transaction's driver holds statements back (pg-store.ts sends the last ones with the COMMIT). */
+  readonly later?: (sql: string, params: readonly unknown[]) => void;
+  /** Statements held back, to go in one message with the next statement or the COMMIT. */
+  private held: Statement[] = [];
   /** Whether this transaction ran a statement that writes (then its commit is flushed before it is acknowledged). */
   wrote = false;
 
@@ -44,49 +44,49 @@ export class PgDriver implements Driver {
     inTransaction = false,
   ) {
     if (inTransaction) {
-      this.atCommit = (sql, params) => {
-        if (this.last) return false;
-        this.last = { text: numbered(sql), values: params };
+      this.later = (sql, params) => {
+        this.held.push({ text: numbered(sql), values: params });
         this.wrote = true;
-        return true;
       };
     }
   }
 
-  /** Before a transaction starts on this driver's connection. */
-  reset(): void {
-    this.last = undefined;
+  /** A transaction starts on this driver's connection with `begin`, sent with its first statement. */
+  begin(begin: readonly Statement[]): void {
+    this.held = [...begin];
     this.wrote = false;
   }
 
-  /** The statement held back for the commit, now taken out. */
-  takeLast(): Statement | undefined {
-    const s = this.last;
-    this.last = undefined;
+  /** The statements held back, now taken out. */
+  takeHeld(): Statement[] {
+    const s = this.held;
+    this.held = [];
     return s;
   }
 
-  /** A statement held back runs before any other, so every statement sees the ones before it. */
-  private async sendLast(): Promise<void> {
-    const s = this.takeLast();
-    if (s) await this.db.query(s.text, s.values as unknown[]);
+  /** Runs a statement, after the held ones in the same message when there are any. */
+  private async run(text: string, params: readonly unknown[]): Promise<{ rows: Row[]; rowCount: number }> {
+    if (this.held.length === 0) {
+      const r = await this.db.query(text, params as unknown[]);
+      return { rows: r.rows as Row[], rowCount: r.rowCount ?? 0 };
+    }
+    const out = await pipelined(this.db as PoolClient, [...this.takeHeld(), { text, values: params }]);
+    if (out.error) throw out.error;
+    return out;
   }
 
   async query(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
-    if (this.last) await this.sendLast();
     if (!this.wrote && !READS.test(sql)) this.wrote = true;
-    return (await this.db.query(numbered(sql), params as unknown[])).rows as Row[];
+    return (await this.run(numbered(sql), params)).rows;
   }
 
   async execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    if (this.last) await this.sendLast();
     if (!this.wrote && !READS.test(sql)) this.wrote = true;
-    return (await this.db.query(numbered(sql), params as unknown[])).rowCount ?? 0;
+    return (await this.run(numbered(sql), params)).rowCount;
   }
 
   async queryCompiled(sql: string, params: readonly unknown[]): Promise<Row[]> {
-    if (this.last) await this.sendLast();
-    return (await this.db.query(sql, params as unknown[])).rows as Row[];
+    return (await this.run(sql, params)).rows;
   }
 
   json(v: unknown): unknown {

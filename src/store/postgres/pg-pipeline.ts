@@ -5,7 +5,7 @@
  * ends the run (PostgreSQL skips the rest up to the Sync); the answer says how many completed, so
  * the caller knows whether the COMMIT among them took effect.
  */
-import type pg from 'pg';
+import pg from 'pg';
 
 export interface Statement {
   /** SQL with `$n` placeholders. */
@@ -16,6 +16,10 @@ export interface Statement {
 export interface PipelineOutcome {
   /** Statements that completed, in order. */
   readonly completed: number;
+  /** The rows of the last statement (when it completed and returns rows). */
+  readonly rows: Record<string, unknown>[];
+  /** The row count of the last statement's command tag (UPDATE 3 → 3). */
+  readonly rowCount: number;
   /** The error of statement `completed` (0-based), when one failed. */
   readonly error?: Error;
 }
@@ -54,10 +58,12 @@ class Pipeline {
   submit(connection: pg.Connection): null {
     const stream = connection.stream as { cork?: () => void; uncork?: () => void };
     stream.cork?.();
+    const last = this.statements[this.statements.length - 1]!;
     try {
       for (const s of this.statements) {
         connection.parse({ text: s.text, name: '', types: [] }, true);
         connection.bind({ portal: '', statement: '', values: s.values.map(wire) } as pg.BindConfig, true);
+        if (s === last) connection.describe({ type: 'P', name: '' }, true);
         connection.execute({ portal: '' } as pg.ExecuteConfig, true);
       }
       connection.sync();
@@ -67,25 +73,48 @@ class Pipeline {
     return null;
   }
 
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
+  private fields: { name: string; parse: (v: string) => unknown }[] = [];
+  private readonly collected: Record<string, unknown>[] = [];
+  private rowCount = 0;
+
+  /** Rows are kept for the last statement only (the others are writes whose answer nobody reads). */
+  private get last(): boolean {
+    return this.completed === this.statements.length - 1;
+  }
+
+  handleRowDescription(msg: { fields: { name: string; dataTypeID: number }[] }): void {
+    if (!this.last) return;
+    this.fields = msg.fields.map((f) => ({ name: f.name, parse: pg.types.getTypeParser(f.dataTypeID, 'text') as (v: string) => unknown }));
+  }
+
+  handleDataRow(msg: { fields: (string | null)[] }): void {
+    if (!this.last) return;
+    const row: Record<string, unknown> = {};
+    for (let i = 0; i < this.fields.length; i++) {
+      const v = msg.fields[i];
+      row[this.fields[i]!.name] = v === null || v === undefined ? null : this.fields[i]!.parse(v);
+    }
+    this.collected.push(row);
+  }
+
   handleEmptyQuery(): void {}
   handlePortalSuspended(): void {}
   handleCopyInResponse(): void {}
   handleCopyData(): void {}
 
-  handleCommandComplete(): void {
+  handleCommandComplete(msg: { text?: string; command?: string; rowCount?: number }): void {
+    if (this.last) this.rowCount = msg.rowCount ?? Number(/\d+$/.exec(msg.text ?? '')?.[0] ?? 0);
     this.completed++;
   }
 
   handleError(err: Error): void {
     // Called once for the failing statement (the rest were skipped), or for a broken connection.
     this.error ??= err;
-    this.done({ completed: this.completed, error: this.error });
+    this.done({ completed: this.completed, rows: this.collected, rowCount: this.rowCount, error: this.error });
   }
 
   handleReadyForQuery(): void {
-    this.done({ completed: this.completed, ...(this.error ? { error: this.error } : {}) });
+    this.done({ completed: this.completed, rows: this.collected, rowCount: this.rowCount, ...(this.error ? { error: this.error } : {}) });
   }
 }
 

@@ -35,6 +35,11 @@ export interface PostgresOptions {
    * acknowledged writes stay durable, a hot row is held for no fsync. See FLUSH_SQL.
    */
   readonly commitFlush?: boolean;
+  /**
+   * Open every pooled connection at start and keep them open (the server): a replica that starts
+   * under load answers its first requests without opening connections one by one meanwhile.
+   */
+  readonly keepOpen?: boolean;
 }
 
 /** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
@@ -98,7 +103,8 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   // connectionTimeoutMillis bounds the wait for a free connection as well as for a new one. A
   // database that is down refuses new connections at once (503 straight away); a busy pool only
   // means writers queue behind row locks, so they wait up to 10 s before a 503, not 3 s.
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const max = opts.poolSize ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max, min: opts.keepOpen ? max : 0, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   // An idle connection that dies (PostgreSQL restarting) emits 'error' on the pool: report it, never crash.
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
@@ -114,6 +120,12 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     await pool.end();
     throw mapPgError(e);
   }
+  if (opts.keepOpen) {
+    // All at once, each with a first statement (the flush probe below then finds them ready). A
+    // database short of connections refuses some: the pool opens them later, on demand.
+    const clients = await Promise.allSettled(Array.from({ length: max }, () => pool.connect()));
+    for (const c of clients) if (c.status === 'fulfilled') c.value.release();
+  }
   const readRepo = sqlRepo(new PgDriver(pool));
   let closed = false;
   // This process's committed writes to authentication data, counted as they commit; other
@@ -128,7 +140,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   // writers of a tenant then queue on its event counter for the commit, not for the disk, and
   // their flushes share one fsync. A database that refuses the flush statement gets plain commits.
   const flush = opts.commitFlush !== false && (await pool.query(`${FLUSH_SQL}; ${READ_FLUSH_SQL}`).then(() => true, () => false));
-  const BEGIN = flush ? 'BEGIN; SET LOCAL synchronous_commit = off' : 'BEGIN';
+  const BEGIN: Statement[] = [{ text: 'BEGIN', values: [] }, ...(flush ? [{ text: 'SET LOCAL synchronous_commit = off', values: [] }] : [])];
   // The ports over each pooled connection, made when it first runs a transaction: a transaction
   // has its connection to itself, so they are never shared by two at once.
   const txRepos = new WeakMap<pg.PoolClient, { repo: SqlRepo; driver: PgDriver }>();
@@ -148,25 +160,16 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     }
     const { repo, driver } = ports;
     repo.auth.touched = false;
-    driver.reset();
+    // Not sent yet: BEGIN goes in one message with the transaction's first statement.
+    driver.begin(BEGIN);
     try {
-      // Not awaited: the transaction's first statement is queued behind it and goes as it completes.
-      const begun = client.query(BEGIN);
-      begun.catch(() => undefined);
-      let result: T;
-      try {
-        result = await fn(repo.repo);
-      } finally {
-        await begun;
-      }
+      const result = await fn(repo.repo);
       // The held-back last write (the events), the notification of an authentication change, the
       // COMMIT and the flush: one message, so the rows they lock are held for no round trip.
-      const tail: Statement[] = [];
-      const last = driver.takeLast();
-      if (last) tail.push(last);
+      const tail: Statement[] = driver.takeHeld();
       if (repo.auth.touched) tail.push({ text: AUTH_CHANGED_SQL, values: [] });
       tail.push({ text: 'COMMIT', values: [] });
-      const flushed = flush && (driver.wrote || tail.length > 1);
+      const flushed = flush && (driver.wrote || repo.auth.touched);
       if (flushed) tail.push({ text: FLUSH_SQL, values: [] });
       const commitAt = tail.length - (flushed ? 2 : 1);
       const out = await pipelined(client, tail);

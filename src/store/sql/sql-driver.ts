@@ -14,12 +14,12 @@ export interface Driver {
   /** A statement taking a transaction-scoped lock on a text key (`?`), where the database needs one. */
   readonly keyLock?: string;
   /**
-   * Where the database gains by it (PostgreSQL: one message with the COMMIT, so a hot row it locks
-   * is held for no round trip): holds a transaction's last write back until its commit, or until
-   * the next statement, whichever comes first. It may use a data-modifying WITH. False when one is
-   * held already (then run this one as usual: the held one goes first). Absent: run it at once.
+   * Where the database gains by it (PostgreSQL, inside a transaction): a write whose answer nobody
+   * reads, held back to go in one message with the transaction's next statement or its COMMIT (a hot
+   * row it locks is then held for no round trip). Its error, if any, comes with that statement. It
+   * may use a data-modifying WITH. Absent: run the statement at once.
    */
-  readonly atCommit?: (sql: string, params: readonly unknown[]) => boolean;
+  readonly later?: (sql: string, params: readonly unknown[]) => void;
   query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a statement and says how many rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;

@@ -83,14 +83,13 @@ export function sqlEventLog(db: Driver): EventLogPort {
     async appendEvents(tenantId, events) {
       if (events.length === 0) return;
       if (events.length > BATCH) throw new Error(`appendEvents: at most ${BATCH} events`);
-      if (db.atCommit) {
+      if (db.later) {
         const params = new Array<unknown>(1 + events.length * COLUMNS.length);
         params[0] = tenantId;
         for (let i = 0, at = 1; i < events.length; i++) at = putRow({ ...events[i]!, tenantSeq: 0 }, params, at);
         // putRow wrote each row's tenant_seq (third column): the statement computes it, so drop those.
         const values = params.filter((_, k) => k === 0 || (k - 1) % COLUMNS.length !== 2);
-        if (db.atCommit(appendOf(events.length), values)) return;
-        await db.execute(appendOf(events.length), values);
+        db.later(appendOf(events.length), values);
         return;
       }
       let seq = await writes.takeEventSeqs(tenantId, events.length);
