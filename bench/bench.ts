@@ -20,6 +20,7 @@ import type { BenchOptions } from './options.ts';
 import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReference, startScimd, type Child } from './processes.ts';
 import { seedGroup, seedUsers } from './seed.ts';
 import { runWebhookDelivery, type WebhookDeliveryResult } from './webhook-delivery.ts';
+import { runMultiTenant, type MultiTenantResult } from './multi-tenant.ts';
 import { meanOf, ratio } from './stats.ts';
 import { readCommitCounts, transactionsPerCommit } from './commit-batches.ts';
 
@@ -89,6 +90,8 @@ export interface BenchResult {
   readonly eventsCost?: EventsCostResult;
   /** Whether webhook delivery keeps up with POST /Users; absent when not run. */
   readonly webhookDelivery?: WebhookDeliveryResult;
+  /** Many tenants at an IdP's rate, from a cold start, then with one flooding; absent when not run. */
+  readonly multiTenant?: MultiTenantResult;
   readonly seeding: readonly { readonly what: string; readonly count: number; readonly ms: number }[];
   readonly memory: {
     /** Peak RSS of scimd over the whole run, KiB. */
@@ -358,6 +361,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       lastCeiling = await sampleCeiling();
     }
 
+    let multiTenant: MultiTenantResult | undefined;
+    if (wanted('multi-tenant')) {
+      multiTenant = await runMultiTenant({ opts, dataDir, database: extraDatabase, spec: opts.multiTenant, log });
+      lastCeiling = await sampleCeiling();
+    }
+
     const overallBeforeReset = procStat(scimd.pid).peakRssKiB;
     const needBig = wanted('lookup-big') || opts.groupSizes.some((s) => wanted(`group-${s}`));
     await new Promise((r) => setTimeout(r, 300)); // let scimd's request log batch land before the bulk load
@@ -398,6 +407,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       ...(instrumentation ? { instrumentation } : {}),
       ...(eventsCost ? { eventsCost } : {}),
       ...(webhookDelivery ? { webhookDelivery } : {}),
+      ...(multiTenant ? { multiTenant } : {}),
       seeding,
       memory: {
         peakRssKiB: Math.max(overallBeforeReset, end.peakRssKiB),

@@ -39,6 +39,8 @@ export interface BenchOptions {
   /** A scimd CLI entry of an older build to measure as "before" in the instrumentation phase. */
   readonly baselineEntry?: string;
   readonly keep: boolean;
+  /** The multi-tenant phase (multi-tenant.ts): tenants, each one's rate, length of each run, the flooder's multiple. */
+  readonly multiTenant: { readonly tenants: number; readonly ratePerTenant: number; readonly durationMs: number; readonly flood: number };
 }
 
 /** The build the main table's "before" columns measure by default: the last commit before speed round two (issue 15). */
@@ -62,7 +64,7 @@ export const USAGE = `npm run bench [-- options]
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
-                          instrumentation, events-cost, webhook-delivery, lookup-big, group)
+                          instrumentation, events-cost, webhook-delivery, multi-tenant, lookup-big, group)
   --rounds <n>            rounds of the instrumentation and events-cost phases (default 5; 2 with --quick, where
                           events-cost runs 1)
   --before <git rev|none> also run every scimd phase on this revision's build (from git history), on the same
@@ -74,6 +76,10 @@ export const USAGE = `npm run bench [-- options]
                           (--quick builds none unless given)
   --baseline-entry <file> the same with an existing build: its scimd CLI entry (bin/scimd.js of another checkout)
   --keep                  keep the temporary data directory
+  --tenants <n>           tenants of the multi-tenant phase (default 20; 3 with --quick)
+  --tenant-rate <n>       requests per second of each tenant there (default 25, Entra's documented rate)
+  --tenant-duration <s>   seconds of each of its two runs, quiet and with one tenant flooding (default 30)
+  --flood <n>             the flooding tenant's rate as a multiple of the others' (default 10)
 `;
 
 function positive(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -108,6 +114,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       baseline: { type: 'string' },
       'baseline-entry': { type: 'string' },
       keep: { type: 'boolean' },
+      tenants: { type: 'string' },
+      'tenant-rate': { type: 'string' },
+      'tenant-duration': { type: 'string' },
+      flood: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -148,5 +158,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     ...(values.baseline ? { baseline: values.baseline } : {}),
     ...(values['baseline-entry'] ? { baselineEntry: values['baseline-entry'] } : {}),
     keep: values.keep ?? false,
+    multiTenant: {
+      tenants: Math.round(positive('tenants', values.tenants, quick ? 3 : 20, 2)),
+      ratePerTenant: positive('tenant-rate', values['tenant-rate'], 25, 0.1),
+      durationMs: positive('tenant-duration', values['tenant-duration'], quick ? 2 : 30, 0.5) * 1000,
+      flood: positive('flood', values.flood, 10, 1),
+    },
   };
 }

@@ -4,6 +4,7 @@ import { EVENTS_BASELINE_LACKS, type EventsCostResult } from './events-cost.ts';
 import { KEEP_UP_SHARE, MAX_DRAIN_MS } from './events-summary.ts';
 import type { InstrumentationResult } from './instrumentation.ts';
 import type { WebhookDeliveryResult } from './webhook-delivery.ts';
+import { MULTI_TENANT_HEADER, multiTenantMarkdown, multiTenantRows, multiTenantTargets } from './multi-tenant-report.ts';
 import type { Cost } from './instrumentation-summary.ts';
 import { ratio } from './stats.ts';
 
@@ -103,6 +104,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     }
   }
   out.push(...eventsTargets(result.eventsCost, result.webhookDelivery));
+  out.push(...multiTenantTargets(result.multiTenant));
   const rss = result.memory.peakRssWithMillionKiB;
   out.push({ target: `peak RSS with ${int(result.options.million)} users stored ≤ 250 MB`, measured: mb(rss), met: Number.isFinite(rss) ? (rss * 1024) / 1e6 <= 250 : undefined });
   return out;
@@ -323,6 +325,7 @@ export function consoleReport(result: BenchResult): string {
     '',
     ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     ...eventsText(result.eventsCost, result.webhookDelivery),
+    ...(result.multiTenant ? [textTable(MULTI_TENANT_HEADER, multiTenantRows(result.multiTenant)), ''] : []),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
     '',
     `peak RSS of scimd: ${mb(result.memory.peakRssKiB)} overall, ${mb(result.memory.peakRssWithMillionKiB)} with ${int(result.options.million)} users stored`,
@@ -369,7 +372,7 @@ alternates from phase to phase); a phase that uses each value once deals them ou
 scimd's \`scimd_sqlite_group_commit_batch_size\` metric).
 ` : ''}
 ${markdownTable(phaseTable(result).header, phaseTable(result).rows)}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.multiTenant ? multiTenantMarkdown(result.multiTenant) : ''}
 ## Targets
 
 ${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}

@@ -266,6 +266,7 @@ export async function openCore(config: Config, logger: Logger | false, tuning: S
   const store = await openStore(config, {
     onError: warn('database connection error'),
     createDatabase: true,
+    keepOpen: true,
     onDatabaseCreated: (database) => (logger ? logger.info({ database }, 'created the PostgreSQL database') : undefined),
   }, {
     ...(metrics ? { onCommitBatch: (n: number) => metrics.commitBatch(n) } : {}),

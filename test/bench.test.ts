@@ -60,7 +60,7 @@ describe('npm run bench -- --quick', () => {
     const post = result.phases.find((p) => p.name === 'post')!;
     const del = result.phases.find((p) => p.name === 'delete')!;
     assert.ok(del.ops + del.warmupOps <= post.ops + post.warmupOps);
-    assert.ok(result.ceiling.samples.length === result.phases.length + 4, 'one ceiling sample before the first phase, one after each and one after each of the instrumentation, events-cost and webhook-delivery phases');
+    assert.ok(result.ceiling.samples.length === result.phases.length + 5, 'one ceiling sample before the first phase, one after each and one after each of the instrumentation, events-cost, webhook-delivery and multi-tenant phases');
     assert.ok(result.ceiling.opsPerSec > 0);
     assert.ok(result.memory.peakRssKiB > 0 && result.memory.peakRssWithMillionKiB > 0 && result.memory.peakRssWithMillionKiB <= result.memory.peakRssKiB);
     assert.deepEqual(
@@ -113,5 +113,16 @@ describe('npm run bench -- --quick', () => {
     assert.match(report, /## Webhook delivery/);
     assert.match(out, /webhook delivery keeps up with POST \/Users/);
     assert.match(report, /\| GET \/Users\/\{id\} \| metrics \(on vs off\) \| [+−]\d/);
+    // multi-tenant under --quick: 3 tenants, a quiet run from a fresh server, then one flooding.
+    const mt = result.multiTenant!;
+    assert.equal(mt.spec.tenants, 3);
+    for (const [name, run] of [['quiet', mt.quiet], ['others while one floods', mt.floodOthers]] as const) {
+      assert.equal(run.errors, 0, `${name}: ${run.errorSamples.join('; ')}`);
+      assert.ok(run.requests > 0 && Number.isFinite(run.all.p99), `${name} ran requests`);
+    }
+    assert.ok(mt.flooder.requests > mt.quiet.requests / 3, 'the flooder sent more than a quiet tenant');
+    assert.deepEqual(mt.serveFlags, ['--rate-limit', '50', '--client-concurrency', '4']);
+    assert.match(report, /## Many tenants at an IdP's rate/);
+    assert.match(out, /multi-tenant: others' p99 while one floods/);
   });
 });

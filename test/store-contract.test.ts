@@ -1174,6 +1174,47 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'event log: appendEvents numbers in order from the counter, is seen by later statements of its transaction, and rolls back with it',
+    async run(store, p) {
+      const T = `${p}t`;
+      const U = `${p}u`;
+      await store.createTenant(tenantRec(T, `${p}-t`));
+      await store.createTenant(tenantRec(U, `${p}-u`));
+      const ev = (tenantId: string, n: number): ScimdEvent => ({ id: `${p}-${tenantId}-${n}`, tenantId, type: 'group.member.added', resourceType: 'Group', resourceId: 'g1', version: n, at: at(n), actor: 'scim', data: { value: `m${n}`, type: 'User' } });
+      const seen = await store.transaction(async (tx) => {
+        await tx.appendEvents(T, [ev(T, 1), ev(T, 2)]);
+        // A read after it in the same transaction sees the events (PostgreSQL held the statement back for the commit).
+        const inside = (await tx.tenantEvents(T, 0, 10)).map((e) => e.tenantSeq);
+        await tx.appendEvents(T, [ev(T, 3)]);
+        await tx.appendEvents(U, [ev(U, 1)]);
+        await tx.appendEvents(T, [ev(T, 4)]);
+        return inside;
+      });
+      assert.deepEqual(seen, [1, 2]);
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.appendEvents(T, [ev(T, 5)]);
+          throw new Error('rolled back');
+        }),
+        /rolled back/,
+      );
+      await store.appendEvents(T, [ev(T, 6), ev(T, 7)]);
+      await assert.rejects(store.appendEvents(T, Array.from({ length: 251 }, (_, i) => ev(T, 100 + i))), /at most 250/);
+      const strip = ({ seq: _, ...e }: ScimdEvent) => e;
+      const tEvents = (await store.tenantEvents(T, 0, 100)).map(strip);
+      assert.deepEqual(
+        tEvents.map((e) => [e.tenantSeq, e.id]),
+        [1, 2, 3, 4, 6, 7].map((n, i) => [i + 1, `${p}-${T}-${n}`]),
+        'gapless: the rolled-back event gave its number back',
+      );
+      assert.deepEqual(tEvents[0], { ...ev(T, 1), tenantSeq: 1 });
+      const uEvents = (await store.tenantEvents(U, 0, 10)).map(strip);
+      assert.deepEqual(uEvents, [{ ...ev(U, 1), tenantSeq: 1 }]);
+      assert.deepEqual(await store.eventHorizon(T), { first: 1, last: 6 });
+      return { tEvents, uEvents };
+    },
+  },
+  {
     name: 'writes outside a transaction are atomic one by one',
     async run(store, p) {
       const T = `${p}t`;

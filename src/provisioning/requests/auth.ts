@@ -38,6 +38,8 @@ interface Hashed {
 
 export class Authenticator {
   private readonly cache = new StampedCache<Cached>(10_000);
+  /** Lookups in flight, by stamp and token hash. */
+  private readonly pending = new Map<string, Promise<Partial<Cached>>>();
   private readonly touches: TouchThrottle;
   /**
    * The last token hashed, and its hash: a SCIM request asks recognises() and then authenticate()
@@ -100,6 +102,20 @@ export class Authenticator {
     const stamp = this.store.authStamp?.();
     const hit = this.cache.get(hash, stamp, now);
     if (hit) return hit;
+    // One lookup per token and stamp at a time: a client's burst on a cold cache (a replica that
+    // just started) waits for the first request's lookup instead of repeating it.
+    // (A store without a stamp caches nothing: each request looks up for itself.)
+    if (!stamp) return this.fetch(hash, stamp, now);
+    const key = `${stamp.stamp}\u0000${hash}`;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.fetch(hash, stamp, now).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(hash: string, stamp: AuthStamp | undefined, now: number): Promise<Partial<Cached>> {
     const record = await this.store.tokenByHash(hash);
     if (!record) return {};
     const [client, tenant] = await Promise.all([this.store.clientById(record.clientId), this.store.tenantById(record.tenantId)]);

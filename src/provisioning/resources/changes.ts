@@ -251,8 +251,7 @@ export async function recordChanges(tx: Repo, changes: readonly Change[], option
     const head = resourceEvent(only, withState);
     if (!head) return;
     head.id = randomUUID();
-    head.tenantSeq = await tx.takeEventSeqs(head.tenantId, 1);
-    await tx.insertEvents([head]);
+    await tx.appendEvents(head.tenantId, [head]);
     return;
   }
   const heads = changes.map((c) => resourceEvent(c, withState));
@@ -262,6 +261,19 @@ export async function recordChanges(tx: Repo, changes: readonly Change[], option
       if (c.tenantId === tenantId) count += eventCount(c, heads[i]);
     });
     if (count === 0) continue;
+    if (count <= BATCH) {
+      // Few (a group PATCH's member or two): numbered and written in one statement.
+      const events: NewEvent[] = [];
+      for (const [i, c] of changes.entries()) {
+        if (c.tenantId !== tenantId) continue;
+        const head = heads[i];
+        if (head) events.push(head);
+        for (const e of memberEvents(c)) events.push(e);
+      }
+      for (const e of events) e.id = randomUUID();
+      await tx.appendEvents(tenantId, events);
+      continue;
+    }
     let seq = await tx.takeEventSeqs(tenantId, count);
     let batch: NewEvent[] = [];
     const add = async (e: NewEvent) => {

@@ -28,7 +28,7 @@ import { recordChanges, recordOptionsOf, type Cause, type Change } from './chang
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
 import { userNameTaken } from '../requests/store-errors.ts';
-import { knownInNoGroup } from '../../store/hints.ts';
+import { knownInNoGroup, markInNoGroup } from '../../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../../scim/urns.ts';
 import { checkPatchBody, checkResourceBody, DEFAULT_INPUT_LIMITS, type InputLimits } from '../../scim/limits.ts';
 
@@ -128,8 +128,8 @@ export class ResourceService {
   // Rendering
 
   /**
-   * `readOnly`: the resources were just read and nothing has written since, so the store's hints
-   * hold (a write use case may have changed memberships after its read, and passes false).
+   * `readOnly`: the store's hints on the resources hold: they were just read and nothing has written
+   * since, or the write use case knows it changed no membership of theirs (else it passes false).
    */
   private async render(repo: Membership, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false): Promise<Json[]> {
     const projections = new Map<ResourceTypeName, Projection>();
@@ -265,7 +265,10 @@ export class ResourceService {
       if (type === 'User') await this.userWritten(tx, ctx, r, undefined, passwordHash, tally);
       tally.changes.push({ tenantId: ctx.tenantId, resource: r, what: { kind: 'create' }, members: { added: delta.add, removed: delta.remove, typeOf: (m) => delta.add.get(m) }, at: now, cause: causeOf(ctx) });
       await this.followUps(tx, ctx, r.id, tally);
-      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, r, projection));
+      // A new user is in no group unless a follow-up put it in some: no need to look.
+      const inNoGroup = type === 'User' && ctx.quirks.followUps.length === 0;
+      if (inNoGroup) markInNoGroup(r);
+      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, r, projection, inNoGroup));
     });
     if (tally.mail) this.mailQueued();
     return result;
@@ -382,7 +385,7 @@ export class ResourceService {
     const next: StoredResource = { ...current, data, version: current.version + 1, lastModified: this.now().toISOString() };
     let ok: boolean;
     try {
-      ok = await tx.updateResource(ctx.tenantId, next, current.version, this.searchOf(ctx, current.type, data));
+      ok = await tx.updateResource(ctx.tenantId, next, current.version, this.searchOf(ctx, current.type, data), current.data);
     } catch (e) {
       throw userNameTaken(e, data.userName);
     }
@@ -449,7 +452,10 @@ export class ResourceService {
       if (changed) this.noteUpdate(ctx, tally, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
       const tooBig = type === 'Group' && bodyUpToMembers !== undefined && (await tx.memberCountUpTo(ctx.tenantId, id, bodyUpToMembers + 1)) > bodyUpToMembers;
       if (projection === null || tooBig) return this.recorded(tx, ctx, tally, { version: next.version, etag: etagOf(next.version), location: this.locationOf(ctx, next) });
-      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, next, projection));
+      // A user's PATCH changes no group's members: what the locked read learnt of its groups holds.
+      const hintsHold = type === 'User' && knownInNoGroup(current);
+      if (hintsHold) markInNoGroup(next);
+      return this.recorded(tx, ctx, tally, await this.represent(tx, ctx, next, projection, hintsHold));
     });
     if (tally.mail) this.mailQueued();
     return result;

@@ -45,6 +45,7 @@ export function bindRoles(rules: readonly RoleRule[], registry: SchemaRegistry):
 
 export class TenantModels {
   private readonly cache = new Map<string, { version: number; model: TenantModel }>();
+  private readonly pending = new Map<string, Promise<TenantModel>>();
 
   constructor(private readonly store: TenantSchemas) {}
 
@@ -52,11 +53,22 @@ export class TenantModels {
     const version = tenant.schemaVersion ?? 0;
     const hit = this.cache.get(tenant.id);
     if (hit && hit.version === version) return hit.model;
-    const [schemas, rules] = await Promise.all([this.store.tenantSchemas(tenant.id), this.store.roleRules(tenant.id)]);
+    // One build per tenant and version at a time: a burst on a cold cache shares the first one.
+    const key = `${tenant.id}\u0000${version}`;
+    let pending = this.pending.get(key);
+    if (!pending) {
+      pending = this.build(tenant.id, version).finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async build(tenantId: string, version: number): Promise<TenantModel> {
+    const [schemas, rules] = await Promise.all([this.store.tenantSchemas(tenantId), this.store.roleRules(tenantId)]);
     const registry = buildRegistry(schemas);
     const model = { registry, roles: bindRoles(rules, registry) };
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(tenant.id, { version, model });
+    this.cache.set(tenantId, { version, model });
     return model;
   }
 }

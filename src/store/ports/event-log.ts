@@ -63,6 +63,13 @@ export interface EventLogWrites {
    * as late as possible in the transaction, right before insertEvents.
    */
   takeEventSeqs(tenantId: string, count: number): Promise<number>;
+  /**
+   * Appends events of one tenant that carry their `id` (not their `tenantSeq`), numbered in order
+   * from the tenant's sequence: takeEventSeqs and insertEvents at once. The counter row stays locked
+   * until commit, so call it last in the transaction; PostgreSQL sends it with the COMMIT (one
+   * statement, and no round trip while the row is locked). At most 250 events.
+   */
+  appendEvents(tenantId: string, events: readonly ScimdEvent[]): Promise<void>;
   /** Writes events that carry their `id` and `tenantSeq`, many rows to a statement. */
   insertEvents(events: readonly ScimdEvent[]): Promise<void>;
   /** Deletes events older than `before` among the `limit` oldest; answers how many went. */

@@ -55,8 +55,12 @@ export interface ResourcesWrites {
   insertResource(tenantId: string, r: StoredResource, search: Json): Promise<void>;
   /** Many insertResource calls at once, in few statements (bulk loads): all are written or, on an error, none in a transaction. */
   insertResources(tenantId: string, items: readonly { readonly resource: StoredResource; readonly search: Json }[]): Promise<void>;
-  /** Writes `r` if the stored version is still `expectedVersion`; false when it is not. Without `search` the stored search form is kept. */
-  updateResource(tenantId: string, r: StoredResource, expectedVersion: number, search?: Json): Promise<boolean>;
+  /**
+   * Writes `r` if the stored version is still `expectedVersion`; false when it is not. Without
+   * `search` the stored search form is kept. `previous`, the stored data `r` replaces (as read in
+   * this transaction), lets the store skip reading what it derives from it when that is unchanged.
+   */
+  updateResource(tenantId: string, r: StoredResource, expectedVersion: number, search?: Json, previous?: Json): Promise<boolean>;
   deleteResource(tenantId: string, type: ResourceTypeName, id: string): Promise<boolean>;
 }
 

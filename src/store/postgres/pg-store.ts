@@ -15,6 +15,7 @@ import { DatabaseMissing, StoreNotWritable, StoreUnavailable, UniqueViolation, V
 import { AUTH_CHANGED_SQL, AuthWatch } from './auth-watch.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
+import { pipelined, type Statement } from './pg-pipeline.ts';
 
 export interface PostgresOptions {
   readonly poolSize?: number;
@@ -29,6 +30,16 @@ export interface PostgresOptions {
    * told): admin commands, which authenticate no request, go without.
    */
   readonly watchAuth?: boolean;
+  /**
+   * Release a commit's locks before its WAL flush and wait for the flush after (on unless told):
+   * acknowledged writes stay durable, a hot row is held for no fsync. See FLUSH_SQL.
+   */
+  readonly commitFlush?: boolean;
+  /**
+   * Open every pooled connection at start and keep them open (the server): a replica that starts
+   * under load answers its first requests without opening connections one by one meanwhile.
+   */
+  readonly keepOpen?: boolean;
 }
 
 /** SQLSTATE classes and socket errors that mean "the database is not reachable now". */
@@ -40,6 +51,13 @@ const UNAVAILABLE_MESSAGE = /Connection terminated|connection timeout|timeout ex
 // saw the member, the foreign key check no longer does). On retry the service sees it is gone.
 const RETRYABLE = new Set(['40001', '40P01', '23503']);
 const MIGRATION_LOCK = 7_261_843;
+/**
+ * A statement whose commit waits for the WAL to be flushed up to it, so up to every commit before
+ * it: a transactional logical message writes WAL and takes a transaction id (plain reads do not).
+ */
+const FLUSH_SQL = "SELECT pg_logical_emit_message(true, 'scimd.flush', '')";
+/** The same for a reader, when the WAL is not flushed as far as it is written (a commit in flight). */
+const READ_FLUSH_SQL = `SELECT CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() THEN NULL ELSE pg_logical_emit_message(true, 'scimd.flush', '') END AS f`;
 const POSTGRES_MIGRATIONS = migrationsFor(POSTGRES_DDL);
 
 export function mapPgError(e: unknown): unknown {
@@ -85,7 +103,8 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   // connectionTimeoutMillis bounds the wait for a free connection as well as for a new one. A
   // database that is down refuses new connections at once (503 straight away); a busy pool only
   // means writers queue behind row locks, so they wait up to 10 s before a 503, not 3 s.
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const max = opts.poolSize ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max, min: opts.keepOpen ? max : 0, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   // An idle connection that dies (PostgreSQL restarting) emits 'error' on the pool: report it, never crash.
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
@@ -101,6 +120,12 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     await pool.end();
     throw mapPgError(e);
   }
+  if (opts.keepOpen) {
+    // All at once, each with a first statement (the flush probe below then finds them ready). A
+    // database short of connections refuses some: the pool opens them later, on demand.
+    const clients = await Promise.allSettled(Array.from({ length: max }, () => pool.connect()));
+    for (const c of clients) if (c.status === 'fulfilled') c.value.release();
+  }
   const readRepo = sqlRepo(new PgDriver(pool));
   let closed = false;
   // This process's committed writes to authentication data, counted as they commit; other
@@ -109,9 +134,16 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   let authCommits = 0;
   const watch = opts.watchAuth === false ? undefined : new AuthWatch({ url, onError });
   await watch?.start();
+  // Commits are acknowledged once durable, but a commit releases its locks before its WAL flush:
+  // the transaction commits with synchronous_commit off and the same message then runs FLUSH_SQL,
+  // whose own commit waits for the WAL flush (and any synchronous standby) up to and past it. Two
+  // writers of a tenant then queue on its event counter for the commit, not for the disk, and
+  // their flushes share one fsync. A database that refuses the flush statement gets plain commits.
+  const flush = opts.commitFlush !== false && (await pool.query(`${FLUSH_SQL}; ${READ_FLUSH_SQL}`).then(() => true, () => false));
+  const BEGIN: Statement[] = [{ text: 'BEGIN', values: [] }, ...(flush ? [{ text: 'SET LOCAL synchronous_commit = off', values: [] }] : [])];
   // The ports over each pooled connection, made when it first runs a transaction: a transaction
   // has its connection to itself, so they are never shared by two at once.
-  const txRepos = new WeakMap<pg.PoolClient, SqlRepo>();
+  const txRepos = new WeakMap<pg.PoolClient, { repo: SqlRepo; driver: PgDriver }>();
 
   async function attempt<T>(fn: (tx: Repo) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
@@ -121,18 +153,33 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       throw mapPgError(e);
     }
     let broken: Error | undefined;
-    let repo = txRepos.get(client);
-    if (!repo) txRepos.set(client, (repo = sqlRepo(new PgDriver(client))));
+    let ports = txRepos.get(client);
+    if (!ports) {
+      const driver = new PgDriver(client, true);
+      txRepos.set(client, (ports = { repo: sqlRepo(driver), driver }));
+    }
+    const { repo, driver } = ports;
     repo.auth.touched = false;
+    // Not sent yet: BEGIN goes in one message with the transaction's first statement.
+    driver.begin(BEGIN);
     try {
-      await client.query('BEGIN');
       const result = await fn(repo.repo);
-      // Last, so the counter's row is held only until the commit, which delivers the notification.
-      if (repo.auth.touched) await client.query(AUTH_CHANGED_SQL);
-      await client.query('COMMIT');
+      // The held-back last write (the events), the notification of an authentication change, the
+      // COMMIT and the flush: one message, so the rows they lock are held for no round trip.
+      const tail: Statement[] = driver.takeHeld();
+      if (repo.auth.touched) tail.push({ text: AUTH_CHANGED_SQL, values: [] });
+      tail.push({ text: 'COMMIT', values: [] });
+      const flushed = flush && (driver.wrote || repo.auth.touched);
+      if (flushed) tail.push({ text: FLUSH_SQL, values: [] });
+      const commitAt = tail.length - (flushed ? 2 : 1);
+      const out = await pipelined(client, tail);
+      if (out.error && out.completed <= commitAt) throw out.error;
       if (repo.auth.touched) authCommits++;
+      // Committed, not known durable: not retried (it took effect), the client is told to retry.
+      if (out.error) throw new StoreUnavailable(`the commit is not confirmed durable (${(out.error as { code?: string }).code ?? out.error.message})`, out.error);
       return result;
     } catch (e) {
+      if (e instanceof StoreUnavailable) throw e;
       try {
         await client.query('ROLLBACK');
       } catch (rollbackError) {
@@ -181,5 +228,30 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     return { stamp: `${watch.changes}.${authCommits}`, crossProcess: watch.connected };
   }
 
-  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, readiness, authStamp };
+  const routed = routedRepo(readRepo, transaction, mapPgError);
+  if (flush) {
+    // A commit is visible a moment before it is durable (flushed right after, see FLUSH_SQL). The
+    // events handed out (to the feed, to webhooks) are flushed first: a consumer never holds an
+    // event number that a crash of PostgreSQL could give to another event.
+    const durable = async () => {
+      await pool.query(READ_FLUSH_SQL).catch((e: unknown) => Promise.reject(mapPgError(e)));
+    };
+    const { events, tenantEvents, eventHorizon } = routed;
+    routed.events = async (q) => {
+      const rows = await events(q);
+      if (rows.length) await durable();
+      return rows;
+    };
+    routed.tenantEvents = async (...args) => {
+      const rows = await tenantEvents(...args);
+      if (rows.length) await durable();
+      return rows;
+    };
+    routed.eventHorizon = async (tenantId) => {
+      const h = await eventHorizon(tenantId);
+      if (h.last > 0) await durable();
+      return h;
+    };
+  }
+  return { ...routed, transaction, close, readiness, authStamp };
 }

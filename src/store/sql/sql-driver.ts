@@ -13,6 +13,13 @@ export interface Driver {
   readonly forUpdate: string;
   /** A statement taking a transaction-scoped lock on a text key (`?`), where the database needs one. */
   readonly keyLock?: string;
+  /**
+   * Where the database gains by it (PostgreSQL, inside a transaction): a write whose answer nobody
+   * reads, held back to go in one message with the transaction's next statement or its COMMIT (a hot
+   * row it locks is then held for no round trip). Its error, if any, comes with that statement. It
+   * may use a data-modifying WITH. Absent: run the statement at once.
+   */
+  readonly later?: (sql: string, params: readonly unknown[]) => void;
   query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs a statement and says how many rows it changed. */
   execute(sql: string, params?: readonly unknown[]): Promise<number>;

@@ -57,14 +57,43 @@ const INSERT = `INSERT INTO events (${COLUMNS.join(', ')}) VALUES `;
 /** The INSERT of n rows (1 ≤ n ≤ BATCH), built once: the same string each time (the SQLite driver caches statements by it). */
 const inserts: string[] = [];
 const insertOf = (n: number) => (inserts[n] ??= INSERT + Array.from({ length: n }, () => ROW).join(', '));
+/** Columns of an event row but its number, which appendEvents computes in SQL. */
+const UNNUMBERED = COLUMNS.filter((c) => c !== 'tenant_seq');
+const ROW_UNNUMBERED = `(${marks(UNNUMBERED.length)})`;
+/**
+ * The counter taken and n events inserted in one statement (a data-modifying WITH: PostgreSQL),
+ * numbered from the counter's new value back; built once per n.
+ */
+const appendsOf: string[] = [];
+const appendOf = (n: number) =>
+  (appendsOf[n] ??=
+    `WITH c AS (INSERT INTO event_counters (tenant_id, seq) VALUES (?, ${n}) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq) ` +
+    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES ` +
+    Array.from({ length: n }, (_, i) => ROW_UNNUMBERED.replace('(?,?,', `(?,?,(SELECT seq FROM c) - ${n - 1 - i},`)).join(', '));
+
 /** One upsert: the counter row is created with the tenant's first event. */
 const TAKE_SEQS = 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq';
 
 export function sqlEventLog(db: Driver): EventLogPort {
   const writes: EventLogPort['writes'] = {
     async appendEvent(e) {
-      const tenantSeq = await writes.takeEventSeqs(e.tenantId, 1);
-      await writes.insertEvents([{ ...e, id: e.id ?? randomUUID(), tenantSeq }]);
+      await writes.appendEvents(e.tenantId, [{ ...e, id: e.id ?? randomUUID() }]);
+    },
+
+    async appendEvents(tenantId, events) {
+      if (events.length === 0) return;
+      if (events.length > BATCH) throw new Error(`appendEvents: at most ${BATCH} events`);
+      if (db.later) {
+        const params = new Array<unknown>(1 + events.length * COLUMNS.length);
+        params[0] = tenantId;
+        for (let i = 0, at = 1; i < events.length; i++) at = putRow({ ...events[i]!, tenantSeq: 0 }, params, at);
+        // putRow wrote each row's tenant_seq (third column): the statement computes it, so drop those.
+        const values = params.filter((_, k) => k === 0 || (k - 1) % COLUMNS.length !== 2);
+        db.later(appendOf(events.length), values);
+        return;
+      }
+      let seq = await writes.takeEventSeqs(tenantId, events.length);
+      await writes.insertEvents(events.map((e) => ({ ...e, tenantSeq: seq++ })));
     },
 
     async takeEventSeqs(tenantId, count) {

@@ -23,14 +23,24 @@ function resourceFromRow(row: Row): StoredResource {
   return row.in_group === 0 || row.in_group === false ? markInNoGroup(r) : r;
 }
 
+/** The same index rows, in any order. */
+function sameValues(a: readonly { attr: string; value: string }[], b: readonly { attr: string; value: string }[]): boolean {
+  if (a.length !== b.length) return false;
+  const key = (v: { attr: string; value: string }) => `${v.attr}\u0000${v.value}`;
+  const keys = new Set(a.map(key));
+  return b.every((v) => keys.has(key(v)));
+}
+
 export function sqlResources(db: Driver): ResourcesPort {
   /**
    * The resource's rows in `resource_values`. On an update only the rows that differ are deleted
    * or inserted: most updates (a PATCH of displayName, an `active` flip) leave the emails alone, and
    * a read is cheaper than rewriting the rows and their two indexes.
    */
-  async function writeValues(tenantId: string, seq: unknown, r: StoredResource, replace: boolean): Promise<void> {
+  async function writeValues(tenantId: string, seq: unknown, r: StoredResource, replace: boolean, previous?: Json): Promise<void> {
     const wanted = indexedValues(r.type, r.data);
+    // The rows are those of the data replaced: the same values (most updates) leave them as they are.
+    if (replace && previous !== undefined && sameValues(indexedValues(r.type, previous), wanted)) return;
     const stale: { attr: string; value: string }[] = [];
     let fresh = wanted;
     if (replace) {
@@ -45,7 +55,10 @@ export function sqlResources(db: Driver): ResourcesPort {
       await db.execute('DELETE FROM resource_values WHERE resource_seq = ? AND attr = ? AND value_fold = ?', [seq, v.attr, v.value]);
     }
     for (const v of fresh) {
-      await db.execute('INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES (?, ?, ?, ?)', [seq, tenantId, v.attr, v.value]);
+      const sql = 'INSERT INTO resource_values (resource_seq, tenant_id, attr, value_fold) VALUES (?, ?, ?, ?)';
+      // Nothing is read from it: it can go with the transaction's next statement.
+      if (db.later) db.later(sql, [seq, tenantId, v.attr, v.value]);
+      else await db.execute(sql, [seq, tenantId, v.attr, v.value]);
     }
   }
 
@@ -129,7 +142,7 @@ export function sqlResources(db: Driver): ResourcesPort {
         }
       },
 
-      async updateResource(tenantId, r, expectedVersion, search) {
+      async updateResource(tenantId, r, expectedVersion, search, previous) {
         const k = keyColumns(r.type, r.data);
         const rows = await uniqueGuard(() =>
           db.query(
@@ -153,7 +166,7 @@ export function sqlResources(db: Driver): ResourcesPort {
           ),
         );
         if (rows.length === 0) return false;
-        await writeValues(tenantId, rows[0]!.seq, r, true);
+        await writeValues(tenantId, rows[0]!.seq, r, true, previous);
         return true;
       },
 
