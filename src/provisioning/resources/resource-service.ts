@@ -8,7 +8,8 @@ import { invalidValue, notFound, preconditionFailed, ScimError } from '../../sci
 import { bindFilter, bindFilterForTypes, type BoundFilter, type Target } from '../../scim/filter/bind.ts';
 import { parseAttrPath, parseFilter, type ParseLimits } from '../../scim/filter/parse.ts';
 import type { ListRequest } from '../../scim/list.ts';
-import { applyPatch, claimed, cleanup, canonical, memberQuestions, parsePatchRequest, type PatchLimits } from '../../scim/patch/apply.ts';
+import { applyPatch, claimed, cleanup, memberQuestions, parsePatchRequest, type PatchLimits } from '../../scim/patch/apply.ts';
+import { sameJson } from '../../scim/schema/canonical.ts';
 import { checkClaim, type ClaimedMember, type MemberClaims, type MemberDelta } from '../../scim/patch/members.ts';
 import { Projection } from '../../scim/project.ts';
 import { etagOf, renderResource, type StoredResource } from '../../scim/resource.ts';
@@ -343,7 +344,7 @@ export class ResourceService {
       for (const m of before.keys()) if (!after.has(m)) delta.remove.add(m);
       memberTypes = before;
     }
-    const changed = canonical(data) !== canonical(current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
+    const changed = !sameJson(data, current.data) || (delta !== undefined && (delta.add.size > 0 || delta.remove.size > 0));
     const next = changed ? await this.write(tx, ctx, current, data, delta) : current;
     if (current.type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
     if (changed) this.noteUpdate(ctx, tally, current, next, delta, (m) => delta?.add.get(m) ?? memberTypes?.get(m));
@@ -446,7 +447,7 @@ export class ResourceService {
       else await checkGroupDisplayName(tx, ctx, outcome.data, current.data, id);
       await checkExtensionUniqueness(tx, ctx.tenantId, schema, outcome.data, current.data, id);
       const m = outcome.members?.clear ? await this.minimalDelta(tx, ctx.tenantId, id, outcome.members, memberTypes) : outcome.members;
-      const changed = canonical(outcome.data) !== canonical(current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
+      const changed = !sameJson(outcome.data, current.data) || (m !== undefined && (m.clear || m.add.size > 0 || m.remove.size > 0));
       const next = changed ? await this.write(tx, ctx, current, outcome.data, m) : current;
       if (type === 'User') await this.userWritten(tx, ctx, next, current.data, passwordHash, tally);
       if (changed) this.noteUpdate(ctx, tally, current, next, m, (mid) => m?.add.get(mid) ?? memberTypes.get(mid));
