@@ -15,6 +15,7 @@ import { DatabaseMissing, StoreNotWritable, StoreUnavailable, UniqueViolation, V
 import { AUTH_CHANGED_SQL, AuthWatch } from './auth-watch.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
+import { pgSnapshots } from './pg-snapshot.ts';
 
 export interface PostgresOptions {
   readonly poolSize?: number;
@@ -85,7 +86,8 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   // connectionTimeoutMillis bounds the wait for a free connection as well as for a new one. A
   // database that is down refuses new connections at once (503 straight away); a busy pool only
   // means writers queue behind row locks, so they wait up to 10 s before a 503, not 3 s.
-  const pool = new pg.Pool({ connectionString: url, max: opts.poolSize ?? 10, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  const poolSize = opts.poolSize ?? 10;
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   // An idle connection that dies (PostgreSQL restarting) emits 'error' on the pool: report it, never crash.
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
@@ -181,5 +183,10 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     return { stamp: `${watch.changes}.${authCommits}`, crossProcess: watch.connected };
   }
 
-  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, readiness, authStamp };
+  const snapshot = pgSnapshots(pool, poolSize, mapPgError);
+  const readSnapshot = async () => {
+    if (closed) throw new StoreUnavailable('store is closed');
+    return snapshot();
+  };
+  return { ...routedRepo(readRepo, transaction, mapPgError), transaction, close, readiness, authStamp, readSnapshot };
 }

@@ -16,6 +16,7 @@ import { sqlRepo } from '../sql/sql-repo.ts';
 import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { isNotWritable, openReadOnly, WRITE_FAILED } from './read-only.ts';
+import { sqliteSnapshots, type SqliteSnapshots } from './snapshots.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -79,7 +80,8 @@ function openWritable(file: string, opts: SqliteOptions): Store {
     writer.close();
     throw e;
   }
-  return storeOn(writer, reader, opts);
+  // Read snapshots are connections of their own, which an in-memory database cannot have.
+  return storeOn(writer, reader, opts, undefined, file === ':memory:' ? undefined : sqliteSnapshots(file, opts, mapSqliteError));
 }
 
 /** The database at `file`, read-only: it must exist and have every migration step applied. */
@@ -107,7 +109,7 @@ function openReadOnlyStore(file: string, opts: SqliteOptions, why: string): Stor
  * The store on a writer and a reader connection (the same one for an in-memory database, and
  * for a read-only one, whose transactions begin deferred and whose writes fail).
  */
-function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }): Store {
+function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }, snapshots?: SqliteSnapshots): Store {
   const writeRepo = sqlRepo(new SqliteDriver(writer));
   const readRepo = reader === writer ? writeRepo : sqlRepo(new SqliteDriver(reader));
   let closed = false;
@@ -191,6 +193,7 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     closed = true;
     // Transactions asked for before close() still run and commit.
     await committer.idle();
+    snapshots?.close();
     if (reader !== writer) reader.close();
     writer.close();
   }
@@ -207,5 +210,9 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     }
   }
 
-  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp, readiness };
+  const readSnapshot = async () => {
+    if (closed) throw new StoreUnavailable('store is closed');
+    return snapshots?.take();
+  };
+  return { ...routedRepo(readRepo, transaction, mapSqliteError), transaction, close, authStamp, readiness, readSnapshot };
 }
