@@ -3,6 +3,7 @@ import type { BenchResult, PhaseResult } from './bench.ts';
 import { EVENTS_BASELINE_LACKS, type EventsCostResult } from './events-cost.ts';
 import { KEEP_UP_SHARE, MAX_DRAIN_MS } from './events-summary.ts';
 import type { InstrumentationResult } from './instrumentation.ts';
+import { groupReadMarkdown, groupReadTargets, groupReadText } from './group-read.ts';
 import type { WebhookDeliveryResult } from './webhook-delivery.ts';
 import type { Cost } from './instrumentation-summary.ts';
 import { ratio } from './stats.ts';
@@ -75,6 +76,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
     }
   }
   out.push(...eventsTargets(result.eventsCost, result.webhookDelivery));
+  out.push(...groupReadTargets(result.groupRead));
   const rss = result.memory.peakRssWithMillionKiB;
   out.push({ target: `peak RSS with ${int(result.options.million)} users stored ≤ 250 MB`, measured: mb(rss), met: Number.isFinite(rss) ? (rss * 1024) / 1e6 <= 250 : undefined });
   return out;
@@ -268,6 +270,7 @@ export function consoleReport(result: BenchResult): string {
     '',
     ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     ...eventsText(result.eventsCost, result.webhookDelivery),
+    ...(result.groupRead ? [...groupReadText(result.groupRead), ''] : []),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
     '',
     `peak RSS of scimd: ${mb(result.memory.peakRssKiB)} overall, ${mb(result.memory.peakRssWithMillionKiB)} with ${int(result.options.million)} users stored`,
@@ -308,7 +311,7 @@ what the framework and a single database read cost on this machine before scimd 
 ## Results
 
 ${markdownTable(PHASE_HEADER, [ceilingRow(result), ...result.phases.map(phaseRow)])}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.groupRead ? groupReadMarkdown(result.groupRead) : ''}
 ## Targets
 
 ${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}
