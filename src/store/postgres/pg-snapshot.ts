@@ -24,7 +24,10 @@ export function pgSnapshots(pool: pg.Pool, poolSize: number, mapError: (e: unkno
       throw mapError(e);
     }
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // A snapshot reads by keyset, page after page: an ordered index scan stops at the page's end,
+      // where a bitmap scan (the planner's choice while a group just loaded has no statistics yet)
+      // reads every later member of the group for each page, 25–30 ms a page at 100,000 members.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_bitmapscan = off');
     } catch (e) {
       client.release(e as Error);
       slots.free();

@@ -33,9 +33,12 @@ export function sqlMembership(db: Driver): MembershipPort {
         const seq = from ? from.group : await groupSeq(tenantId, groupId);
         if (seq === undefined || limit <= 0) return { members: [] };
         // The primary key (group_seq, member_seq) gives the order and the start; m.seq = gm.member_seq.
+        // The page of keys is cut first: PostgreSQL without statistics yet (a group just loaded)
+        // otherwise joined every later member before sorting, 0.3–0.9 s a page at 100,000 members.
         const rows = await db.query(
-          `SELECT gm.member_seq AS k, m.id, m.type, COALESCE(m.display_name, m.user_name) AS display
-           FROM group_members gm JOIN resources m ON m.seq = gm.member_seq WHERE gm.group_seq = ? AND gm.member_seq > ? ORDER BY gm.member_seq LIMIT ?`,
+          `SELECT gm.k, m.id, m.type, COALESCE(m.display_name, m.user_name) AS display
+           FROM (SELECT member_seq AS k FROM group_members WHERE group_seq = ? AND member_seq > ? ORDER BY group_seq, member_seq LIMIT ?) gm
+           JOIN resources m ON m.seq = gm.k ORDER BY gm.k`,
           [seq, from?.after ?? -1, limit],
         );
         const members = rows.map(memberOf);
