@@ -323,7 +323,7 @@ ratios of p50 latency and of scimd's CPU time per operation are given beside it.
 ## Memory
 
 Peak resident set size of the scimd process (\`VmHWM\` in \`/proc/<pid>/status\`): ${mb(result.memory.peakRssKiB)} over the
-whole run; ${mb(result.memory.peakRssWithMillionKiB)} from the moment ${int(o.million)} users were stored to the end (the peak is
+whole run; ${mb(result.memory.peakRssWithMillionKiB)} from the moment ${int(o.million)} users were stored to the end${result.groupRead ? ' (to the group-read phase, which has its figures above)' : ''} (the peak is
 reset through \`/proc/<pid>/clear_refs\` after the bulk load); ${mb(result.memory.rssAtEndKiB)} at the end.
 
 ## Seeding
