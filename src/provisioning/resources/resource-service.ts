@@ -136,7 +136,7 @@ export class ResourceService {
   /**
    * `readOnly`: the resources were just read and nothing has written since, so the store's hints
    * hold (a write use case may have changed memberships after its read, and passes false).
-   * `members`: the members of the one group rendered, when the caller has read them already.
+   * `known`: the members of the one group rendered, when the caller has read them already.
    */
   private async render(repo: Membership, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false, known?: readonly Member[]): Promise<Json[]> {
     const projections = new Map<ResourceTypeName, Projection>();
