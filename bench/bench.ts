@@ -19,6 +19,8 @@ import { describeMachine, type Machine } from './machine.ts';
 import type { BenchOptions } from './options.ts';
 import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReference, startScimd, type Child } from './processes.ts';
 import { seedGroup, seedUsers } from './seed.ts';
+import { runGroupRead, type GroupReadResult } from './group-read.ts';
+import { checkpoint } from './checkpoint.ts';
 import { runWebhookDelivery, type WebhookDeliveryResult } from './webhook-delivery.ts';
 import { runMultiTenant, type MultiTenantResult } from './multi-tenant.ts';
 import { meanOf, ratio } from './stats.ts';
@@ -92,11 +94,13 @@ export interface BenchResult {
   readonly webhookDelivery?: WebhookDeliveryResult;
   /** Many tenants at an IdP's rate, from a cold start, then with one flooding; absent when not run. */
   readonly multiTenant?: MultiTenantResult;
+  /** Full reads of a 100,000-member group, one and ten at once (group-read.ts); absent when not run. */
+  readonly groupRead?: GroupReadResult;
   readonly seeding: readonly { readonly what: string; readonly count: number; readonly ms: number }[];
   readonly memory: {
     /** Peak RSS of scimd over the whole run, KiB. */
     readonly peakRssKiB: number;
-    /** Peak RSS of scimd from the moment the big user set was stored to the end, KiB. */
+    /** Peak RSS of scimd from the moment the big user set was stored to the end (to the group-read phase, when it runs), KiB. */
     readonly peakRssWithMillionKiB: number;
     readonly rssAtEndKiB: number;
   };
@@ -195,6 +199,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     const seed = async (what: string, count: number, fn: () => Promise<void>) => {
       const t0 = performance.now();
       await fn();
+      // SQLite: the seeding's log is copied into the database now, not by the next phase's commits.
+      if (!database.url && !checkpoint(join(dataDir, 'scimd.db'))) log(`the checkpoint after seeding ${what} could not finish`);
       const ms = performance.now() - t0;
       seeding.push({ what, count, ms });
       log(`seeded ${what} in ${(ms / 1000).toFixed(1)} s`);
@@ -368,7 +374,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     }
 
     const overallBeforeReset = procStat(scimd.pid).peakRssKiB;
-    const needBig = wanted('lookup-big') || opts.groupSizes.some((s) => wanted(`group-${s}`));
+    const needBig = wanted('lookup-big') || wanted('group-read') || opts.groupSizes.some((s) => wanted(`group-${s}`));
     await new Promise((r) => setTimeout(r, 300)); // let scimd's request log batch land before the bulk load
     if (needBig) await seed(`${(opts.million - opts.users).toLocaleString('en')} more users (${opts.million.toLocaleString('en')} in all)`, opts.million - opts.users, () =>
       seedUsers(store!, tenant.id, opts.users, opts.million, seedOpts),
@@ -382,16 +388,26 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     // default groupPatchResponse (auto) a group of up to 1,000 members answers 200 with its body, a
     // larger one 204.
     const biggest = Math.max(...opts.groupSizes);
-    const poolSize = Math.min(opts.million - biggest, Math.ceil(((opts.warmupMs + opts.durationMs) / 1000) * 15_000));
+    const wantPool = Math.ceil(((opts.warmupMs + opts.durationMs) / 1000) * 15_000);
+    // A group of (nearly) every stored user, 1,000,000: the members its PATCHes add are users seeded for them.
+    const extra = biggest > opts.million - 100 && opts.groupSizes.some((s) => wanted(`group-${s}`)) ? biggest + wantPool - opts.million : 0;
+    if (extra > 0) await seed(`${extra.toLocaleString('en')} more users (to add to the ${biggest.toLocaleString('en')}-member group)`, extra, () => seedUsers(store!, tenant.id, opts.million, biggest + wantPool, seedOpts));
+    const poolSize = Math.min(opts.million + extra - biggest, wantPool);
+    const seededGroups: number[] = [];
     for (const [k, size] of opts.groupSizes.entries()) {
       const name = `group-${size}`;
       if (!wanted(name)) continue;
+      seededGroups.push(size);
       const gid = userId(k, 'g');
       await seed(`group of ${size.toLocaleString('en')} members`, size, () => seedGroup(store!, tenant.id, gid, `bench group ${size}`, 0, size));
       const pool = shuffled(range(biggest, biggest + poolSize), 100 + k).map((i) => [userId(i)]);
       const body = JSON.stringify({ schemas: [PATCH_URN], Operations: [{ op: 'add', path: 'members', value: [{ value: '{0}' }] }] });
       await phase(name, `PATCH /Groups/{id} add 1 member (${size.toLocaleString('en')} members)`, { method: 'PATCH', path: `/scim/v2/Groups/${gid}`, body }, { values: pool, once: true, expect: [200, 204] });
     }
+
+    const groupRead = wanted('group-read')
+      ? await runGroupRead({ store: store!, tenantId: tenant.id, pid: scimd.pid, port: scimd.port, headers, groupSizes: opts.groupSizes, users: stored, seed, log }, seededGroups)
+      : undefined;
 
     const end = procStat(scimd.pid);
     const ceilings = ceilingSamples.map((c) => c.opsPerSec);
@@ -408,10 +424,12 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       ...(eventsCost ? { eventsCost } : {}),
       ...(webhookDelivery ? { webhookDelivery } : {}),
       ...(multiTenant ? { multiTenant } : {}),
+      ...(groupRead ? { groupRead } : {}),
       seeding,
       memory: {
-        peakRssKiB: Math.max(overallBeforeReset, end.peakRssKiB),
-        peakRssWithMillionKiB: resetOk ? end.peakRssKiB : NaN,
+        peakRssKiB: Math.max(overallBeforeReset, end.peakRssKiB, groupRead?.peakBeforeKiB ?? 0),
+        // Up to the group-read phase, which resets the peak and reports its own.
+        peakRssWithMillionKiB: resetOk ? (groupRead?.peakBeforeKiB ?? end.peakRssKiB) : NaN,
         rssAtEndKiB: end.rssKiB,
       },
     };

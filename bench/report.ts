@@ -3,6 +3,7 @@ import type { BenchResult, PhaseResult } from './bench.ts';
 import { EVENTS_BASELINE_LACKS, type EventsCostResult } from './events-cost.ts';
 import { KEEP_UP_SHARE, MAX_DRAIN_MS } from './events-summary.ts';
 import type { InstrumentationResult } from './instrumentation.ts';
+import { groupReadMarkdown, groupReadTargets, groupReadText } from './group-read.ts';
 import type { WebhookDeliveryResult } from './webhook-delivery.ts';
 import { MULTI_TENANT_HEADER, multiTenantMarkdown, multiTenantRows, multiTenantTargets } from './multi-tenant-report.ts';
 import type { Cost } from './instrumentation-summary.ts';
@@ -105,6 +106,7 @@ export function checkTargets(result: BenchResult): TargetCheck[] {
   }
   out.push(...eventsTargets(result.eventsCost, result.webhookDelivery));
   out.push(...multiTenantTargets(result.multiTenant));
+  out.push(...groupReadTargets(result.groupRead));
   const rss = result.memory.peakRssWithMillionKiB;
   out.push({ target: `peak RSS with ${int(result.options.million)} users stored ≤ 250 MB`, measured: mb(rss), met: Number.isFinite(rss) ? (rss * 1024) / 1e6 <= 250 : undefined });
   return out;
@@ -326,6 +328,7 @@ export function consoleReport(result: BenchResult): string {
     ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     ...eventsText(result.eventsCost, result.webhookDelivery),
     ...(result.multiTenant ? [textTable(MULTI_TENANT_HEADER, multiTenantRows(result.multiTenant)), ''] : []),
+    ...(result.groupRead ? [...groupReadText(result.groupRead), ''] : []),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
     '',
     `peak RSS of scimd: ${mb(result.memory.peakRssKiB)} overall, ${mb(result.memory.peakRssWithMillionKiB)} with ${int(result.options.million)} users stored`,
@@ -372,7 +375,7 @@ alternates from phase to phase); a phase that uses each value once deals them ou
 scimd's \`scimd_sqlite_group_commit_batch_size\` metric).
 ` : ''}
 ${markdownTable(phaseTable(result).header, phaseTable(result).rows)}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.multiTenant ? multiTenantMarkdown(result.multiTenant) : ''}
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.multiTenant ? multiTenantMarkdown(result.multiTenant) : ''}${result.groupRead ? groupReadMarkdown(result.groupRead) : ''}
 ## Targets
 
 ${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}
@@ -384,7 +387,7 @@ ratios of p50 latency and of scimd's CPU time per operation are given beside it.
 ## Memory
 
 Peak resident set size of the scimd process (\`VmHWM\` in \`/proc/<pid>/status\`): ${mb(result.memory.peakRssKiB)} over the
-whole run; ${mb(result.memory.peakRssWithMillionKiB)} from the moment ${int(o.million)} users were stored to the end (the peak is
+whole run; ${mb(result.memory.peakRssWithMillionKiB)} from the moment ${int(o.million)} users were stored to the end${result.groupRead ? ' (to the group-read phase, which has its figures above)' : ''} (the peak is
 reset through \`/proc/<pid>/clear_refs\` after the bulk load); ${mb(result.memory.rssAtEndKiB)} at the end.
 
 ## Seeding

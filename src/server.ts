@@ -48,6 +48,9 @@ export interface ServiceOptions {
   readonly requestLogRows?: number;
   /** Per-request limits; the defaults where absent. */
   readonly limits?: Partial<RequestLimits>;
+  /** A GET of a group with more members than this streams them, this many at a time (tests lower them). */
+  readonly streamMembersOver?: number;
+  readonly memberPage?: number;
   /** Where failures of background work (the request log) are reported. */
   readonly onBackgroundError?: (e: unknown) => void;
   /** Told when background writes work again after failing, with the request log entries dropped meanwhile. */
@@ -76,7 +79,7 @@ export interface ServiceOptions {
 }
 
 /** Service options a test (or an embedding host app) may set beside the configuration (`rateLimits` replaces the configured ones). */
-export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks'> & {
+export type ServiceTuning = Pick<ServiceOptions, 'now' | 'mailPollMs' | 'mailRetryMs' | 'mailMaxAttempts' | 'rateLimits' | 'webhooks' | 'streamMembersOver' | 'memberPage'> & {
   /** How long an idle console session lasts (default 30 minutes). */
   readonly consoleIdleMs?: number;
 };
@@ -101,7 +104,15 @@ export function createServices(store: Store, opts: ServiceOptions): Services {
   const filter = { maxLength: l.maxFilterLength, maxDepth: l.maxFilterDepth };
   const resources = new ResourceService(
     store,
-    { maxResults: opts.maxResults, filter, patch: { ...filter, maxOperations: l.patchMaxOperations }, maxMembers: l.maxMembers, maxValues: l.maxValues },
+    {
+      maxResults: opts.maxResults,
+      filter,
+      patch: { ...filter, maxOperations: l.patchMaxOperations },
+      maxMembers: l.maxMembers,
+      maxValues: l.maxValues,
+      ...(opts.streamMembersOver !== undefined ? { streamMembersOver: opts.streamMembersOver } : {}),
+      ...(opts.memberPage !== undefined ? { memberPage: opts.memberPage } : {}),
+    },
     opts.now,
     queued,
   );

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidSyntax, unsupportedMediaType } from '../scim/errors.ts';
 import { parseJsonText, type JsonLimits } from '../scim/json-guard.ts';
@@ -55,4 +56,22 @@ export function sendScim(reply: FastifyReply, status: number, body: unknown): Fa
   // The request log may trust this text to be JSON.stringify's (redact.ts redactedJsonText).
   reply.request.sentJson = text;
   return reply.code(status).header('content-type', SCIM_CONTENT_TYPE).send(text);
+}
+
+/** A JSON answer written as its pieces come (a huge group's members, read page by page). */
+export interface StreamedJson {
+  readonly chunks: AsyncIterable<string> | Iterable<string>;
+  /** A shorter JSON text of the same answer, for the request log. */
+  readonly firstPage: string;
+  /** Frees what the pieces are read from; called when the response ends, fails or the client goes. */
+  close(): Promise<void>;
+}
+
+export function sendScimStream(reply: FastifyReply, status: number, body: StreamedJson): FastifyReply {
+  reply.request.sentJson = body.firstPage;
+  // Bytes, not objects: the stream holds one piece at a time, whatever the socket's pace.
+  const stream = Readable.from(body.chunks, { objectMode: false });
+  // Fastify destroys the stream when the client goes; 'close' follows its end too.
+  stream.once('close', () => void body.close().catch(() => undefined));
+  return reply.code(status).header('content-type', SCIM_CONTENT_TYPE).send(stream);
 }

@@ -45,6 +45,16 @@ export interface RenderContext {
 
 const endpointOf = (type: 'User' | 'Group') => (type === 'User' ? 'Users' : 'Groups');
 
+/** One value of a group's `members`, before projection. */
+export function renderMember(m: Member, baseUrl: string): Json {
+  return {
+    value: m.value,
+    $ref: `${baseUrl}/${endpointOf(m.type)}/${m.value}`,
+    type: m.type,
+    ...(m.display !== undefined ? { display: m.display } : {}),
+  };
+}
+
 /** The full SCIM representation, before projection: every attribute, `returned: never` included. */
 export function renderResource(r: StoredResource, schema: ResourceSchema, ctx: RenderContext): Json {
   const location = `${ctx.baseUrl}/${endpointOf(r.type)}/${r.id}`;
@@ -54,14 +64,7 @@ export function renderResource(r: StoredResource, schema: ResourceSchema, ctx: R
   // Schema order reads better than the order the client happened to send.
   for (const a of schema.core.attributes) if (r.data[a.name] !== undefined) doc[a.name] = r.data[a.name];
   for (const e of schema.extensions) if (r.data[e.id] !== undefined) doc[e.id] = r.data[e.id];
-  if (ctx.members && ctx.members.length > 0) {
-    doc.members = ctx.members.map((m) => ({
-      value: m.value,
-      $ref: `${ctx.baseUrl}/${endpointOf(m.type)}/${m.value}`,
-      type: m.type,
-      ...(m.display !== undefined ? { display: m.display } : {}),
-    }));
-  }
+  if (ctx.members && ctx.members.length > 0) doc.members = ctx.members.map((m) => renderMember(m, ctx.baseUrl));
   if (ctx.groups && ctx.groups.length > 0) {
     doc.groups = ctx.groups.map((g) => ({
       value: g.value,

@@ -23,18 +23,23 @@ export interface WriteOptions {
  */
 const NOT_DURABLE: ReadonlySet<string> = new Set(['appendRequestLog', 'pruneRequestLog']);
 
-/**
- * A Repo whose reads run on `ports.reads`, whose writes each run (by name) in a transaction of
- * `transaction`, and whose every error passes through `mapError` (the transaction maps its own).
- */
-export function routedRepo(ports: Port<RepoReads, RepoWrites>, transaction: <T>(fn: (tx: Repo) => Promise<T>, options?: WriteOptions) => Promise<T>, mapError: (e: unknown) => unknown): Repo {
-  const reads = mapMethods(ports.reads, (_name, read) => async (...args) => {
+/** The reads of `reads`, each with its errors passed through `mapError`. */
+export function mappedReads(reads: RepoReads, mapError: (e: unknown) => unknown): RepoReads {
+  return mapMethods(reads, (_name, read) => async (...args) => {
     try {
       return await read(...args);
     } catch (e) {
       throw mapError(e);
     }
   });
+}
+
+/**
+ * A Repo whose reads run on `ports.reads`, whose writes each run (by name) in a transaction of
+ * `transaction`, and whose every error passes through `mapError` (the transaction maps its own).
+ */
+export function routedRepo(ports: Port<RepoReads, RepoWrites>, transaction: <T>(fn: (tx: Repo) => Promise<T>, options?: WriteOptions) => Promise<T>, mapError: (e: unknown) => unknown): Repo {
+  const reads = mappedReads(ports.reads, mapError);
   const writes = mapMethods(ports.writes, (name) => {
     const options: WriteOptions = NOT_DURABLE.has(name) ? { durable: false } : {};
     return (...args) =>

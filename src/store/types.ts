@@ -158,7 +158,22 @@ export type StoreReadiness =
   | { readonly ready: true; readonly writesUnavailable?: string }
   | { readonly ready: false; readonly reason: string };
 
+/**
+ * A read-only view of one commit that stays the same however long it is read (one read
+ * transaction, or a repeatable-read snapshot): for answers read in pieces, such as a huge group's
+ * members streamed page by page. It holds a connection until released; release it once, always.
+ */
+export interface ReadSnapshot {
+  readonly reads: RepoReads;
+  release(): Promise<void>;
+}
+
 export interface Store extends Repo {
+  /**
+   * A read snapshot, once one of the few the store keeps is free (it waits for one); undefined
+   * where the store cannot give one (an in-memory or read-only SQLite database).
+   */
+  readSnapshot?(): Promise<ReadSnapshot | undefined>;
   authStamp(): AuthStamp;
   /** One cheap query (the schema version); never throws. */
   readiness(): Promise<StoreReadiness>;

@@ -12,7 +12,8 @@ import { applyPatch, claimed, cleanup, memberQuestions, parsePatchRequest, type 
 import { sameJson } from '../../scim/schema/canonical.ts';
 import { checkClaim, type ClaimedMember, type MemberClaims, type MemberDelta } from '../../scim/patch/members.ts';
 import { Projection } from '../../scim/project.ts';
-import { etagOf, renderResource, type StoredResource } from '../../scim/resource.ts';
+import { etagOf, renderResource, type Member, type StoredResource } from '../../scim/resource.ts';
+import { membersStreamable } from '../../scim/streamed-members.ts';
 import { searchForm } from '../../scim/search-form.ts';
 import { subAttribute, type ResourceSchema } from '../../scim/schema/registry.ts';
 import type { AttributeDef, ResourceTypeName } from '../../scim/schema/types.ts';
@@ -28,6 +29,7 @@ import { setUserGroups } from './memberships.ts';
 import { recordChanges, recordOptionsOf, type Cause, type Change } from './changes.ts';
 import { checkExtensionUniqueness } from './uniqueness.ts';
 import { checkGroupDisplayName } from './group-names.ts';
+import { MEMBER_PAGE, STREAM_MEMBERS_OVER, streamGroup, type StreamedRepresentation } from './group-read.ts';
 import { userNameTaken } from '../requests/store-errors.ts';
 import { knownInNoGroup, markInNoGroup } from '../../store/hints.ts';
 import { LIST_RESPONSE_URN } from '../../scim/urns.ts';
@@ -62,6 +64,10 @@ export interface ServiceLimits {
   readonly maxMembers?: number;
   /** Most values of one multi-valued attribute (members excepted). */
   readonly maxValues?: number;
+  /** A GET of a group with more members than this streams them (group-read.ts); tests lower it. */
+  readonly streamMembersOver?: number;
+  /** Members read and written at a time when streaming. */
+  readonly memberPage?: number;
 }
 
 /** RFC 7232 §3.1 / RFC 7644 §3.14: does an If-Match (or If-None-Match) header name this version? */
@@ -131,8 +137,9 @@ export class ResourceService {
   /**
    * `readOnly`: the store's hints on the resources hold: they were just read and nothing has written
    * since, or the write use case knows it changed no membership of theirs (else it passes false).
+   * `known`: the members of the one group rendered, when the caller has read them already.
    */
-  private async render(repo: Membership, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false): Promise<Json[]> {
+  private async render(repo: Membership, ctx: ScimContext, resources: readonly StoredResource[], projection: ProjectionRequest, readOnly = false, known?: readonly Member[]): Promise<Json[]> {
     const projections = new Map<ResourceTypeName, Projection>();
     const proj = (type: ResourceTypeName) => {
       let p = projections.get(type);
@@ -151,7 +158,7 @@ export class ResourceService {
     const out: Json[] = [];
     for (const r of resources) {
       const p = proj(r.type);
-      const members = r.type === 'Group' && p.includes('members') ? await repo.membersOf(ctx.tenantId, r.id) : undefined;
+      const members = r.type === 'Group' && p.includes('members') ? (known ?? (await repo.membersOf(ctx.tenantId, r.id))) : undefined;
       const data = r.type === 'User' ? presentedUser(r.data) : r.data;
       const shown = data === r.data ? r : { ...r, data };
       const doc = renderResource(shown, this.schema(ctx, r.type), { baseUrl: ctx.baseUrl, ...(members ? { members } : {}), groups: groups.get(r.id) ?? [] });
@@ -165,8 +172,8 @@ export class ResourceService {
     return `${ctx.baseUrl}/${r.type === 'User' ? 'Users' : 'Groups'}/${r.id}`;
   }
 
-  private async represent(repo: Membership, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, readOnly = false): Promise<Representation> {
-    const [resource] = await this.render(repo, ctx, [r], projection, readOnly);
+  private async represent(repo: Membership, ctx: ScimContext, r: StoredResource, projection: ProjectionRequest, readOnly = false, known?: readonly Member[]): Promise<Representation> {
+    const [resource] = await this.render(repo, ctx, [r], projection, readOnly, known);
     return { resource: resource!, version: r.version, etag: etagOf(r.version), location: this.locationOf(ctx, r) };
   }
 
@@ -296,6 +303,26 @@ export class ResourceService {
     const r = await this.store.getResource(ctx.tenantId, type, id);
     if (!r) throw notFound(`${type} ${id} not found`);
     return this.represent(this.store, ctx, r, projection, true);
+  }
+
+  /**
+   * GET /Users/{id}, GET /Groups/{id} as the HTTP endpoint answers it: a group with more members
+   * than `streamMembersOver` is streamed from a read snapshot (group-read.ts) when its members are
+   * asked for and the store has snapshots; anything else is the document in memory (get).
+   */
+  async read(ctx: ScimContext, type: ResourceTypeName, id: string, projection: ProjectionRequest = {}): Promise<Representation | StreamedRepresentation> {
+    const schema = this.schema(ctx, type);
+    const p = Projection.of(schema, projection.attributes, projection.excludedAttributes);
+    if (type !== 'Group' || !this.store.readSnapshot || !membersStreamable(p)) return this.get(ctx, type, id, projection);
+    const r = await this.store.getResource(ctx.tenantId, type, id);
+    if (!r) throw notFound(`${type} ${id} not found`);
+    // One read tells a small group (all its members, rendered as before) from a huge one.
+    const over = this.limits.streamMembersOver ?? STREAM_MEMBERS_OVER;
+    const first = await this.store.memberPage(ctx.tenantId, id, over + 1);
+    if (first.members.length <= over) return this.represent(this.store, ctx, r, projection, true, first.members);
+    const snapshot = await this.store.readSnapshot();
+    if (!snapshot) return this.get(ctx, type, id, projection);
+    return streamGroup(snapshot, { tenantId: ctx.tenantId, id, schema, projection: p, baseUrl: ctx.baseUrl, pageSize: this.limits.memberPage ?? MEMBER_PAGE });
   }
 
   /** PUT (RFC 7644 §3.5.1): replaces every client-writable attribute; readOnly input is ignored. */

@@ -16,6 +16,7 @@ import { AUTH_CHANGED_SQL, AuthWatch } from './auth-watch.ts';
 import { createDatabase, MISSING_DATABASE, missingMessage } from './create-database.ts';
 import { PgDriver } from './pg-driver.ts';
 import { pipelined, type Statement } from './pg-pipeline.ts';
+import { pgSnapshots } from './pg-snapshot.ts';
 
 export interface PostgresOptions {
   readonly poolSize?: number;
@@ -104,6 +105,7 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
   // database that is down refuses new connections at once (503 straight away); a busy pool only
   // means writers queue behind row locks, so they wait up to 10 s before a 503, not 3 s.
   const max = opts.poolSize ?? 10;
+  const poolSize = max;
   const pool = new pg.Pool({ connectionString: url, max, min: opts.keepOpen ? max : 0, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
   // An idle connection that dies (PostgreSQL restarting) emits 'error' on the pool: report it, never crash.
   pool.on('error', onError);
@@ -253,5 +255,10 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
       return h;
     };
   }
-  return { ...routed, transaction, close, readiness, authStamp };
+  const snapshot = pgSnapshots(pool, poolSize, mapPgError);
+  const readSnapshot = async () => {
+    if (closed) throw new StoreUnavailable('store is closed');
+    return snapshot();
+  };
+  return { ...routed, transaction, close, readiness, authStamp, readSnapshot };
 }

@@ -1,8 +1,14 @@
 /** The Membership port in SQL: group_members rows between resources, by their seq. */
 import type { GroupMembership, Member } from '../../scim/resource.ts';
 import type { MembershipPort } from '../types.ts';
+import type { Row } from './sql-driver.ts';
 import { chunks, marks, one } from './rows.ts';
 import type { Driver } from './sql-driver.ts';
+
+function memberOf(r: Row): Member {
+  const m: Member = { value: r.id as string, type: r.type as 'User' | 'Group' };
+  return r.display === null ? m : { ...m, display: r.display as string };
+}
 
 export function sqlMembership(db: Driver): MembershipPort {
   async function groupSeq(tenantId: string, groupId: string): Promise<unknown> {
@@ -20,10 +26,24 @@ export function sqlMembership(db: Driver): MembershipPort {
            FROM group_members gm JOIN resources m ON m.seq = gm.member_seq WHERE gm.group_seq = ? ORDER BY m.seq`,
           [seq],
         );
-        return rows.map((r) => {
-          const m: Member = { value: r.id as string, type: r.type as 'User' | 'Group' };
-          return r.display === null ? m : { ...m, display: r.display as string };
-        });
+        return rows.map(memberOf);
+      },
+
+      async memberPage(tenantId, groupId, limit, from) {
+        const seq = from ? from.group : await groupSeq(tenantId, groupId);
+        if (seq === undefined || limit <= 0) return { members: [] };
+        // The primary key (group_seq, member_seq) gives the order and the start; m.seq = gm.member_seq.
+        // The page of keys is cut first: PostgreSQL without statistics yet (a group just loaded)
+        // otherwise joined every later member before sorting, 0.3–0.9 s a page at 100,000 members.
+        const rows = await db.query(
+          `SELECT gm.k, m.id, m.type, COALESCE(m.display_name, m.user_name) AS display
+           FROM (SELECT member_seq AS k FROM group_members WHERE group_seq = ? AND member_seq > ? ORDER BY group_seq, member_seq LIMIT ?) gm
+           JOIN resources m ON m.seq = gm.k ORDER BY gm.k`,
+          [seq, from?.after ?? -1, limit],
+        );
+        const members = rows.map(memberOf);
+        if (rows.length < limit) return { members };
+        return { members, next: { group: Number(seq), after: Number(rows[rows.length - 1]!.k) } };
       },
 
       async memberCountUpTo(tenantId, groupId, limit) {

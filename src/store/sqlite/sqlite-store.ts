@@ -17,6 +17,7 @@ import { SqliteDriver } from './sqlite-driver.ts';
 import { GroupCommitter } from './group-commit.ts';
 import { isNotWritable, openReadOnly, WRITE_FAILED } from './read-only.ts';
 import { WalSync } from './wal-sync.ts';
+import { sqliteSnapshots, type SqliteSnapshots } from './snapshots.ts';
 
 /** SQLite result codes that mean "not now" rather than "bad request". */
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL|CORRUPT|NOTADB)/;
@@ -84,7 +85,8 @@ function openWritable(file: string, opts: SqliteOptions): Store {
   // event loop before anyone is told (wal-sync.ts). Readers keep FULL (they never commit).
   const flush = file !== ':memory:' && (opts.synchronous ?? 'FULL') === 'FULL' ? new WalSync(`${file}-wal`) : undefined;
   if (flush) writer.pragma('synchronous = NORMAL');
-  return storeOn(writer, reader, opts, undefined, flush);
+  // Read snapshots are connections of their own, which an in-memory database cannot have.
+  return storeOn(writer, reader, opts, undefined, flush, file === ':memory:' ? undefined : sqliteSnapshots(file, opts, mapSqliteError));
 }
 
 /** The database at `file`, read-only: it must exist and have every migration step applied. */
@@ -112,7 +114,7 @@ function openReadOnlyStore(file: string, opts: SqliteOptions, why: string): Stor
  * The store on a writer and a reader connection (the same one for an in-memory database, and
  * for a read-only one, whose transactions begin deferred and whose writes fail).
  */
-function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }, flush?: WalSync): Store {
+function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, readOnly?: { readonly why: string; readonly served: string }, flush?: WalSync, snapshots?: SqliteSnapshots): Store {
   const writeRepo = sqlRepo(new SqliteDriver(writer));
   const readRepo = reader === writer ? writeRepo : sqlRepo(new SqliteDriver(reader));
   let closed = false;
@@ -205,6 +207,7 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     // Transactions asked for before close() still run and commit.
     await committer.idle();
     await flush?.close();
+    snapshots?.close();
     if (reader !== writer) reader.close();
     writer.close();
   }
@@ -232,5 +235,9 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     events: async (q) => durable(await repo.events(q)),
     tenantEvents: async (...args) => durable(await repo.tenantEvents(...args)),
   };
-  return { ...repo, ...announced, transaction, close, authStamp, readiness };
+  const readSnapshot = async () => {
+    if (closed) throw new StoreUnavailable('store is closed');
+    return snapshots?.take();
+  };
+  return { ...repo, ...announced, transaction, close, authStamp, readiness, readSnapshot };
 }
