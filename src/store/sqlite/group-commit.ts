@@ -48,6 +48,9 @@ export interface RunOptions {
   readonly durable?: boolean;
 }
 
+/** How long the next batch waits, after a flush, for the callers just told to ask again. */
+const GATHER_MS = 1;
+
 interface Job<R> {
   readonly fn: (repo: R) => Promise<unknown>;
   readonly durable: boolean;
@@ -63,6 +66,10 @@ export class GroupCommitter<R> {
   private readonly savepoint: { run(): unknown };
   private readonly release: { run(): unknown };
   private readonly rollbackToSavepoint: { run(): unknown };
+  /** Transactions the last flushed batch carried: their callers, once told, are likely to ask again. */
+  private lastFlushed = 0;
+  /** A drain waiting for the queue to reach `want` (see gather). */
+  private gathering: { readonly want: number; readonly done: () => void } | undefined;
   /** Transactions per COMMIT so far, for the curious (tests, the bench). */
   readonly stats = { commits: 0, transactions: 0 };
 
@@ -79,7 +86,27 @@ export class GroupCommitter<R> {
   run<T>(fn: (repo: R) => Promise<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, durable: options.durable ?? true, resolve: resolve as (v: unknown) => void, reject });
+      if (this.gathering && this.queue.length >= this.gathering.want) this.gathering.done();
       this.draining ??= this.drain();
+    });
+  }
+
+  /**
+   * After a flush its callers were just told and most ask again at once (a busy IdP keeps its
+   * connections full): wait up to GATHER_MS for them — the queue to grow by as many transactions as
+   * that batch carried — so that batches stay as large as behind a COMMIT that flushes, and flushes as few.
+   */
+  private gather(): Promise<void> {
+    const want = Math.min(this.queue.length + this.lastFlushed, this.opts.maxBatch ?? 100);
+    if (this.queue.length >= want) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.gathering = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, GATHER_MS);
+      this.gathering = { want, done };
     });
   }
 
@@ -98,7 +125,10 @@ export class GroupCommitter<R> {
         await new Promise<void>((r) => setImmediate(r));
         // One flush at a time: the transactions asked for while it runs gather into the next batch
         // (as they would behind a COMMIT that flushes), and the event loop serves requests meanwhile.
-        if (this.flushing.size) await Promise.all(this.flushing);
+        if (this.flushing.size) {
+          await Promise.all(this.flushing);
+          await this.gather();
+        }
         await this.batch(this.queue.splice(0, this.opts.maxBatch ?? 100));
       }
     } finally {
@@ -132,6 +162,7 @@ export class GroupCommitter<R> {
       for (const d of committed) d.job.resolve(d.value);
       return;
     }
+    this.lastFlushed = committed.length;
     // Told once on disk; the drain goes on meanwhile (flushes resolve in the order they were asked for).
     const told = sync().then(
       () => {
