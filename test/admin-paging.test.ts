@@ -4,13 +4,10 @@
  * tombstone by id. Each page is one index range (SQLite's query plan says which index).
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openConnection, type Connection } from '../src/store/sqlite/connection.ts';
-import { migrate } from '../src/store/sqlite/sqlite-store.ts';
 import { freshDatabase, type TestDatabase } from './helpers/postgres.ts';
-import { send, startTestServer, tempDir, user, type Reply, type TestServer } from './helpers/server.ts';
+import { planDatabase } from './helpers/plan-db.ts';
+import { send, startTestServer, user, type Reply, type TestServer } from './helpers/server.ts';
 
 const ROOT_KEY = 'paging_root_key_0123456789abcdefghijklmnopqrstuvwxyz';
 const STONES = 230;
@@ -181,17 +178,7 @@ suite('sqlite');
 suite('postgres');
 
 describe('tombstone pages are one index range (SQLite query plan)', () => {
-  let dir: string;
-  let db: Connection;
-  before(() => {
-    dir = tempDir();
-    db = openConnection(join(dir, 'plan.db'));
-    migrate(db);
-  });
-  after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const planDb = planDatabase();
   for (const [what, sql] of [
     ['the newest page', 'SELECT * FROM tombstones WHERE tenant_id = ? ORDER BY deleted_at DESC, id DESC LIMIT ?'],
     ['an older page', 'SELECT * FROM tombstones WHERE tenant_id = ? AND (deleted_at, id) < (?, ?) ORDER BY deleted_at DESC, id DESC LIMIT ?'],
@@ -199,7 +186,7 @@ describe('tombstone pages are one index range (SQLite query plan)', () => {
   ] as const) {
     it(what, () => {
       const args = sql.split('?').length - 1;
-      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: args }, (_, i) => (i === args - 1 ? 10 : 'x'))) as { detail: string }[]).map((r) => r.detail);
+      const plan = (planDb().prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...Array.from({ length: args }, (_, i) => (i === args - 1 ? 10 : 'x'))) as { detail: string }[]).map((r) => r.detail);
       assert.ok(plan.some((d) => /SEARCH tombstones USING INDEX tombstones_deleted/.test(d)), plan.join('\n'));
       assert.ok(!plan.some((d) => /TEMP B-TREE/.test(d)), `no sort of the whole set: ${plan.join('\n')}`);
     });

@@ -14,10 +14,11 @@ import { defaultRegistry } from '../src/scim/schema/registry.ts';
 import type { ResourceTypeName } from '../src/scim/schema/types.ts';
 import { createServices } from '../src/server.ts';
 import { compileSearch } from '../src/store/sql/compile.ts';
-import { openConnection, type Connection } from '../src/store/sqlite/connection.ts';
+import type { Connection } from '../src/store/sqlite/connection.ts';
 import { sqliteDialect } from '../src/store/sqlite/sqlite-dialect.ts';
-import { migrate, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Repo, Store } from '../src/store/types.ts';
+import { planDatabase } from './helpers/plan-db.ts';
 import { PATCH_OP, tempDir } from './helpers/server.ts';
 import { testSession } from './helpers/session.ts';
 
@@ -31,18 +32,7 @@ function plan(db: Connection, type: ResourceTypeName, filter: string): string[] 
 }
 
 describe('hot lookups use indexes (EXPLAIN QUERY PLAN)', () => {
-  let dir: string;
-  let db: Connection;
-  before(() => {
-    dir = tempDir();
-    db = openConnection(join(dir, 'plan.db'));
-    migrate(db);
-    db.exec('ANALYZE');
-  });
-  after(() => {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const planDb = planDatabase((db) => db.exec('ANALYZE'));
 
   const cases: [ResourceTypeName, string, RegExp][] = [
     ['User', 'id eq "2819c223"', /SEARCH r USING INDEX resources_id/],
@@ -58,7 +48,7 @@ describe('hot lookups use indexes (EXPLAIN QUERY PLAN)', () => {
   ];
   for (const [type, filter, expected] of cases) {
     it(`${type} ${filter}`, () => {
-      const details = plan(db, type, filter);
+      const details = plan(planDb(), type, filter);
       assert.ok(details.some((d) => expected.test(d)), details.join('\n'));
       // The resources table itself is never scanned: every access to it is a SEARCH by index.
       assert.ok(!details.some((d) => /^SCAN r\b/.test(d)), details.join('\n'));
