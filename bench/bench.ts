@@ -247,7 +247,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       // values used once are dealt out between them, and its names get a 'b' so none collides.
       const pair = server === scimd && beforeServer !== undefined ? beforeServer : undefined;
       const halves = pair && spec.once && spec.values ? [spec.values.filter((_, i) => i % 2 === 0), spec.values.filter((_, i) => i % 2 === 1)] : undefined;
-      const beforeRequest: RequestTemplate = { ...request, ...(request.body !== undefined ? { body: request.body.replaceAll('{n}', 'b{n}') } : {}), path: request.path };
+      const beforeRequest: RequestTemplate = request.body === undefined ? request : { ...request, body: request.body.replaceAll('{n}', 'b{n}') };
       const measureBefore = async () => (pair ? measure(pair, beforeRequest, halves?.[1]) : undefined);
       const beforeFirst = pair !== undefined && phases.length % 2 === 0;
       const earlier = beforeFirst ? await measureBefore() : undefined;

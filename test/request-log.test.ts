@@ -358,3 +358,33 @@ describe('a request log that cannot be written', () => {
     }
   });
 });
+
+describe('how much of an answer the request log keeps', () => {
+  it('the first 4,096 characters of a successful GET; a write and an error in full', async () => {
+    const srv = await startTestServer();
+    try {
+      for (let i = 0; i < 30; i++) assert.equal((await srv.request('POST', '/Users', user(`keep-${i}-${'x'.repeat(40)}`))).status, 201);
+      const list = await srv.request('GET', '/Users?count=30');
+      assert.equal(list.status, 200);
+      assert.ok(list.text.length > 4096, `a list answer of ${list.text.length} characters`);
+      const bad = await srv.request('GET', `/Users?filter=${encodeURIComponent('userName eq')}`);
+      assert.equal(bad.status, 400);
+      const { requestLog } = srv.running.services;
+      let rows: RequestLogEntry[] = [];
+      await eventually(async () => {
+        await requestLog.flush();
+        rows = await srv.running.store.requestLog({ limit: 100 });
+        return rows.length >= 32;
+      }, { what: 'the 32 requests in the log', timeoutMs: WAIT_MS });
+      const listed = rows.find((r) => r.method === 'GET' && r.status === 200)!;
+      assert.equal(listed.responseBody, `${list.text.slice(0, 4096)}…[truncated ${list.text.length - 4096} characters]`);
+      const created = rows.find((r) => r.method === 'POST')!;
+      assert.ok(!created.responseBody!.includes('[truncated'), 'a write keeps its whole answer');
+      assert.equal(JSON.parse(created.responseBody!).schemas[0], 'urn:ietf:params:scim:schemas:core:2.0:User');
+      const refused = rows.find((r) => r.status === 400)!;
+      assert.equal(JSON.parse(refused.responseBody!).scimType, 'invalidFilter');
+    } finally {
+      await srv.close();
+    }
+  });
+});

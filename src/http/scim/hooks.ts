@@ -9,6 +9,9 @@ import { ScimError } from '../../scim/errors.ts';
 import type { HttpOptions, Services } from '../services.ts';
 import { whoOf } from './context.ts';
 
+
+/** How much of a successful GET's answer the request log keeps (errors and writes keep up to maxBodyChars). */
+const READ_RESPONSE_CHARS = 4096;
 export function header(request: FastifyRequest, name: string): string | undefined {
   const v = request.headers[name];
   return Array.isArray(v) ? v.join(', ') : v;
@@ -61,8 +64,6 @@ export function registerScimHooks(app: FastifyInstance, services: Services, opti
     });
   });
 
-  /** How much of a successful GET's answer the request log keeps (errors and writes keep up to maxBodyChars). */
-  const READ_RESPONSE_CHARS = 4096;
   // A callback hook, not an async one: no promise per request (a throw is Fastify's to report, as a rejection would be).
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const log = services.requestLog;
