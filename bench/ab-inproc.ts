@@ -1,10 +1,10 @@
 /**
  * Two scimd builds in one process, measured alternately on GET by id, userName eq and pages of 100
- * (1,000 users each, SQLite, rate limits off as in `npm run bench`), for a before/after comparison
+ * (1,000 users each, SQLite, rate limits off as in `npm run bench`), or on POST and a one-attribute PATCH, for a before/after comparison
  * on a machine too busy for two separate bench runs to compare: the builds share the process and
  * the noise, phase after phase, and each phase's CPU µs/op is process.cpuUsage() over it.
  *
- *   node --import tsx bench/ab-inproc.ts <base dist/index.js> <new dist/index.js> [rounds=6] [ms=1500] [get,filter,list]
+ *   node --import tsx bench/ab-inproc.ts <base dist/index.js> <new dist/index.js> [rounds=6] [ms=1500] [get,filter,list,post,patch]
  *
  * With AB_WINDOWS=<file> it writes each phase's window (process.hrtime µs, the clock of a CPU
  * profile's timestamps), so a `node --cpu-prof` run of it can be split by build and phase.
@@ -14,11 +14,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startLoadGenerator } from './processes.ts';
-import { userBody, userName } from './data.ts';
+import { PATCH_URN, userBody, userName } from './data.ts';
 
 const [basePath, newPath, roundsArg, msArg, phasesArg] = process.argv.slice(2);
 if (!basePath || !newPath) {
-  process.stderr.write('usage: node --import tsx bench/ab-inproc.ts <base dist/index.js> <new dist/index.js> [rounds] [ms] [get,filter,list]\n');
+  process.stderr.write('usage: node --import tsx bench/ab-inproc.ts <base dist/index.js> <new dist/index.js> [rounds] [ms] [get,filter,list,post,patch]\n');
   process.exit(2);
 }
 const BUILDS: Record<string, string> = { base: resolve(basePath), new: resolve(newPath) };
@@ -44,8 +44,13 @@ async function start(name: string): Promise<Srv> {
 
 const servers = [await start('base'), await start('new')];
 const loadgen = startLoadGenerator();
-const phases: Record<string, (s: Srv) => { path: string; values: string[][] }> = {
+interface Phase { path: string; values?: string[][]; method?: 'POST' | 'PATCH'; body?: string; expect?: number }
+const patchBody = JSON.stringify({ schemas: [PATCH_URN], Operations: [{ op: 'replace', path: 'displayName', value: 'Patched {n}' }] });
+let posts = 0;
+const phases: Record<string, (s: Srv) => Phase> = {
   get: (s) => ({ path: '/scim/v2/Users/{0}', values: s.ids.map((id) => [id]) }),
+  post: (s) => ({ path: '/scim/v2/Users', method: 'POST', body: JSON.stringify(userBody(`p${posts++}-${s.name}-{n}`, 'p{n}')), expect: 201 }),
+  patch: (s) => ({ path: '/scim/v2/Users/{0}', method: 'PATCH', body: patchBody, values: s.ids.map((id) => [id]) }),
   filter: () => ({ path: '/scim/v2/Users?filter={0}', values: Array.from({ length: 1000 }, (_, i) => [encodeURIComponent(`userName eq "${userName(i)}"`)]) }),
   list: () => ({ path: '/scim/v2/Users?startIndex={0}&count=100', values: Array.from({ length: 10 }, (_, p) => [String(p * 100 + 1)]) }),
 };
@@ -55,10 +60,10 @@ for (let r = 0; r < rounds; r++) {
   for (const phase of only) {
     const order = r % 2 ? [...servers].reverse() : servers;
     for (const s of order) {
-      const { path, values } = phases[phase]!(s);
+      const { path, values, method, body, expect } = phases[phase]!(s);
       const t0 = process.hrtime.bigint();
       const c0 = process.cpuUsage();
-      const res = await loadgen.run({ host: '127.0.0.1', port: s.port, connections: 16, warmupMs: 300, durationMs, request: { method: 'GET', path, headers: { authorization: `Bearer ${s.token}` } }, values, expect: [200] });
+      const res = await loadgen.run({ host: '127.0.0.1', port: s.port, connections: 16, warmupMs: 300, durationMs, request: { method: method ?? 'GET', path, headers: { authorization: `Bearer ${s.token}`, 'content-type': 'application/scim+json' }, ...(body ? { body } : {}) }, ...(values ? { values } : {}), expect: [expect ?? 200] });
       const c = process.cpuUsage(c0);
       if (res.errors) err(`${s.name} ${phase}: ${res.errors} errors ${res.errorSamples[0]}`);
       const cpu = (c.user + c.system) / (res.ops + res.warmupOps);

@@ -9,6 +9,7 @@
  * once. No reads.
  */
 import { randomUUID } from 'node:crypto';
+import { rememberedJson, rememberJson } from '../../scim/json-text.ts';
 import { sameJson } from '../../scim/schema/canonical.ts';
 import type { StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
@@ -164,7 +165,14 @@ function stateOf(r: StoredResource, shownData?: Json): Json {
     if (k === '__proto__') Object.defineProperty(out, k, { value: data[k], enumerable: true, writable: true, configurable: true });
     else out[k] = data[k];
   }
-  out.meta = { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` };
+  const meta = { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` };
+  out.meta = meta;
+  // The document as the store just wrote it: its text, between the id and the meta, is the state's.
+  const written = data === r.data && !Object.hasOwn(data, 'members') && !Object.hasOwn(data, 'id') && !Object.hasOwn(data, 'meta') ? rememberedJson(data) : undefined;
+  if (written !== undefined) {
+    const inner = written.slice(1, -1);
+    rememberJson(out, `{"id":${JSON.stringify(r.id)},${inner}${inner ? ',' : ''}"meta":${JSON.stringify(meta)}}`);
+  }
   return out;
 }
 
@@ -179,17 +187,31 @@ type NewEvent = { -readonly [K in keyof ScimdEvent]: ScimdEvent[K] };
 
 /**
  * An event of a change: the tenant, the resource and its version, when, and the cause, with its
- * type and details. One object literal (no spreads); fields without a value are left out.
+ * type and details. One object literal with every field, unset ones undefined: every event has the
+ * same shape, so the store reads their fields without a lookup each (events of several shapes made
+ * each of putRow's 15 reads a megamorphic miss, about 19,000 instructions an event).
  */
 function eventOf(c: Change, type: string, data: Json, paths?: string[], previous?: Json, state?: Json): NewEvent {
   const cause = c.cause;
-  const e: NewEvent = { tenantId: c.tenantId, type, resourceType: c.resource.type, resourceId: c.resource.id, version: c.resource.version, at: c.at, actor: cause.actor, data };
-  if (cause.clientId !== undefined) e.clientId = cause.clientId;
-  if (cause.requestId !== undefined) e.requestId = cause.requestId;
-  if (paths !== undefined) e.paths = paths;
-  if (previous !== undefined) e.previous = previous;
-  if (state !== undefined) e.state = state;
-  return e;
+  const r = c.resource;
+  return {
+    seq: undefined,
+    id: undefined,
+    tenantSeq: undefined,
+    tenantId: c.tenantId,
+    type,
+    resourceType: r.type,
+    resourceId: r.id,
+    version: r.version,
+    paths,
+    previous,
+    state,
+    at: c.at,
+    clientId: cause.clientId,
+    requestId: cause.requestId,
+    actor: cause.actor,
+    data,
+  };
 }
 
 /** The event about the resource itself, or undefined when its attributes did not change. */

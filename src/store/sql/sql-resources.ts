@@ -1,6 +1,7 @@
 /** The Resources port in SQL: resources, and the resource_values rows that index their emails. */
 import type { StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
+import { rememberJson } from '../../scim/json-text.ts';
 import type { Json } from '../../scim/schema/validate.ts';
 import { markInNoGroup } from '../hints.ts';
 import type { ResourcesPort } from '../types.ts';
@@ -32,6 +33,12 @@ function sameValues(a: readonly { attr: string; value: string }[], b: readonly {
 }
 
 export function sqlResources(db: Driver): ResourcesPort {
+  /** A document as the database takes it, its JSON text remembered for the change recorder (json-text.ts). */
+  const dataParam = (data: Json): unknown => {
+    const v = db.json(data);
+    if (typeof v === 'string') rememberJson(data, v);
+    return v;
+  };
   /**
    * The resource's rows in `resource_values`. On an update only the rows that differ are deleted
    * or inserted: most updates (a PATCH of displayName, an `active` flip) leave the emails alone, and
@@ -111,7 +118,7 @@ export function sqlResources(db: Driver): ResourcesPort {
           db.query(
             `INSERT INTO resources (tenant_id, id, type, version, created, last_modified, user_name, user_name_fold, external_id, display_name, display_name_fold, data, search)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-            [tenantId, r.id, r.type, r.version, r.created, r.lastModified, k.user_name, k.user_name_fold, k.external_id, k.display_name, k.display_name_fold, db.json(r.data), db.json(search)],
+            [tenantId, r.id, r.type, r.version, r.created, r.lastModified, k.user_name, k.user_name_fold, k.external_id, k.display_name, k.display_name_fold, dataParam(r.data), db.json(search)],
           ),
         );
         await writeValues(tenantId, rows[0]!.seq, r, false);
@@ -156,7 +163,7 @@ export function sqlResources(db: Driver): ResourcesPort {
               k.external_id,
               k.display_name,
               k.display_name_fold,
-              db.json(r.data),
+              dataParam(r.data),
               ...(search === undefined ? [] : [db.json(search)]),
               tenantId,
               r.id,
