@@ -5,9 +5,8 @@
  * instead of serialising a second copy (JSON.stringify of a user is most of what recording an event
  * costs in JavaScript).
  *
- * Only what a writer remembered is answered: `jsonOf` of anything else serialises it. A document
- * changed after it was written is not what was written; the writer remembers again each time it
- * writes, and a reader uses the text only for the document as written.
+ * A document changed after it was written is not what was written: the writer remembers again each
+ * time it writes, and a reader takes the text for the document as written, never to serialise it anew.
  */
 const texts = new WeakMap<object, string>();
 
@@ -19,13 +18,4 @@ export function rememberJson(value: object, text: string): void {
 /** The text remembered for `value`, if any. */
 export function rememberedJson(value: object): string | undefined {
   return texts.get(value);
-}
-
-/** JSON.stringify(value), or the text remembered for it. */
-export function jsonOf(value: unknown): string {
-  if (typeof value === 'object' && value !== null) {
-    const text = texts.get(value);
-    if (text !== undefined) return text;
-  }
-  return JSON.stringify(value);
 }

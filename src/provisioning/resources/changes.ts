@@ -9,7 +9,7 @@
  * once. No reads.
  */
 import { randomUUID } from 'node:crypto';
-import { rememberedJson, rememberJson } from '../../scim/json-text.ts';
+import { rememberedJson } from '../../scim/json-text.ts';
 import { sameJson } from '../../scim/schema/canonical.ts';
 import type { StoredResource } from '../../scim/resource.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
@@ -151,13 +151,24 @@ function previousOf(before: Json, paths: readonly string[]): Json {
   return out;
 }
 
+/** The state an event carries: the document as an object, or as JSON text where the store just wrote it. */
+type State = { readonly state: Json; readonly text?: undefined } | { readonly state?: undefined; readonly text: string };
+
 /**
  * The resource as it is after the change, as events carry it (tenant setting events.state):
  * a user as shown (no password: none is ever stored in it), a group without its members (each
  * has its own event), with id and meta. Keys in the order `{ id, ...data, meta }` gives them.
+ * Where the document is the one the store just wrote (its text remembered, json-text.ts), the
+ * state is that text between the id and the meta: the same bytes, without a second serialisation.
  */
-function stateOf(r: StoredResource, shownData?: Json): Json {
+function stateOf(r: StoredResource, shownData?: Json): State {
   const data = shownData ?? shown(r.type, r.data);
+  const meta = { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` };
+  const written = data === r.data && !Object.hasOwn(data, 'members') && !Object.hasOwn(data, 'id') && !Object.hasOwn(data, 'meta') ? rememberedJson(data) : undefined;
+  if (written !== undefined) {
+    const inner = written.slice(1, -1);
+    return { text: `{"id":${JSON.stringify(r.id)},${inner}${inner ? ',' : ''}"meta":${JSON.stringify(meta)}}` };
+  }
   const out: Json = { id: r.id };
   for (const k of Object.keys(data)) {
     if (k === 'members') continue;
@@ -165,15 +176,8 @@ function stateOf(r: StoredResource, shownData?: Json): Json {
     if (k === '__proto__') Object.defineProperty(out, k, { value: data[k], enumerable: true, writable: true, configurable: true });
     else out[k] = data[k];
   }
-  const meta = { resourceType: r.type, created: r.created, lastModified: r.lastModified, version: `W/"${r.version}"` };
   out.meta = meta;
-  // The document as the store just wrote it: its text, between the id and the meta, is the state's.
-  const written = data === r.data && !Object.hasOwn(data, 'members') && !Object.hasOwn(data, 'id') && !Object.hasOwn(data, 'meta') ? rememberedJson(data) : undefined;
-  if (written !== undefined) {
-    const inner = written.slice(1, -1);
-    rememberJson(out, `{"id":${JSON.stringify(r.id)},${inner}${inner ? ',' : ''}"meta":${JSON.stringify(meta)}}`);
-  }
-  return out;
+  return { state: out };
 }
 
 /** How a transaction's changes are recorded. */
@@ -191,7 +195,7 @@ type NewEvent = { -readonly [K in keyof ScimdEvent]: ScimdEvent[K] };
  * same shape, so the store reads their fields without a lookup each (events of several shapes made
  * each of putRow's 15 reads a megamorphic miss, about 19,000 instructions an event).
  */
-function eventOf(c: Change, type: string, data: Json, paths?: string[], previous?: Json, state?: Json): NewEvent {
+function eventOf(c: Change, type: string, data: Json, paths?: string[], previous?: Json, state?: State): NewEvent {
   const cause = c.cause;
   const r = c.resource;
   return {
@@ -205,7 +209,8 @@ function eventOf(c: Change, type: string, data: Json, paths?: string[], previous
     version: r.version,
     paths,
     previous,
-    state,
+    state: state?.state,
+    stateText: state?.text,
     at: c.at,
     clientId: cause.clientId,
     requestId: cause.requestId,

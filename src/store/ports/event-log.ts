@@ -31,6 +31,11 @@ export interface ScimdEvent {
   readonly previous?: Json;
   /** The resource as it is after the change (tenant setting events.state), on the resource's own event. */
   readonly state?: Json;
+  /**
+   * `state` as JSON text, when whoever wrote the event already had it (the change recorder builds it
+   * around the text the store wrote for the document): stored as is, instead of `state`. Never read back.
+   */
+  readonly stateText?: string;
   readonly at: string;
   /** The SCIM client whose request caused the change (actor scim). */
   readonly clientId?: string;

@@ -1,6 +1,5 @@
 /** The EventLog port in SQL: the events table and each tenant's sequence counter (event_counters). */
 import { randomUUID } from 'node:crypto';
-import { jsonOf } from '../../scim/json-text.ts';
 import type { ResourceTypeName } from '../../scim/schema/types.ts';
 import type { Json } from '../../scim/schema/validate.ts';
 import type { EventActor, EventLogPort, ScimdEvent } from '../types.ts';
@@ -48,7 +47,7 @@ function putRow(e: ScimdEvent, out: unknown[], at: number, tenantSeq: number | n
   out[at++] = e.version ?? null;
   out[at++] = e.paths === undefined ? null : JSON.stringify(e.paths);
   out[at++] = e.previous === undefined ? null : JSON.stringify(e.previous);
-  out[at++] = e.state === undefined ? null : jsonOf(e.state);
+  out[at++] = e.stateText ?? (e.state === undefined ? null : JSON.stringify(e.state));
   out[at++] = e.at;
   out[at++] = e.clientId ?? null;
   out[at++] = e.requestId ?? null;
@@ -72,23 +71,34 @@ const ROW_UNNUMBERED = `(${marks(UNNUMBERED.length)})`;
 const appendsOf: string[] = [];
 const appendOf = (n: number) =>
   (appendsOf[n] ??=
-    `WITH c AS (INSERT INTO event_counters (tenant_id, seq) VALUES (?, ${n}) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq) ` +
-    `INSERT INTO events (${COLUMNS.join(', ')}) VALUES ` +
-    Array.from({ length: n }, (_, i) => ROW_UNNUMBERED.replace('(?,?,', `(?,?,(SELECT seq FROM c) - ${n - 1 - i},`)).join(', '));
+    `WITH c AS (INSERT INTO event_counters (tenant_id, seq) VALUES (?, ${n}) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq) ` + numberedRows(n));
+/**
+ * n events inserted, numbered back from the counter as the transaction already moved it (SQLite,
+ * which has no data-modifying WITH): the same parameters as appendOf's.
+ */
+const insertsNumbered: string[] = [];
+const insertNumberedOf = (n: number) => (insertsNumbered[n] ??= `WITH c AS (SELECT seq FROM event_counters WHERE tenant_id = ?) ` + numberedRows(n));
+function numberedRows(n: number): string {
+  return `INSERT INTO events (${COLUMNS.join(', ')}) VALUES ` + Array.from({ length: n }, (_, i) => ROW_UNNUMBERED.replace('(?,?,', `(?,?,(SELECT seq FROM c) - ${n - 1 - i},`)).join(', ');
+}
 
 /** One upsert: the counter row is created with the tenant's first event. */
 const TAKE_SEQS = 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?) ON CONFLICT (tenant_id) DO UPDATE SET seq = event_counters.seq + excluded.seq RETURNING seq';
 /**
- * In SQLite the same as an update, then (for the tenant's first event) an insert, then a read:
- * RETURNING makes SQLite collect the rows in a temporary table first, which cost more than the
- * update itself (about 25,000 instructions a call against 14,000 for the three). The writer holds the
- * database's write lock, so the read sees this transaction's own update.
+ * Where a write transaction locks the whole database (SQLite), an update (an insert for the tenant's
+ * first events) and, for takeEventSeqs, a read: RETURNING makes SQLite gather the rows in a temporary
+ * table first, which cost more than the update itself (about 25,000 instructions a call against
+ * 13,700 for update and read). The transaction holds the write lock, so the read sees its own update.
  */
 const BUMP_SEQ = 'UPDATE event_counters SET seq = seq + ? WHERE tenant_id = ?';
 const FIRST_SEQ = 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?)';
 const LAST_SEQ = 'SELECT seq FROM event_counters WHERE tenant_id = ?';
 
 export function sqlEventLog(db: Driver): EventLogPort {
+  /** Moves the tenant's counter on by `count` (creating it with the tenant's first events), where the whole database is locked. */
+  const bumpSeq = async (tenantId: string, count: number) => {
+    if ((await db.execute(BUMP_SEQ, [count, tenantId])) === 0) await db.execute(FIRST_SEQ, [tenantId, count]);
+  };
   const writes: EventLogPort['writes'] = {
     async appendEvent(e) {
       await writes.appendEvents(e.tenantId, [{ ...e, id: e.id ?? randomUUID() }]);
@@ -97,18 +107,26 @@ export function sqlEventLog(db: Driver): EventLogPort {
     async appendEvents(tenantId, events) {
       if (events.length === 0) return;
       if (events.length > BATCH) throw new Error(`appendEvents: at most ${BATCH} events`);
+      if (!db.later && db.forUpdate !== '') {
+        // Row locks only (PostgreSQL without a pipeline): the counter's upsert, then the rows.
+        const first = await writes.takeEventSeqs(tenantId, events.length);
+        const numbered = new Array<unknown>(events.length * COLUMNS.length);
+        for (let i = 0, at = 0; i < events.length; i++) at = putRow(events[i]!, numbered, at, first + i);
+        await db.execute(insertOf(events.length), numbered);
+        return;
+      }
+      // The statement numbers the rows itself (no tenant_seq parameter).
+      const params = new Array<unknown>(1 + events.length * UNNUMBERED.length);
+      params[0] = tenantId;
+      for (let i = 0, at = 1; i < events.length; i++) at = putRow(events[i]!, params, at, null);
       if (db.later) {
-        // The statement numbers the rows itself (no tenant_seq parameter).
-        const params = new Array<unknown>(1 + events.length * UNNUMBERED.length);
-        params[0] = tenantId;
-        for (let i = 0, at = 1; i < events.length; i++) at = putRow(events[i]!, params, at, null);
         db.later(appendOf(events.length), params);
         return;
       }
-      const first = await writes.takeEventSeqs(tenantId, events.length);
-      const params = new Array<unknown>(events.length * COLUMNS.length);
-      for (let i = 0, at = 0; i < events.length; i++) at = putRow(events[i]!, params, at, first + i);
-      await db.execute(insertOf(events.length), params);
+      // The whole database locked (SQLite; a write outside a transaction runs in one of its own):
+      // the counter moved, then the rows numbered from it by the INSERT itself.
+      await bumpSeq(tenantId, events.length);
+      await db.execute(insertNumberedOf(events.length), params);
     },
 
     async takeEventSeqs(tenantId, count) {
@@ -117,7 +135,7 @@ export function sqlEventLog(db: Driver): EventLogPort {
         const rows = await db.query(TAKE_SEQS, [tenantId, count]);
         return Number(rows[0]!.seq) - count + 1;
       }
-      if ((await db.execute(BUMP_SEQ, [count, tenantId])) === 0) await db.execute(FIRST_SEQ, [tenantId, count]);
+      await bumpSeq(tenantId, count);
       return Number((await one(db, LAST_SEQ, [tenantId]))!.seq) - count + 1;
     },
 
