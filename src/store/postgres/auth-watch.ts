@@ -12,6 +12,13 @@
  * `changes` moves at once, so callers fall back to short-lived caching, while the connection is
  * made again with backoff; once it listens again, `changes` moves once more (whatever was missed
  * meanwhile is read from the database afresh).
+ *
+ * A notification arrives a moment after the commit: a request sent to this replica as soon as
+ * another replica answered its write (or the CLI exited) can be here first, and must not be
+ * answered from a cache. So sync() reads the counter on the listening connection before a cached
+ * credential is used: a read sent after the request came in sees every commit acknowledged before
+ * it. Requests that arrive while a read is on its way share the next one (at most one read in flight
+ * and one waiting), so a busy replica pays about one tiny query per round trip, not one per request.
  */
 import pg from 'pg';
 
@@ -43,14 +50,16 @@ export class AuthWatch {
   private connecting: pg.Client | undefined;
   private known = 0n;
   private closed = false;
-  private checking = false;
+  /** The counter's read on its way, and the one that follows it (see sync()). */
+  private reading: Promise<void> | undefined;
+  private nextRead: Promise<void> | undefined;
   private backoff = RECONNECT_MIN_MS;
   private reconnect: NodeJS.Timeout | undefined;
   private outageReported = false;
   private readonly checker: NodeJS.Timeout;
 
   constructor(private readonly opts: AuthWatchOptions) {
-    this.checker = setInterval(() => void this.check(), CHECK_EVERY_MS);
+    this.checker = setInterval(() => this.check(), CHECK_EVERY_MS);
     this.checker.unref();
   }
 
@@ -140,11 +149,33 @@ export class AuthWatch {
     this.reconnect.unref();
   }
 
-  /** The safety net: a counter that moved (or went back) without a notification counts as one. */
-  private async check(): Promise<void> {
+  /**
+   * Resolves once a read of the counter sent after this call has answered: every change any
+   * process committed before the call has then moved `changes`. Without a listening connection it
+   * resolves at once (`connected` is false, and caches bound their age by time).
+   */
+  sync(): Promise<void> {
     const client = this.listener;
-    if (!client || this.checking) return;
-    this.checking = true;
+    if (!client) return Promise.resolve();
+    // A read waiting to be sent is sent after this call: share it.
+    if (this.nextRead) return this.nextRead;
+    // One on its way may have been sent before the change this call must see: the next one.
+    if (this.reading) {
+      return (this.nextRead = this.reading.then(() => {
+        this.nextRead = undefined;
+        return this.listener ? (this.reading = this.read(this.listener)) : undefined;
+      }));
+    }
+    return (this.reading = this.read(client));
+  }
+
+  /** The safety net: a counter that moved (or went back) without a notification counts as one. */
+  private check(): void {
+    if (this.listener && !this.reading) void this.sync();
+  }
+
+  /** Reads the counter; a move counts as a notification. A listener that does not answer may not hear either. */
+  private async read(client: pg.Client): Promise<void> {
     try {
       const version = await readVersion(client);
       if (this.listener === client && version !== this.known) {
@@ -152,10 +183,9 @@ export class AuthWatch {
         this.changeCount++;
       }
     } catch (e) {
-      // A listener that does not answer may not hear either.
       this.lost(client, e);
     } finally {
-      this.checking = false;
+      this.reading = undefined;
     }
   }
 
