@@ -1,7 +1,7 @@
 /**
  * Every cache of stored data a running scimd keeps in memory sees a change made through another
  * path at once: the very next request after the change answers with the new value, with no wait
- * in between. The caches (docs/operations.md, "Caches"):
+ * in between. The caches (docs/deploy.md, "Caches: what each holds and what empties it"):
  *
  * - the SCIM token cache (src/provisioning/requests/auth.ts): a token's record, its client (the
  *   client's settings) and its tenant (status, settings, schemaVersion);
