@@ -33,7 +33,7 @@ const SCIMD = 'urn:scimd:schemas:extension:2.0:User';
 /** Each change is made and read back this many times, so an answer right by luck is unlikely. */
 const ROUNDS = 3;
 /** Revocations through replica A read back on B at once: no process start in between, the narrowest gap. */
-const API_ROUNDS = 30;
+const API_ROUNDS = 100;
 
 const dirs: string[] = [];
 const databases: TestDatabase[] = [];

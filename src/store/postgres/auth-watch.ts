@@ -155,18 +155,20 @@ export class AuthWatch {
    * resolves at once (`connected` is false, and caches bound their age by time).
    */
   sync(): Promise<void> {
-    const client = this.listener;
-    if (!client) return Promise.resolve();
-    // A read waiting to be sent is sent after this call: share it.
+    if (!this.listener) return Promise.resolve();
+    // A read not sent yet is sent after this call: share it.
     if (this.nextRead) return this.nextRead;
-    // One on its way may have been sent before the change this call must see: the next one.
-    if (this.reading) {
-      return (this.nextRead = this.reading.then(() => {
+    // One on its way may have been sent before the change this call must see: the next one, sent
+    // after it has answered and after the requests read in this turn of the event loop have
+    // joined (at the check phase), so a busy replica sends few.
+    const after = this.reading ?? Promise.resolve();
+    return (this.nextRead = after
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
         this.nextRead = undefined;
-        return this.listener ? (this.reading = this.read(this.listener)) : undefined;
+        const client = this.listener;
+        return client ? (this.reading = this.read(client)) : undefined;
       }));
-    }
-    return (this.reading = this.read(client));
   }
 
   /** The safety net: a counter that moved (or went back) without a notification counts as one. */
