@@ -23,7 +23,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { AdminService } from '../src/provisioning/tenants/directory-admin.ts';
 import { Authenticator, SHARED_TTL_MS } from '../src/provisioning/requests/auth.ts';
-import { AUTH_WATCH_APPLICATION } from '../src/store/postgres/auth-watch.ts';
+import { AUTH_WATCH_APPLICATION, AuthWatch } from '../src/store/postgres/auth-watch.ts';
 import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import type { Store } from '../src/store/types.ts';
 import { killChildren, outputMatch } from './helpers/children.ts';
@@ -67,6 +67,17 @@ async function listeners(db: TestDatabase, which: 'listening' | 'connected' = 'l
     ]);
     return Number(rows[0]?.n ?? 0);
   });
+}
+
+/** A query on `db` itself, on a connection of its own (so it sends no NOTIFY of scimd's). */
+async function onDatabase<T>(db: TestDatabase, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
 }
 
 /** A store in this process for setting up tenants and clients (no listener: it serves no request). */
@@ -304,6 +315,28 @@ describe('the PostgreSQL store when its listening connection is lost', () => {
       await eventually(() => served.authStamp().stamp !== before, { what: 'the periodic check to notice the moved counter' });
     } finally {
       await c.end();
+    }
+  });
+
+  it('sync(): callers at once share one read of the counter, and a move committed before the call is seen when it resolves', async () => {
+    const watch = new AuthWatch({ url: db.url, onError: () => undefined });
+    try {
+      await watch.start();
+      assert.equal(watch.connected, true);
+      const before = watch.reads;
+      await Promise.all(Array.from({ length: 100 }, () => watch.sync()));
+      // The periodic check may add one of its own, never one per caller.
+      assert.ok(watch.reads - before >= 1 && watch.reads - before <= 2, `100 callers, ${watch.reads - before} reads`);
+
+      // A move of the counter committed before the call (no NOTIFY) has moved `changes` once it resolves.
+      for (let round = 0; round < 3; round++) {
+        await onDatabase(db, (c) => c.query('UPDATE auth_version SET version = version + 1 WHERE id = 1'));
+        const changes = watch.changes;
+        await watch.sync();
+        assert.ok(watch.changes > changes, `round ${round + 1}: the move is seen once sync() resolves`);
+      }
+    } finally {
+      await watch.close();
     }
   });
 

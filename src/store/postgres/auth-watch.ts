@@ -45,6 +45,7 @@ export interface AuthWatchOptions {
 
 export class AuthWatch {
   private changeCount = 0;
+  private readCount = 0;
   private listener: pg.Client | undefined;
   /** A connection being made: close() ends it too, so it cannot hold the process open. */
   private connecting: pg.Client | undefined;
@@ -66,6 +67,11 @@ export class AuthWatch {
   /** Moves whenever authentication data may have changed elsewhere, or notice of it may have been lost. */
   get changes(): number {
     return this.changeCount;
+  }
+
+  /** Reads of the counter sent so far (by sync() and the periodic check): for tests and diagnostics. */
+  get reads(): number {
+    return this.readCount;
   }
 
   /** Whether the listening connection is up: while it is, `changes` reports every commit of any process. */
@@ -178,6 +184,7 @@ export class AuthWatch {
 
   /** Reads the counter; a move counts as a notification. A listener that does not answer may not hear either. */
   private async read(client: pg.Client): Promise<void> {
+    this.readCount++;
     try {
       const version = await readVersion(client);
       if (this.listener === client && version !== this.known) {
