@@ -34,6 +34,7 @@ function walk(dir, out) {
 const LONGEST = [
   'test/replay.test.ts',
   'test/cli.test.ts',
+  'test/cache-coherence.test.ts',
   'test/webhooks-processes.test.ts',
   'test/bench.test.ts',
   'test/console.test.ts',

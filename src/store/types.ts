@@ -175,6 +175,12 @@ export interface Store extends Repo {
    */
   readSnapshot?(): Promise<ReadSnapshot | undefined>;
   authStamp(): AuthStamp;
+  /**
+   * Where another process's change reaches authStamp() a moment after its commit (PostgreSQL's
+   * notifications): resolves once every change committed before the call is reflected in it.
+   * Absent where authStamp() reads it synchronously (SQLite's data_version).
+   */
+  authSync?(): Promise<void>;
   /** One cheap query (the schema version); never throws. */
   readiness(): Promise<StoreReadiness>;
   /** Runs `fn` in one serialisable transaction; commits when it resolves, rolls back when it throws. */

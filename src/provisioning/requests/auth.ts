@@ -49,7 +49,7 @@ export class Authenticator {
   private last: Hashed | undefined;
 
   constructor(
-    private readonly store: Directory & { authStamp?: () => AuthStamp },
+    private readonly store: Directory & { authStamp?: () => AuthStamp; authSync?: () => Promise<void> },
     private readonly now: () => Date = () => new Date(),
   ) {
     this.touches = new TouchThrottle((id, at) => store.touchToken(id, at));
@@ -99,6 +99,8 @@ export class Authenticator {
 
   /** The token, its client and its tenant: from the cache while the store says nothing changed, else from the store. */
   private async lookup(hash: string, now: number): Promise<Partial<Cached>> {
+    // Another replica's change committed before this request came in moves the stamp first.
+    if (this.store.authSync) await this.store.authSync();
     const stamp = this.store.authStamp?.();
     const hit = this.cache.get(hash, stamp, now);
     if (hit) return hit;

@@ -6,8 +6,8 @@ import { StoreNotWritable, type AuthStamp } from '../../store/types.ts';
 
 /**
  * How long a looked-up credential may be reused. Where the store reports other processes' changes
- * at once (SQLite's data_version; PostgreSQL's NOTIFY while its listening connection is up, with a
- * counter read every second in case one is lost), entries live until the store's stamp changes and
+ * at once (SQLite's data_version; PostgreSQL's NOTIFY while its listening connection is up, with the
+ * counter read on it before each cached answer, Store.authSync), entries live until the stamp changes and
  * `EXACT_TTL_MS` at most: that cap only matters for changes made behind scimd's back (SQL by hand
  * on PostgreSQL). Elsewhere (PostgreSQL while the listener reconnects) they live `SHARED_TTL_MS`,
  * which bounds how late a revocation made on another replica or through the CLI takes effect.

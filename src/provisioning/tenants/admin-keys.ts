@@ -161,6 +161,8 @@ export class AdminKeys {
   }
 
   private async lookup(hash: string, now: number): Promise<Cached | undefined> {
+    // Another replica's change committed before this request came in moves the stamp first.
+    if (this.store.authSync) await this.store.authSync();
     const stamp: AuthStamp = this.store.authStamp();
     const hit = this.cache.get(hash, stamp, now);
     if (hit) return hit;

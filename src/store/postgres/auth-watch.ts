@@ -12,6 +12,13 @@
  * `changes` moves at once, so callers fall back to short-lived caching, while the connection is
  * made again with backoff; once it listens again, `changes` moves once more (whatever was missed
  * meanwhile is read from the database afresh).
+ *
+ * A notification arrives a moment after the commit: a request sent to this replica as soon as
+ * another replica answered its write (or the CLI exited) can be here first, and must not be
+ * answered from a cache. So sync() reads the counter on the listening connection before a cached
+ * credential is used: a read sent after the request came in sees every commit acknowledged before
+ * it. Requests that arrive while a read is on its way share the next one (at most one read in flight
+ * and one waiting), so a busy replica pays about one tiny query per round trip, not one per request.
  */
 import pg from 'pg';
 
@@ -38,25 +45,33 @@ export interface AuthWatchOptions {
 
 export class AuthWatch {
   private changeCount = 0;
+  private readCount = 0;
   private listener: pg.Client | undefined;
   /** A connection being made: close() ends it too, so it cannot hold the process open. */
   private connecting: pg.Client | undefined;
   private known = 0n;
   private closed = false;
-  private checking = false;
+  /** The counter's read on its way, and the one that follows it (see sync()). */
+  private reading: Promise<void> | undefined;
+  private nextRead: Promise<void> | undefined;
   private backoff = RECONNECT_MIN_MS;
   private reconnect: NodeJS.Timeout | undefined;
   private outageReported = false;
   private readonly checker: NodeJS.Timeout;
 
   constructor(private readonly opts: AuthWatchOptions) {
-    this.checker = setInterval(() => void this.check(), CHECK_EVERY_MS);
+    this.checker = setInterval(() => this.check(), CHECK_EVERY_MS);
     this.checker.unref();
   }
 
   /** Moves whenever authentication data may have changed elsewhere, or notice of it may have been lost. */
   get changes(): number {
     return this.changeCount;
+  }
+
+  /** Reads of the counter sent so far (by sync() and the periodic check): for tests and diagnostics. */
+  get reads(): number {
+    return this.readCount;
   }
 
   /** Whether the listening connection is up: while it is, `changes` reports every commit of any process. */
@@ -140,11 +155,36 @@ export class AuthWatch {
     this.reconnect.unref();
   }
 
+  /**
+   * Resolves once a read of the counter sent after this call has answered: every change any
+   * process committed before the call has then moved `changes`. Without a listening connection it
+   * resolves at once (`connected` is false, and caches bound their age by time).
+   */
+  sync(): Promise<void> {
+    if (!this.listener) return Promise.resolve();
+    // A read not sent yet is sent after this call: share it.
+    if (this.nextRead) return this.nextRead;
+    // One on its way may have been sent before the change this call must see: the next one, sent
+    // after it has answered and after the requests read in this turn of the event loop have
+    // joined (at the check phase), so a busy replica sends few.
+    const after = this.reading ?? Promise.resolve();
+    return (this.nextRead = after
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => {
+        this.nextRead = undefined;
+        const client = this.listener;
+        return client ? (this.reading = this.read(client)) : undefined;
+      }));
+  }
+
   /** The safety net: a counter that moved (or went back) without a notification counts as one. */
-  private async check(): Promise<void> {
-    const client = this.listener;
-    if (!client || this.checking) return;
-    this.checking = true;
+  private check(): void {
+    if (this.listener && !this.reading) void this.sync();
+  }
+
+  /** Reads the counter; a move counts as a notification. A listener that does not answer may not hear either. */
+  private async read(client: pg.Client): Promise<void> {
+    this.readCount++;
     try {
       const version = await readVersion(client);
       if (this.listener === client && version !== this.known) {
@@ -152,10 +192,9 @@ export class AuthWatch {
         this.changeCount++;
       }
     } catch (e) {
-      // A listener that does not answer may not hear either.
       this.lost(client, e);
     } finally {
-      this.checking = false;
+      this.reading = undefined;
     }
   }
 

@@ -225,6 +225,9 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     }
   }
 
+  // Before a cached credential is used: a notification still on its way is waited for.
+  const authSync = watch ? () => watch.sync() : undefined;
+
   function authStamp(): AuthStamp {
     if (!watch) return { stamp: String(authCommits), crossProcess: false };
     return { stamp: `${watch.changes}.${authCommits}`, crossProcess: watch.connected };
@@ -260,5 +263,5 @@ export async function openPostgresStore(url: string, opts: PostgresOptions = {})
     if (closed) throw new StoreUnavailable('store is closed');
     return snapshot();
   };
-  return { ...routed, transaction, close, readiness, authStamp, readSnapshot };
+  return { ...routed, transaction, close, readiness, authStamp, ...(authSync ? { authSync } : {}), readSnapshot };
 }
