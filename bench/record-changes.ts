@@ -10,6 +10,12 @@
  * On 2026-12-06 (2 shared cores, load 7-12, medians of 3 runs each, alternating): before the
  * recorder was made leaner (0943cf7) create 49-58 µs and update 70-93 µs per call; after, create
  * 16-19 µs and update 18-23 µs.
+ *
+ * Instructions are steadier than µs on a shared machine: `CG=1`-style runs under
+ * `valgrind --tool=callgrind --instr-atstart=no`, switching instrumentation on for the last round
+ * (callgrind_control), gave on 2026-12-07 create 119,300 and update 135,600 instructions per call,
+ * then 60,800 and 77,900 after one event shape, no RETURNING and the state built around the
+ * document's written text (e657976).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
