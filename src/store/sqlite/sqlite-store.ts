@@ -231,9 +231,16 @@ function storeOn(writer: Connection, reader: Connection, opts: SqliteOptions, re
     if (rows.length && flush && !closed) await flush.sync().catch((e: unknown) => Promise.reject(new StoreUnavailable(`the database could not be flushed to disk (${codeOf(e)})`, e)));
     return rows;
   };
-  const announced: Pick<Repo, 'events' | 'tenantEvents'> = {
+  const announced: Pick<Repo, 'events' | 'tenantEvents' | 'eventHorizon'> = {
     events: async (q) => durable(await repo.events(q)),
     tenantEvents: async (...args) => durable(await repo.tenantEvents(...args)),
+    // Its `last` becomes a consumer's cursor when a page is empty (or holds none of the asked types):
+    // a number still in an unflushed commit would be given out again after a power loss.
+    eventHorizon: async (tenantId) => {
+      const h = await repo.eventHorizon(tenantId);
+      await durable(h.last > 0 ? [h] : []);
+      return h;
+    },
   };
   const readSnapshot = async () => {
     if (closed) throw new StoreUnavailable('store is closed');
