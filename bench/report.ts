@@ -8,6 +8,11 @@ import type { WebhookDeliveryResult } from './webhook-delivery.ts';
 import { MULTI_TENANT_HEADER, multiTenantMarkdown, multiTenantRows, multiTenantTargets } from './multi-tenant-report.ts';
 import type { Cost } from './instrumentation-summary.ts';
 import { ratio } from './stats.ts';
+import { COLD_MS } from './multi-tenant-report.ts';
+import type { MultiTenantResult } from './multi-tenant.ts';
+import type { ReplicasResult } from './replicas.ts';
+import { postgresTargets, REPLICAS_HEADER, replicasRows } from './postgres-targets.ts';
+import { commandFor, DB_NAME, demoteHeadings, mergeReport, type Frame, type Parts } from './report-merge.ts';
 
 export interface TargetCheck {
   readonly target: string;
@@ -56,9 +61,13 @@ export function speedTargets(result: BenchResult): TargetCheck[] {
       met: p && ref ? ratio(p.opsPerSec, ref.opsPerSec) >= min : undefined,
     });
   };
-  ofReference('get', 'GET /Users/{id}', 0.6);
-  ofReference('filter', `\`userName eq\` at ${int(result.options.users)} users`, 0.5);
-  ofReference('lookup-big', `\`userName eq\` at ${int(result.options.million)} users`, 0.5);
+  const postgres = result.options.db === 'postgres';
+  // The reference row reads SQLite, and the durable-write targets are SQLite's (synchronous=FULL):
+  // on PostgreSQL the targets are issue 15's PostgreSQL ones.
+  if (postgres) out.push(...postgresTargets(result));
+  if (!postgres) ofReference('get', 'GET /Users/{id}', 0.6);
+  if (!postgres) ofReference('filter', `\`userName eq\` at ${int(result.options.users)} users`, 0.5);
+  if (!postgres) ofReference('lookup-big', `\`userName eq\` at ${int(result.options.million)} users`, 0.5);
   const faster = (name: string, what: string, factor: number, p99Too: boolean) => {
     const p = find(result, name);
     const b = p?.before;
@@ -69,9 +78,11 @@ export function speedTargets(result: BenchResult): TargetCheck[] {
       met: p && b ? x >= factor && (!p99Too || p.p99Ms <= b.p99Ms) : undefined,
     });
   };
-  faster('post', 'POST /Users (durable)', 2, true);
-  faster('put', 'PUT /Users/{id} (durable)', 2, true);
-  faster('patch', 'PATCH /Users/{id} (durable)', 2, true);
+  if (!postgres) {
+    faster('post', 'POST /Users (durable)', 2, true);
+    faster('put', 'PUT /Users/{id} (durable)', 2, true);
+    faster('patch', 'PATCH /Users/{id} (durable)', 2, true);
+  }
   faster('list', 'GET /Users, pages of 100,', 3, false);
   return out;
 }
@@ -284,18 +295,24 @@ const BEFORE_HEADER = ['before: ops/s', 'before: p99 ms', 'before: CPU µs/op', 
 
 const perCommit = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(1) : '–');
 
-/** The main table: one row per phase, with the --before build's figures beside each when it ran. */
+/** The main table: one row per phase, with the --before build's figures beside each when it ran; tx/commit only when measured (SQLite). */
 export function phaseTable(result: BenchResult): { header: string[]; rows: string[][] } {
   const withBefore = result.before !== undefined;
-  const header = [...PHASE_HEADER, ...(withBefore ? BEFORE_HEADER : [])];
+  const withCommits = result.phases.some((p) => p.transactionsPerCommit !== undefined || p.before?.transactionsPerCommit !== undefined);
+  const keep = (header: readonly string[]) => header.map((h, i) => ({ h, i })).filter(({ h }) => withCommits || !h.includes('tx/commit')).map(({ i }) => i);
+  const mainCols = keep(PHASE_HEADER);
+  const beforeCols = keep(BEFORE_HEADER);
+  const pick = (cells: readonly string[], cols: readonly number[]) => cols.map((i) => cells[i]!);
+  const header = [...pick(PHASE_HEADER, mainCols), ...(withBefore ? pick(BEFORE_HEADER, beforeCols) : [])];
   const ceiling = ceilingRow(result);
+  const dashes = beforeCols.map(() => '–');
   const rows = [
-    [...ceiling.slice(0, 6), '–', ceiling[6]!, ...(withBefore ? BEFORE_HEADER.map(() => '–') : [])],
+    [...pick([...ceiling.slice(0, 6), '–', ceiling[6]!], mainCols), ...(withBefore ? dashes : [])],
     ...result.phases.map((p) => {
-      const row = [p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), perCommit(p.transactionsPerCommit), String(p.errors)];
+      const row = pick([p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), perCommit(p.transactionsPerCommit), String(p.errors)], mainCols);
       if (!withBefore) return row;
       const b = p.before;
-      return [...row, ...(b ? [int(b.opsPerSec), ms(b.p99Ms), int(b.serverCpuUsPerOp), perCommit(b.transactionsPerCommit), times(ratio(p.opsPerSec, b.opsPerSec))] : BEFORE_HEADER.map(() => '–'))];
+      return [...row, ...(b ? pick([int(b.opsPerSec), ms(b.p99Ms), int(b.serverCpuUsPerOp), perCommit(b.transactionsPerCommit), times(ratio(p.opsPerSec, b.opsPerSec))], beforeCols) : dashes)];
     }),
   ];
   return { header, rows };
@@ -327,6 +344,7 @@ export function consoleReport(result: BenchResult): string {
     '',
     ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     ...eventsText(result.eventsCost, result.webhookDelivery),
+    ...(result.replicas ? [textTable(REPLICAS_HEADER, replicasRows(result.replicas)), `two replicas: ${times(result.replicas.scaling)} one replica's ops/s`, ''] : []),
     ...(result.multiTenant ? [textTable(MULTI_TENANT_HEADER, multiTenantRows(result.multiTenant)), ''] : []),
     ...(result.groupRead ? [...groupReadText(result.groupRead), ''] : []),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
@@ -337,53 +355,72 @@ export function consoleReport(result: BenchResult): string {
   ].join('\n');
 }
 
-export function markdownReport(result: BenchResult): string {
-  const m = result.machine;
-  const o = result.options;
-  const targets = checkTargets(result);
-  const errors = result.phases.filter((p) => p.errors > 0);
-  return `# Benchmarks
-
-Measured by \`npm run bench\` (the harness is in [bench/](bench/)); this file is its output.
-Every figure below comes from one run, on the machine described.
-
-- **Date**: ${result.date}
-- **Command**: \`${result.command}\`
-- **Database**: ${o.db === 'sqlite' ? 'SQLite in a temporary data directory, scimd\'s default settings (WAL, `synchronous=FULL`: every acknowledged write is fsynced)' : 'PostgreSQL, a fresh database dropped afterwards'}
-- **Load**: ${o.connections} keep-alive connections, each sending its next request when the previous answer arrives; ${o.warmupMs / 1000} s warm-up, then ${o.durationMs / 1000} s measured per phase
-- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}; Node ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; PostgreSQL ${m.postgres}` : ''}
-- **Load average** (1, 5, 15 min): ${m.loadAverage.join(', ')} before, ${result.loadAverageAfter.join(', ')} after
+/** The text around the databases' parts (report-merge.ts), the same for every run. */
+export const REPORT_FRAME: Frame = {
+  intro: `Measured by \`npm run bench\` (the harness is in [bench/](bench/)); this file is its output. It holds
+one part per database — SQLite (\`${commandFor('sqlite')}\`) and PostgreSQL (\`${commandFor('postgres')}\`) — and every figure
+of a part comes from one run of that database, on the machine described in it; a run on one database
+rewrites that database's parts and keeps the other's.
 
 scimd runs as its own process (\`scimd serve --rate-limit off --client-concurrency off\`: the load
 generator is one SCIM client, which the default per-client limits would refuse or queue; log level
 \`info\`), the load generator as another, and
 the ceiling — a bare \`node:http\` server answering a fixed ${'~'}170-byte JSON document — as a third, all on
-this machine. A phase's share of the ceiling is its ops/s over the mean of the ceiling samples taken
-right before and right after it, so a machine that gets busier or quieter during the run moves both.
+this machine (on PostgreSQL the database server is a fourth). A phase's share of the ceiling is its ops/s
+over the mean of the ceiling samples taken right before and right after it, so a machine that gets
+busier or quieter during the run moves both.
 "server CPU µs/op" is the server process's user + system CPU time over the phase divided by its
-operations. Two reference rows sit between the ceiling and scimd: Fastify (scimd's framework)
-answering a fixed document, and Fastify answering with one user read by id from scimd's SQLite file
+operations (the database server's CPU is not in it). Two reference rows sit between the ceiling and scimd: Fastify (scimd's framework)
+answering a fixed document, and (SQLite only) Fastify answering with one user read by id from scimd's SQLite file
 (one indexed SELECT, JSON parse and serialise; no authentication, request log or SCIM rules) —
-what the framework and a single database read cost on this machine before scimd does anything.
+what the framework and a single database read cost on this machine before scimd does anything.`,
+  targetsNote: `A cost ratio is the small case's share of the ceiling over the big case's (each phase against the
+ceiling samples around it, so a machine getting busier in between does not count as cost); the
+ratios of p50 latency and of scimd's CPU time per operation are given beside it.`,
+};
 
-## Results
+function multiTenantLine(m: MultiTenantResult): string {
+  const n = m.replicas ?? 1;
+  return `Many tenants (details below): ${m.spec.tenants} tenants × ${m.spec.ratePerTenant}/s on ${n > 1 ? `${n} fresh replicas` : 'a fresh server'}: p50 ${ms(m.quiet.all.p50)} ms, p99 ${ms(m.quiet.all.p99)} ms (first ${COLD_MS / 1000} s: p50 ${ms(m.quiet.first.p50)} ms, p99 ${ms(m.quiet.first.p99)} ms); the other ${m.spec.tenants - 1} while tenant 0 floods at ${m.spec.flood}×: p50 ${ms(m.floodOthers.all.p50)} ms, p99 ${ms(m.floodOthers.all.p99)} ms (${times(m.slowdown)} quiet).`;
+}
+
+function replicasMarkdown(r: ReplicasResult, o: BenchResult['options']): string {
+  return `
+${r.label} on this scimd alone, then on it and a second replica of the same build on the same database,
+${o.connections} connections in all (split evenly, one load generator per replica, each replica starting at
+another place in the users); ${r.one.rounds.length} rounds per side in alternating order, medians given.
+
+${markdownTable(REPLICAS_HEADER, replicasRows(r))}
+
+Two replicas give ${times(r.scaling)} one replica's ops/s.
+`;
+}
+
+/** One database's parts of BENCHMARKS.md (report-merge.ts): its results, its targets, its details. */
+export function markdownParts(result: BenchResult): Parts {
+  const m = result.machine;
+  const o = result.options;
+  const targets = checkTargets(result);
+  const errors = result.phases.filter((p) => p.errors > 0);
+  const name = DB_NAME[o.db];
+  const results = `### ${name}
+
+- **Date**: ${result.date}
+- **Command**: \`${result.command}\`
+- **Database**: ${o.db === 'sqlite' ? 'SQLite in a temporary data directory, scimd\'s default settings (WAL, `synchronous=FULL`: every acknowledged write is fsynced)' : `PostgreSQL${m.postgres ? ` ${m.postgres}` : ''} on this machine, a fresh database dropped afterwards (the before build and the second replica share it)`}
+- **Load**: ${o.connections} keep-alive connections, each sending its next request when the previous answer arrives; ${o.warmupMs / 1000} s warm-up, then ${o.durationMs / 1000} s measured per phase
+- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}; Node ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; PostgreSQL ${m.postgres}` : ''}
+- **Load average** (1, 5, 15 min): ${m.loadAverage.join(', ')} before, ${result.loadAverageAfter.join(', ')} after
 ${result.before ? `
 The "before" columns are the same phases on ${result.before.name} (commit ${result.before.commit.slice(0, 10)}), built from git history and run as a
 second scimd process on the same database, right before or after this build in each phase (the order
-alternates from phase to phase); a phase that uses each value once deals them out between the two.
+alternates from phase to phase); a phase that uses each value once deals them out between the two.${o.db === 'sqlite' ? `
 "tx/commit" is the mean number of transactions per SQLite COMMIT during the phase (group commit, from
-scimd's \`scimd_sqlite_group_commit_batch_size\` metric).
+scimd's \`scimd_sqlite_group_commit_batch_size\` metric).` : ''}
 ` : ''}
 ${markdownTable(phaseTable(result).header, phaseTable(result).rows)}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.multiTenant ? multiTenantMarkdown(result.multiTenant) : ''}${result.groupRead ? groupReadMarkdown(result.groupRead) : ''}
-## Targets
-
-${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}
-
-A cost ratio is the small case's share of the ceiling over the big case's (each phase against the
-ceiling samples around it, so a machine getting busier in between does not count as cost); the
-ratios of p50 latency and of scimd's CPU time per operation are given beside it.
-
+${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.replicas ? replicasMarkdown(result.replicas, o) : ''}${result.multiTenant ? `\n${multiTenantLine(result.multiTenant)}\n` : ''}`;
+  const details = `${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.multiTenant ? multiTenantMarkdown(result.multiTenant) : ''}${result.groupRead ? groupReadMarkdown(result.groupRead) : ''}
 ## Memory
 
 Peak resident set size of the scimd process (\`VmHWM\` in \`/proc/<pid>/status\`): ${mb(result.memory.peakRssKiB)} over the
@@ -397,4 +434,14 @@ transactions, not over HTTP; each user is normalised as a POST would be and stor
 
 ${markdownTable(['What', 'Time', 'Rate'], result.seeding.map((s) => [s.what, `${(s.ms / 1000).toFixed(1)} s`, `${int((s.count * 1000) / s.ms)}/s`]))}
 `;
+  return {
+    results,
+    targets: `### ${name} (${result.date.slice(0, 10)})\n\n${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}`,
+    details: demoteHeadings(details),
+  };
+}
+
+/** BENCHMARKS.md after this run: its database's parts from `result`, the other database's kept from `existing`. */
+export function markdownReport(result: BenchResult, existing?: string): string {
+  return mergeReport(existing, result.options.db, markdownParts(result), REPORT_FRAME);
 }

@@ -92,7 +92,7 @@ describe('npm run bench -- --quick', () => {
       ['get', [['off', 'on', 2]]],
       ['patch', [['off', 'on', 2]]],
     ]);
-    assert.match(report, /## Cost of metrics and request correlation/);
+    assert.match(report, /### Cost of metrics and request correlation/);
 
     // events-cost under --quick --source: no old build, and no recorder-off copy of dist/ to set
     // against a server running from source; the current build measured once on POST and PATCH,
@@ -102,7 +102,7 @@ describe('npm run bench -- --quick', () => {
     assert.deepEqual(ev.servers.map((s) => s.key), ['now']);
     assert.deepEqual(ev.samples.map((s) => [s.path, s.errors]), [['post', 0], ['patch', 0]]);
     assert.ok((ev.eventsRecorded.now ?? 0) > ev.samples.length, `events recorded: ${JSON.stringify(ev.eventsRecorded)}`);
-    assert.match(report, /## Cost of recording events/);
+    assert.match(report, /### Cost of recording events/);
     assert.match(out, /cost of recording events on POST \/Users .+not measured \(--source or --entry/);
     // webhook-delivery: every event the change log recorded reached the receiver.
     const wh = result.webhookDelivery!;
@@ -110,7 +110,7 @@ describe('npm run bench -- --quick', () => {
     assert.ok(wh.writes > 0 && wh.events >= wh.writes, `${wh.events} events for ${wh.writes} writes`);
     assert.equal(wh.delivered, wh.events);
     assert.ok(Number.isFinite(wh.drainMs));
-    assert.match(report, /## Webhook delivery/);
+    assert.match(report, /### Webhook delivery/);
     assert.match(out, /webhook delivery keeps up with POST \/Users/);
     assert.match(report, /\| GET \/Users\/\{id\} \| metrics \(on vs off\) \| [+−]\d/);
     // multi-tenant under --quick: 3 tenants, a quiet run from a fresh server, then one flooding.
@@ -122,7 +122,10 @@ describe('npm run bench -- --quick', () => {
     }
     assert.ok(mt.flooder.requests > mt.quiet.requests / 3, 'the flooder sent more than a quiet tenant');
     assert.deepEqual(mt.serveFlags, ['--rate-limit', '50', '--client-concurrency', '4']);
-    assert.match(report, /## Many tenants at an IdP's rate/);
+    assert.match(report, /### Many tenants at an IdP's rate/);
+    // One database's run: its parts between markers, the other database's part says how to fill it.
+    assert.match(report, /<!-- bench:sqlite:results -->\n### SQLite\n/);
+    assert.match(report, /### PostgreSQL\n\nNot measured yet: `npm run bench -- --db postgres`/);
     assert.match(out, /multi-tenant: others' p99 while one floods/);
   });
 });
