@@ -5,11 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '../bench/bench.ts';
+import { REPORT_FRAME } from '../bench/report.ts';
+import { extractParts, mergeReport } from '../bench/report-merge.ts';
 import { tempDir } from './helpers/server.ts';
 import { track } from './helpers/children.ts';
 
@@ -127,5 +129,49 @@ describe('npm run bench -- --quick', () => {
     assert.match(report, /<!-- bench:sqlite:results -->\n### SQLite\n/);
     assert.match(report, /### PostgreSQL\n\nNot measured yet: `npm run bench -- --db postgres`/);
     assert.match(out, /multi-tenant: others' p99 while one floods/);
+  });
+});
+
+describe('npm run bench -- --quick --db postgres', () => {
+  it('runs the phases on a throw-away database, PATCH on one replica and on two, the multi-tenant phase on two replicas, and writes the PostgreSQL parts beside the SQLite ones', { timeout: 120_000 }, async () => {
+    const url = process.env.SCIMD_TEST_DATABASE_URL;
+    assert.ok(url, 'scripts/run-tests.mjs hands every test file a PostgreSQL server');
+    const json = join(dir, 'pg-result.json');
+    const md = join(dir, 'PG-BENCHMARKS.md');
+    // A file already holding SQLite's parts: the PostgreSQL run must keep them.
+    const sqliteParts = { results: '### SQLite\n\n| Phase | ops/s |\n| --- | ---: |\n| PATCH | 1,852 |', targets: '### SQLite\n\n| Target | Measured | Met |', details: '### Seeding\n\nsqlite seeded' };
+    writeFileSync(md, mergeReport(undefined, 'sqlite', sqliteParts, REPORT_FRAME));
+    const sizes = ['--users', '100', '--million', '400', '--group-sizes', '10'];
+    const times = ['--duration', '0.05', '--warmup', '0.01', '--ceiling', '0.03', '--connections', '4', '--tenant-duration', '1'];
+    const { code, out } = await runBench(['--quick', '--source', '--db', 'postgres', '--postgres-url', url, ...sizes, ...times, '--json', json, '--out', md]);
+    assert.equal(code, 0, out);
+
+    const result = JSON.parse(readFileSync(json, 'utf8')) as BenchResult;
+    assert.equal(result.options.db, 'postgres');
+    assert.deepEqual(
+      result.phases.map((p) => p.name),
+      ['ref-fastify', 'get', 'filter', 'list', 'post', 'patch', 'put', 'delete', 'lookup-big', 'group-10'],
+    );
+    for (const p of result.phases) assert.equal(p.errors, 0, `${p.label}: ${p.errorSamples.join('; ')}`);
+    const r = result.replicas!;
+    assert.deepEqual([r.one.replicas, r.two.replicas, r.one.rounds.length, r.two.rounds.length, r.one.errors, r.two.errors], [1, 2, 2, 2, 0, 0]);
+    assert.ok(r.one.opsPerSec > 0 && r.two.opsPerSec > 0 && Math.abs(r.scaling - r.two.opsPerSec / r.one.opsPerSec) < 1e-9);
+    const mt = result.multiTenant!;
+    assert.equal(mt.replicas, 2);
+    assert.equal(mt.quiet.errors, 0, mt.quiet.errorSamples.join('; '));
+    assert.equal(mt.floodOthers.errors, 0, mt.floodOthers.errorSamples.join('; '));
+
+    const report = readFileSync(md, 'utf8');
+    assert.deepEqual(extractParts(report, 'sqlite'), sqliteParts);
+    const pgParts = extractParts(report, 'postgres')!;
+    assert.match(pgParts.results, /^### PostgreSQL\n\n- \*\*Date\*\*/);
+    assert.match(pgParts.results, /\| one replica \| [\d,]+ \|[\s\S]+\| two replicas, one database \| [\d,]+ \|/);
+    assert.match(pgParts.results, /Many tenants \(details below\): 3 tenants × 25\/s on 2 fresh replicas: p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.doesNotMatch(pgParts.results, /tx\/commit/);
+    assert.match(pgParts.targets, /\| PostgreSQL: PATCH \/Users\/\{id\} ≥ 1,500 ops\/s \|/);
+    assert.match(pgParts.targets, /\| PostgreSQL: two replicas on one database ≥ 1.6× one replica's write throughput \(PATCH\) \| [\d.]+× /);
+    assert.match(pgParts.targets, /\| multi-tenant \(2 replicas, one database\): p99 of a fresh replica pair's first 15 s < 1 s \|/);
+    assert.doesNotMatch(pgParts.targets, /SQLite read by id|\(durable\)/);
+    assert.match(pgParts.details, /### Many tenants at an IdP's rate\n\n3 tenants[\s\S]+2 fresh scimd replicas start on one database/);
   });
 });
