@@ -79,6 +79,8 @@ export interface CeilingSample {
 
 export interface BenchResult {
   readonly date: string;
+  /** From the start of the run to its result (builds, seeding and every phase), ms. */
+  readonly elapsedMs?: number;
   readonly command: string;
   readonly options: BenchOptions;
   readonly machine: Machine;
@@ -153,6 +155,7 @@ async function freshPostgres(baseUrl: string): Promise<Database> {
 
 export async function runBench(opts: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchResult> {
   const date = new Date().toISOString();
+  const started = performance.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'scimd-bench-'));
   const token = `bench_${randomBytes(24).toString('base64url')}`;
   const database: Database = opts.db === 'postgres' ? await freshPostgres(opts.postgresUrl) : { drop: async () => undefined };
@@ -449,6 +452,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     const ceilings = ceilingSamples.map((c) => c.opsPerSec);
     return {
       date,
+      elapsedMs: performance.now() - started,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       options: opts,
       machine,

@@ -406,7 +406,7 @@ export function markdownParts(result: BenchResult): Parts {
   const results = `### ${name}
 
 - **Date**: ${result.date}
-- **Command**: \`${result.command}\`
+- **Command**: \`${result.command}\`${result.elapsedMs !== undefined ? ` (the whole run took ${(result.elapsedMs / 60_000).toFixed(1)} min)` : ''}
 - **Database**: ${o.db === 'sqlite' ? 'SQLite in a temporary data directory, scimd\'s default settings (WAL, `synchronous=FULL`: every acknowledged write is fsynced)' : `PostgreSQL${m.postgres ? ` ${m.postgres}` : ''} on this machine, a fresh database dropped afterwards (the before build and the second replica share it)`}
 - **Load**: ${o.connections} keep-alive connections, each sending its next request when the previous answer arrives; ${o.warmupMs / 1000} s warm-up, then ${o.durationMs / 1000} s measured per phase
 - **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}; Node ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; PostgreSQL ${m.postgres}` : ''}
