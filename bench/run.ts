@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runBench } from './bench.ts';
 import { parseOptions, USAGE } from './options.ts';
-import { consoleReport, markdownReport } from './report.ts';
+import { consoleReport } from './report.ts';
+import { markdownReport } from './report-markdown.ts';
 
 async function main(): Promise<number> {
   let opts;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from '../bench/bench.ts';
-import { REPORT_FRAME } from '../bench/report.ts';
+import { REPORT_FRAME } from '../bench/report-markdown.ts';
 import { extractParts, mergeReport } from '../bench/report-merge.ts';
 import { tempDir } from './helpers/server.ts';
 import { track } from './helpers/children.ts';
