@@ -23,6 +23,7 @@ import { runGroupRead, type GroupReadResult } from './group-read.ts';
 import { checkpoint } from './checkpoint.ts';
 import { runWebhookDelivery, type WebhookDeliveryResult } from './webhook-delivery.ts';
 import { runMultiTenant, type MultiTenantResult } from './multi-tenant.ts';
+import { runReplicas, type ReplicasResult } from './replicas.ts';
 import { meanOf, ratio } from './stats.ts';
 import { readCommitCounts, transactionsPerCommit } from './commit-batches.ts';
 
@@ -78,6 +79,8 @@ export interface CeilingSample {
 
 export interface BenchResult {
   readonly date: string;
+  /** From the start of the run to its result (builds, seeding and every phase), ms. */
+  readonly elapsedMs?: number;
   readonly command: string;
   readonly options: BenchOptions;
   readonly machine: Machine;
@@ -94,6 +97,8 @@ export interface BenchResult {
   readonly webhookDelivery?: WebhookDeliveryResult;
   /** Many tenants at an IdP's rate, from a cold start, then with one flooding; absent when not run. */
   readonly multiTenant?: MultiTenantResult;
+  /** PostgreSQL: PATCH on one replica against two on the same database (replicas.ts); absent when not run. */
+  readonly replicas?: ReplicasResult;
   /** Full reads of a 100,000-member group, one and ten at once (group-read.ts); absent when not run. */
   readonly groupRead?: GroupReadResult;
   readonly seeding: readonly { readonly what: string; readonly count: number; readonly ms: number }[];
@@ -150,6 +155,7 @@ async function freshPostgres(baseUrl: string): Promise<Database> {
 
 export async function runBench(opts: BenchOptions, log: (line: string) => void = () => undefined): Promise<BenchResult> {
   const date = new Date().toISOString();
+  const started = performance.now();
   const dataDir = mkdtempSync(join(tmpdir(), 'scimd-bench-'));
   const token = `bench_${randomBytes(24).toString('base64url')}`;
   const database: Database = opts.db === 'postgres' ? await freshPostgres(opts.postgresUrl) : { drop: async () => undefined };
@@ -315,6 +321,39 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     await phase('put', 'PUT /Users/{id}', { method: 'PUT', path: '/scim/v2/Users/{0}', body: JSON.stringify(userBody('{1}', 'put{n}')) }, { values: small.map((i) => [userId(i), userName(i)]), expect: [200] });
     if (posted) await phase('delete', 'DELETE /Users/{id}', { method: 'DELETE', path: '/scim/v2/Users/{0}' }, { values: posted.collected.map((id) => [id]), once: true, expect: [204] });
 
+    // PostgreSQL: the same durable PATCH on this scimd alone, then on it and a second replica of the
+    // same build on the same database (the connections split between them).
+    let replicas: ReplicasResult | undefined;
+    if (database.url && wanted('replicas')) {
+      const second = await startScimd({
+        dataDir,
+        logFile: join(dataDir, 'scimd-replica-2.log'),
+        token,
+        fromSource: opts.fromSource,
+        ...(opts.entry ? { entry: opts.entry } : {}),
+        databaseUrl: database.url,
+      });
+      const secondLoadgen = startLoadGenerator();
+      try {
+        log(`replicas: a second replica of this build, pid ${second.pid} on port ${second.port}, same database`);
+        replicas = await runReplicas({
+          label: 'PATCH /Users/{id} (replace displayName)',
+          first: scimd,
+          second,
+          loadgens: [loadgen, secondLoadgen],
+          connections: opts.connections,
+          rounds: 2,
+          spec: { warmupMs: opts.warmupMs, durationMs: opts.durationMs, request: { method: 'PATCH', path: '/scim/v2/Users/{0}', body: patchBody.replace('Patched', 'Replica'), headers }, values: small.map((i) => [userId(i)]), expect: [200] },
+          log,
+        });
+        log(`replicas: ${Math.round(replicas.one.opsPerSec)} ops/s on one, ${Math.round(replicas.two.opsPerSec)} on two (${replicas.scaling.toFixed(2)}×)`);
+      } finally {
+        await secondLoadgen.stop();
+        await second.stop();
+      }
+      lastCeiling = await sampleCeiling();
+    }
+
     let instrumentation: InstrumentationResult | undefined;
     if (wanted('instrumentation')) {
       const before = baseline ? { name: opts.baseline!, commit: baseline.commit, entry: baseline.entry } : baselineEntry ? { name: opts.baselineEntry!, entry: baselineEntry } : undefined;
@@ -413,6 +452,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     const ceilings = ceilingSamples.map((c) => c.opsPerSec);
     return {
       date,
+      elapsedMs: performance.now() - started,
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
       options: opts,
       machine,
@@ -424,6 +464,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       ...(eventsCost ? { eventsCost } : {}),
       ...(webhookDelivery ? { webhookDelivery } : {}),
       ...(multiTenant ? { multiTenant } : {}),
+      ...(replicas ? { replicas } : {}),
       ...(groupRead ? { groupRead } : {}),
       seeding,
       memory: {

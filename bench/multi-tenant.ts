@@ -5,14 +5,16 @@
  * slow server shows as latency, not as a politely slower client.
  *
  * Each tenant sends a mix of lookups (userName eq), creates, PATCHes of users and group member
- * changes. A fresh scimd process starts on the seeded data and the load begins the moment it is
+ * changes. A fresh scimd process (on PostgreSQL two, replicas on the one database, each tenant's
+ * connections spread over them in turn) starts on the seeded data and the load begins the moment it is
  * ready: the first 15 s are what a replica added during an incident answers. Then, on the same
  * (now warm) server, one tenant floods at `flood`× its rate, and the others' p99 is compared with
  * their p99 of the quiet run past its first 15 s (target ≤ 1.2×).
  *
  * The server runs with its default per-client limits (--rate-limit 50/s fair, --client-concurrency
  * 4), unlike the other phases: they are what keeps one tenant's flood from slowing the others, so
- * they are part of what is measured. The flooder's 429s are counted, not errors.
+ * they are part of what is measured. The flooder's 429s are counted, not errors. The limits are
+ * each process's own: on two replicas a flooder gets up to twice the limit through.
  */
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -78,6 +80,8 @@ export interface RunSummary {
 export interface MultiTenantResult {
   readonly spec: MultiTenantSpec;
   readonly serveFlags: readonly string[];
+  /** scimd processes serving the load (two on PostgreSQL, on one database; one on SQLite). */
+  readonly replicas?: number;
   /** Every tenant at its rate, from the moment a fresh scimd is ready. */
   readonly quiet: RunSummary;
   /** The tenants other than the flooder, while it floods. */
@@ -164,7 +168,7 @@ function requestOf(t: Tenant, kind: RequestKind, n: number, pick: () => number, 
  * waits for a free connection of its tenant (at most MAX_CONNECTIONS), and its latency counts from
  * its scheduled time.
  */
-async function openLoop(host: string, port: number, tenants: readonly Tenant[], rates: readonly number[], durationMs: number, seed: number): Promise<{ samples: Sample[]; errorSamples: string[] }> {
+async function openLoop(host: string, ports: readonly number[], tenants: readonly Tenant[], rates: readonly number[], durationMs: number, seed: number): Promise<{ samples: Sample[]; errorSamples: string[] }> {
   const samples: Sample[] = [];
   const errorSamples: string[] = [];
   const nonce = randomBytes(3).toString('hex');
@@ -180,7 +184,7 @@ async function openLoop(host: string, port: number, tenants: readonly Tenant[], 
     open: 0,
     queue: [] as Job[],
     // A group's member changes go one at a time, in order (a remove must not overtake the add it undoes).
-    groupConn: new Connection(host, port),
+    groupConn: new Connection(host, ports[i % ports.length]!),
     groupBusy: false,
     groupQueue: [] as Job[],
     pick: rng(seed * 7919 + i),
@@ -199,7 +203,8 @@ async function openLoop(host: string, port: number, tenants: readonly Tenant[], 
       const job = lane.queue.shift()!;
       let conn = lane.idle.pop();
       if (!conn) {
-        conn = new Connection(host, port);
+        // Connections go to the replicas in turn, as a TCP load balancer would spread them.
+        conn = new Connection(host, ports[(lane.t.index + lane.open) % ports.length]!);
         lane.open++;
       }
       const c = conn;
@@ -278,6 +283,9 @@ export interface MultiTenantInput {
   readonly log: (line: string) => void;
 }
 
+/** scimd replicas of the phase on PostgreSQL (issue 15: the run an operator tried, on two replicas over one database). */
+export const MULTI_TENANT_REPLICAS = 2;
+
 /** The server's own per-client limits, restored over the bench's `off` (BENCH_SERVE_FLAGS). */
 export const MULTI_TENANT_SERVE_FLAGS = ['--rate-limit', String(SETTINGS.rateLimit.fallback), '--client-concurrency', String(SETTINGS.clientConcurrency.fallback)] as const;
 
@@ -313,26 +321,42 @@ export async function runMultiTenant(input: MultiTenantInput): Promise<MultiTena
   } finally {
     await store.close();
   }
-  const scimd = await startScimd({
-    dataDir,
-    token: `bench_${randomBytes(24).toString('base64url')}`,
-    fromSource: opts.fromSource,
-    ...(opts.entry ? { entry: opts.entry } : {}),
-    ...(url ? { databaseUrl: url } : {}),
-    ...(opts.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', opts.profile] } : {}),
-    serveFlags: MULTI_TENANT_SERVE_FLAGS,
-  });
+  // PostgreSQL: two replicas on the one database, as an operator runs it; SQLite: one process.
+  const replicas = url ? MULTI_TENANT_REPLICAS : 1;
+  const token = `bench_${randomBytes(24).toString('base64url')}`;
+  const settled = await Promise.allSettled(
+    Array.from({ length: replicas }, (_, r) =>
+      startScimd({
+        dataDir,
+        ...(r > 0 ? { logFile: join(dataDir, `scimd-replica-${r + 1}.log`) } : {}),
+        token,
+        fromSource: opts.fromSource,
+        ...(opts.entry ? { entry: opts.entry } : {}),
+        ...(url ? { databaseUrl: url } : {}),
+        ...(opts.profile ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', opts.profile] } : {}),
+        serveFlags: MULTI_TENANT_SERVE_FLAGS,
+      }),
+    ),
+  );
+  const servers = settled.flatMap((x) => (x.status === 'fulfilled' ? [x.value] : []));
+  const failed = settled.find((x) => x.status === 'rejected');
+  if (failed) {
+    for (const s of servers) await s.stop();
+    throw failed.reason;
+  }
+  const ports = servers.map((s) => s.port);
+  if (replicas > 1) log(`multi-tenant: ${replicas} replicas on one database, ports ${ports.join(', ')}`);
   const { monitorEventLoopDelay } = await import('node:perf_hooks');
   const lag = monitorEventLoopDelay({ resolution: 5 });
   lag.enable();
   try {
     const rates = tenants.map(() => spec.ratePerTenant);
-    const q = await openLoop('127.0.0.1', scimd.port, tenants, rates, spec.durationMs, 1);
+    const q = await openLoop('127.0.0.1', ports, tenants, rates, spec.durationMs, 1);
     const quiet = summarizeRun(q.samples, q.errorSamples, spec.durationMs);
     log(`multi-tenant quiet: ${spec.tenants} tenants × ${spec.ratePerTenant}/s from a cold start: p50 ${quiet.all.p50.toFixed(1)} ms, p99 ${quiet.all.p99.toFixed(1)} ms; first ${COLD_MS / 1000} s p50 ${quiet.first.p50.toFixed(1)} ms, p99 ${quiet.first.p99.toFixed(1)} ms${quiet.errors ? `; ${quiet.errors} ERRORS: ${quiet.errorSamples[0]}` : ''}`);
     log(`  timeline p50/p99 ms: ${quiet.timeline.map((w) => `${w.fromMs / 1000}s ${w.latency.p50.toFixed(0)}/${w.latency.p99.toFixed(0)}`).join(', ')}`);
     const floodRates = tenants.map((_, i) => (i === 0 ? spec.ratePerTenant * spec.flood : spec.ratePerTenant));
-    const f = await openLoop('127.0.0.1', scimd.port, tenants, floodRates, spec.durationMs, 2);
+    const f = await openLoop('127.0.0.1', ports, tenants, floodRates, spec.durationMs, 2);
     const floodOthers = summarizeRun(f.samples.filter((s) => s.tenant !== 0), f.errorSamples, spec.durationMs);
     const flooder = summarizeRun(f.samples.filter((s) => s.tenant === 0), [], spec.durationMs);
     const quietOthers = summarizeRun(q.samples.filter((s) => s.tenant !== 0), [], spec.durationMs);
@@ -341,9 +365,9 @@ export async function runMultiTenant(input: MultiTenantInput): Promise<MultiTena
     log(
       `multi-tenant flood: tenant 0 at ${spec.flood}× (${spec.ratePerTenant * spec.flood}/s, ${flooder.refused} refused with 429): the others' p50 ${floodOthers.all.p50.toFixed(1)} ms, p99 ${floodOthers.all.p99.toFixed(1)} ms = ${slowdown.toFixed(2)}× their quiet p99 ${reference.toFixed(1)} ms${floodOthers.errors ? `; ${floodOthers.errors} ERRORS: ${floodOthers.errorSamples[0]}` : ''}`,
     );
-    return { spec, serveFlags: MULTI_TENANT_SERVE_FLAGS, quiet, floodOthers, flooder, slowdown, clientLagP99Ms: lag.percentile(99) / 1e6 };
+    return { spec, serveFlags: MULTI_TENANT_SERVE_FLAGS, replicas, quiet, floodOthers, flooder, slowdown, clientLagP99Ms: lag.percentile(99) / 1e6 };
   } finally {
     lag.disable();
-    await scimd.stop();
+    for (const s of servers) await s.stop();
   }
 }

@@ -59,13 +59,15 @@ export const USAGE = `npm run bench [-- options]
   --million <n>           users stored for the big lookup (default 1000000)
   --group-sizes <a,b,…>   member counts of the group PATCH phases (default 10,1000,10000,100000,1000000; a group
                           of --million members gets users seeded beyond them for its PATCHes to add)
-  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick or --only)
+  --out <file>            write the Markdown report there (default BENCHMARKS.md; none with --quick or --only); it
+                          holds one part per database: an existing file keeps the other database's parts
   --json <file>           write the result as JSON
   --source                run scimd from src/ through tsx instead of dist/
   --entry <file.js>       run this scimd CLI entry instead of bin/scimd.js (to compare two builds)
   --profile <dir>         write a CPU profile of scimd (node --cpu-prof) into <dir>
   --only <a,b,…>          run only these phases (ref-fastify, ref-sqlite, get, filter, list, post, patch, put, delete,
-                          instrumentation, events-cost, webhook-delivery, multi-tenant, lookup-big, group, group-read)
+                          replicas (PostgreSQL: PATCH on one replica vs two on one database), instrumentation,
+                          events-cost, webhook-delivery, multi-tenant, lookup-big, group, group-read)
   --rounds <n>            rounds of the instrumentation and events-cost phases (default 5; 2 with --quick, where
                           events-cost runs 1)
   --before <git rev|none> also run every scimd phase on this revision's build (from git history), on the same
@@ -77,7 +79,8 @@ export const USAGE = `npm run bench [-- options]
                           (--quick builds none unless given)
   --baseline-entry <file> the same with an existing build: its scimd CLI entry (bin/scimd.js of another checkout)
   --keep                  keep the temporary data directory
-  --tenants <n>           tenants of the multi-tenant phase (default 20; 3 with --quick)
+  --tenants <n>           tenants of the multi-tenant phase (default 20; 3 with --quick); on PostgreSQL it runs
+                          on two replicas of scimd on one database, each tenant's connections spread over both
   --tenant-rate <n>       requests per second of each tenant there (default 25, Entra's documented rate)
   --tenant-duration <s>   seconds of each of its two runs, quiet and with one tenant flooding (default 30)
   --flood <n>             the flooding tenant's rate as a multiple of the others' (default 10)

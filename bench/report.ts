@@ -3,11 +3,12 @@ import type { BenchResult, PhaseResult } from './bench.ts';
 import { EVENTS_BASELINE_LACKS, type EventsCostResult } from './events-cost.ts';
 import { KEEP_UP_SHARE, MAX_DRAIN_MS } from './events-summary.ts';
 import type { InstrumentationResult } from './instrumentation.ts';
-import { groupReadMarkdown, groupReadTargets, groupReadText } from './group-read.ts';
+import { groupReadTargets, groupReadText } from './group-read.ts';
 import type { WebhookDeliveryResult } from './webhook-delivery.ts';
-import { MULTI_TENANT_HEADER, multiTenantMarkdown, multiTenantRows, multiTenantTargets } from './multi-tenant-report.ts';
+import { MULTI_TENANT_HEADER, multiTenantRows, multiTenantTargets } from './multi-tenant-report.ts';
 import type { Cost } from './instrumentation-summary.ts';
 import { ratio } from './stats.ts';
+import { postgresTargets, REPLICAS_HEADER, replicasRows } from './postgres-targets.ts';
 
 export interface TargetCheck {
   readonly target: string;
@@ -16,12 +17,12 @@ export interface TargetCheck {
   readonly met: boolean | undefined;
 }
 
-const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)} %` : '–');
-const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
-const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
-const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
+export const pct = (r: number) => (Number.isFinite(r) ? `${(r * 100).toFixed(1)} %` : '–');
+export const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(v < 10 ? 2 : 1) : '–');
+export const int = (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en') : '–');
+export const times = (v: number) => (Number.isFinite(v) ? `${v.toFixed(2)}×` : '–');
 const signedPct = (r: number) => (Number.isFinite(r) ? `${r >= 0 ? '+' : '−'}${Math.abs(r * 100).toFixed(1)} %` : '–');
-const mb = (kib: number) => (Number.isFinite(kib) ? `${((kib * 1024) / 1e6).toFixed(0)} MB` : '–');
+export const mb = (kib: number) => (Number.isFinite(kib) ? `${((kib * 1024) / 1e6).toFixed(0)} MB` : '–');
 
 function find(result: BenchResult, name: string): PhaseResult | undefined {
   return result.phases.find((p) => p.name === name);
@@ -56,9 +57,13 @@ export function speedTargets(result: BenchResult): TargetCheck[] {
       met: p && ref ? ratio(p.opsPerSec, ref.opsPerSec) >= min : undefined,
     });
   };
-  ofReference('get', 'GET /Users/{id}', 0.6);
-  ofReference('filter', `\`userName eq\` at ${int(result.options.users)} users`, 0.5);
-  ofReference('lookup-big', `\`userName eq\` at ${int(result.options.million)} users`, 0.5);
+  const postgres = result.options.db === 'postgres';
+  // The reference row reads SQLite, and the durable-write targets are SQLite's (synchronous=FULL):
+  // on PostgreSQL the targets are issue 15's PostgreSQL ones.
+  if (postgres) out.push(...postgresTargets(result));
+  if (!postgres) ofReference('get', 'GET /Users/{id}', 0.6);
+  if (!postgres) ofReference('filter', `\`userName eq\` at ${int(result.options.users)} users`, 0.5);
+  if (!postgres) ofReference('lookup-big', `\`userName eq\` at ${int(result.options.million)} users`, 0.5);
   const faster = (name: string, what: string, factor: number, p99Too: boolean) => {
     const p = find(result, name);
     const b = p?.before;
@@ -69,9 +74,11 @@ export function speedTargets(result: BenchResult): TargetCheck[] {
       met: p && b ? x >= factor && (!p99Too || p.p99Ms <= b.p99Ms) : undefined,
     });
   };
-  faster('post', 'POST /Users (durable)', 2, true);
-  faster('put', 'PUT /Users/{id} (durable)', 2, true);
-  faster('patch', 'PATCH /Users/{id} (durable)', 2, true);
+  if (!postgres) {
+    faster('post', 'POST /Users (durable)', 2, true);
+    faster('put', 'PUT /Users/{id} (durable)', 2, true);
+    faster('patch', 'PATCH /Users/{id} (durable)', 2, true);
+  }
   faster('list', 'GET /Users, pages of 100,', 3, false);
   return out;
 }
@@ -139,7 +146,7 @@ function instrumentationText(i: InstrumentationResult): string {
   ].join('\n');
 }
 
-function instrumentationMarkdown(i: InstrumentationResult, o: BenchResult['options']): string {
+export function instrumentationMarkdown(i: InstrumentationResult, o: BenchResult['options']): string {
   const t = instrumentationTables(i);
   const before = i.baseline ? i.servers.find((s) => s.key === 'before') : undefined;
   return `
@@ -245,7 +252,7 @@ function eventsText(e: EventsCostResult | undefined, w: WebhookDeliveryResult | 
   return out;
 }
 
-function eventsMarkdown(e: EventsCostResult | undefined, w: WebhookDeliveryResult | undefined, o: BenchResult['options']): string {
+export function eventsMarkdown(e: EventsCostResult | undefined, w: WebhookDeliveryResult | undefined, o: BenchResult['options']): string {
   let md = '';
   if (e) {
     const t = eventsCostTables(e);
@@ -284,24 +291,30 @@ const BEFORE_HEADER = ['before: ops/s', 'before: p99 ms', 'before: CPU µs/op', 
 
 const perCommit = (v: number | undefined) => (v !== undefined && Number.isFinite(v) ? v.toFixed(1) : '–');
 
-/** The main table: one row per phase, with the --before build's figures beside each when it ran. */
+/** The main table: one row per phase, with the --before build's figures beside each when it ran; tx/commit only when measured (SQLite). */
 export function phaseTable(result: BenchResult): { header: string[]; rows: string[][] } {
   const withBefore = result.before !== undefined;
-  const header = [...PHASE_HEADER, ...(withBefore ? BEFORE_HEADER : [])];
+  const withCommits = result.phases.some((p) => p.transactionsPerCommit !== undefined || p.before?.transactionsPerCommit !== undefined);
+  const keep = (header: readonly string[]) => header.map((h, i) => ({ h, i })).filter(({ h }) => withCommits || !h.includes('tx/commit')).map(({ i }) => i);
+  const mainCols = keep(PHASE_HEADER);
+  const beforeCols = keep(BEFORE_HEADER);
+  const pick = (cells: readonly string[], cols: readonly number[]) => cols.map((i) => cells[i]!);
+  const header = [...pick(PHASE_HEADER, mainCols), ...(withBefore ? pick(BEFORE_HEADER, beforeCols) : [])];
   const ceiling = ceilingRow(result);
+  const dashes = beforeCols.map(() => '–');
   const rows = [
-    [...ceiling.slice(0, 6), '–', ceiling[6]!, ...(withBefore ? BEFORE_HEADER.map(() => '–') : [])],
+    [...pick([...ceiling.slice(0, 6), '–', ceiling[6]!], mainCols), ...(withBefore ? dashes : [])],
     ...result.phases.map((p) => {
-      const row = [p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), perCommit(p.transactionsPerCommit), String(p.errors)];
+      const row = pick([p.label, int(p.opsPerSec), ms(p.p50Ms), ms(p.p99Ms), pct(p.ratio), int(p.serverCpuUsPerOp), perCommit(p.transactionsPerCommit), String(p.errors)], mainCols);
       if (!withBefore) return row;
       const b = p.before;
-      return [...row, ...(b ? [int(b.opsPerSec), ms(b.p99Ms), int(b.serverCpuUsPerOp), perCommit(b.transactionsPerCommit), times(ratio(p.opsPerSec, b.opsPerSec))] : BEFORE_HEADER.map(() => '–'))];
+      return [...row, ...(b ? pick([int(b.opsPerSec), ms(b.p99Ms), int(b.serverCpuUsPerOp), perCommit(b.transactionsPerCommit), times(ratio(p.opsPerSec, b.opsPerSec))], beforeCols) : dashes)];
     }),
   ];
   return { header, rows };
 }
 
-function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
   return [line(header), line(align), ...rows.map(line)].join('\n');
@@ -327,6 +340,7 @@ export function consoleReport(result: BenchResult): string {
     '',
     ...(result.instrumentation ? [instrumentationText(result.instrumentation)] : []),
     ...eventsText(result.eventsCost, result.webhookDelivery),
+    ...(result.replicas ? [textTable(REPLICAS_HEADER, replicasRows(result.replicas)), `two replicas: ${times(result.replicas.scaling)} one replica's ops/s`, ''] : []),
     ...(result.multiTenant ? [textTable(MULTI_TENANT_HEADER, multiTenantRows(result.multiTenant)), ''] : []),
     ...(result.groupRead ? [...groupReadText(result.groupRead), ''] : []),
     textTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target.replace(/`/g, ''), t.measured, t.met === undefined ? '–' : t.met ? 'yes' : 'NO'])),
@@ -335,66 +349,4 @@ export function consoleReport(result: BenchResult): string {
     ...result.seeding.map((s) => `seeded ${s.what} in ${(s.ms / 1000).toFixed(1)} s (${int((s.count * 1000) / s.ms)}/s)`),
     '',
   ].join('\n');
-}
-
-export function markdownReport(result: BenchResult): string {
-  const m = result.machine;
-  const o = result.options;
-  const targets = checkTargets(result);
-  const errors = result.phases.filter((p) => p.errors > 0);
-  return `# Benchmarks
-
-Measured by \`npm run bench\` (the harness is in [bench/](bench/)); this file is its output.
-Every figure below comes from one run, on the machine described.
-
-- **Date**: ${result.date}
-- **Command**: \`${result.command}\`
-- **Database**: ${o.db === 'sqlite' ? 'SQLite in a temporary data directory, scimd\'s default settings (WAL, `synchronous=FULL`: every acknowledged write is fsynced)' : 'PostgreSQL, a fresh database dropped afterwards'}
-- **Load**: ${o.connections} keep-alive connections, each sending its next request when the previous answer arrives; ${o.warmupMs / 1000} s warm-up, then ${o.durationMs / 1000} s measured per phase
-- **Machine**: ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; ${m.os}; Node ${m.node}; SQLite ${m.sqlite}${m.postgres ? `; PostgreSQL ${m.postgres}` : ''}
-- **Load average** (1, 5, 15 min): ${m.loadAverage.join(', ')} before, ${result.loadAverageAfter.join(', ')} after
-
-scimd runs as its own process (\`scimd serve --rate-limit off --client-concurrency off\`: the load
-generator is one SCIM client, which the default per-client limits would refuse or queue; log level
-\`info\`), the load generator as another, and
-the ceiling — a bare \`node:http\` server answering a fixed ${'~'}170-byte JSON document — as a third, all on
-this machine. A phase's share of the ceiling is its ops/s over the mean of the ceiling samples taken
-right before and right after it, so a machine that gets busier or quieter during the run moves both.
-"server CPU µs/op" is the server process's user + system CPU time over the phase divided by its
-operations. Two reference rows sit between the ceiling and scimd: Fastify (scimd's framework)
-answering a fixed document, and Fastify answering with one user read by id from scimd's SQLite file
-(one indexed SELECT, JSON parse and serialise; no authentication, request log or SCIM rules) —
-what the framework and a single database read cost on this machine before scimd does anything.
-
-## Results
-${result.before ? `
-The "before" columns are the same phases on ${result.before.name} (commit ${result.before.commit.slice(0, 10)}), built from git history and run as a
-second scimd process on the same database, right before or after this build in each phase (the order
-alternates from phase to phase); a phase that uses each value once deals them out between the two.
-"tx/commit" is the mean number of transactions per SQLite COMMIT during the phase (group commit, from
-scimd's \`scimd_sqlite_group_commit_batch_size\` metric).
-` : ''}
-${markdownTable(phaseTable(result).header, phaseTable(result).rows)}
-${errors.length ? `\nErrors: ${errors.map((p) => `${p.label}: ${p.errorSamples.join('; ')}`).join(' — ')}\n` : ''}${result.instrumentation ? instrumentationMarkdown(result.instrumentation, o) : ''}${eventsMarkdown(result.eventsCost, result.webhookDelivery, o)}${result.multiTenant ? multiTenantMarkdown(result.multiTenant) : ''}${result.groupRead ? groupReadMarkdown(result.groupRead) : ''}
-## Targets
-
-${markdownTable(['Target', 'Measured', 'Met'], targets.map((t) => [t.target, t.measured, t.met === undefined ? '–' : t.met ? 'yes' : '**no**']))}
-
-A cost ratio is the small case's share of the ceiling over the big case's (each phase against the
-ceiling samples around it, so a machine getting busier in between does not count as cost); the
-ratios of p50 latency and of scimd's CPU time per operation are given beside it.
-
-## Memory
-
-Peak resident set size of the scimd process (\`VmHWM\` in \`/proc/<pid>/status\`): ${mb(result.memory.peakRssKiB)} over the
-whole run; ${mb(result.memory.peakRssWithMillionKiB)} from the moment ${int(o.million)} users were stored to the end${result.groupRead ? ' (to the group-read phase, which has its figures above)' : ''} (the peak is
-reset through \`/proc/<pid>/clear_refs\` after the bulk load); ${mb(result.memory.rssAtEndKiB)} at the end.
-
-## Seeding
-
-Users and group memberships are written straight through the store (\`src/store\`) in big
-transactions, not over HTTP; each user is normalised as a POST would be and stored with its search form.
-
-${markdownTable(['What', 'Time', 'Rate'], result.seeding.map((s) => [s.what, `${(s.ms / 1000).toFixed(1)} s`, `${int((s.count * 1000) / s.ms)}/s`]))}
-`;
 }

@@ -1,8 +1,9 @@
 /** `npm run bench`: runs the bench, prints the tables, writes BENCHMARKS.md (and JSON when asked). */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { runBench } from './bench.ts';
 import { parseOptions, USAGE } from './options.ts';
-import { consoleReport, markdownReport } from './report.ts';
+import { consoleReport } from './report.ts';
+import { markdownReport } from './report-markdown.ts';
 
 async function main(): Promise<number> {
   let opts;
@@ -19,8 +20,10 @@ async function main(): Promise<number> {
   const result = await runBench(opts, (line) => process.stdout.write(`${line}\n`));
   process.stdout.write(consoleReport(result));
   if (opts.out) {
-    writeFileSync(opts.out, markdownReport(result));
-    process.stdout.write(`wrote ${opts.out}\n`);
+    // The other database's parts of the file stay as they are (report-merge.ts).
+    const existing = existsSync(opts.out) ? readFileSync(opts.out, 'utf8') : undefined;
+    writeFileSync(opts.out, markdownReport(result, existing));
+    process.stdout.write(`wrote ${opts.out}${existing ? ` (${opts.db}'s parts; the other database's kept)` : ''}\n`);
   }
   if (opts.json) writeFileSync(opts.json, `${JSON.stringify(result, null, 2)}\n`);
   const instrumentationErrors = result.instrumentation?.samples.some((s) => s.errors > 0) ?? false;
