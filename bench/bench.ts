@@ -20,6 +20,7 @@ import type { BenchOptions } from './options.ts';
 import { procStat, resetPeakRss, startCeiling, startLoadGenerator, startReference, startScimd, type Child } from './processes.ts';
 import { seedGroup, seedUsers } from './seed.ts';
 import { runGroupRead, type GroupReadResult } from './group-read.ts';
+import { analyze } from './analyze.ts';
 import { checkpoint } from './checkpoint.ts';
 import { runWebhookDelivery, type WebhookDeliveryResult } from './webhook-delivery.ts';
 import { runMultiTenant, type MultiTenantResult } from './multi-tenant.ts';
@@ -207,6 +208,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       await fn();
       // SQLite: the seeding's log is copied into the database now, not by the next phase's commits.
       if (!database.url && !checkpoint(join(dataDir, 'scimd.db'))) log(`the checkpoint after seeding ${what} could not finish`);
+      // PostgreSQL: statistics of the tables as they are now, not as autovacuum last saw them.
+      if (database.url) await analyze(database.url);
       const ms = performance.now() - t0;
       seeding.push({ what, count, ms });
       log(`seeded ${what} in ${(ms / 1000).toFixed(1)} s`);
