@@ -10,41 +10,54 @@ function memberOf(r: Row): Member {
   return r.display === null ? m : { ...m, display: r.display as string };
 }
 
+/** Members read at a time by membersOf. */
+const MEMBERS_PAGE = 5_000;
+
 export function sqlMembership(db: Driver): MembershipPort {
   async function groupSeq(tenantId: string, groupId: string): Promise<unknown> {
     const r = await one(db, 'SELECT seq FROM resources WHERE tenant_id = ? AND id = ? AND type = ?', [tenantId, groupId, 'Group']);
     return r?.seq;
   }
 
+  const memberPage: MembershipPort['reads']['memberPage'] = async (tenantId, groupId, limit, from) => {
+    const seq = from ? from.group : await groupSeq(tenantId, groupId);
+    if (seq === undefined || limit <= 0) return { members: [] };
+    // The page of keys from the primary key (group_seq, member_seq), then their rows by key, in
+    // two statements: a join of the two let PostgreSQL, with statistics from before a group's
+    // newest members (seq far above the others), merge-join the resources index from its start up
+    // to them — every resource, not the page — 120 ms a page beside 1,100,000 resources, seconds on
+    // a loaded machine; without statistics it joined every later member before sorting.
+    const keys = (await db.query('SELECT member_seq AS k FROM group_members WHERE group_seq = ? AND member_seq > ? ORDER BY group_seq, member_seq LIMIT ?', [seq, from?.after ?? -1, limit])).map((r) => r.k);
+    const rows = new Map<string, Row>();
+    for (const part of chunks(keys, 1000)) {
+      for (const r of await db.query(`SELECT seq, id, type, COALESCE(display_name, user_name) AS display FROM resources WHERE seq IN (${marks(part.length)})`, part)) rows.set(String(r.seq), r);
+    }
+    const members: Member[] = [];
+    for (const k of keys) {
+      const r = rows.get(String(k));
+      if (r) members.push(memberOf(r));
+    }
+    if (keys.length < limit) return { members };
+    return { members, next: { group: Number(seq), after: Number(keys[keys.length - 1]) } };
+  };
+
   return {
     reads: {
       async membersOf(tenantId, groupId) {
-        const seq = await groupSeq(tenantId, groupId);
-        if (seq === undefined) return [];
-        const rows = await db.query(
-          `SELECT m.id, m.type, COALESCE(m.display_name, m.user_name) AS display
-           FROM group_members gm JOIN resources m ON m.seq = gm.member_seq WHERE gm.group_seq = ? ORDER BY m.seq`,
-          [seq],
-        );
-        return rows.map(memberOf);
+        // Page by page (memberPage: the keys, then their rows): one join ordered by m.seq let
+        // PostgreSQL walk the resources index from its start to the group's newest members (7.6 s a
+        // call for a 10-member group beside 1,000,000 users, in the PostgreSQL bench).
+        const members: Member[] = [];
+        let page = await memberPage(tenantId, groupId, MEMBERS_PAGE);
+        members.push(...page.members);
+        while (page.next) {
+          page = await memberPage(tenantId, groupId, MEMBERS_PAGE, page.next);
+          members.push(...page.members);
+        }
+        return members;
       },
 
-      async memberPage(tenantId, groupId, limit, from) {
-        const seq = from ? from.group : await groupSeq(tenantId, groupId);
-        if (seq === undefined || limit <= 0) return { members: [] };
-        // The primary key (group_seq, member_seq) gives the order and the start; m.seq = gm.member_seq.
-        // The page of keys is cut first: PostgreSQL without statistics yet (a group just loaded)
-        // otherwise joined every later member before sorting, 0.3–0.9 s a page at 100,000 members.
-        const rows = await db.query(
-          `SELECT gm.k, m.id, m.type, COALESCE(m.display_name, m.user_name) AS display
-           FROM (SELECT member_seq AS k FROM group_members WHERE group_seq = ? AND member_seq > ? ORDER BY group_seq, member_seq LIMIT ?) gm
-           JOIN resources m ON m.seq = gm.k ORDER BY gm.k`,
-          [seq, from?.after ?? -1, limit],
-        );
-        const members = rows.map(memberOf);
-        if (rows.length < limit) return { members };
-        return { members, next: { group: Number(seq), after: Number(rows[rows.length - 1]!.k) } };
-      },
+      memberPage,
 
       async memberCountUpTo(tenantId, groupId, limit) {
         const seq = await groupSeq(tenantId, groupId);
