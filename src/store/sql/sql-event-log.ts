@@ -95,6 +95,8 @@ const FIRST_SEQ = 'INSERT INTO event_counters (tenant_id, seq) VALUES (?, ?)';
 const LAST_SEQ = 'SELECT seq FROM event_counters WHERE tenant_id = ?';
 
 export function sqlEventLog(db: Driver): EventLogPort {
+  /** Whether a write transaction locks the whole database (SQLite), rather than rows (PostgreSQL). */
+  const wholeDatabaseLocked = db.forUpdate === '';
   /** Moves the tenant's counter on by `count` (creating it with the tenant's first events), where the whole database is locked. */
   const bumpSeq = async (tenantId: string, count: number) => {
     if ((await db.execute(BUMP_SEQ, [count, tenantId])) === 0) await db.execute(FIRST_SEQ, [tenantId, count]);
@@ -107,7 +109,7 @@ export function sqlEventLog(db: Driver): EventLogPort {
     async appendEvents(tenantId, events) {
       if (events.length === 0) return;
       if (events.length > BATCH) throw new Error(`appendEvents: at most ${BATCH} events`);
-      if (!db.later && db.forUpdate !== '') {
+      if (!db.later && !wholeDatabaseLocked) {
         // Row locks only (PostgreSQL without a pipeline): the counter's upsert, then the rows.
         const first = await writes.takeEventSeqs(tenantId, events.length);
         const numbered = new Array<unknown>(events.length * COLUMNS.length);
@@ -130,8 +132,7 @@ export function sqlEventLog(db: Driver): EventLogPort {
     },
 
     async takeEventSeqs(tenantId, count) {
-      // Where a write transaction locks the whole database (SQLite: forUpdate is empty).
-      if (db.forUpdate !== '') {
+      if (!wholeDatabaseLocked) {
         const rows = await db.query(TAKE_SEQS, [tenantId, count]);
         return Number(rows[0]!.seq) - count + 1;
       }
